@@ -1,0 +1,117 @@
+/**
+ * The one classifier: every way a probe can fail maps here to PRODUCT.md's errorClass table, and every errorClass
+ * to its outcome. Probe files never invent a class of their own.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import { headerValue } from "@/probes/http";
+import { sanitizeMessage } from "@/probes/sanitize";
+import type { ErrorClass, Outcome, ProbeKind } from "@/probes/types";
+
+export interface Failure {
+  errorClass: ErrorClass;
+  message: string;
+}
+
+/** PRODUCT.md's outcome column. dns/connection errors become inconclusive only in the worker, which knows whether
+ *  the monitor's own connectivity check failed too. */
+export const OUTCOME_OF: Record<ErrorClass, Outcome> = {
+  timeout: "down",
+  dns_error: "down",
+  connection_error: "down",
+  tls_error: "down",
+  http_5xx: "down",
+  overloaded: "down",
+  rate_limited: "inconclusive",
+  auth_error: "inconclusive",
+  client_error: "inconclusive",
+  blocked: "inconclusive",
+  empty_response: "down",
+  malformed_response: "down",
+  stream_error: "down",
+  stream_truncated: "down",
+  stream_stalled: "down",
+  wrong_answer: "degraded",
+  slow: "degraded",
+};
+
+/** Where a network error happened: before headers, while reading a plain body, or inside a begun stream. */
+export type Stage = "request" | "body" | "stream";
+
+/** Thrown by the stream reader when no byte arrived within the idle timeout. */
+export const IDLE_TIMEOUT_CODE = "WITNESS_IDLE_TIMEOUT";
+
+const DNS_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA", "EAI_NONAME"]);
+const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|EPROTO$|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT|UNABLE_TO_(VERIFY|GET)_)/;
+
+/** Classify a thrown network error. `deadline` tells a deadline abort from any other. */
+export function classifyError(err: unknown, stage: Stage, deadline: AbortSignal): Failure {
+  const e = (err ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+  const code = typeof e.code === "string" ? e.code : "";
+  const text = typeof e.message === "string" ? e.message : String(err);
+  if (code === IDLE_TIMEOUT_CODE) return { errorClass: "stream_stalled", message: text };
+  if (e.name === "AbortError" || code === "ABORT_ERR" || deadline.aborted) {
+    if (!deadline.aborted) return { errorClass: "timeout", message: "cancelled before completion (worker stopping)" };
+    if (stage === "stream") return { errorClass: "stream_stalled", message: "deadline passed mid-stream" };
+    return { errorClass: "timeout", message: stage === "body" ? "deadline passed before the body was complete" : "deadline passed before the response headers" };
+  }
+  if (DNS_CODES.has(code)) return { errorClass: "dns_error", message: `${code}: name did not resolve` };
+  if (TLS_CODES.test(code)) return { errorClass: "tls_error", message: `${code}: ${sanitizeMessage(text)}` };
+  if (code === "WITNESS_BODY_TOO_LARGE" || code.startsWith("HPE_")) return { errorClass: "malformed_response", message: `${code}: ${sanitizeMessage(text)}` };
+  if (stage === "stream") return { errorClass: "stream_truncated", message: `stream cut before message_stop (${code || "closed"})` };
+  const where = stage === "body" ? "after the headers, body incomplete" : "before a response";
+  return { errorClass: "connection_error", message: `${code || "connection failed"} ${where}` };
+}
+
+/** The parsed Anthropic error envelope, when a body is one. */
+export function parseApiError(text: string): { type: string; message: string } | null {
+  try {
+    const parsed = JSON.parse(text) as { type?: unknown; error?: { type?: unknown; message?: unknown } };
+    if (parsed?.type === "error" && typeof parsed.error?.type === "string") {
+      return { type: parsed.error.type, message: typeof parsed.error.message === "string" ? parsed.error.message : "" };
+    }
+  } catch {
+    // not JSON: the caller reports the status alone
+  }
+  return null;
+}
+
+/** A Cloudflare challenge or a client-signature block: reachable, but not answering us. */
+export function isBlocked(headers: IncomingHttpHeaders, text: string): boolean {
+  return headerValue(headers, "cf-mitigated") === "challenge" || /error code:\s*1010\b/i.test(text.slice(0, 4096));
+}
+
+/** Classify a non-2xx response (or a 2xx that is a challenge). Returns null when the status is not a failure. */
+export function classifyStatus(kind: ProbeKind, status: number, headers: IncomingHttpHeaders, text: string): Failure | null {
+  const api = parseApiError(text);
+  const detail = api ? `${api.type}: ${sanitizeMessage(api.message)}` : describeBody(text);
+  if (isBlocked(headers, text)) return { errorClass: "blocked", message: `HTTP ${status} blocked by Cloudflare (${detail})` };
+  if (status === 529 || api?.type === "overloaded_error") return { errorClass: "overloaded", message: `HTTP ${status} ${detail}` };
+  if (status >= 500) return { errorClass: "http_5xx", message: `HTTP ${status} ${detail}` };
+  if (status === 429) {
+    const retryAfter = headerValue(headers, "retry-after");
+    const spendCap = text.includes("enforced_spend_limit_reached") ? " (monthly spend cap)" : "";
+    return { errorClass: "rate_limited", message: `HTTP 429${spendCap}${retryAfter ? ` retry-after ${retryAfter}s` : ""}: ${detail}` };
+  }
+  const keyed = kind === "messages" || kind === "stream";
+  if (keyed && (status === 401 || status === 403)) {
+    return { errorClass: "auth_error", message: `MISCONFIGURED: HTTP ${status} ${detail} (check ANTHROPIC_API_KEY)` };
+  }
+  if (status >= 400) return { errorClass: "client_error", message: `MISCONFIGURED? HTTP ${status} ${detail}` };
+  return null;
+}
+
+/** A short description of a non-JSON body: a Cloudflare error code, a page title, or its type. */
+function describeBody(text: string): string {
+  const cfCode = /error code:?\s*(\d{3,4})/i.exec(text)?.[1];
+  if (cfCode) return `Cloudflare error ${cfCode}`;
+  const title = /<title>([^<]{0,120})<\/title>/i.exec(text)?.[1];
+  if (title) return `HTML page "${sanitizeMessage(title)}"`;
+  if (/^\s*</.test(text)) return "HTML page";
+  return text.trim() ? sanitizeMessage(text.slice(0, 120)) : "empty body";
+}
+
+/** True when a body that should be JSON is HTML or declared as something else. */
+export function isNotJson(headers: IncomingHttpHeaders, text: string): boolean {
+  const type = headerValue(headers, "content-type") ?? "";
+  return /^\s*</.test(text) || (type !== "" && !type.includes("json"));
+}

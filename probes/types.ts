@@ -1,0 +1,78 @@
+/** The shapes every probe shares. The field names and enums are PRODUCT.md contracts. */
+
+export const PROBE_KINDS = ["messages", "stream", "edge", "web", "status"] as const;
+export type ProbeKind = (typeof PROBE_KINDS)[number];
+
+/** Kinds that spend tokens and need ANTHROPIC_API_KEY. */
+export const KEYED_KINDS: readonly ProbeKind[] = ["messages", "stream"];
+
+export const OUTCOMES = ["up", "degraded", "down", "inconclusive"] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const ERROR_CLASSES = [
+  "timeout",
+  "dns_error",
+  "connection_error",
+  "tls_error",
+  "http_5xx",
+  "overloaded",
+  "rate_limited",
+  "auth_error",
+  "client_error",
+  "blocked",
+  "empty_response",
+  "malformed_response",
+  "stream_error",
+  "stream_truncated",
+  "stream_stalled",
+  "wrong_answer",
+  "slow",
+] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+/** One probe run, exactly the fields of PRODUCT.md ("One result"); null where a field does not apply. */
+export interface ProbeResult {
+  probe: string;
+  kind: ProbeKind;
+  model: string | null;
+  startedAt: string;
+  outcome: Outcome;
+  errorClass: ErrorClass | null;
+  httpStatus: number | null;
+  dnsMs: number | null;
+  connectMs: number | null;
+  tlsMs: number | null;
+  ttfbMs: number | null;
+  ttftMs: number | null;
+  totalMs: number | null;
+  outputTokens: number | null;
+  tokensPerSecond: number | null;
+  requestId: string | null;
+  message: string | null;
+}
+
+/** How an answer is checked: the prompt asks for a known word, the reply must contain (or equal, or match) it. */
+export interface AnswerCheck {
+  prompt: string;
+  expect: string;
+  match: "contains" | "exact" | "regex";
+}
+
+/** Everything one probe run needs to know; built from configuration by lib/. */
+export interface ProbeTarget {
+  /** Series name, e.g. `stream:claude-haiku-4-5`. */
+  name: string;
+  /** Base URL; may carry a path (AI gateways), to which `/v1/messages` is appended. */
+  baseUrl: string;
+  model: string | null;
+  /** Only for keyed kinds; travels in the x-api-key header and nowhere else. */
+  apiKey?: string;
+  timeoutMs: number;
+  /** Streams only: no bytes for this long after the stream began means stalled. */
+  idleTimeoutMs: number;
+  /** Over this (total, or TTFT for streams) a working probe is `slow`. */
+  slowMs: number;
+  maxTokens: number;
+  answer: AnswerCheck;
+  userAgent: string;
+}

@@ -1,0 +1,74 @@
+/**
+ * Opens the SQLite file the worker writes and the web app reads. One function so every
+ * process gets the same pragmas; the caller owns the handle and must close() it.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import Database from "better-sqlite3";
+import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import * as schema from "@/db/schema";
+
+export type Db = BetterSQLite3Database<typeof schema>;
+
+export interface OpenDatabaseOptions {
+  /** Open without write access; the file must already exist (the web app's side). */
+  readonly?: boolean;
+}
+
+export interface OpenedDatabase {
+  sqlite: Database.Database;
+  db: Db;
+  close(): void;
+}
+
+/** better-sqlite3 treats these as private, non-file databases: no directory, no WAL. */
+function isInMemory(path: string): boolean {
+  return path === ":memory:" || path === "";
+}
+
+export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): OpenedDatabase {
+  const readonly = opts.readonly ?? false;
+  const inMemory = isInMemory(path);
+
+  let sqlite: Database.Database;
+  try {
+    // A fresh install has no data/ directory yet; the writer creates it, a reader must not.
+    if (!inMemory && !readonly) mkdirSync(dirname(resolve(path)), { recursive: true });
+    sqlite = new Database(path, readonly ? { readonly: true, fileMustExist: true } : {});
+  } catch (err) {
+    throw openError(path, readonly, err);
+  }
+
+  try {
+    // WAL lets the web app read while the worker writes; it is a property of the file,
+    // so only the writer sets it (a readonly handle cannot, and :memory: has no WAL).
+    if (!readonly && !inMemory) sqlite.pragma("journal_mode = WAL");
+    // Wait for the other process's write lock instead of failing with SQLITE_BUSY at once.
+    sqlite.pragma("busy_timeout = 5000");
+    // Under WAL, NORMAL is durable across app crashes and much cheaper than FULL.
+    sqlite.pragma("synchronous = NORMAL");
+    sqlite.pragma("foreign_keys = ON");
+  } catch (err) {
+    // The first statement is where "file is not a database" and lock errors surface.
+    sqlite.close();
+    throw openError(path, readonly, err);
+  }
+
+  const db = drizzle(sqlite, { schema });
+  return {
+    sqlite,
+    db,
+    close: () => {
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+/** Names the path and the mode; the reason comes from SQLite/fs and carries no secrets. */
+function openError(path: string, readonly: boolean, cause: unknown): Error {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const mode = readonly ? "read-only" : "read-write";
+  return new Error(`Cannot open SQLite database ${JSON.stringify(path)} (${mode}): ${reason}`, {
+    cause,
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * Reads and writes of probe_results. Plain data access: what counts as "up", which window
+ * a chart shows and when to prune are decided by the callers.
+ */
+import { and, asc, count, desc, eq, gte } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { probeResults, type NewProbeResultRow, type ProbeResultRow } from "@/db/schema";
+import type { ProbeResult } from "@/probes/types";
+
+/** Db or a transaction on it; both insert the same way. */
+type Inserter = Pick<Db, "insert">;
+
+/** Stored rows carry a Date and `series`; the contract carries an ISO string and `probe`. */
+export function probeResultToRow(result: ProbeResult): NewProbeResultRow {
+  const startedAt = new Date(result.startedAt);
+  // An unparseable time would be stored as NULL/NaN and vanish from every time-range query.
+  if (Number.isNaN(startedAt.getTime())) {
+    throw new Error(`ProbeResult ${result.probe} has an invalid startedAt: ${JSON.stringify(result.startedAt)}`);
+  }
+  const { probe, startedAt: _iso, ...rest } = result;
+  return { ...rest, series: probe, startedAt };
+}
+
+/** Inverse of probeResultToRow; listed field by field so `id` and future columns never leak. */
+export function rowToProbeResult(row: ProbeResultRow): ProbeResult {
+  return {
+    probe: row.series,
+    kind: row.kind,
+    model: row.model,
+    startedAt: row.startedAt.toISOString(),
+    outcome: row.outcome,
+    errorClass: row.errorClass,
+    httpStatus: row.httpStatus,
+    dnsMs: row.dnsMs,
+    connectMs: row.connectMs,
+    tlsMs: row.tlsMs,
+    ttfbMs: row.ttfbMs,
+    ttftMs: row.ttftMs,
+    totalMs: row.totalMs,
+    outputTokens: row.outputTokens,
+    tokensPerSecond: row.tokensPerSecond,
+    requestId: row.requestId,
+    message: row.message,
+  };
+}
+
+/** Returns the new row id. */
+export function insertProbeResult(db: Inserter, result: ProbeResult): number {
+  const inserted = db
+    .insert(probeResults)
+    .values(probeResultToRow(result))
+    .returning({ id: probeResults.id })
+    .get();
+  return inserted.id;
+}
+
+/** All or nothing, and one fsync instead of one per row. Returns ids in input order. */
+export function insertProbeResults(db: Db, results: readonly ProbeResult[]): number[] {
+  return db.transaction((tx) => results.map((result) => insertProbeResult(tx, result)));
+}
+
+/** One series from `since` (inclusive), oldest first; served by the (series, started_at) index. */
+export function getResultsBySeriesSince(
+  db: Db,
+  params: { series: string; since: Date; limit?: number },
+): ProbeResultRow[] {
+  const query = db
+    .select()
+    .from(probeResults)
+    .where(and(eq(probeResults.series, params.series), gte(probeResults.startedAt, params.since)))
+    // id breaks ties so rows with the same millisecond keep insertion order.
+    .orderBy(asc(probeResults.startedAt), asc(probeResults.id));
+  return params.limit === undefined ? query.all() : query.limit(params.limit).all();
+}
+
+/** Newest first across all series. */
+export function getLatestResults(db: Db, params: { limit: number }): ProbeResultRow[] {
+  return db
+    .select()
+    .from(probeResults)
+    .orderBy(desc(probeResults.startedAt), desc(probeResults.id))
+    .limit(params.limit)
+    .all();
+}
+
+export function countProbeResults(db: Db): number {
+  const row = db.select({ n: count() }).from(probeResults).get();
+  return row?.n ?? 0;
+}

@@ -1,0 +1,60 @@
+/** `npm run probe -- --once [--json] [--only KIND[,KIND…]] [--timeout MS]`: run the probes once, store, print. */
+import { parseArgs } from "node:util";
+import { createCliLogger, exitWithUsageError, loadConfigOrExit, openStoreOrExit } from "@/lib/cli/common";
+import { planProbes } from "@/lib/targets";
+import { Worker } from "@/lib/worker";
+import { PROBE_KINDS, type ProbeKind, type ProbeResult } from "@/probes/types";
+
+interface Args {
+  json: boolean;
+  only?: ProbeKind[];
+  timeoutMs?: number;
+}
+
+function parseCli(argv: string[]): Args {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { once: { type: "boolean" }, json: { type: "boolean" }, only: { type: "string" }, timeout: { type: "string" } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    exitWithUsageError(`${(err as Error).message} (usage: npm run probe -- --once [--json] [--only KIND[,KIND…]] [--timeout MS])`);
+  }
+  if (!values.once) exitWithUsageError("--once is required: the scheduled worker is `npm start`");
+  const only = values.only?.split(",").map((k) => k.trim());
+  const unknown = only?.find((k) => !(PROBE_KINDS as readonly string[]).includes(k));
+  if (only && (unknown !== undefined || only.length === 0)) exitWithUsageError(`--only: unknown kind "${unknown ?? ""}" (kinds: ${PROBE_KINDS.join(", ")})`);
+  const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 600_000)) {
+    exitWithUsageError("--timeout: must be a whole number of milliseconds from 1 to 600000");
+  }
+  return { json: values.json ?? false, only: only as ProbeKind[] | undefined, timeoutMs };
+}
+
+function formatTable(results: ProbeResult[]): string {
+  const cell = (v: number | null) => (v == null ? "-" : String(Math.round(v)));
+  const rows = results.map((r) => [r.probe, r.outcome, r.errorClass ?? "-", r.httpStatus ?? "-", cell(r.ttfbMs), cell(r.ttftMs), cell(r.totalMs), r.message ?? ""]);
+  const header = ["probe", "outcome", "errorClass", "http", "ttfbMs", "ttftMs", "totalMs", "message"];
+  const table = [header, ...rows].map((row) => row.map(String));
+  const widths = header.map((_, i) => Math.max(...table.map((row) => (i === header.length - 1 ? 0 : (row[i] ?? "").length))));
+  return table.map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+async function main(): Promise<void> {
+  const args = parseCli(process.argv.slice(2));
+  const config = loadConfigOrExit();
+  const log = createCliLogger(config, args.json);
+  const plan = planProbes(config, { only: args.only, timeoutMs: args.timeoutMs });
+  if (plan.skippedForKey.length > 0) log.warn(`ANTHROPIC_API_KEY is not set: skipping ${plan.skippedForKey.join(", ")}`);
+  if (plan.probes.length === 0) exitWithUsageError("nothing to run: every selected probe needs ANTHROPIC_API_KEY");
+  const store = openStoreOrExit(config);
+  const worker = new Worker(config, store.db, createCliLogger(config, true));
+  const results = (await Promise.all(plan.probes.map((p) => worker.runAndStore(p)))).filter((r): r is ProbeResult => r !== null);
+  store.close();
+  process.stdout.write(args.json ? `${JSON.stringify(results, null, 2)}\n` : formatTable(results));
+}
+
+await main();

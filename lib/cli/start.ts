@@ -1,0 +1,30 @@
+/** `npm start`: migrate, then run the probe worker until SIGINT/SIGTERM. */
+import { createCliLogger, loadConfigOrExit, openStoreOrExit } from "@/lib/cli/common";
+import { planProbes } from "@/lib/targets";
+import { Worker } from "@/lib/worker";
+
+const config = loadConfigOrExit();
+const log = createCliLogger(config);
+const store = openStoreOrExit(config);
+const plan = planProbes(config);
+if (plan.skippedForKey.length > 0) log.warn(`ANTHROPIC_API_KEY is not set: skipping ${plan.skippedForKey.join(", ")} (the keyless probes still run)`);
+log.info(`witness: ${plan.probes.length} probes, database ${config.databasePath}${config.configPath ? `, config ${config.configPath}` : ""}`);
+const worker = new Worker(config, store.db, log);
+worker.start(plan.probes);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info(`${signal}: stopping`);
+  await worker.stop();
+  store.close();
+  const { skippedTicks, stored } = worker.getStats();
+  log.info(`stopped: ${stored} results stored, skipped ticks ${JSON.stringify(skippedTicks)}`);
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+// The worker must outlive any bug in a single run: log it and keep probing.
+process.on("unhandledRejection", (reason) => log.error(`unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}`));
+process.on("uncaughtException", (err) => log.error(`uncaught exception: ${err.message}`));

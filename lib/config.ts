@@ -1,0 +1,150 @@
+/**
+ * Witness's configuration: one zod schema with defaults that work with no file at all, an optional YAML file merged
+ * over them, and secrets and URLs from the environment. The only module that reads process.env.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { PROBE_KINDS, type AnswerCheck, type ProbeKind } from "@/probes/types";
+
+/** Thrown for anything wrong in the file or the environment; the message names the key path. */
+export class ConfigError extends Error {}
+
+// Intervals that node-cron can express as a fixed second-and-minute pattern, so ticks stay aligned across restarts.
+const isCronFriendly = (s: number) => (s <= 60 && 60 % s === 0) || (s % 60 === 0 && 3600 % s === 0);
+const intervalSeconds = z
+  .number()
+  .int()
+  .refine(isCronFriendly, "must divide 60 (1–60) or be a whole number of minutes that divides 60 (120–3600)");
+const ms = z.number().int().min(100).max(600_000);
+
+/** Per-kind defaults. Timeouts are generous (a monitor must not call a slow answer a failure); `slowMs` marks degraded. */
+const KIND_DEFAULTS: Record<ProbeKind, { timeoutMs: number; slowMs: number }> = {
+  messages: { timeoutMs: 30_000, slowMs: 10_000 }, // total time of a 16-token answer
+  stream: { timeoutMs: 60_000, slowMs: 5_000 }, // time to first token
+  edge: { timeoutMs: 10_000, slowMs: 2_000 }, // TTFB of the keyless 401
+  web: { timeoutMs: 15_000, slowMs: 5_000 }, // total page time
+  status: { timeoutMs: 15_000, slowMs: 5_000 },
+};
+
+const kindSchema = (kind: ProbeKind) =>
+  z
+    .object({
+      enabled: z.boolean().default(true),
+      intervalSeconds: intervalSeconds.default(60),
+      timeoutMs: ms.default(KIND_DEFAULTS[kind].timeoutMs),
+      slowMs: ms.default(KIND_DEFAULTS[kind].slowMs),
+      // A live stream sends a ping at least every few seconds; 20 s of silence is a stall, not a slow model.
+      idleTimeoutMs: ms.default(20_000),
+    })
+    .strict()
+    .prefault({});
+
+const answerSchema = z
+  .object({
+    prompt: z.string().min(1).max(500).default("Reply with exactly: pong"),
+    expect: z.string().min(1).max(200).default("pong"),
+    match: z.enum(["contains", "exact", "regex"]).default("contains"),
+  })
+  .strict()
+  .refine((a) => a.match !== "regex" || isValidRegex(a.expect), { message: "is not a valid regular expression", path: ["expect"] })
+  .prefault({});
+
+const fileSchema = z
+  .object({
+    // Model ids become series names and URLs: keep them to the characters model ids use.
+    models: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{0,99}$/, "must be a model id like claude-haiku-4-5")).min(1).default(["claude-haiku-4-5"]),
+    probes: z
+      .object(Object.fromEntries(PROBE_KINDS.map((k) => [k, kindSchema(k)])) as { [K in ProbeKind]: ReturnType<typeof kindSchema> })
+      .strict()
+      .prefault({}),
+    answer: answerSchema,
+    maxTokens: z.number().int().min(1).max(1024).default(16),
+    connectivityCheck: z
+      .object({ url: z.url({ protocol: /^https?$/ }).nullable().default(null), timeoutMs: ms.default(5_000) })
+      .strict()
+      .prefault({}),
+    shutdownGraceMs: z.number().int().min(0).max(60_000).default(5_000),
+    userAgent: z.string().min(1).max(200).default("witness/0.1 (independent Claude status monitor)"),
+  })
+  .strict();
+
+export type FileConfig = z.infer<typeof fileSchema>;
+export type KindConfig = FileConfig["probes"][ProbeKind];
+
+export interface Config extends FileConfig {
+  answer: AnswerCheck;
+  apiKey: string | null;
+  anthropicBaseUrl: string;
+  webUrl: string;
+  statusPageUrl: string;
+  databasePath: string;
+  port: number;
+  configPath: string | null;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Read the config file (if any) and the environment. Throws ConfigError naming the key path. */
+export function loadConfig(env: Env = process.env): Config {
+  const configPath = env.WITNESS_CONFIG ?? (existsSync("witness.config.yaml") ? "witness.config.yaml" : null);
+  const raw = configPath ? readYaml(configPath) : {};
+  const parsed = fileSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    throw new ConfigError(`${configPath}: ${describeIssue(parsed.error.issues[0])}`);
+  }
+  return {
+    ...parsed.data,
+    apiKey: env.ANTHROPIC_API_KEY?.trim() || null,
+    anthropicBaseUrl: envUrl(env, "ANTHROPIC_BASE_URL", "https://api.anthropic.com"),
+    webUrl: envUrl(env, "CLAUDE_WEB_URL", "https://claude.ai"),
+    statusPageUrl: envUrl(env, "STATUS_PAGE_URL", "https://status.claude.com"),
+    databasePath: env.DATABASE_PATH?.trim() || "./data/witness.db",
+    port: envPort(env),
+    configPath,
+  };
+}
+
+function readYaml(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(`${path}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${path}: not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+  }
+}
+
+function envUrl(env: Env, name: string, fallback: string): string {
+  const value = env[name]?.trim() || fallback;
+  // Never echo the value: a gateway URL can carry a token in its path.
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new ConfigError(`${name}: must be an http(s) URL`);
+  return value;
+}
+
+function envPort(env: Env): number {
+  const port = Number(env.PORT ?? "3000");
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new ConfigError("PORT: must be an integer from 1 to 65535");
+  return port;
+}
+
+/** "probes.stream.timeoutMs: expected number", with an unknown key named in the path itself. */
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return "invalid";
+  const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0] ?? ""] : issue.path;
+  const message = issue.code === "unrecognized_keys" ? "unknown key" : issue.message;
+  return `${path.join(".") || "(root)"}: ${message}`;
+}
+
+function isValidRegex(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,54 @@
+/** One probe run by kind, with the two things a probe cannot judge alone: its own crash, and our own network. */
+import { judgeOwnNetwork, type ConnectivityCheck } from "@/lib/connectivity";
+import { probeEdge } from "@/probes/edge";
+import { probeMessages } from "@/probes/messages";
+import { sanitizeMessage } from "@/probes/sanitize";
+import { probeStatus, type StatusProbeOutput } from "@/probes/status";
+import { probeStream } from "@/probes/stream";
+import type { ProbeKind, ProbeResult, ProbeTarget } from "@/probes/types";
+import { probeWeb } from "@/probes/web";
+
+export interface ProbeRun {
+  result: ProbeResult;
+  /** Only for the status kind: what the official page said (null when unreadable). */
+  status?: StatusProbeOutput;
+}
+
+/** Run one probe. Never throws: an unexpected exception becomes an inconclusive result that says so. */
+export async function runProbe(kind: ProbeKind, target: ProbeTarget, signal: AbortSignal, check: ConnectivityCheck): Promise<ProbeRun> {
+  const startedAt = new Date();
+  try {
+    if (kind === "status") {
+      const status = await probeStatus(target, signal);
+      return { result: await judgeOwnNetwork(status.result, check), status };
+    }
+    const probe = { messages: probeMessages, stream: probeStream, edge: probeEdge, web: probeWeb }[kind];
+    return { result: await judgeOwnNetwork(await probe(target, signal), check) };
+  } catch (err) {
+    // A bug of ours is not an outage of Claude's: inconclusive, with no error class from the table.
+    const text = err instanceof Error ? err.message : String(err);
+    return { result: crashedResult(kind, target, startedAt, sanitizeMessage(`probe crashed: ${text}`, target.apiKey ? [target.apiKey] : [])) };
+  }
+}
+
+function crashedResult(kind: ProbeKind, target: ProbeTarget, startedAt: Date, message: string): ProbeResult {
+  return {
+    probe: target.name,
+    kind,
+    model: target.model,
+    startedAt: startedAt.toISOString(),
+    outcome: "inconclusive",
+    errorClass: null,
+    httpStatus: null,
+    dnsMs: null,
+    connectMs: null,
+    tlsMs: null,
+    ttfbMs: null,
+    ttftMs: null,
+    totalMs: Date.now() - startedAt.getTime(),
+    outputTokens: null,
+    tokensPerSecond: null,
+    requestId: null,
+    message,
+  };
+}

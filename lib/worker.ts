@@ -1,0 +1,138 @@
+/**
+ * The worker loop: the one place where probe, decide and store meet. node-cron ticks each probe on its interval,
+ * spread across it; a run still going at its next tick is skipped and counted, never overlapped.
+ */
+import cron, { type ScheduledTask } from "node-cron";
+import type { Config } from "@/lib/config";
+import type { Logger } from "@/lib/log";
+import { runProbe, type ProbeRun } from "@/lib/run-probe";
+import type { PlannedProbe } from "@/lib/targets";
+import type { Db } from "@/db/client";
+import { insertProbeResult } from "@/db/queries/probe-results";
+import type { ProbeResult } from "@/probes/types";
+
+export interface WorkerStats {
+  runs: number;
+  stored: number;
+  /** Ticks skipped because the previous run of the same series was still going, per series. */
+  skippedTicks: Record<string, number>;
+}
+
+/** The cron pattern (with seconds) for a tick every `intervalSeconds`, shifted by `offsetSeconds` into the interval. */
+export function cronPattern(intervalSeconds: number, offsetSeconds: number): string {
+  if (intervalSeconds <= 60) {
+    const seconds = intervalSeconds === 60 ? `${offsetSeconds}` : `${offsetSeconds}-59/${intervalSeconds}`;
+    return `${seconds} * * * * *`;
+  }
+  const minutes = intervalSeconds / 60;
+  return `${offsetSeconds % 60} ${Math.floor(offsetSeconds / 60)}-59/${minutes} * * * *`;
+}
+
+/** Offsets that spread the probes sharing an interval evenly across it, so they never fire together. */
+export function spreadOffsets(probes: readonly PlannedProbe[]): number[] {
+  const byInterval = new Map<number, number>();
+  const counts = new Map<number, number>();
+  for (const p of probes) counts.set(p.intervalSeconds, (counts.get(p.intervalSeconds) ?? 0) + 1);
+  return probes.map((p) => {
+    const index = byInterval.get(p.intervalSeconds) ?? 0;
+    byInterval.set(p.intervalSeconds, index + 1);
+    return Math.floor((index * p.intervalSeconds) / (counts.get(p.intervalSeconds) ?? 1));
+  });
+}
+
+export class Worker {
+  private readonly tasks: ScheduledTask[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly stopping = new AbortController();
+  private readonly stats: WorkerStats = { runs: 0, stored: 0, skippedTicks: {} };
+
+  constructor(
+    private readonly config: Config,
+    private readonly db: Db,
+    private readonly log: Logger,
+    private readonly onResult: (run: ProbeRun) => void = () => {},
+  ) {}
+
+  /** Schedule every planned probe. */
+  start(probes: readonly PlannedProbe[]): void {
+    const offsets = spreadOffsets(probes);
+    probes.forEach((probe, i) => {
+      const pattern = cronPattern(probe.intervalSeconds, offsets[i] ?? 0);
+      const task = cron.schedule(pattern, () => this.runAndStore(probe), { name: probe.target.name, noOverlap: true, logger: silentCronLogger(this.log) });
+      task.on("execution:overlap", () => {
+        const skipped = (this.stats.skippedTicks[probe.target.name] ?? 0) + 1;
+        this.stats.skippedTicks[probe.target.name] = skipped;
+        this.log.warn(`${probe.target.name}: previous run still going, tick skipped (${skipped} so far)`);
+      });
+      this.tasks.push(task);
+      this.log.info(`scheduled ${probe.target.name} every ${probe.intervalSeconds}s (cron "${pattern}")`);
+    });
+  }
+
+  /** Run one probe now and store its result; the result is returned, or null when shutdown cancelled it. */
+  runAndStore(probe: PlannedProbe): Promise<ProbeResult | null> {
+    const run = this.runOnce(probe);
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
+    return run;
+  }
+
+  getStats(): WorkerStats {
+    return structuredClone(this.stats);
+  }
+
+  /** Stop ticking, give in-flight probes `graceMs` to finish, then cancel them; their results are not stored. */
+  async stop(graceMs = this.config.shutdownGraceMs): Promise<void> {
+    for (const task of this.tasks) await task.destroy();
+    this.tasks.length = 0;
+    if (this.inFlight.size === 0) return;
+    this.log.info(`waiting up to ${graceMs} ms for ${this.inFlight.size} probe(s) in flight`);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
+    clearTimeout(timer);
+    this.stopping.abort();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async runOnce(probe: PlannedProbe): Promise<ProbeResult | null> {
+    this.stats.runs += 1;
+    const run = await runProbe(probe.kind, probe.target, this.stopping.signal, this.config.connectivityCheck);
+    // A run cut short by our own shutdown measured nothing about Claude: drop it rather than record a false failure.
+    if (this.stopping.signal.aborted) {
+      this.log.warn(`${probe.target.name}: cancelled by shutdown, not stored`);
+      return null;
+    }
+    const { result } = run;
+    if (result.outcome === "inconclusive" && result.errorClass === null) this.log.error(`${result.probe}: ${result.message ?? "probe crashed"}`);
+    try {
+      insertProbeResult(this.db, result);
+      this.stats.stored += 1;
+    } catch (err) {
+      this.log.error(`${result.probe}: result not stored: ${(err as Error).message}`);
+    }
+    this.log.info(describeResult(result));
+    this.onResult(run);
+    return result;
+  }
+}
+
+/** "stream:claude-haiku-4-5 up 412 ms (ttfb 120, ttft 380)" or "... down overloaded: HTTP 529 ...". */
+export function describeResult(r: ProbeResult): string {
+  const timing = [r.ttfbMs != null ? `ttfb ${Math.round(r.ttfbMs)}` : null, r.ttftMs != null ? `ttft ${Math.round(r.ttftMs)}` : null].filter(Boolean).join(", ");
+  const head = `${r.probe} ${r.outcome}${r.totalMs != null ? ` ${Math.round(r.totalMs)} ms` : ""}${timing ? ` (${timing})` : ""}`;
+  return r.errorClass ? `${head} ${r.errorClass}: ${r.message ?? ""}` : head;
+}
+
+/** node-cron's own warnings go through our logger (and its redaction), at debug level dropped. */
+function silentCronLogger(log: Logger) {
+  return {
+    info: () => {},
+    debug: () => {},
+    // Overlaps are reported by our own handler with the series name; repeating node-cron's line adds nothing.
+    warn: (message: string) => {
+      if (!message.includes("overlap")) log.warn(`node-cron: ${message}`);
+    },
+    error: (message: string | Error) => log.error(`node-cron: ${message instanceof Error ? message.message : message}`),
+  };
+}

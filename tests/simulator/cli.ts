@@ -1,0 +1,55 @@
+/**
+ * Run the simulator by hand: `npx tsx tests/simulator/cli.ts [--port 4010]`. Prints the environment to point the
+ * monitor at it and the curl lines that switch faults; Ctrl-C stops it.
+ */
+import { parseArgs } from "node:util";
+import { FAULTS, startSimulator } from "./index";
+
+const USAGE = "usage: npx tsx tests/simulator/cli.ts [--port 4010]";
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { port: { type: "string", short: "p", default: "4010" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`invalid --port ${JSON.stringify(values.port)}\n${USAGE}`);
+    process.exit(2);
+  }
+  const sim = await startSimulator({ port });
+  const { url } = sim;
+  console.log(`Claude simulator listening on ${url}
+
+Point the monitor at it:
+  ANTHROPIC_BASE_URL=${url} CLAUDE_WEB_URL=${url} STATUS_PAGE_URL=${url}
+
+Switch faults (target: api, web or status):
+  curl -sS -X POST ${url}/__sim/fault -H 'content-type: application/json' -d '{"target":"api","fault":"overloaded"}'
+  curl -sS -X POST ${url}/__sim/fault -H 'content-type: application/json' -d '{"target":"api","fault":"none","ttfbMs":300,"gapMs":50}'
+  curl -sS -X POST ${url}/__sim/status -H 'content-type: application/json' -d '{"scenario":"incident"}'
+  curl -sS -X POST ${url}/__sim/reset
+  curl -sS ${url}/__sim/requests
+
+Or per request, as a base URL with a path:
+  ANTHROPIC_BASE_URL=${url}/__sim/fault:overloaded,ttfb:300
+
+Faults: ${FAULTS.join(", ")}`);
+
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void sim.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,177 @@
+/**
+ * Fault names, the spec that selects one, and the board that decides which fault a given request gets.
+ * Untrusted input (control-call JSON, path segments) is validated here so handlers only ever see clean specs.
+ */
+
+export const FAULTS = [
+  "none",
+  "http_500",
+  "http_504",
+  "http_502_html",
+  "http_503_html",
+  "cf_522",
+  "overloaded",
+  "overloaded_legacy",
+  "rate_limited",
+  "spend_cap",
+  "unauthorized",
+  "forbidden_1010",
+  "challenge",
+  "bad_request",
+  "retired_model",
+  "empty_content",
+  "empty_text",
+  "html_200",
+  "invalid_json",
+  "wrong_shape",
+  "hang",
+  "reset_before_headers",
+  "reset_after_headers",
+  "stream_error",
+  "stream_truncated",
+  "stream_no_text",
+  "stream_stall",
+  "one_byte_chunks",
+  "crlf",
+  "wrong_answer",
+] as const;
+export type Fault = (typeof FAULTS)[number];
+
+export const TARGETS = ["api", "web", "status"] as const;
+export type Target = (typeof TARGETS)[number];
+
+export interface FaultSpec {
+  fault: Fault;
+  ttfbMs?: number;
+  gapMs?: number;
+  models?: string[];
+  mode?: "json" | "stream";
+  every?: number;
+}
+
+/** What one request actually gets once filters and `every` have been weighed. */
+export interface Applied {
+  fault: Fault;
+  ttfbMs: number;
+  gapMs: number;
+}
+
+export const HEALTHY: Applied = Object.freeze({ fault: "none", ttfbMs: 0, gapMs: 0 });
+
+/** Bad input from a caller; the server turns it into a 400 rather than a crash. */
+export class SpecError extends Error {}
+
+/** True when `value` is one of FAULTS. */
+export function isFault(value: unknown): value is Fault {
+  return typeof value === "string" && (FAULTS as readonly string[]).includes(value);
+}
+
+/** True when `value` is one of TARGETS. */
+export function isTarget(value: unknown): value is Target {
+  return typeof value === "string" && (TARGETS as readonly string[]).includes(value);
+}
+
+/** Validate a fault name or spec-shaped object into a FaultSpec; throws SpecError naming the bad field. */
+export function toFaultSpec(input: unknown): FaultSpec {
+  if (typeof input === "string") input = { fault: input };
+  if (typeof input !== "object" || input === null || Array.isArray(input)) throw new SpecError("fault spec must be an object");
+  const raw = input as Record<string, unknown>;
+  if (!isFault(raw.fault)) throw new SpecError(`unknown fault ${JSON.stringify(raw.fault)}; known: ${FAULTS.join(", ")}`);
+  const spec: FaultSpec = { fault: raw.fault };
+  if (raw.ttfbMs !== undefined) spec.ttfbMs = millis(raw.ttfbMs, "ttfbMs");
+  if (raw.gapMs !== undefined) spec.gapMs = millis(raw.gapMs, "gapMs");
+  if (raw.every !== undefined) spec.every = everyN(raw.every, "every");
+  if (raw.mode !== undefined) {
+    if (raw.mode !== "json" && raw.mode !== "stream") throw new SpecError('mode must be "json" or "stream"');
+    spec.mode = raw.mode;
+  }
+  if (raw.models !== undefined) {
+    if (!Array.isArray(raw.models) || !raw.models.every((m): m is string => typeof m === "string")) {
+      throw new SpecError("models must be an array of model id strings");
+    }
+    spec.models = [...raw.models];
+  }
+  return spec;
+}
+
+/** Parse a path segment like `fault:overloaded,ttfb:300,gap:50,every:2`; throws SpecError on anything unknown. */
+export function parsePathSpec(segment: string): FaultSpec {
+  const spec: FaultSpec = { fault: "none" };
+  for (const pair of segment.split(",")) {
+    if (pair === "") continue;
+    const colon = pair.indexOf(":");
+    const key = colon < 0 ? pair : pair.slice(0, colon);
+    const value = colon < 0 ? "" : pair.slice(colon + 1);
+    if (key === "fault") {
+      if (!isFault(value)) throw new SpecError(`unknown fault ${JSON.stringify(value)} in path; known: ${FAULTS.join(", ")}`);
+      spec.fault = value;
+    } else if (key === "ttfb") spec.ttfbMs = millis(Number(value), "ttfb");
+    else if (key === "gap") spec.gapMs = millis(Number(value), "gap");
+    else if (key === "every") spec.every = everyN(Number(value), "every");
+    else throw new SpecError(`unknown key ${JSON.stringify(key)} in path spec; known: fault, ttfb, gap, every`);
+  }
+  return spec;
+}
+
+function millis(value: unknown, name: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw new SpecError(`${name} must be a number >= 0`);
+  return value;
+}
+
+function everyN(value: unknown, name: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) throw new SpecError(`${name} must be an integer >= 1`);
+  return value;
+}
+
+/** What the board needs to know about a request to apply `models`, `mode` and `every`. */
+export interface RequestTraits {
+  model: string | null;
+  stream: boolean;
+}
+
+/** Per-target fault specs plus the counters behind `every`. */
+export class FaultBoard {
+  private readonly specs = new Map<Target, FaultSpec>();
+  private readonly counters = new Map<string, number>();
+
+  /** Replace a target's fault; its `every` count restarts so "every 3rd" means from now. */
+  set(target: Target, spec: FaultSpec): void {
+    this.specs.set(target, spec);
+    this.counters.delete(`control:${target}`);
+  }
+
+  /** The current spec of each target. */
+  snapshot(): Record<Target, FaultSpec> {
+    return { api: this.get("api"), web: this.get("web"), status: this.get("status") };
+  }
+
+  /** All targets healthy and all counters cleared. */
+  reset(): void {
+    this.specs.clear();
+    this.counters.clear();
+  }
+
+  /** Decide what this request gets. A path spec replaces the control spec outright; both count `every` apart. */
+  resolve(target: Target, traits: RequestTraits, path: { segment: string; spec: FaultSpec } | null): Applied {
+    const spec = path ? path.spec : this.get(target);
+    const key = path ? `path:${target}:${path.segment}` : `control:${target}`;
+    if (target === "api" && !matchesApiFilters(spec, traits)) return HEALTHY;
+    const every = spec.every ?? 1;
+    if (every > 1) {
+      const n = (this.counters.get(key) ?? 0) + 1;
+      this.counters.set(key, n);
+      if (n % every !== 0) return HEALTHY;
+    }
+    return { fault: spec.fault, ttfbMs: spec.ttfbMs ?? 0, gapMs: spec.gapMs ?? 0 };
+  }
+
+  private get(target: Target): FaultSpec {
+    return this.specs.get(target) ?? { fault: "none" };
+  }
+}
+
+function matchesApiFilters(spec: FaultSpec, traits: RequestTraits): boolean {
+  if (spec.models && (traits.model === null || !spec.models.includes(traits.model))) return false;
+  if (spec.mode && spec.mode !== (traits.stream ? "stream" : "json")) return false;
+  return true;
+}

@@ -1,0 +1,128 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "@/db/client";
+import { countProbeResults } from "@/db/queries/probe-results";
+import { ERROR_CLASSES, OUTCOMES, PROBE_KINDS, type ProbeResult } from "@/probes/types";
+import { startSimulator, type Simulator } from "@/tests/simulator";
+import { runCli } from "@/tests/unit/cli";
+import { CANARY_KEY } from "@/tests/unit/support";
+
+let sim: Simulator;
+const dir = mkdtempSync(join(tmpdir(), "witness-cli-"));
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterAll(() => sim.close());
+
+const envFor = (db: string, extra: Record<string, string> = {}) => ({
+  ANTHROPIC_BASE_URL: sim.url,
+  CLAUDE_WEB_URL: sim.url,
+  STATUS_PAGE_URL: sim.url,
+  DATABASE_PATH: join(dir, db),
+  ...extra,
+});
+
+const FIELDS = ["probe", "kind", "model", "startedAt", "outcome", "errorClass", "httpStatus", "dnsMs", "connectMs", "tlsMs", "ttfbMs", "ttftMs", "totalMs", "outputTokens", "tokensPerSecond", "requestId", "message"];
+
+describe("npm run probe -- --once --json", () => {
+  it("prints only a JSON array with one correct object per probe, and stores them", async () => {
+    const run = await runCli("probe", ["--once", "--json"], envFor("all.db", { ANTHROPIC_API_KEY: CANARY_KEY }));
+    expect(run.code).toBe(0);
+    const results = JSON.parse(run.stdout) as ProbeResult[];
+    expect(results.map((r) => r.probe)).toEqual(["messages:claude-haiku-4-5", "stream:claude-haiku-4-5", "edge", "web", "status"]);
+    for (const r of results) {
+      expect(Object.keys(r)).toEqual(FIELDS);
+      expect(PROBE_KINDS).toContain(r.kind);
+      expect(OUTCOMES).toContain(r.outcome);
+      expect(r.outcome).toBe("up");
+      expect(r.errorClass).toBeNull();
+      expect(new Date(r.startedAt).toISOString()).toBe(r.startedAt);
+      expect(r.totalMs).toBeGreaterThan(0);
+      expect(r.connectMs).not.toBeNull();
+      expect(r.ttfbMs).not.toBeNull();
+    }
+    const [messages, stream, edge, web, status] = results;
+    expect(messages).toMatchObject({ kind: "messages", model: "claude-haiku-4-5", httpStatus: 200, outputTokens: 5, ttftMs: null });
+    expect(messages?.requestId).toMatch(/^req_/);
+    expect(stream).toMatchObject({ kind: "stream", model: "claude-haiku-4-5", httpStatus: 200, outputTokens: 5 });
+    expect(stream?.ttftMs).toBeGreaterThan(0);
+    expect(edge).toMatchObject({ kind: "edge", model: null, httpStatus: 401 });
+    expect(web).toMatchObject({ kind: "web", httpStatus: 200 });
+    expect(status).toMatchObject({ kind: "status", httpStatus: 200 });
+    expect(status?.message).toContain("All Systems Operational");
+    const store = openDatabase(join(dir, "all.db"), { readonly: true });
+    expect(countProbeResults(store.db)).toBe(5);
+    store.close();
+    expect(run.stdout + run.stderr).not.toContain(CANARY_KEY);
+  });
+
+  it("--only takes kinds, --timeout replaces the deadline, and failures still exit 0", async () => {
+    sim.setFault("api", "hang");
+    const started = Date.now();
+    const run = await runCli("probe", ["--once", "--json", "--only", "edge,stream", "--timeout", "700"], envFor("only.db", { ANTHROPIC_API_KEY: CANARY_KEY }));
+    sim.reset();
+    expect(run.code).toBe(0);
+    const results = JSON.parse(run.stdout) as ProbeResult[];
+    expect(results.map((r) => [r.probe, r.errorClass])).toEqual([["stream:claude-haiku-4-5", "timeout"], ["edge", "timeout"]]);
+    expect(results.every((r) => r.totalMs! >= 700 && r.totalMs! < 1_500)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(ERROR_CLASSES).toContain(results[0]?.errorClass);
+  });
+
+  it("without a key skips the keyed kinds with one log line, and the rest still run", async () => {
+    const run = await runCli("probe", ["--once", "--json"], envFor("nokey.db"));
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as ProbeResult[]).map((r) => r.probe)).toEqual(["edge", "web", "status"]);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toContain("ANTHROPIC_API_KEY is not set: skipping messages, stream");
+  });
+
+  it("prints a table without --json", async () => {
+    const run = await runCli("probe", ["--once", "--only", "edge"], envFor("table.db"));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^probe\s+outcome\s+errorClass/);
+    expect(run.stdout).toMatch(/\nedge\s+up\s+-\s+401/);
+  });
+
+  it.each([
+    [["--once", "--only", "bogus"], /--only: unknown kind "bogus"/],
+    [["--once", "--timeout", "soon"], /--timeout/],
+    [["--json"], /--once is required/],
+    [["--once", "--verbose"], /Unknown option '--verbose'/],
+  ])("exits 2 with a one-line reason for %j", async (args, reason) => {
+    const run = await runCli("probe", args, envFor("bad.db"));
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toMatch(reason);
+  });
+
+  it("exits 2 naming the key path of a bad config file", async () => {
+    const config = join(dir, "bad.yaml");
+    writeFileSync(config, "probes:\n  stream:\n    timeoutMs: -5\n");
+    const run = await runCli("probe", ["--once"], envFor("badcfg.db", { WITNESS_CONFIG: config }));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/configuration: .*bad\.yaml: probes\.stream\.timeoutMs: /);
+  });
+});
+
+describe("npm start", () => {
+  it("probes on schedule, and SIGTERM stops it cleanly with exit 0 and an intact database", async () => {
+    const dbPath = join(dir, "start.db");
+    const child = spawn("npm", ["start"], { cwd: process.cwd(), env: { PATH: process.env.PATH ?? "", ...envFor("start.db") } });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    const deadline = Date.now() + 15_000;
+    while (!stderr.includes("scheduled status") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(stderr).toContain("SIGTERM: stopping");
+    const store = openDatabase(dbPath, { readonly: true });
+    expect(store.sqlite.pragma("integrity_check", { simple: true })).toBe("ok");
+    store.close();
+  });
+});

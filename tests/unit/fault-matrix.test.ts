@@ -1,0 +1,189 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { probeEdge } from "@/probes/edge";
+import { probeMessages } from "@/probes/messages";
+import { probeStatus } from "@/probes/status";
+import { probeStream } from "@/probes/stream";
+import type { ErrorClass, Outcome, ProbeResult } from "@/probes/types";
+import { probeWeb } from "@/probes/web";
+import { startSimulator, type Fault, type Simulator } from "@/tests/simulator";
+import { testTarget } from "@/tests/unit/support";
+
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterAll(() => sim.close());
+beforeEach(() => sim.reset());
+
+type Row = [fault: Fault, errorClass: ErrorClass | null, outcome: Outcome, httpStatus: number | null];
+const never = new AbortController().signal;
+
+// The same upstream failure, seen by a plain call and by a stream: where they differ, the stream column says why.
+const messagesMatrix: Row[] = [
+  ["none", null, "up", 200],
+  ["http_500", "http_5xx", "down", 500],
+  ["http_504", "http_5xx", "down", 504],
+  ["http_502_html", "http_5xx", "down", 502],
+  ["http_503_html", "http_5xx", "down", 503],
+  ["cf_522", "http_5xx", "down", 522],
+  ["overloaded", "overloaded", "down", 529],
+  ["overloaded_legacy", "overloaded", "down", 529],
+  ["rate_limited", "rate_limited", "inconclusive", 429],
+  ["spend_cap", "rate_limited", "inconclusive", 429],
+  ["unauthorized", "auth_error", "inconclusive", 401],
+  ["forbidden_1010", "blocked", "inconclusive", 403],
+  ["challenge", "blocked", "inconclusive", 403],
+  ["bad_request", "client_error", "inconclusive", 400],
+  ["retired_model", "client_error", "inconclusive", 404],
+  ["empty_content", "empty_response", "down", 200],
+  ["empty_text", "empty_response", "down", 200],
+  ["html_200", "malformed_response", "down", 200],
+  ["invalid_json", "malformed_response", "down", 200],
+  ["wrong_shape", "malformed_response", "down", 200],
+  ["hang", "timeout", "down", null],
+  ["reset_before_headers", "connection_error", "down", null],
+  ["reset_after_headers", "connection_error", "down", 200],
+  ["stream_stall", "timeout", "down", 200],
+  ["one_byte_chunks", null, "up", 200],
+  ["crlf", null, "up", 200],
+  ["wrong_answer", "wrong_answer", "degraded", 200],
+];
+
+const streamDifferences: Partial<Record<Fault, Row>> = {
+  reset_after_headers: ["reset_after_headers", "stream_truncated", "down", 200],
+  stream_stall: ["stream_stall", "stream_stalled", "down", 200],
+};
+const streamOnly: Row[] = [
+  ["stream_error", "stream_error", "down", 200],
+  ["stream_truncated", "stream_truncated", "down", 200],
+  ["stream_no_text", "empty_response", "down", 200],
+];
+const streamMatrix: Row[] = [...messagesMatrix.map(([fault, ...rest]) => streamDifferences[fault] ?? ([fault, ...rest] as Row)), ...streamOnly];
+
+function expectClassified(result: ProbeResult, [, errorClass, outcome, httpStatus]: Row) {
+  expect({ errorClass: result.errorClass, outcome: result.outcome, httpStatus: result.httpStatus }).toEqual({ errorClass, outcome, httpStatus });
+  if (errorClass !== null) expect(result.message).toBeTruthy();
+}
+
+describe("messages probe fault matrix", () => {
+  it.each(messagesMatrix)("%s is %s (%s, HTTP %s)", async (...row) => {
+    sim.setFault("api", row[0]);
+    expectClassified(await probeMessages(testTarget("messages", sim.url), never), row);
+  });
+});
+
+describe("stream probe fault matrix", () => {
+  it.each(streamMatrix)("%s is %s (%s, HTTP %s)", async (...row) => {
+    sim.setFault("api", row[0]);
+    expectClassified(await probeStream(testTarget("stream", sim.url), never), row);
+  });
+
+  it("keeps the in-band error's type in the message", async () => {
+    sim.setFault("api", "stream_error");
+    const result = await probeStream(testTarget("stream", sim.url), never);
+    expect(result.message).toContain("overloaded_error");
+  });
+
+  it("a 529 is overloaded, not http_5xx, and keeps its request id", async () => {
+    sim.setFault("api", "overloaded");
+    const result = await probeStream(testTarget("stream", sim.url), never);
+    expect(result.errorClass).toBe("overloaded");
+    expect(result.requestId).toMatch(/^req_/);
+  });
+});
+
+describe("edge probe", () => {
+  const edgeMatrix: Row[] = [
+    ["none", null, "up", 401],
+    ["http_500", "http_5xx", "down", 500],
+    ["overloaded", "overloaded", "down", 529],
+    ["cf_522", "http_5xx", "down", 522],
+    ["challenge", "blocked", "inconclusive", 403],
+    ["html_200", "malformed_response", "down", 200],
+    ["hang", "timeout", "down", null],
+    ["reset_before_headers", "connection_error", "down", null],
+  ];
+  it.each(edgeMatrix)("%s is %s (%s, HTTP %s)", async (...row) => {
+    sim.setFault("api", row[0]);
+    expectClassified(await probeEdge(testTarget("edge", sim.url), never), row);
+  });
+
+  it("sends no key even when handed one", async () => {
+    await probeEdge(testTarget("edge", sim.url, { apiKey: "sk-ant-should-not-travel" }), never);
+    expect(sim.requests.at(-1)?.headers["x-api-key"]).toBeUndefined();
+  });
+});
+
+describe("web probe", () => {
+  const webMatrix: Row[] = [
+    ["none", null, "up", 200],
+    ["challenge", "blocked", "inconclusive", 403],
+    ["forbidden_1010", "blocked", "inconclusive", 403],
+    ["cf_522", "http_5xx", "down", 522],
+    ["http_502_html", "http_5xx", "down", 502],
+    ["http_503_html", "http_5xx", "down", 503],
+    ["hang", "timeout", "down", null],
+    ["reset_before_headers", "connection_error", "down", null],
+    ["reset_after_headers", "connection_error", "down", 200],
+  ];
+  it.each(webMatrix)("%s is %s (%s, HTTP %s)", async (...row) => {
+    sim.setFault("web", row[0]);
+    expectClassified(await probeWeb(testTarget("web", sim.url), never), row);
+  });
+});
+
+describe("status probe", () => {
+  const statusMatrix: Row[] = [
+    ["none", null, "up", 200],
+    ["http_503_html", "http_5xx", "down", 503],
+    ["http_500", "http_5xx", "down", 500],
+    ["html_200", "malformed_response", "down", 200],
+    ["invalid_json", "malformed_response", "down", 200],
+    ["challenge", "blocked", "inconclusive", 403],
+    ["hang", "timeout", "down", null],
+    ["reset_before_headers", "connection_error", "down", null],
+  ];
+  it.each(statusMatrix)("%s is %s (%s, HTTP %s), and then official status is unknown", async (...row) => {
+    sim.setFault("status", row[0]);
+    const { result, summary } = await probeStatus(testTarget("status", sim.url), never);
+    expectClassified(result, row);
+    expect(summary === null).toBe(row[1] !== null);
+  });
+
+  it("reads the incident scenario per component, not just the banner", async () => {
+    sim.setStatus({ scenario: "incident" });
+    const { result, summary } = await probeStatus(testTarget("status", sim.url), never);
+    expect(result.outcome).toBe("up");
+    expect(summary?.status.indicator).toBe("major");
+    expect(summary?.components.find((c) => c.id === "k8w3r06qmzrp")?.status).toBe("partial_outage");
+    expect(summary?.incidents[0]?.name).toBe("Elevated errors on Claude Haiku 4.5");
+    expect(result.message).toContain("1 open incident");
+  });
+
+  it("keeps unknown components and unknown status values", async () => {
+    sim.setStatus({ components: { zzzz9999: "critical_meltdown" } });
+    const { summary } = await probeStatus(testTarget("status", sim.url), never);
+    expect(summary?.components.find((c) => c.id === "zzzz9999")?.status).toBe("critical_meltdown");
+  });
+});
+
+describe("network failures outside the simulator", () => {
+  it("a refused connection is connection_error", async () => {
+    const closed = await startSimulator();
+    const url = closed.url;
+    await closed.close();
+    const result = await probeMessages(testTarget("messages", url), never);
+    expect([result.errorClass, result.outcome, result.httpStatus]).toEqual(["connection_error", "down", null]);
+  });
+
+  it("a TLS handshake with a plain-HTTP server is tls_error", async () => {
+    const result = await probeWeb(testTarget("web", sim.url.replace("http:", "https:")), never);
+    expect([result.errorClass, result.outcome]).toEqual(["tls_error", "down"]);
+  });
+
+  it("a slow but working answer is slow and degraded", async () => {
+    sim.setFault("api", { fault: "none", ttfbMs: 300 });
+    const result = await probeMessages(testTarget("messages", sim.url, { slowMs: 200 }), never);
+    expect([result.errorClass, result.outcome]).toEqual(["slow", "degraded"]);
+  });
+});

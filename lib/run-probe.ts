@@ -2,20 +2,21 @@
 import { judgeOwnNetwork, type ConnectivityCheck } from "@/lib/connectivity";
 import { probeEdge } from "@/probes/edge";
 import { probeMessages } from "@/probes/messages";
+import { ProbeRun } from "@/probes/result";
 import { sanitizeMessage } from "@/probes/sanitize";
 import { probeStatus, type StatusProbeOutput } from "@/probes/status";
 import { probeStream } from "@/probes/stream";
 import type { ProbeKind, ProbeResult, ProbeTarget } from "@/probes/types";
 import { probeWeb } from "@/probes/web";
 
-export interface ProbeRun {
+export interface RunOutput {
   result: ProbeResult;
   /** Only for the status kind: what the official page said (null when unreadable). */
   status?: StatusProbeOutput;
 }
 
 /** Run one probe. Never throws: an unexpected exception becomes an inconclusive result that says so. */
-export async function runProbe(kind: ProbeKind, target: ProbeTarget, signal: AbortSignal, check: ConnectivityCheck): Promise<ProbeRun> {
+export async function runProbe(kind: ProbeKind, target: ProbeTarget, signal: AbortSignal, check: ConnectivityCheck): Promise<RunOutput> {
   const startedAt = new Date();
   try {
     if (kind === "status") {
@@ -32,23 +33,6 @@ export async function runProbe(kind: ProbeKind, target: ProbeTarget, signal: Abo
 }
 
 function crashedResult(kind: ProbeKind, target: ProbeTarget, startedAt: Date, message: string): ProbeResult {
-  return {
-    probe: target.name,
-    kind,
-    model: target.model,
-    startedAt: startedAt.toISOString(),
-    outcome: "inconclusive",
-    errorClass: null,
-    httpStatus: null,
-    dnsMs: null,
-    connectMs: null,
-    tlsMs: null,
-    ttfbMs: null,
-    ttftMs: null,
-    totalMs: Date.now() - startedAt.getTime(),
-    outputTokens: null,
-    tokensPerSecond: null,
-    requestId: null,
-    message,
-  };
+  const run = new ProbeRun(target, kind, new AbortController().signal);
+  return { ...run.result({ message, totalMs: Date.now() - startedAt.getTime() }), startedAt: startedAt.toISOString(), outcome: "inconclusive" };
 }

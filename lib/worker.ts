@@ -5,7 +5,7 @@
 import cron, { type ScheduledTask } from "node-cron";
 import type { Config } from "@/lib/config";
 import type { Logger } from "@/lib/log";
-import { runProbe, type ProbeRun } from "@/lib/run-probe";
+import { runProbe, type RunOutput } from "@/lib/run-probe";
 import type { PlannedProbe } from "@/lib/targets";
 import type { Db } from "@/db/client";
 import { insertProbeResult } from "@/db/queries/probe-results";
@@ -50,7 +50,7 @@ export class Worker {
     private readonly config: Config,
     private readonly db: Db,
     private readonly log: Logger,
-    private readonly onResult: (run: ProbeRun) => void = () => {},
+    private readonly onResult: (run: RunOutput) => void = () => {},
   ) {}
 
   /** Schedule every planned probe. */

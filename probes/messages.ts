@@ -1,38 +1,25 @@
 /** The `messages` probe: one non-streaming Messages call with a tiny prompt whose answer is checked. */
-import { postMessages, requestIdOf, isRightAnswer } from "@/probes/anthropic";
+import { isRightAnswer, postMessages, requestIdOf } from "@/probes/anthropic";
 import { classifyStatus, isNotJson, type Failure } from "@/probes/classify";
-import { Clock, readText, type TimedResponse } from "@/probes/http";
-import { buildResult, createDeadline, errorResult, failureResult, slowFailure } from "@/probes/result";
+import type { TimedResponse } from "@/probes/http";
+import { isResult, ProbeRun } from "@/probes/result";
 import type { ProbeResult, ProbeTarget } from "@/probes/types";
 
 /** One non-streaming Messages call, read to the end of its body. Never throws: failures come back as a result. */
 export async function probeMessages(target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
-  const clock = new Clock();
-  const deadline = createDeadline(signal, target.timeoutMs);
-  let response: TimedResponse;
-  try {
-    response = await postMessages(target, false, clock, deadline.signal);
-  } catch (err) {
-    return errorResult(target, "messages", clock, err, "request", deadline);
-  }
-  const known = { ...response.phases, httpStatus: response.status };
-  let text: string;
-  try {
-    text = await readText(response.body);
-  } catch (err) {
-    return errorResult(target, "messages", clock, err, "body", deadline, { ...known, requestId: requestIdOf(response) });
-  }
-  const fields = { ...known, totalMs: clock.elapsed(), requestId: requestIdOf(response, text) };
-  const reply = parseReply(response, text);
-  if ("errorClass" in reply) return failureResult(target, "messages", clock, reply, fields);
-  const outputTokens = reply.outputTokens;
-  if (!isRightAnswer(target, reply.text)) {
-    const failure: Failure = { errorClass: "wrong_answer", message: `expected "${target.answer.expect}", got "${reply.text}"` };
-    return failureResult(target, "messages", clock, failure, { ...fields, outputTokens });
-  }
-  const slow = slowFailure(fields.totalMs, target.slowMs, "total");
-  if (slow) return failureResult(target, "messages", clock, slow, { ...fields, outputTokens });
-  return buildResult(target, "messages", clock, { ...fields, outputTokens });
+  const run = new ProbeRun(target, "messages", signal);
+  const got = await run.exchange(
+    (signal) => postMessages(target, false, run.clock, signal),
+    (response) => ({ requestId: requestIdOf(response) }),
+  );
+  if (isResult(got)) return got;
+  const fields = { ...got.fields, requestId: requestIdOf(got.response, got.text) };
+  const reply = parseReply(got.response, got.text);
+  if ("errorClass" in reply) return run.result({ ...fields, ...reply });
+  const wrong: Failure | null = isRightAnswer(target, reply.text)
+    ? null
+    : { errorClass: "wrong_answer", message: `expected "${target.answer.expect}", got "${reply.text}"` };
+  return run.judge(wrong, { ...fields, outputTokens: reply.outputTokens }, fields.totalMs, "total");
 }
 
 interface Reply {

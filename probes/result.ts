@@ -1,78 +1,94 @@
-/** Turning what a probe saw into the one ProbeResult shape, so every probe fills the same fields the same way. */
-import { type Clock, type Phases } from "@/probes/http";
+/** One probe run from start to ProbeResult, so every probe fills the same fields the same way. */
 import { type Failure, OUTCOME_OF, classifyError, type Stage } from "@/probes/classify";
+import { Clock, readText, type Phases, type TimedResponse } from "@/probes/http";
 import { sanitizeMessage } from "@/probes/sanitize";
 import type { ProbeKind, ProbeResult, ProbeTarget } from "@/probes/types";
 
 export type ResultFields = Partial<Omit<ProbeResult, "probe" | "kind" | "model" | "startedAt" | "outcome">>;
 
-const NO_PHASES: Phases = { dnsMs: null, connectMs: null, tlsMs: null, ttfbMs: null };
-
-/** A result for this target. Outcome follows errorClass (PRODUCT.md's table); no class means `up`. */
-export function buildResult(target: ProbeTarget, kind: ProbeKind, clock: Clock, fields: ResultFields): ProbeResult {
-  const errorClass = fields.errorClass ?? null;
-  const secrets = target.apiKey ? [target.apiKey] : [];
-  return {
-    probe: target.name,
-    kind,
-    model: target.model,
-    startedAt: clock.startedAt.toISOString(),
-    outcome: errorClass ? OUTCOME_OF[errorClass] : "up",
-    errorClass,
-    httpStatus: fields.httpStatus ?? null,
-    dnsMs: fields.dnsMs ?? null,
-    connectMs: fields.connectMs ?? null,
-    tlsMs: fields.tlsMs ?? null,
-    ttfbMs: fields.ttfbMs ?? null,
-    ttftMs: fields.ttftMs ?? null,
-    totalMs: fields.totalMs ?? clock.elapsed(),
-    outputTokens: fields.outputTokens ?? null,
-    tokensPerSecond: fields.tokensPerSecond ?? null,
-    requestId: fields.requestId ?? null,
-    message: fields.message == null ? null : sanitizeMessage(fields.message, secrets),
-  };
+/** A response read to its end, with the fields it already tells. */
+export interface Exchanged {
+  response: TimedResponse;
+  text: string;
+  fields: ResultFields;
 }
 
-/** A result for a failure, keeping whatever phases were reached. */
-export function failureResult(
-  target: ProbeTarget,
-  kind: ProbeKind,
-  clock: Clock,
-  failure: Failure,
-  fields: ResultFields = {},
-): ProbeResult {
-  return buildResult(target, kind, clock, { ...fields, errorClass: failure.errorClass, message: failure.message });
-}
-
-/** A result for a thrown network error at `stage`; the phases the request reached ride on the error. */
-export function errorResult(
-  target: ProbeTarget,
-  kind: ProbeKind,
-  clock: Clock,
-  err: unknown,
-  stage: Stage,
-  deadline: Deadline,
-  fields: ResultFields = {},
-): ProbeResult {
-  const phases = (err as { phases?: Phases } | null)?.phases ?? NO_PHASES;
-  return failureResult(target, kind, clock, classifyError(err, stage, deadline.timeout), { ...phases, ...fields });
-}
-
-/** `slow` when a working probe took longer than its threshold on the measure that matters for its kind. */
-export function slowFailure(measuredMs: number | null, slowMs: number, what: string): Failure | null {
-  if (measuredMs == null || measuredMs <= slowMs) return null;
-  return { errorClass: "slow", message: `${what} ${Math.round(measuredMs)} ms over the ${slowMs} ms threshold` };
-}
-
-export interface Deadline {
+/** The clock, the deadline and the result-building of one run. */
+export class ProbeRun {
+  readonly clock = new Clock();
   /** Aborts on the caller's signal (worker stopping) or the probe's own timeout, whichever first. */
-  signal: AbortSignal;
+  readonly signal: AbortSignal;
   /** The timeout alone, so the classifier can tell a deadline from a cancellation. */
-  timeout: AbortSignal;
+  private readonly timeout: AbortSignal;
+
+  constructor(
+    readonly target: ProbeTarget,
+    readonly kind: ProbeKind,
+    signal: AbortSignal,
+  ) {
+    this.timeout = AbortSignal.timeout(target.timeoutMs);
+    this.signal = AbortSignal.any([signal, this.timeout]);
+  }
+
+  /** The result. Outcome follows errorClass (PRODUCT.md's table); no class means `up`. */
+  result(fields: ResultFields): ProbeResult {
+    const errorClass = fields.errorClass ?? null;
+    const { target } = this;
+    return {
+      probe: target.name,
+      kind: this.kind,
+      model: target.model,
+      startedAt: this.clock.startedAt.toISOString(),
+      outcome: errorClass ? OUTCOME_OF[errorClass] : "up",
+      errorClass,
+      httpStatus: fields.httpStatus ?? null,
+      dnsMs: fields.dnsMs ?? null,
+      connectMs: fields.connectMs ?? null,
+      tlsMs: fields.tlsMs ?? null,
+      ttfbMs: fields.ttfbMs ?? null,
+      ttftMs: fields.ttftMs ?? null,
+      totalMs: fields.totalMs ?? this.clock.elapsed(),
+      outputTokens: fields.outputTokens ?? null,
+      tokensPerSecond: fields.tokensPerSecond ?? null,
+      requestId: fields.requestId ?? null,
+      message: fields.message == null ? null : sanitizeMessage(fields.message, target.apiKey ? [target.apiKey] : []),
+    };
+  }
+
+  /** The failure if there is one, else `slow` when `measuredMs` passed the threshold, else up. */
+  judge(failure: Failure | null, fields: ResultFields, measuredMs: number | null | undefined, what: string): ProbeResult {
+    const slowMs = this.target.slowMs;
+    const slow: Failure | null =
+      measuredMs != null && measuredMs > slowMs ? { errorClass: "slow", message: `${what} ${Math.round(measuredMs)} ms over the ${slowMs} ms threshold` } : null;
+    const found = failure ?? slow;
+    return this.result(found ? { ...fields, ...found } : fields);
+  }
+
+  /** A result for a thrown network error at `stage`; the phases the request reached ride on the error. */
+  thrown(err: unknown, stage: Stage, fields: ResultFields = {}): ProbeResult {
+    const phases = (err as { phases?: Phases } | null)?.phases ?? {};
+    return this.result({ ...phases, ...fields, ...classifyError(err, stage, this.timeout) });
+  }
+
+  /** Send one request and read its whole body. A network failure at either stage comes back as a finished result. */
+  async exchange(send: (signal: AbortSignal) => Promise<TimedResponse>, extra: (r: TimedResponse) => ResultFields = () => ({})): Promise<Exchanged | ProbeResult> {
+    let response: TimedResponse;
+    try {
+      response = await send(this.signal);
+    } catch (err) {
+      return this.thrown(err, "request");
+    }
+    const known = { ...response.phases, httpStatus: response.status, ...extra(response) };
+    try {
+      const text = await readText(response.body);
+      return { response, text, fields: { ...known, totalMs: this.clock.elapsed() } };
+    } catch (err) {
+      return this.thrown(err, "body", known);
+    }
+  }
 }
 
-/** The deadline of one run. */
-export function createDeadline(signal: AbortSignal, timeoutMs: number): Deadline {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  return { signal: AbortSignal.any([signal, timeout]), timeout };
+/** Narrow an exchange to a finished result. */
+export function isResult(value: Exchanged | ProbeResult): value is ProbeResult {
+  return "outcome" in value;
 }

@@ -1,7 +1,7 @@
 /** The `status` probe: the official Statuspage v2 summary, fetched and parsed into what the page claims now. */
 import { classifyStatus, isNotJson, type Failure } from "@/probes/classify";
-import { Clock, joinUrl, readText, timedRequest, type TimedResponse } from "@/probes/http";
-import { buildResult, createDeadline, errorResult, failureResult } from "@/probes/result";
+import { joinUrl, timedRequest, type TimedResponse } from "@/probes/http";
+import { isResult, ProbeRun } from "@/probes/result";
 import { parseSummary, type StatusSummary } from "@/probes/statuspage";
 import type { ProbeResult, ProbeTarget } from "@/probes/types";
 
@@ -17,32 +17,18 @@ export interface StatusProbeOutput {
 
 /** One GET of summary.json. Never throws: an unreadable page is a failed result with no summary. */
 export async function probeStatus(target: ProbeTarget, signal: AbortSignal): Promise<StatusProbeOutput> {
-  const clock = new Clock();
-  const deadline = createDeadline(signal, target.timeoutMs);
-  let response: TimedResponse;
-  try {
-    const headers = { accept: "application/json", "user-agent": target.userAgent };
-    response = await timedRequest(joinUrl(target.baseUrl, SUMMARY_PATH), { method: "GET", headers, signal: deadline.signal }, clock);
-  } catch (err) {
-    return { result: errorResult(target, "status", clock, err, "request", deadline), summary: null, raw: null };
-  }
-  const known = { ...response.phases, httpStatus: response.status };
-  let text: string;
-  try {
-    text = await readText(response.body);
-  } catch (err) {
-    return { result: errorResult(target, "status", clock, err, "body", deadline, known), summary: null, raw: null };
-  }
-  const fields = { ...known, totalMs: clock.elapsed() };
-  const failed = classifyStatus("status", response.status, response.headers, text) ?? notJson(response, text);
-  if (failed) return { result: failureResult(target, "status", clock, failed, fields), summary: null, raw: text };
-  const parsed = parseSummary(text);
+  const run = new ProbeRun(target, "status", signal);
+  const headers = { accept: "application/json", "user-agent": target.userAgent };
+  const got = await run.exchange((signal) => timedRequest(joinUrl(target.baseUrl, SUMMARY_PATH), { method: "GET", headers, signal }, run.clock));
+  if (isResult(got)) return { result: got, summary: null, raw: null };
+  const failed = classifyStatus("status", got.response.status, got.response.headers, got.text) ?? notJson(got.response, got.text);
+  if (failed) return { result: run.result({ ...got.fields, ...failed }), summary: null, raw: got.text };
+  const parsed = parseSummary(got.text);
   if ("error" in parsed) {
-    const failure: Failure = { errorClass: "malformed_response", message: `summary.json ${parsed.error}` };
-    return { result: failureResult(target, "status", clock, failure, fields), summary: null, raw: text };
+    return { result: run.result({ ...got.fields, errorClass: "malformed_response", message: `summary.json ${parsed.error}` }), summary: null, raw: got.text };
   }
-  const message = describeSummary(parsed.summary);
-  return { result: buildResult(target, "status", clock, { ...fields, message }), summary: parsed.summary, raw: text };
+  const result = run.judge(null, { ...got.fields, message: describeSummary(parsed.summary) }, got.fields.totalMs, "total");
+  return { result, summary: parsed.summary, raw: got.text };
 }
 
 function notJson(response: TimedResponse, text: string): Failure | null {

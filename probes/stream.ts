@@ -3,8 +3,8 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { IncomingMessage } from "node:http";
 import { postMessages, requestIdOf, isRightAnswer } from "@/probes/anthropic";
 import { IDLE_TIMEOUT_CODE, classifyStatus, isNotJson, parseApiError, type Failure } from "@/probes/classify";
-import { Clock, headerValue, readText, type TimedResponse } from "@/probes/http";
-import { buildResult, createDeadline, errorResult, failureResult, slowFailure } from "@/probes/result";
+import { type Clock, headerValue, type TimedResponse } from "@/probes/http";
+import { isResult, ProbeRun, type ResultFields } from "@/probes/result";
 import type { ProbeResult, ProbeTarget } from "@/probes/types";
 
 /** What the stream has shown so far. */
@@ -18,36 +18,33 @@ interface StreamState {
 
 /** One streaming Messages call, read to message_stop. Never throws: failures come back as a result. */
 export async function probeStream(target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
-  const clock = new Clock();
-  const deadline = createDeadline(signal, target.timeoutMs);
+  const run = new ProbeRun(target, "stream", signal);
   let response: TimedResponse;
   try {
-    response = await postMessages(target, true, clock, deadline.signal);
+    response = await postMessages(target, true, run.clock, run.signal);
   } catch (err) {
-    return errorResult(target, "stream", clock, err, "request", deadline);
+    return run.thrown(err, "request");
   }
-  const known = { ...response.phases, httpStatus: response.status, requestId: requestIdOf(response) };
   const isEventStream = (headerValue(response.headers, "content-type") ?? "").includes("text/event-stream");
   if (response.status < 200 || response.status >= 300 || !isEventStream) {
-    let text: string;
-    try {
-      text = await readText(response.body);
-    } catch (err) {
-      return errorResult(target, "stream", clock, err, "body", deadline, known);
-    }
-    const failure = classifyStatus("stream", response.status, response.headers, text) ?? notAStream(response, text);
-    return failureResult(target, "stream", clock, failure, { ...known, requestId: requestIdOf(response, text) });
+    // Not a stream: read it as a plain answer and say what it was instead.
+    const got = await run.exchange(async () => response, (r) => ({ requestId: requestIdOf(r) }));
+    if (isResult(got)) return got;
+    const failure = classifyStatus("stream", response.status, response.headers, got.text) ?? notAStream(response, got.text);
+    return run.result({ ...got.fields, requestId: requestIdOf(response, got.text), ...failure });
   }
+  const known = { ...response.phases, httpStatus: response.status, requestId: requestIdOf(response) };
   const state: StreamState = { text: "", ttftMs: null, outputTokens: null, stopped: false, failure: null };
   try {
-    await readEvents(response.body, target.idleTimeoutMs, (event) => onEvent(state, event, clock));
+    await readEvents(response.body, target.idleTimeoutMs, (event) => onEvent(state, event, run.clock));
   } catch (err) {
-    if (!state.failure) return errorResult(target, "stream", clock, err, "stream", deadline, streamFields(state, known, clock));
+    if (!state.failure) return run.thrown(err, "stream", streamFields(state, known, run.clock));
   }
-  return finish(target, state, clock, streamFields(state, known, clock));
+  const fields = streamFields(state, known, run.clock);
+  return run.judge(streamFailure(target, state), fields, state.ttftMs, "TTFT");
 }
 
-function streamFields(state: StreamState, known: object, clock: Clock) {
+function streamFields(state: StreamState, known: ResultFields, clock: Clock): ResultFields {
   const totalMs = clock.elapsed();
   const streamingSeconds = state.ttftMs == null ? 0 : (totalMs - state.ttftMs) / 1000;
   // Tokens over the time from first token to the end: the generation rate, not diluted by queueing before it.
@@ -56,20 +53,13 @@ function streamFields(state: StreamState, known: object, clock: Clock) {
   return { ...known, ttftMs: state.ttftMs, outputTokens: state.outputTokens, tokensPerSecond, totalMs };
 }
 
-function finish(target: ProbeTarget, state: StreamState, clock: Clock, fields: ReturnType<typeof streamFields>): ProbeResult {
-  if (state.failure) return failureResult(target, "stream", clock, state.failure, fields);
-  if (!state.stopped) {
-    return failureResult(target, "stream", clock, { errorClass: "stream_truncated", message: "stream ended before message_stop" }, fields);
-  }
-  if (state.text.trim() === "") {
-    return failureResult(target, "stream", clock, { errorClass: "empty_response", message: "stream finished with no text" }, fields);
-  }
-  if (!isRightAnswer(target, state.text)) {
-    const failure: Failure = { errorClass: "wrong_answer", message: `expected "${target.answer.expect}", got "${state.text}"` };
-    return failureResult(target, "stream", clock, failure, fields);
-  }
-  const slow = slowFailure(state.ttftMs, target.slowMs, "TTFT");
-  return slow ? failureResult(target, "stream", clock, slow, fields) : buildResult(target, "stream", clock, fields);
+/** Why a stream that ended is not a success, or null when it is one. */
+function streamFailure(target: ProbeTarget, state: StreamState): Failure | null {
+  if (state.failure) return state.failure;
+  if (!state.stopped) return { errorClass: "stream_truncated", message: "stream ended before message_stop" };
+  if (state.text.trim() === "") return { errorClass: "empty_response", message: "stream finished with no text" };
+  if (!isRightAnswer(target, state.text)) return { errorClass: "wrong_answer", message: `expected "${target.answer.expect}", got "${state.text}"` };
+  return null;
 }
 
 /** Fold one SSE event into the state. Unknown event types are ignored, as the API asks of clients. */

@@ -1,32 +1,19 @@
 /** The `web` probe: one GET of claude.ai. A Cloudflare challenge means reachable-but-blocked, not down. */
 import { classifyStatus, type Failure } from "@/probes/classify";
-import { Clock, headerValue, joinUrl, readText, timedRequest, type TimedResponse } from "@/probes/http";
-import { buildResult, createDeadline, errorResult, failureResult, slowFailure } from "@/probes/result";
+import { headerValue, joinUrl, timedRequest, type TimedResponse } from "@/probes/http";
+import { isResult, ProbeRun } from "@/probes/result";
 import type { ProbeResult, ProbeTarget } from "@/probes/types";
 
 /** One GET of the web app's front page, not following redirects. Never throws. */
 export async function probeWeb(target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
-  const clock = new Clock();
-  const deadline = createDeadline(signal, target.timeoutMs);
-  let response: TimedResponse;
-  try {
-    const headers = { accept: "text/html,application/xhtml+xml", "user-agent": target.userAgent };
-    response = await timedRequest(joinUrl(target.baseUrl, "/"), { method: "GET", headers, signal: deadline.signal }, clock);
-  } catch (err) {
-    return errorResult(target, "web", clock, err, "request", deadline);
-  }
-  const known = { ...response.phases, httpStatus: response.status, requestId: headerValue(response.headers, "cf-ray") };
-  let text: string;
-  try {
-    text = await readText(response.body);
-  } catch (err) {
-    return errorResult(target, "web", clock, err, "body", deadline, known);
-  }
-  const fields = { ...known, totalMs: clock.elapsed() };
-  const failure = judgeWeb(response, text);
-  if (failure) return failureResult(target, "web", clock, failure, fields);
-  const slow = slowFailure(fields.totalMs, target.slowMs, "total");
-  return slow ? failureResult(target, "web", clock, slow, fields) : buildResult(target, "web", clock, fields);
+  const run = new ProbeRun(target, "web", signal);
+  const headers = { accept: "text/html,application/xhtml+xml", "user-agent": target.userAgent };
+  const got = await run.exchange(
+    (signal) => timedRequest(joinUrl(target.baseUrl, "/"), { method: "GET", headers, signal }, run.clock),
+    (response) => ({ requestId: headerValue(response.headers, "cf-ray") }),
+  );
+  if (isResult(got)) return got;
+  return run.judge(judgeWeb(got.response, got.text), got.fields, got.fields.totalMs, "total");
 }
 
 function judgeWeb(response: TimedResponse, text: string): Failure | null {

@@ -11,25 +11,15 @@ import type { ProbeKind, ProbeResult, ProbeTarget } from "@/probes/types";
 import { probeWeb } from "@/probes/web";
 import { startSimProcess } from "@/tests/bench/sim-process";
 import { fmt, median, printTable, worst } from "@/tests/bench/stats";
+import { testTarget } from "@/tests/unit/support";
 
 const RUNS = 20;
 const never = new AbortController().signal;
 const KEY = "sk-bench-not-a-real-key";
 
+/** A target with deadlines far above the injected delays, so only timing varies. */
 function target(kind: ProbeKind, baseUrl: string): ProbeTarget {
-  const keyed = kind === "messages" || kind === "stream";
-  return {
-    name: kind,
-    baseUrl,
-    model: keyed ? "claude-haiku-4-5" : null,
-    apiKey: keyed ? KEY : undefined,
-    timeoutMs: 10_000,
-    idleTimeoutMs: 5_000,
-    slowMs: 10_000,
-    maxTokens: 16,
-    answer: { prompt: "Reply with exactly: pong", expect: "pong", match: "contains" },
-    userAgent: "witness-bench",
-  };
+  return testTarget(kind, baseUrl, { timeoutMs: 10_000, idleTimeoutMs: 5_000, slowMs: 10_000, apiKey: kind === "messages" || kind === "stream" ? KEY : undefined });
 }
 
 /** curl's time_starttransfer in ms for the same streaming request the stream probe sends. */

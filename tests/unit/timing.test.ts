@@ -8,23 +8,26 @@ import { testTarget } from "@/tests/unit/support";
 let sim: Simulator;
 beforeAll(async () => {
   sim = await startSimulator();
+  // A process's first request pays for lazy module loading and JIT (about 10 ms): that is not what these tests time.
+  await probeStream(testTarget("stream", sim.url), new AbortController().signal);
 });
 afterAll(() => sim.close());
 const never = new AbortController().signal;
 const slowTarget = { timeoutMs: 5_000, idleTimeoutMs: 2_000 };
 
 // Lower bounds catch a clock started after the request went out (it would read under the injected wait);
-// upper bounds catch one started early or a phase read at the wrong event. Loopback adds well under 20 ms.
+// upper bounds catch one started early or a phase read at the wrong event. Loopback adds a few ms; the slack is for
+// a CI machine running other test files at the same time.
 describe("timing truth against injected delays", () => {
   it("records TTFB and TTFT of a stream within tolerance of 300 ms TTFB and 50 ms per token", async () => {
     sim.setFault("api", { fault: "none", ttfbMs: 300, gapMs: 50 });
     const r = await probeStream(testTarget("stream", sim.url, slowTarget), never);
     expect(r.outcome).toBe("up");
     expect(r.ttfbMs).toBeGreaterThanOrEqual(300);
-    expect(r.ttfbMs).toBeLessThan(320);
+    expect(r.ttfbMs).toBeLessThan(325);
     // The first of the two deltas leaves one gap after the headers.
     expect(r.ttftMs).toBeGreaterThanOrEqual(350);
-    expect(r.ttftMs).toBeLessThan(370);
+    expect(r.ttftMs).toBeLessThan(375);
     expect(r.totalMs).toBeGreaterThanOrEqual(400);
     expect(r.outputTokens).toBe(5);
     // 5 tokens over the ~50 ms from first token to message_stop.
@@ -37,7 +40,7 @@ describe("timing truth against injected delays", () => {
     const r = await probeMessages(testTarget("messages", sim.url, slowTarget), never);
     expect(r.outcome).toBe("up");
     expect(r.ttfbMs).toBeGreaterThanOrEqual(300);
-    expect(r.ttfbMs).toBeLessThan(320);
+    expect(r.ttfbMs).toBeLessThan(325);
     expect(r.connectMs).not.toBeNull();
     expect(r.connectMs!).toBeLessThan(r.ttfbMs!);
     expect(r.tlsMs).toBeNull();

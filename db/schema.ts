@@ -1,8 +1,8 @@
 /**
- * The database schema: one row per probe run, the columns are the ProbeResult contract
+ * The database schema. probe_results: one row per probe run, the columns are the ProbeResult contract
  * (probes/types.ts). Change it only together with a new migration (`npm run db:generate`).
  */
-import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { ERROR_CLASSES, OUTCOMES, PROBE_KINDS } from "@/probes/types";
 
 export const probeResults = sqliteTable(
@@ -39,3 +39,170 @@ export const probeResults = sqliteTable(
 
 export type ProbeResultRow = typeof probeResults.$inferSelect;
 export type NewProbeResultRow = typeof probeResults.$inferInsert;
+
+// ---- The official status page, as Witness saw it -------------------------------------------------------------
+
+/** Why a component-status row was written. `unknown`: the page could not be read, so its claim is unknown. */
+export const OBSERVATION_REASONS = ["change", "heartbeat", "unknown"] as const;
+
+export const officialComponentStatuses = sqliteTable(
+  "official_component_statuses",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    componentId: text("component_id").notNull(),
+    componentName: text("component_name").notNull(),
+    /** The page's own value (operational … major_outage, or one it invents later), or `unknown`. */
+    status: text("status").notNull(),
+    observedAt: integer("observed_at", { mode: "timestamp_ms" }).notNull(),
+    reason: text("reason", { enum: OBSERVATION_REASONS }).notNull(),
+  },
+  (t) => [
+    // Serves "a component's status over a time range" (official uptime, disagreement minutes).
+    index("official_component_statuses_component_observed_idx").on(t.componentId, t.observedAt),
+  ],
+);
+
+export const officialIncidents = sqliteTable("official_incidents", {
+  /** Statuspage's own id: incidents are upserted by it, each update refreshing the row. */
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  status: text("status").notNull(),
+  impact: text("impact").notNull(),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }),
+  startedAt: integer("started_at", { mode: "timestamp_ms" }),
+  monitoringAt: integer("monitoring_at", { mode: "timestamp_ms" }),
+  resolvedAt: integer("resolved_at", { mode: "timestamp_ms" }),
+  shortlink: text("shortlink"),
+  /** Component ids the incident names; empty when it names none (it then applies to every surface). */
+  componentIds: text("component_ids", { mode: "json" }).$type<string[]>().notNull(),
+  firstSeenAt: integer("first_seen_at", { mode: "timestamp_ms" }).notNull(),
+  lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+export const officialIncidentUpdates = sqliteTable(
+  "official_incident_updates",
+  {
+    id: text("id").primaryKey(),
+    incidentId: text("incident_id")
+      .notNull()
+      .references(() => officialIncidents.id, { onDelete: "cascade" }),
+    status: text("status").notNull(),
+    body: text("body").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    displayAt: integer("display_at", { mode: "timestamp_ms" }),
+    affectedComponents: text("affected_components", { mode: "json" })
+      .$type<{ code: string; name: string | null; oldStatus: string | null; newStatus: string | null }[]>()
+      .notNull(),
+  },
+  (t) => [
+    // Serves "the updates of one incident, in order" (incident timeline, first acknowledgement).
+    index("official_incident_updates_incident_created_idx").on(t.incidentId, t.createdAt),
+  ],
+);
+
+export const officialMaintenances = sqliteTable("official_maintenances", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  status: text("status").notNull(),
+  impact: text("impact").notNull(),
+  scheduledFor: integer("scheduled_for", { mode: "timestamp_ms" }),
+  scheduledUntil: integer("scheduled_until", { mode: "timestamp_ms" }),
+  componentIds: text("component_ids", { mode: "json" }).$type<string[]>().notNull(),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }),
+  firstSeenAt: integer("first_seen_at", { mode: "timestamp_ms" }).notNull(),
+  lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+export const officialPayloads = sqliteTable(
+  "official_payloads",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    fetchedAt: integer("fetched_at", { mode: "timestamp_ms" }).notNull(),
+    /** Which document: `summary`, `incidents`. */
+    endpoint: text("endpoint").notNull(),
+    sha256: text("sha256").notNull(),
+    /** The body exactly as received, kept only when it differs from the previous one of the same endpoint. */
+    body: text("body").notNull(),
+  },
+  (t) => [
+    // Serves "the latest payload of an endpoint" (change detection) and audit by time.
+    index("official_payloads_endpoint_fetched_idx").on(t.endpoint, t.fetchedAt),
+  ],
+);
+
+// ---- What Witness measured -----------------------------------------------------------------------------------
+
+export const SEVERITIES = ["degraded", "down"] as const;
+
+export const measuredIncidents = sqliteTable(
+  "measured_incidents",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    surface: text("surface").notNull(),
+    series: text("series").notNull(),
+    model: text("model"),
+    /** The first failing result of the run that confirmed it, not the moment of confirmation. */
+    startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+    confirmedAt: integer("confirmed_at", { mode: "timestamp_ms" }).notNull(),
+    /** The first result of the run of successes that resolved it; null while open. */
+    endedAt: integer("ended_at", { mode: "timestamp_ms" }),
+    severity: text("severity", { enum: SEVERITIES }).notNull(),
+    peakFailureRatio: real("peak_failure_ratio").notNull(),
+    errorClassCounts: text("error_class_counts", { mode: "json" }).$type<Record<string, number>>().notNull(),
+    sampleRequestIds: text("sample_request_ids", { mode: "json" }).$type<string[]>().notNull(),
+    failedResults: integer("failed_results").notNull(),
+    totalResults: integer("total_results").notNull(),
+    lastResultAt: integer("last_result_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    // Serves "incidents of a surface in a time window" (report, feeds, dashboard lists).
+    index("measured_incidents_surface_started_idx").on(t.surface, t.startedAt),
+    // Serves "incidents still open" (dashboard now, detector restart).
+    index("measured_incidents_ended_idx").on(t.endedAt),
+  ],
+);
+
+/** Each series' detector state, so a restart neither duplicates an open incident nor alerts again. */
+export const detectorStates = sqliteTable("detector_states", {
+  series: text("series").primaryKey(),
+  state: text("state", { mode: "json" }).$type<unknown>().notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+// ---- Rollups: one row per series and bucket, so 90 days read fast --------------------------------------------
+
+const rollupColumns = () => ({
+  series: text("series").notNull(),
+  bucketStart: integer("bucket_start", { mode: "timestamp_ms" }).notNull(),
+  up: integer("up").notNull(),
+  degraded: integer("degraded").notNull(),
+  down: integer("down").notNull(),
+  inconclusive: integer("inconclusive").notNull(),
+  errorClassCounts: text("error_class_counts", { mode: "json" }).$type<Record<string, number>>().notNull(),
+  /** Log-bucketed histograms (lib/histogram.ts), so percentiles stay correct when buckets merge. */
+  totalMsHistogram: text("total_ms_histogram", { mode: "json" }).$type<Record<string, number>>().notNull(),
+  ttftMsHistogram: text("ttft_ms_histogram", { mode: "json" }).$type<Record<string, number>>().notNull(),
+  tokensPerSecondSum: real("tokens_per_second_sum").notNull(),
+  tokensPerSecondCount: integer("tokens_per_second_count").notNull(),
+});
+
+export const rollupsMinute = sqliteTable("rollups_minute", rollupColumns(), (t) => [
+  // The unique key makes re-running a rollup a no-op; it also serves "one series over a time range".
+  uniqueIndex("rollups_minute_series_bucket_uq").on(t.series, t.bucketStart),
+]);
+export const rollupsHour = sqliteTable("rollups_hour", rollupColumns(), (t) => [
+  uniqueIndex("rollups_hour_series_bucket_uq").on(t.series, t.bucketStart),
+]);
+export const rollupsDay = sqliteTable("rollups_day", rollupColumns(), (t) => [
+  uniqueIndex("rollups_day_series_bucket_uq").on(t.series, t.bucketStart),
+]);
+
+export type OfficialComponentStatusRow = typeof officialComponentStatuses.$inferSelect;
+export type OfficialIncidentRow = typeof officialIncidents.$inferSelect;
+export type OfficialIncidentUpdateRow = typeof officialIncidentUpdates.$inferSelect;
+export type OfficialMaintenanceRow = typeof officialMaintenances.$inferSelect;
+export type MeasuredIncidentRow = typeof measuredIncidents.$inferSelect;
+export type NewMeasuredIncidentRow = typeof measuredIncidents.$inferInsert;
+export type RollupRow = typeof rollupsMinute.$inferSelect;

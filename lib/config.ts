@@ -50,6 +50,39 @@ const answerSchema = z
   .refine((a) => a.match !== "regex" || isValidRegex(a.expect), { message: "is not a valid regular expression", path: ["expect"] })
   .prefault({});
 
+const surfaceSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "must be a short slug like api"),
+    name: z.string().min(1).max(80),
+    /** The official Statuspage component this surface is held against. */
+    componentId: z.string().min(1).max(64),
+    kinds: z.array(z.enum(PROBE_KINDS)).min(1),
+  })
+  .strict();
+
+/** Default surfaces: claude.ai and the API, by the official page's real component ids. */
+const DEFAULT_SURFACES = [
+  { id: "claude-ai", name: "claude.ai", componentId: "rwppv331jlwc", kinds: ["web"] },
+  { id: "api", name: "Claude API", componentId: "k8w3r06qmzrp", kinds: ["messages", "stream", "edge"] },
+] satisfies z.input<typeof surfaceSchema>[];
+
+const incidentPolicySchema = z
+  .object({
+    // Gatus-style confirmation: one blip opens nothing, and a flapping series opens one incident, not ten.
+    openAfter: z.number().int().min(1).max(100).default(2),
+    failureRatio: z.number().gt(0).max(1).default(0.5),
+    windowMinutes: z.number().int().min(1).max(240).default(5),
+    // The ratio rule needs a few results in its window, or one failure out of one would be "100%".
+    minWindowResults: z.number().int().min(1).max(1000).default(4),
+    resolveAfter: z.number().int().min(1).max(100).default(3),
+    // An official incident created this long before or after a measured one still counts as about it.
+    matchGraceMinutes: z.number().int().min(0).max(1440).default(15),
+    // No result for this many intervals means Witness was not running: "no data", not an outage.
+    gapIntervals: z.number().min(1.5).max(100).default(2.5),
+  })
+  .strict()
+  .prefault({});
+
 const fileSchema = z
   .object({
     // Model ids become series names and URLs: keep them to the characters model ids use.
@@ -65,12 +98,36 @@ const fileSchema = z
       .strict()
       .prefault({}),
     shutdownGraceMs: z.number().int().min(0).max(60_000).default(5_000),
+    surfaces: z
+      .array(surfaceSchema)
+      .min(1)
+      .default(DEFAULT_SURFACES)
+      .refine((list) => new Set(list.map((s) => s.id)).size === list.length, "surface ids must be unique"),
+    incidents: incidentPolicySchema,
+    retention: z
+      .object({
+        // Raw results answer "what exactly happened at 14:02"; after this, rollups keep the shape for good.
+        rawDays: z.number().int().min(1).max(3650).default(30),
+      })
+      .strict()
+      .prefault({}),
+    official: z
+      .object({
+        // A component row is written on every change and at least this often, so a gap in our reading shows.
+        heartbeatMinutes: z.number().int().min(1).max(1440).default(15),
+        // incidents.json (resolved ones included) is read this often, beside the summary every status tick.
+        historyIntervalMinutes: z.number().int().min(1).max(1440).default(10),
+      })
+      .strict()
+      .prefault({}),
     userAgent: z.string().min(1).max(200).default("witness/0.1 (independent Claude status monitor)"),
   })
   .strict();
 
 export type FileConfig = z.infer<typeof fileSchema>;
 export type KindConfig = FileConfig["probes"][ProbeKind];
+export type Surface = FileConfig["surfaces"][number];
+export type IncidentPolicy = FileConfig["incidents"];
 
 export interface Config extends FileConfig {
   answer: AnswerCheck;

@@ -1,0 +1,61 @@
+/** Reads and writes of measured incidents and the detector state behind them. */
+import { and, asc, eq, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { detectorStates, measuredIncidents, rollupsMinute, type MeasuredIncidentRow, type NewMeasuredIncidentRow } from "@/db/schema";
+
+type Writer = Pick<Db, "insert" | "update">;
+
+/** Returns the new row id. */
+export function insertMeasuredIncident(db: Writer, row: NewMeasuredIncidentRow): number {
+  return db.insert(measuredIncidents).values(row).returning({ id: measuredIncidents.id }).get().id;
+}
+
+export function updateMeasuredIncident(db: Writer, id: number, row: Partial<NewMeasuredIncidentRow>): void {
+  db.update(measuredIncidents).set(row).where(eq(measuredIncidents.id, id)).run();
+}
+
+/** Incidents of the given surfaces overlapping [from, to): started before `to`, and open or ended after `from`. */
+export function getMeasuredIncidentsRange(db: Db, params: { surfaces?: string[]; from: Date; to: Date }): MeasuredIncidentRow[] {
+  return db
+    .select()
+    .from(measuredIncidents)
+    .where(
+      and(
+        params.surfaces ? inArray(measuredIncidents.surface, params.surfaces) : undefined,
+        lt(measuredIncidents.startedAt, params.to),
+        or(isNull(measuredIncidents.endedAt), gte(measuredIncidents.endedAt, params.from)),
+      ),
+    )
+    .orderBy(asc(measuredIncidents.startedAt), asc(measuredIncidents.id))
+    .all();
+}
+
+export function getOpenMeasuredIncidents(db: Db): MeasuredIncidentRow[] {
+  return db.select().from(measuredIncidents).where(isNull(measuredIncidents.endedAt)).all();
+}
+
+export function getMeasuredIncidentById(db: Db, id: number): MeasuredIncidentRow | undefined {
+  return db.select().from(measuredIncidents).where(eq(measuredIncidents.id, id)).get();
+}
+
+export function getDetectorStates(db: Db): { series: string; state: unknown }[] {
+  return db.select({ series: detectorStates.series, state: detectorStates.state }).from(detectorStates).all();
+}
+
+export function saveDetectorState(db: Pick<Db, "insert">, series: string, state: unknown, at: Date): void {
+  db.insert(detectorStates)
+    .values({ series, state, updatedAt: at })
+    .onConflictDoUpdate({ target: detectorStates.series, set: { state, updatedAt: at } })
+    .run();
+}
+
+/** Distinct minutes in [from, to) with at least one result of any of the series: what Witness covered. */
+export function getCoveredMinutes(db: Db, params: { series: string[]; from: Date; to: Date }): number[] {
+  if (params.series.length === 0) return [];
+  return db
+    .selectDistinct({ at: sql<number>`${rollupsMinute.bucketStart}` })
+    .from(rollupsMinute)
+    .where(and(inArray(rollupsMinute.series, params.series), gte(rollupsMinute.bucketStart, params.from), lt(rollupsMinute.bucketStart, params.to)))
+    .all()
+    .map((r) => r.at);
+}

@@ -1,0 +1,141 @@
+/**
+ * Holding the official page to account: which measured incidents it acknowledged and how late, which of its
+ * incidents Witness saw no impact for, the minutes it disagreed with reality, uptime both ways, and a grade.
+ */
+import type { Severity } from "@/lib/detector";
+import type { SurfaceIncident } from "@/lib/surfaces";
+import { M, MINUTE, O, type Window } from "@/lib/timeline";
+
+/** An official incident as the comparison reads it. */
+export interface OfficialIncidentView {
+  id: string;
+  name: string;
+  status: string;
+  impact: string;
+  componentIds: string[];
+  createdAt: number;
+  startedAt: number | null;
+  resolvedAt: number | null;
+  /** created_at or its first update, whichever came first: when the page first admitted it. */
+  firstAckAt: number;
+  shortlink: string | null;
+}
+
+export interface IncidentMatch {
+  measured: SurfaceIncident;
+  official: OfficialIncidentView[];
+  acknowledged: boolean;
+  /** Official acknowledgement minus measured start; negative when the page spoke first. Null when never. */
+  ackDelayMs: number | null;
+  /** Whether the official impact (minor → degraded, major/critical → down) matched the measured severity. */
+  impactMatches: boolean | null;
+  /** Long enough to expect a status page to say something (shorter ones are listed, not graded). */
+  accountable: boolean;
+}
+
+/** Whether an official incident is about this component: it names it, or names no component at all. */
+export function concernsComponent(official: OfficialIncidentView, componentId: string): boolean {
+  return official.componentIds.length === 0 || official.componentIds.includes(componentId);
+}
+
+/** Impact as a severity: none → null, minor → degraded, major and critical → down (unknown values: degraded). */
+export function impactSeverity(impact: string): Severity | null {
+  if (impact === "none") return null;
+  return impact === "major" || impact === "critical" ? "down" : "degraded";
+}
+
+/** Pair each measured incident with the official incidents that overlap it in time (± grace) on its component. */
+export function matchIncidents(
+  measured: readonly SurfaceIncident[],
+  official: readonly OfficialIncidentView[],
+  componentId: string,
+  opts: { graceMs: number; accountableAfterMs: number; now: number },
+): { matches: IncidentMatch[]; officialWithoutImpact: OfficialIncidentView[] } {
+  const relevant = official.filter((o) => concernsComponent(o, componentId));
+  const used = new Set<string>();
+  const matches = measured.map((m): IncidentMatch => {
+    const mEnd = m.endedAt ?? opts.now;
+    const overlapping = relevant.filter((o) => {
+      const oStart = Math.min(o.createdAt, o.startedAt ?? o.createdAt);
+      const oEnd = o.resolvedAt ?? opts.now;
+      return oStart <= mEnd + opts.graceMs && oEnd >= m.startedAt - opts.graceMs;
+    });
+    overlapping.forEach((o) => used.add(o.id));
+    const ackAt = overlapping.length ? Math.min(...overlapping.map((o) => o.firstAckAt)) : null;
+    const worst = overlapping.map((o) => impactSeverity(o.impact)).reduce<Severity | null>((a, b) => (a === "down" || b === "down" ? "down" : (a ?? b)), null);
+    return {
+      measured: m,
+      official: overlapping,
+      acknowledged: ackAt !== null,
+      ackDelayMs: ackAt === null ? null : ackAt - m.startedAt,
+      impactMatches: overlapping.length ? worst === m.severity : null,
+      accountable: mEnd - m.startedAt >= opts.accountableAfterMs,
+    };
+  });
+  return { matches, officialWithoutImpact: relevant.filter((o) => !used.has(o.id)) };
+}
+
+export interface Disagreement {
+  /** Minutes where both sides are known and differ, in either direction. */
+  totalMinutes: number;
+  /** The worst case: the page said operational while Witness measured an outage. */
+  officialUpMeasuredDownMinutes: number;
+  officialUpMeasuredDegradedMinutes: number;
+  /** The page claimed worse than Witness saw. */
+  officialWorseMinutes: number;
+  /** Both saw trouble, of a different severity. */
+  severityMismatchMinutes: number;
+}
+
+/** Count disagreement minutes over aligned measured and official timelines. Maintenance is never counted. */
+export function countDisagreement(measured: Uint8Array, official: Uint8Array, from = 0, to = measured.length): Disagreement {
+  const d: Disagreement = { totalMinutes: 0, officialUpMeasuredDownMinutes: 0, officialUpMeasuredDegradedMinutes: 0, officialWorseMinutes: 0, severityMismatchMinutes: 0 };
+  for (let i = from; i < to; i++) {
+    const m = measured[i]!;
+    const o = official[i]!;
+    if (m === M.noData || o === O.unknown || o === O.maintenance) continue;
+    // Both scales put up/operational at 1, degraded at 2 and down at 3.
+    if (m === o) continue;
+    d.totalMinutes += 1;
+    if (o === O.operational && m === M.down) d.officialUpMeasuredDownMinutes += 1;
+    else if (o === O.operational && m === M.degraded) d.officialUpMeasuredDegradedMinutes += 1;
+    else if (m === M.up) d.officialWorseMinutes += 1;
+    else d.severityMismatchMinutes += 1;
+  }
+  return d;
+}
+
+/** Uptime over the minutes a side is known: measured down (degraded counts as up) / covered; null with no data. */
+export function uptimes(measured: Uint8Array, official: Uint8Array, from = 0, to = measured.length): { measured: number | null; official: number | null; measuredMinutes: number; officialMinutes: number } {
+  let mKnown = 0;
+  let mDown = 0;
+  let oKnown = 0;
+  let oDown = 0;
+  for (let i = from; i < to; i++) {
+    const m = measured[i]!;
+    const o = official[i]!;
+    if (m !== M.noData) {
+      mKnown += 1;
+      if (m === M.down) mDown += 1;
+    }
+    if (o !== O.unknown) {
+      oKnown += 1;
+      if (o === O.down) oDown += 1;
+    }
+  }
+  return { measured: mKnown ? 1 - mDown / mKnown : null, official: oKnown ? 1 - oDown / oKnown : null, measuredMinutes: mKnown, officialMinutes: oKnown };
+}
+
+/** Per UTC day of the window: [from, to) slot indexes, so daily bars and per-day disagreement share one loop. */
+export function daySlots(window: Window): { day: string; from: number; to: number }[] {
+  const days: { day: string; from: number; to: number }[] = [];
+  const total = Math.ceil((window.to - window.from) / MINUTE);
+  for (let i = 0; i < total; ) {
+    const at = window.from + i * MINUTE;
+    const nextDay = (Math.floor(at / 86_400_000) + 1) * 86_400_000;
+    const end = Math.min(total, Math.ceil((nextDay - window.from) / MINUTE));
+    days.push({ day: new Date(at).toISOString().slice(0, 10), from: i, to: end });
+    i = end;
+  }
+  return days;
+}

@@ -1,0 +1,185 @@
+/**
+ * The incident detector: folds one series' results into its state, Gatus-style. An incident opens after
+ * `openAfter` consecutive failing results, or when failures pass `failureRatio` of the window; it resolves after
+ * `resolveAfter` consecutive successes. Pure: no clock, no database, so a day can be replayed in milliseconds.
+ */
+import type { ErrorClass, Outcome } from "@/probes/types";
+
+export type Severity = "degraded" | "down";
+
+/** What the detector needs of a result. */
+export interface Observation {
+  at: number;
+  outcome: Outcome;
+  errorClass: ErrorClass | null;
+  requestId: string | null;
+}
+
+export interface DetectorPolicy {
+  openAfter: number;
+  failureRatio: number;
+  windowMs: number;
+  minWindowResults: number;
+  resolveAfter: number;
+  /** No result for this long means the monitor was away: failures on either side are not one run. */
+  gapMs: number;
+}
+
+interface WindowEntry {
+  at: number;
+  bad: Severity | null;
+  errorClass: ErrorClass | null;
+  requestId: string | null;
+}
+
+export interface OpenIncident {
+  /** The database row, once stored. */
+  id: number | null;
+  startedAt: number;
+  confirmedAt: number;
+  severity: Severity;
+  peakFailureRatio: number;
+  errorClassCounts: Record<string, number>;
+  sampleRequestIds: string[];
+  failedResults: number;
+  totalResults: number;
+  lastResultAt: number;
+  /** Start of the current run of successes, which becomes the end if it reaches resolveAfter. */
+  upRunStartedAt: number | null;
+  upRun: number;
+}
+
+export interface SeriesState {
+  /** Conclusive results inside the window, oldest first. */
+  window: WindowEntry[];
+  /** Consecutive failing results, newest last (reset by a success or a gap). */
+  streak: WindowEntry[];
+  open: OpenIncident | null;
+  lastAt: number | null;
+}
+
+export type Transition =
+  | { type: "opened"; incident: OpenIncident }
+  | { type: "updated"; incident: OpenIncident }
+  | { type: "resolved"; incident: OpenIncident; endedAt: number }
+  | null;
+
+const MAX_SAMPLE_IDS = 5;
+
+export function initialSeriesState(): SeriesState {
+  return { window: [], streak: [], open: null, lastAt: null };
+}
+
+/** Fold one result into a series' state. Inconclusive results change nothing: they are ours, not Claude's. */
+export function nextIncidentState(prev: SeriesState, result: Observation, policy: DetectorPolicy): { state: SeriesState; transition: Transition } {
+  if (result.outcome === "inconclusive") return { state: prev, transition: null };
+  const bad: Severity | null = result.outcome === "down" ? "down" : result.outcome === "degraded" ? "degraded" : null;
+  const entry: WindowEntry = { at: result.at, bad, errorClass: result.errorClass, requestId: result.requestId };
+  const afterGap = prev.lastAt !== null && result.at - prev.lastAt > policy.gapMs;
+  const recent = afterGap ? [] : prev.window.filter((e) => e.at > result.at - policy.windowMs);
+  const window = [...recent, entry];
+  // Bounded: before an incident opens the streak never passes openAfter; after, only its tail matters.
+  const streak = bad ? [...(afterGap ? [] : prev.streak), entry].slice(-policy.openAfter) : [];
+  const state: SeriesState = { window, streak, open: prev.open, lastAt: result.at };
+  return state.open ? continueIncident(state, state.open, entry, policy) : maybeOpen(state, policy);
+}
+
+function failureRatio(window: readonly WindowEntry[]): number {
+  return window.length === 0 ? 0 : window.filter((e) => e.bad).length / window.length;
+}
+
+/** Down when down results are at least half of the failures that triggered it; degraded otherwise. */
+function severityOf(failures: readonly WindowEntry[]): Severity {
+  const downs = failures.filter((e) => e.bad === "down").length;
+  return downs * 2 >= failures.length ? "down" : "degraded";
+}
+
+function maybeOpen(state: SeriesState, policy: DetectorPolicy): { state: SeriesState; transition: Transition } {
+  const ratio = failureRatio(state.window);
+  const byStreak = state.streak.length >= policy.openAfter;
+  const byRatio = state.window.length >= policy.minWindowResults && ratio >= policy.failureRatio;
+  if (!byStreak && !byRatio) return { state, transition: null };
+  // The incident began with the first failure that is part of the evidence, not when it was confirmed.
+  const evidence = byStreak ? state.streak : state.window.filter((e) => e.bad);
+  const first = evidence[0]!;
+  const incident: OpenIncident = {
+    id: null,
+    startedAt: first.at,
+    confirmedAt: state.lastAt!,
+    severity: severityOf(evidence),
+    peakFailureRatio: ratio,
+    errorClassCounts: {},
+    sampleRequestIds: [],
+    failedResults: 0,
+    totalResults: 0,
+    lastResultAt: state.lastAt!,
+    upRunStartedAt: null,
+    upRun: 0,
+  };
+  for (const e of state.window.filter((w) => w.at >= first.at)) tally(incident, e);
+  return { state: { ...state, streak: [], open: incident }, transition: { type: "opened", incident } };
+}
+
+function continueIncident(state: SeriesState, prev: OpenIncident, entry: WindowEntry, policy: DetectorPolicy): { state: SeriesState; transition: Transition } {
+  const incident: OpenIncident = { ...prev, errorClassCounts: { ...prev.errorClassCounts }, sampleRequestIds: [...prev.sampleRequestIds] };
+  tally(incident, entry);
+  incident.peakFailureRatio = Math.max(incident.peakFailureRatio, failureRatio(state.window));
+  if (entry.bad) {
+    incident.upRun = 0;
+    incident.upRunStartedAt = null;
+    // A degraded incident becomes an outage when the down results alone would have opened one.
+    const downs = state.window.filter((e) => e.bad === "down");
+    const downStreak = state.streak.filter((e) => e.bad === "down").length === state.streak.length && state.streak.length >= policy.openAfter;
+    const downRatio = state.window.length >= policy.minWindowResults && downs.length / state.window.length >= policy.failureRatio;
+    if (incident.severity === "degraded" && (downStreak || downRatio)) incident.severity = "down";
+    return { state: { ...state, open: incident }, transition: { type: "updated", incident } };
+  }
+  incident.upRunStartedAt ??= entry.at;
+  incident.upRun += 1;
+  if (incident.upRun >= policy.resolveAfter) {
+    return { state: { ...state, open: null, streak: [] }, transition: { type: "resolved", incident, endedAt: incident.upRunStartedAt } };
+  }
+  return { state: { ...state, open: incident }, transition: { type: "updated", incident } };
+}
+
+function tally(incident: OpenIncident, e: WindowEntry): void {
+  incident.totalResults += 1;
+  incident.lastResultAt = Math.max(incident.lastResultAt, e.at);
+  if (!e.bad) return;
+  incident.failedResults += 1;
+  if (e.errorClass) incident.errorClassCounts[e.errorClass] = (incident.errorClassCounts[e.errorClass] ?? 0) + 1;
+  if (e.requestId && incident.sampleRequestIds.length < MAX_SAMPLE_IDS) incident.sampleRequestIds.push(e.requestId);
+}
+
+/** "71% overloaded, 29% empty_response": the mix of error classes, largest first. */
+export function describeErrorMix(counts: Record<string, number>): string {
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  if (total === 0) return "no error classes";
+  return Object.entries(counts)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([cls, n]) => `${Math.round((n / total) * 100)}% ${cls}`)
+    .join(", ");
+}
+
+/** A closed or still-open incident from a replay. */
+export interface ReplayedIncident extends OpenIncident {
+  endedAt: number | null;
+}
+
+/** Replay a series' results from a fresh state: every incident it would open, in order. For tests and benchmarks. */
+export function replayIncidents(results: readonly Observation[], policy: DetectorPolicy, from: SeriesState = initialSeriesState()): { incidents: ReplayedIncident[]; state: SeriesState } {
+  const incidents: ReplayedIncident[] = [];
+  let state = from;
+  for (const result of results) {
+    const next = nextIncidentState(state, result, policy);
+    state = next.state;
+    const t = next.transition;
+    if (!t) continue;
+    const replayed = { ...t.incident, endedAt: t.type === "resolved" ? t.endedAt : null };
+    // An incident restored open from an earlier state first appears here with an update, not an opening.
+    const continuing = t.type !== "opened" && incidents.length > 0 && incidents.at(-1)!.endedAt === null;
+    if (continuing) incidents[incidents.length - 1] = replayed;
+    else incidents.push(replayed);
+  }
+  return { incidents, state };
+}

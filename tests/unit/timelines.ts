@@ -1,0 +1,40 @@
+/** Building replayable timelines for detector and comparison tests. */
+import type { DetectorPolicy, Observation } from "@/lib/detector";
+import type { ErrorClass } from "@/probes/types";
+
+export const MIN = 60_000;
+export const DAY0 = Date.UTC(2026, 3, 13); // 2026-04-13 00:00 UTC
+
+/** PRODUCT defaults: open after 2, or 50% of 5 minutes (4+ results); resolve after 3; a gap is 2.5 intervals. */
+export const POLICY: DetectorPolicy = { openAfter: 2, failureRatio: 0.5, windowMs: 5 * MIN, minWindowResults: 4, resolveAfter: 3, gapMs: 2.5 * MIN };
+
+const CODES: Record<string, { outcome: Observation["outcome"]; errorClass: ErrorClass | null }> = {
+  u: { outcome: "up", errorClass: null },
+  D: { outcome: "down", errorClass: "http_5xx" },
+  E: { outcome: "down", errorClass: "empty_response" },
+  O: { outcome: "down", errorClass: "overloaded" },
+  S: { outcome: "degraded", errorClass: "slow" },
+  I: { outcome: "inconclusive", errorClass: "rate_limited" },
+};
+
+/** One result a minute from `start`: `u` up, `D` 500, `E` empty 200, `O` 529, `S` slow, `I` inconclusive, `.` no result. */
+export function timeline(pattern: string, start = DAY0, stepMs = MIN): Observation[] {
+  const out: Observation[] = [];
+  [...pattern.replace(/\s+/g, "")].forEach((code, i) => {
+    const c = CODES[code];
+    if (c) out.push({ at: start + i * stepMs, ...c, requestId: c.errorClass ? `req_${i}` : null });
+  });
+  return out;
+}
+
+/** A seeded PRNG (mulberry32), so "random" replays are the same every run. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

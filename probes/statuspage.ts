@@ -4,7 +4,8 @@
  */
 import { z } from "zod";
 
-const text = z.string().max(20_000);
+// Cut, not rejected: one enormous update body must not make the whole page unreadable ("official status unknown").
+const text = z.string().transform((s) => (s.length > 20_000 ? `${s.slice(0, 19_999)}…` : s));
 const when = z.string().max(64);
 
 export const componentSchema = z.object({

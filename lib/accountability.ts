@@ -3,6 +3,7 @@
  * incidents Witness saw no impact for, the minutes it disagreed with reality, uptime both ways, and a grade.
  */
 import type { Severity } from "@/lib/detector";
+import { impactLevel } from "@/lib/official";
 import type { SurfaceIncident } from "@/lib/surfaces";
 import { M, MINUTE, O, type Window } from "@/lib/timeline";
 
@@ -40,8 +41,8 @@ export function concernsComponent(official: OfficialIncidentView, componentId: s
 
 /** Impact as a severity: none → null, minor → degraded, major and critical → down (unknown values: degraded). */
 export function impactSeverity(impact: string): Severity | null {
-  if (impact === "none") return null;
-  return impact === "major" || impact === "critical" ? "down" : "degraded";
+  const level = impactLevel(impact);
+  return level === "none" ? null : level;
 }
 
 /** Pair each measured incident with the official incidents that overlap it in time (± grace) on its component. */

@@ -77,6 +77,8 @@ const incidentPolicySchema = z
     resolveAfter: z.number().int().min(1).max(100).default(3),
     // An official incident created this long before or after a measured one still counts as about it.
     matchGraceMinutes: z.number().int().min(0).max(1440).default(15),
+    // Shorter incidents are listed but not graded: no status page can be expected to post within minutes.
+    accountableAfterMinutes: z.number().int().min(0).max(1440).default(5),
     // No result for this many intervals means Witness was not running: "no data", not an outage.
     gapIntervals: z.number().min(1.5).max(100).default(2.5),
   })
@@ -116,7 +118,7 @@ const fileSchema = z
         // A component row is written on every change and at least this often, so a gap in our reading shows.
         heartbeatMinutes: z.number().int().min(1).max(1440).default(15),
         // incidents.json (resolved ones included) is read this often, beside the summary every status tick.
-        historyIntervalMinutes: z.number().int().min(1).max(1440).default(10),
+        historyIntervalMinutes: z.number().int().min(1).max(60).refine((m) => 60 % m === 0, "must divide 60").default(10),
       })
       .strict()
       .prefault({}),

@@ -2,7 +2,7 @@
 import { judgeOwnNetwork, type ConnectivityCheck } from "@/lib/connectivity";
 import { probeEdge } from "@/probes/edge";
 import { probeMessages } from "@/probes/messages";
-import { ProbeRun } from "@/probes/result";
+import { buildProbeResult } from "@/probes/result";
 import { sanitizeMessage } from "@/probes/sanitize";
 import { probeStatus, type StatusProbeOutput } from "@/probes/status";
 import { probeStream } from "@/probes/stream";
@@ -33,6 +33,5 @@ export async function runProbe(kind: ProbeKind, target: ProbeTarget, signal: Abo
 }
 
 function crashedResult(kind: ProbeKind, target: ProbeTarget, startedAt: Date, message: string): ProbeResult {
-  const run = new ProbeRun(target, kind, new AbortController().signal);
-  return { ...run.result({ message, totalMs: Date.now() - startedAt.getTime() }), startedAt: startedAt.toISOString(), outcome: "inconclusive" };
+  return { ...buildProbeResult(target, kind, startedAt, { message, totalMs: Date.now() - startedAt.getTime() }), outcome: "inconclusive" };
 }

@@ -7,8 +7,11 @@ import type { Config } from "@/lib/config";
 import type { Logger } from "@/lib/log";
 import { runProbe, type RunOutput } from "@/lib/run-probe";
 import type { PlannedProbe } from "@/lib/targets";
+import { recordIncidentHistory } from "@/lib/official";
+import { Recorder } from "@/lib/recorder";
+import { pruneRawResults, rawCutoff } from "@/lib/retention";
 import type { Db } from "@/db/client";
-import { insertProbeResult } from "@/db/queries/probe-results";
+import { probeIncidentHistory } from "@/probes/status-history";
 import type { ProbeResult } from "@/probes/types";
 
 export interface WorkerStats {
@@ -45,16 +48,20 @@ export class Worker {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly stopping = new AbortController();
   private readonly stats: WorkerStats = { runs: 0, stored: 0, skippedTicks: {} };
+  private readonly recorder: Recorder;
 
   constructor(
     private readonly config: Config,
     private readonly db: Db,
     private readonly log: Logger,
     private readonly onResult: (run: RunOutput) => void = () => {},
-  ) {}
+  ) {
+    this.recorder = new Recorder(config, db, log);
+  }
 
-  /** Schedule every planned probe. */
+  /** Schedule every planned probe, the official history beside the status probe, and raw-result pruning. */
   start(probes: readonly PlannedProbe[]): void {
+    this.scheduleHousekeeping(probes.find((p) => p.kind === "status"));
     const offsets = spreadOffsets(probes);
     probes.forEach((probe, i) => {
       const pattern = cronPattern(probe.intervalSeconds, offsets[i] ?? 0);
@@ -71,10 +78,7 @@ export class Worker {
 
   /** Run one probe now and store its result; the result is returned, or null when shutdown cancelled it. */
   runAndStore(probe: PlannedProbe): Promise<ProbeResult | null> {
-    const run = this.runOnce(probe);
-    this.inFlight.add(run);
-    void run.finally(() => this.inFlight.delete(run));
-    return run;
+    return this.track(this.runOnce(probe));
   }
 
   getStats(): WorkerStats {
@@ -106,7 +110,7 @@ export class Worker {
     const { result } = run;
     if (result.outcome === "inconclusive" && result.errorClass === null) this.log.error(`${result.probe}: ${result.message ?? "probe crashed"}`);
     try {
-      insertProbeResult(this.db, result);
+      this.recorder.record(run);
       this.stats.stored += 1;
     } catch (err) {
       this.log.error(`${result.probe}: result not stored: ${(err as Error).message}`);
@@ -114,6 +118,49 @@ export class Worker {
     this.log.info(describeResult(result));
     this.onResult(run);
     return result;
+  }
+
+  /** The official incident history (resolved ones too), read beside the summary on a slower schedule. */
+  async syncOfficialHistory(status: PlannedProbe): Promise<void> {
+    const history = await probeIncidentHistory(status.target, this.stopping.signal);
+    if (this.stopping.signal.aborted) return;
+    if (history.error) this.log.warn(`official incident history: ${history.error}`);
+    try {
+      recordIncidentHistory(this.db, { at: new Date(), incidents: history.incidents, raw: history.raw });
+    } catch (err) {
+      this.log.error(`official incident history not stored: ${(err as Error).message}`);
+    }
+  }
+
+  /** Delete raw results past retention, in small batches between probes. */
+  async pruneNow(now = new Date()): Promise<number> {
+    try {
+      const deleted = await pruneRawResults(this.db, { olderThan: rawCutoff(now, this.config.retention.rawDays) });
+      if (deleted > 0) this.log.info(`pruned ${deleted} raw results older than ${this.config.retention.rawDays} days (rollups kept)`);
+      return deleted;
+    } catch (err) {
+      this.log.error(`pruning failed: ${(err as Error).message}`);
+      return 0;
+    }
+  }
+
+  private scheduleHousekeeping(status: PlannedProbe | undefined): void {
+    const silent = { noOverlap: true, logger: silentCronLogger(this.log), timezone: "Etc/UTC" };
+    if (status) {
+      const every = this.config.official.historyIntervalMinutes;
+      const track = () => this.track(this.syncOfficialHistory(status));
+      this.tasks.push(cron.schedule(`30 */${every} * * * *`, track, { ...silent, name: "official-history" }));
+      // Once at start, so incidents resolved while Witness was down get their resolution.
+      void track();
+    }
+    // Daily, at a quiet minute: pruning is batched anyway, but there is no reason to do it on the hour.
+    this.tasks.push(cron.schedule("45 17 3 * * *", () => this.track(this.pruneNow()), { ...silent, name: "prune" }));
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+    return work;
   }
 }
 

@@ -32,27 +32,7 @@ export class ProbeRun {
 
   /** The result. Outcome follows errorClass (PRODUCT.md's table); no class means `up`. */
   result(fields: ResultFields): ProbeResult {
-    const errorClass = fields.errorClass ?? null;
-    const { target } = this;
-    return {
-      probe: target.name,
-      kind: this.kind,
-      model: target.model,
-      startedAt: this.clock.startedAt.toISOString(),
-      outcome: errorClass ? OUTCOME_OF[errorClass] : "up",
-      errorClass,
-      httpStatus: fields.httpStatus ?? null,
-      dnsMs: fields.dnsMs ?? null,
-      connectMs: fields.connectMs ?? null,
-      tlsMs: fields.tlsMs ?? null,
-      ttfbMs: fields.ttfbMs ?? null,
-      ttftMs: fields.ttftMs ?? null,
-      totalMs: fields.totalMs ?? this.clock.elapsed(),
-      outputTokens: fields.outputTokens ?? null,
-      tokensPerSecond: fields.tokensPerSecond ?? null,
-      requestId: fields.requestId ?? null,
-      message: fields.message == null ? null : sanitizeMessage(fields.message, target.apiKey ? [target.apiKey] : []),
-    };
+    return buildProbeResult(this.target, this.kind, this.clock.startedAt, { totalMs: this.clock.elapsed(), ...fields });
   }
 
   /** The failure if there is one, else `slow` when `measuredMs` passed the threshold, else up. */
@@ -86,6 +66,30 @@ export class ProbeRun {
       return this.thrown(err, "body", known);
     }
   }
+}
+
+/** A ProbeResult for `target`: outcome from errorClass, null for every field not given, the message sanitised. */
+export function buildProbeResult(target: ProbeTarget, kind: ProbeKind, startedAt: Date, fields: ResultFields): ProbeResult {
+  const errorClass = fields.errorClass ?? null;
+  return {
+    probe: target.name,
+    kind,
+    model: target.model,
+    startedAt: startedAt.toISOString(),
+    outcome: errorClass ? OUTCOME_OF[errorClass] : "up",
+    errorClass,
+    httpStatus: fields.httpStatus ?? null,
+    dnsMs: fields.dnsMs ?? null,
+    connectMs: fields.connectMs ?? null,
+    tlsMs: fields.tlsMs ?? null,
+    ttfbMs: fields.ttfbMs ?? null,
+    ttftMs: fields.ttftMs ?? null,
+    totalMs: fields.totalMs ?? null,
+    outputTokens: fields.outputTokens ?? null,
+    tokensPerSecond: fields.tokensPerSecond ?? null,
+    requestId: fields.requestId ?? null,
+    message: fields.message == null ? null : sanitizeMessage(fields.message, target.apiKey ? [target.apiKey] : []),
+  };
 }
 
 /** Narrow an exchange to a finished result. */

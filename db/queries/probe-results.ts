@@ -2,7 +2,7 @@
  * Reads and writes of probe_results. Plain data access: what counts as "up", which window
  * a chart shows and when to prune are decided by the callers.
  */
-import { and, asc, count, desc, eq, gte } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, lt } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { probeResults, type NewProbeResultRow, type ProbeResultRow } from "@/db/schema";
 import type { ProbeResult } from "@/probes/types";
@@ -86,4 +86,10 @@ export function getLatestResults(db: Db, params: { limit: number }): ProbeResult
 export function countProbeResults(db: Db): number {
   const row = db.select({ n: count() }).from(probeResults).get();
   return row?.n ?? 0;
+}
+
+/** Delete up to `limit` results started before `before`; the started_at index finds them, so a batch costs its size. */
+export function deleteResultsBefore(db: Db, before: Date, limit: number): number {
+  const ids = db.select({ id: probeResults.id }).from(probeResults).where(lt(probeResults.startedAt, before)).limit(limit);
+  return db.delete(probeResults).where(inArray(probeResults.id, ids)).run().changes;
 }

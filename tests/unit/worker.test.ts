@@ -87,7 +87,8 @@ describe("shutdown", () => {
 describe("resilience", () => {
   it("records a probe that throws as an inconclusive result, logs it, and keeps going", async () => {
     const { worker } = makeWorker();
-    const broken = { ...planned("edge", 60), kind: "bogus" as ProbeKind };
+    // A deadline Node refuses (a config bug that slipped past validation) makes the probe itself throw.
+    const broken = { ...planned("edge", 60), target: testTarget("edge", sim.url, { timeoutMs: -1 }) };
     const result = await worker.runAndStore(broken);
     expect(result).toMatchObject({ outcome: "inconclusive", errorClass: null });
     expect(result?.message).toMatch(/^probe crashed/);

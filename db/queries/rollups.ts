@@ -1,0 +1,200 @@
+/**
+ * Reads and writes of rollups_minute/hour/day, plus the raw reads that feed them. Plain data access: which
+ * buckets to recompute and how they merge is decided in lib/rollups.ts and lib/rollup-writer.ts.
+ * Ranges are half-open everywhere: `from` inclusive, `to` exclusive, like the buckets themselves.
+ */
+import { and, asc, eq, getTableColumns, getTableName, gte, inArray, lt, sql } from "drizzle-orm";
+import type Database from "better-sqlite3";
+import type { Db } from "@/db/client";
+import { probeResults, rollupsDay, rollupsHour, rollupsMinute, type ProbeResultRow, type RollupRow } from "@/db/schema";
+
+/** Mirrors lib/rollups.ts Granularity (db/ never imports lib/). */
+export type RollupTable = "minute" | "hour" | "day";
+
+const TABLES = { minute: rollupsMinute, hour: rollupsHour, day: rollupsDay } as const;
+
+/** Db or a transaction on it. */
+type Reader = Pick<Db, "select" | "selectDistinct">;
+type Writer = Pick<Db, "insert">;
+
+/** Inserts the bucket, or replaces every column of the stored one: re-running a rollup never double-counts. */
+export function upsertRollup(db: Writer, granularity: RollupTable, rollup: RollupRow): void {
+  const table = TABLES[granularity];
+  // Built from the table's own columns, so a column added later cannot be left out of the replacement.
+  const set = Object.fromEntries(
+    Object.entries(getTableColumns(table))
+      .filter(([key]) => key !== "series" && key !== "bucketStart")
+      .map(([key, column]) => [key, sql.raw(`excluded.${column.name}`)]),
+  );
+  db.insert(table)
+    .values(rollup)
+    .onConflictDoUpdate({ target: [table.series, table.bucketStart], set })
+    .run();
+}
+
+/** One series' buckets starting in [from, to), oldest first. */
+export function getRollupsBySeriesRange(
+  db: Reader,
+  granularity: RollupTable,
+  params: { series: string; from: Date; to: Date },
+): RollupRow[] {
+  const table = TABLES[granularity];
+  return db
+    .select()
+    .from(table)
+    .where(and(eq(table.series, params.series), gte(table.bucketStart, params.from), lt(table.bucketStart, params.to)))
+    .orderBy(asc(table.bucketStart))
+    .all();
+}
+
+/** Buckets starting in [from, to) of every series, or of the listed ones; by series, then oldest first. */
+export function getRollupsRange(
+  db: Reader,
+  granularity: RollupTable,
+  params: { from: Date; to: Date; series?: readonly string[] },
+): RollupRow[] {
+  const table = TABLES[granularity];
+  if (params.series?.length === 0) return [];
+  return db
+    .select()
+    .from(table)
+    .where(
+      and(
+        gte(table.bucketStart, params.from),
+        lt(table.bucketStart, params.to),
+        params.series === undefined ? undefined : inArray(table.series, [...params.series]),
+      ),
+    )
+    .orderBy(asc(table.series), asc(table.bucketStart))
+    .all();
+}
+
+/** Every series that has a day rollup, sorted; the day table is the smallest that has them all. */
+export function getSeriesNames(db: Reader): string[] {
+  return db
+    .selectDistinct({ series: rollupsDay.series })
+    .from(rollupsDay)
+    .orderBy(asc(rollupsDay.series))
+    .all()
+    .map((row) => row.series);
+}
+
+/** One series' raw results started in [from, to), oldest first, id breaking ties (the order rollups fold in). */
+export function getResultsForBucket(db: Reader, params: { series: string; from: Date; to: Date }): ProbeResultRow[] {
+  return db
+    .select()
+    .from(probeResults)
+    .where(
+      and(
+        eq(probeResults.series, params.series),
+        gte(probeResults.startedAt, params.from),
+        lt(probeResults.startedAt, params.to),
+      ),
+    )
+    .orderBy(asc(probeResults.startedAt), asc(probeResults.id))
+    .all();
+}
+
+// ---- Bulk: prepared statements on the raw handle, for rebuilding millions of rows ----------------------------
+
+/**
+ * The raw columns a rollup reads, as stored (times in epoch ms), as a positional row: better-sqlite3 builds
+ * arrays about twice as fast as keyed objects, which is most of a million-row rebuild's reading time.
+ */
+export type RawResultForRollup = readonly [
+  series: string,
+  id: number,
+  startedAt: number,
+  outcome: ProbeResultRow["outcome"],
+  errorClass: ProbeResultRow["errorClass"],
+  totalMs: number | null,
+  ttftMs: number | null,
+  tokensPerSecond: number | null,
+];
+
+export interface RollupBulkStatements {
+  /**
+   * Up to `limit` results of every series after (afterStartedAt, afterId) and before `before`, ordered by
+   * (started_at, id). Page by passing the last row's pair back; the connection is busy until the iterator ends.
+   */
+  iterateResultsPage(params: {
+    afterStartedAt: number;
+    afterId: number;
+    before: number;
+    limit: number;
+  }): IterableIterator<RawResultForRollup>;
+  /** Same contract as upsertRollup, without drizzle's per-call query building. */
+  upsertRollup(granularity: RollupTable, rollup: RollupRow): void;
+  /** How many buckets of one series start in [from, to). */
+  countRollups(granularity: RollupTable, params: { series: string; from: number; to: number }): number;
+}
+
+/** Prepares once; the statements stay valid as long as the connection is open. */
+export function prepareRollupBulkStatements(db: Db): RollupBulkStatements {
+  const sqlite = rawHandle(db);
+  // Time order walks the started_at index in step with the table (rows are inserted as they happen), so the
+  // table reads are nearly sequential; per series, it is the same (started_at, id) order updates fold in.
+  const page = sqlite.prepare(
+    `SELECT series, id, started_at, outcome, error_class, total_ms, ttft_ms, tokens_per_second
+     FROM probe_results
+     WHERE (started_at, id) > (?, ?) AND started_at < ?
+     ORDER BY started_at, id LIMIT ?`,
+  ).raw();
+  const upserts = mapTables((name) =>
+    sqlite.prepare(
+      `INSERT INTO ${name} (series, bucket_start, up, degraded, down, inconclusive, error_class_counts,
+         total_ms_histogram, ttft_ms_histogram, tokens_per_second_sum, tokens_per_second_count)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (series, bucket_start) DO UPDATE SET up = excluded.up, degraded = excluded.degraded,
+         down = excluded.down, inconclusive = excluded.inconclusive, error_class_counts = excluded.error_class_counts,
+         total_ms_histogram = excluded.total_ms_histogram, ttft_ms_histogram = excluded.ttft_ms_histogram,
+         tokens_per_second_sum = excluded.tokens_per_second_sum,
+         tokens_per_second_count = excluded.tokens_per_second_count`,
+    ),
+  );
+  const counts = mapTables((name) =>
+    sqlite.prepare(`SELECT count(*) FROM ${name} WHERE series = ? AND bucket_start >= ? AND bucket_start < ?`).pluck(),
+  );
+
+  return {
+    iterateResultsPage: (p) =>
+      page.iterate(p.afterStartedAt, p.afterId, p.before, p.limit) as IterableIterator<RawResultForRollup>,
+    upsertRollup: (granularity, r) => {
+      // JSON.stringify is what drizzle's json mode stores, so both writers produce the same bytes.
+      upserts[granularity].run(
+        r.series,
+        r.bucketStart.getTime(),
+        r.up,
+        r.degraded,
+        r.down,
+        r.inconclusive,
+        JSON.stringify(r.errorClassCounts),
+        JSON.stringify(r.totalMsHistogram),
+        JSON.stringify(r.ttftMsHistogram),
+        r.tokensPerSecondSum,
+        r.tokensPerSecondCount,
+      );
+    },
+    countRollups: (granularity, p) => counts[granularity].get(p.series, p.from, p.to) as number,
+  };
+}
+
+/**
+ * drizzle() sets `$client` on every database it creates, but db/client.ts's `Db` type leaves it out;
+ * reading it here keeps callers on the one `Db` handle instead of threading the raw one through.
+ */
+function rawHandle(db: Db): Database.Database {
+  const client = (db as Db & { $client?: Database.Database }).$client;
+  if (client === undefined) {
+    throw new Error("This Db has no better-sqlite3 handle ($client), e.g. a transaction; pass the Db from openDatabase()");
+  }
+  return client;
+}
+
+function mapTables<T>(make: (name: string) => T): Record<RollupTable, T> {
+  return {
+    minute: make(getTableName(TABLES.minute)),
+    hour: make(getTableName(TABLES.hour)),
+    day: make(getTableName(TABLES.day)),
+  };
+}

@@ -1,0 +1,54 @@
+/** `npm run report -- [--json] [--since 24h|7d|30d|90d]`: measured vs official, per surface, for an SLA talk. */
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { exitWithUsageError, loadConfigOrExit } from "@/lib/cli/common";
+import { buildReport, WINDOWS, type Report, type SurfaceReport, type WindowName } from "@/lib/report";
+import { openDatabase } from "@/db/client";
+
+function parseCli(argv: string[]): { json: boolean; window: WindowName } {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { json: { type: "boolean" }, since: { type: "string" } }, strict: true, allowPositionals: false }));
+  } catch (err) {
+    exitWithUsageError(`${(err as Error).message} (usage: npm run report -- [--json] [--since 24h|7d|30d|90d])`);
+  }
+  const window = values.since ?? "7d";
+  if (!(window in WINDOWS)) exitWithUsageError(`--since: must be one of ${Object.keys(WINDOWS).join(", ")}`);
+  return { json: values.json ?? false, window: window as WindowName };
+}
+
+const pct = (v: number | null) => (v === null ? "no data" : `${(v * 100).toFixed(3)}%`);
+const minutes = (v: number | null) => (v === null ? "never" : `${v} min`);
+
+function formatSurface(s: SurfaceReport): string {
+  const lines = [
+    `${s.name} (official component ${s.componentId}; series: ${s.series.join(", ") || "none yet"})`,
+    `  measured uptime ${pct(s.measuredUptime)} over ${s.measuredMinutes} min with data (${s.noDataMinutes} min no data)`,
+    `  official uptime ${pct(s.officialUptime)} over ${s.officialMinutes} min the page was read`,
+    `  disagreement ${s.disagreement.totalMinutes} min; official "operational" while measured down: ${s.disagreement.officialUpMeasuredDownMinutes} min`,
+    `  grade ${s.ack.grade ?? "n/a (nothing to acknowledge)"}; median acknowledgement ${minutes(s.ack.medianAckDelayMs === null ? null : Math.round(s.ack.medianAckDelayMs / 60_000))}; never acknowledged ${s.ack.neverAcknowledged} of ${s.ack.accountableIncidents}`,
+  ];
+  for (const i of s.incidents) {
+    const ack = i.acknowledged ? `acknowledged after ${minutes(i.ackDelayMinutes)}` : "never acknowledged";
+    lines.push(`  - ${i.startedAt} → ${i.endedAt ?? "ongoing"} (${i.durationMinutes} min) ${i.severity}, ${ack}; ${i.errorMix}; ${i.series.join(", ")}`);
+  }
+  for (const o of s.officialWithoutImpact) lines.push(`  ! official incident with no measured impact: ${JSON.stringify(o.name)} (${o.impact}) at ${o.createdAt}`);
+  return lines.join("\n");
+}
+
+function formatReport(r: Report): string {
+  return [`Witness report, last ${r.window} (${r.from} → ${r.to})`, ...r.surfaces.map(formatSurface)].join("\n\n") + "\n";
+}
+
+const args = parseCli(process.argv.slice(2));
+const config = loadConfigOrExit();
+if (!existsSync(config.databasePath)) exitWithUsageError(`database: ${config.databasePath} does not exist yet (run npm start or npm run probe first)`);
+let store;
+try {
+  store = openDatabase(config.databasePath, { readonly: true });
+} catch (err) {
+  exitWithUsageError(`database: ${(err as Error).message}`);
+}
+const report = buildReport(store.db, config, args.window, Date.now());
+store.close();
+process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));

@@ -1,0 +1,222 @@
+/**
+ * The two writers of rollups. Both define a bucket the same way (a minute from its raw results, an hour from
+ * its minute rows, a day from its hour rows) and both replace rows instead of adding to them, so the worker's
+ * incremental path and the batch rebuild write identical rows, and re-running either after a crash is harmless.
+ */
+import type { Db } from "@/db/client";
+import {
+  getResultsForBucket,
+  getRollupsBySeriesRange,
+  prepareRollupBulkStatements,
+  upsertRollup,
+  type RollupBulkStatements,
+} from "@/db/queries/rollups";
+import type { ProbeResult } from "@/probes/types";
+import {
+  addResultToRollup,
+  BUCKETS,
+  bucketStartOf,
+  canonical,
+  emptyRollup,
+  mergeRollups,
+  rollupResults,
+  type Granularity,
+  type Rollup,
+  type RollupInput,
+} from "@/lib/rollups";
+
+/** What updateRollupsForResult wrote; null where there was nothing to write. */
+export interface UpdatedRollups {
+  minute: Rollup | null;
+  hour: Rollup | null;
+  day: Rollup | null;
+}
+
+/** Rows written (inserted or replaced) per table, and raw results read. */
+export interface RebuildCounts {
+  results: number;
+  minutes: number;
+  hours: number;
+  days: number;
+}
+
+/** Raw results read per page; each page's writes are one transaction. */
+const PAGE_SIZE = 5_000;
+
+/** Recomputes the minute, hour and day of an already stored result, in one transaction; idempotent. */
+export function updateRollupsForResult(db: Db, result: ProbeResult): UpdatedRollups {
+  const at = new Date(result.startedAt);
+  if (Number.isNaN(at.getTime())) {
+    throw new Error(`ProbeResult ${result.probe} has an invalid startedAt: ${JSON.stringify(result.startedAt)}`);
+  }
+  const series = result.probe;
+  return db.transaction((tx) => {
+    const from = bucketStartOf(at, "minute");
+    const raw = getResultsForBucket(tx, { series, from, to: bucketEnd(from, "minute") });
+    // No raw rows means they were pruned: the stored minute is then the only record left, so keep it.
+    const minute = raw.length === 0 ? null : rollupResults(series, from, raw);
+    if (minute !== null) upsertRollup(tx, "minute", minute);
+    const recompute = (parent: Granularity, child: Granularity): Rollup | null => {
+      const start = bucketStartOf(at, parent);
+      const parts = getRollupsBySeriesRange(tx, child, { series, from: start, to: bucketEnd(start, parent) });
+      if (parts.length === 0) return null;
+      const merged = mergeRollups(series, start, parts);
+      upsertRollup(tx, parent, merged);
+      return merged;
+    };
+    return { minute, hour: recompute("hour", "minute"), day: recompute("day", "hour") };
+  });
+}
+
+/**
+ * Rewrites the rollups of raw results started in [from, to) (default: all), widened to whole minutes, in one
+ * pass over the started_at index. Hours and days at the edges of the range, or whose earlier raw results were
+ * pruned, still count the minute and hour rows already stored for them.
+ */
+export function rebuildRollups(db: Db, range: { from?: Date; to?: Date } = {}): RebuildCounts {
+  const bulk = prepareRollupBulkStatements(db);
+  const minute = BUCKETS.minute;
+  const from = range.from === undefined ? Number.MIN_SAFE_INTEGER : floorTo(range.from.getTime(), minute);
+  const to = range.to === undefined ? Number.MAX_SAFE_INTEGER : -floorTo(-range.to.getTime(), minute);
+  const counts: RebuildCounts = { results: 0, minutes: 0, hours: 0, days: 0 };
+  const cascades = new Map<string, SeriesCascade>();
+  const input: RollupInput = { outcome: "up", errorClass: null, totalMs: null, ttftMs: null, tokensPerSecond: null };
+
+  let afterStartedAt = from;
+  let afterId = -1;
+  for (;;) {
+    let read = 0;
+    // Only reads inside this loop: better-sqlite3 refuses every other statement while an iterator is open,
+    // so the scan goes page by page and each page's writes wait for the page to end.
+    const page = bulk.iterateResultsPage({ afterStartedAt, afterId, before: to, limit: PAGE_SIZE });
+    for (const [series, id, startedAt, outcome, errorClass, totalMs, ttftMs, tokensPerSecond] of page) {
+      read += 1;
+      let cascade = cascades.get(series);
+      if (cascade === undefined) {
+        cascade = new SeriesCascade(db, bulk, series, counts);
+        cascades.set(series, cascade);
+      }
+      // One reused object instead of one per row: a million rows is a million fewer allocations.
+      input.outcome = outcome;
+      input.errorClass = errorClass;
+      input.totalMs = totalMs;
+      input.ttftMs = ttftMs;
+      input.tokensPerSecond = tokensPerSecond;
+      cascade.add(startedAt, input);
+      afterStartedAt = startedAt;
+      afterId = id;
+    }
+    counts.results += read;
+    const done = read < PAGE_SIZE;
+    db.transaction(() => {
+      for (const cascade of cascades.values()) cascade.flush(done);
+    });
+    if (done) return counts;
+  }
+}
+
+/** One series' buckets still being built during a rebuild. */
+class SeriesCascade {
+  private minute: Rollup | null = null;
+  private minuteStart = 0;
+  /** Finished minutes, written at the end of the page. */
+  private pending: Rollup[] = [];
+  private readonly hours: OpenBucket;
+  private readonly days: OpenBucket;
+
+  constructor(
+    db: Db,
+    private readonly bulk: RollupBulkStatements,
+    private readonly series: string,
+    private readonly counts: RebuildCounts,
+  ) {
+    this.hours = new OpenBucket(db, bulk, series, "hour", "minute");
+    this.days = new OpenBucket(db, bulk, series, "day", "hour");
+  }
+
+  /** Folds in the next raw result of this series; touches no table. */
+  add(startedAt: number, result: RollupInput): void {
+    const start = floorTo(startedAt, BUCKETS.minute);
+    if (this.minute === null || start !== this.minuteStart) {
+      if (this.minute !== null) this.pending.push(canonical(this.minute));
+      this.minute = emptyRollup(this.series, new Date(start));
+      this.minuteStart = start;
+    }
+    addResultToRollup(this.minute, result);
+  }
+
+  /** Writes the finished minutes and the hours and days they complete; at the end, everything still open. */
+  flush(end: boolean): void {
+    if (end && this.minute !== null) {
+      this.pending.push(canonical(this.minute));
+      this.minute = null;
+    }
+    for (const m of this.pending) {
+      this.bulk.upsertRollup("minute", m);
+      this.counts.minutes += 1;
+      const hour = this.hours.add(m);
+      if (hour !== null) this.wroteHour(hour);
+    }
+    this.pending = [];
+    if (!end) return;
+    const hour = this.hours.close();
+    if (hour !== null) this.wroteHour(hour);
+    if (this.days.close() !== null) this.counts.days += 1;
+  }
+
+  private wroteHour(hour: Rollup): void {
+    this.counts.hours += 1;
+    if (this.days.add(hour) !== null) this.counts.days += 1;
+  }
+}
+
+/** The children of one parent bucket, collected in order; the parent is written when a child of the next arrives. */
+class OpenBucket {
+  private start: number | null = null;
+  private parts: Rollup[] = [];
+
+  constructor(
+    private readonly db: Db,
+    private readonly bulk: RollupBulkStatements,
+    private readonly series: string,
+    private readonly parent: Granularity,
+    private readonly child: Granularity,
+  ) {}
+
+  /** Takes the next child (already stored); returns the parent it completed and wrote, if any. */
+  add(child: Rollup): Rollup | null {
+    const start = floorTo(child.bucketStart.getTime(), BUCKETS[this.parent]);
+    const completed = this.start !== null && start !== this.start ? this.close() : null;
+    this.start = start;
+    this.parts.push(child);
+    return completed;
+  }
+
+  /** Writes the open parent, if any, and returns it. */
+  close(): Rollup | null {
+    if (this.start === null) return null;
+    const from = this.start;
+    const to = from + BUCKETS[this.parent];
+    const stored = this.bulk.countRollups(this.child, { series: this.series, from, to });
+    // The children seen are usually all there are; when the table holds more (a range that began mid-hour,
+    // pruned raw results) those rows belong to the parent too, so it is built from the table like updates do.
+    const parts =
+      stored === this.parts.length
+        ? this.parts
+        : getRollupsBySeriesRange(this.db, this.child, { series: this.series, from: new Date(from), to: new Date(to) });
+    const merged = mergeRollups(this.series, new Date(from), parts);
+    this.bulk.upsertRollup(this.parent, merged);
+    this.start = null;
+    this.parts = [];
+    return merged;
+  }
+}
+
+function bucketEnd(start: Date, granularity: Granularity): Date {
+  return new Date(start.getTime() + BUCKETS[granularity]);
+}
+
+/** Math.floor, not %, so times before 1970 land in the bucket below them too. */
+function floorTo(ms: number, size: number): number {
+  return Math.floor(ms / size) * size;
+}

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, type OpenedDatabase } from "@/db/client";
+import { migrateDatabase } from "@/db/migrate";
+import { getMeasuredIncidentsRange } from "@/db/queries/measured-incidents";
+import { getOfficialIncidentsRange } from "@/db/queries/official";
+import { getRollupsRange } from "@/db/queries/rollups";
+import { matchIncidents } from "@/lib/accountability";
+import { loadConfig, type Config } from "@/lib/config";
+import { createLogger } from "@/lib/log";
+import { buildReport, toOfficialView } from "@/lib/report";
+import { groupSurfaceIncidents } from "@/lib/surfaces";
+import { planProbes } from "@/lib/targets";
+import { Worker } from "@/lib/worker";
+import { startSimulator, type Simulator } from "@/tests/simulator";
+import { CANARY_KEY } from "@/tests/unit/support";
+
+const API = "k8w3r06qmzrp";
+let sim: Simulator;
+let store: OpenedDatabase;
+let config: Config;
+const lines: string[] = [];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function officialIncident(status: "investigating" | "resolved", createdAt: string, resolvedAt: string | null) {
+  const component = { id: API, name: "Claude API (api.anthropic.com)", status: status === "resolved" ? "operational" : "major_outage" };
+  return {
+    id: "e2e00000incd",
+    name: "Elevated errors on Claude Haiku 4.5",
+    status,
+    impact: "major",
+    created_at: createdAt,
+    updated_at: resolvedAt ?? createdAt,
+    started_at: createdAt,
+    resolved_at: resolvedAt,
+    shortlink: null,
+    incident_updates: [{ id: "e2eupd000001", status: "investigating", body: "We are investigating.", created_at: createdAt, affected_components: null }],
+    components: [component],
+  };
+}
+
+// A short real run: one-second ticks, real sockets, the real worker writing a real file. Claude fails from ~3 s to
+// ~7 s; the page admits it at ~5 s and resolves it at ~9 s.
+describe("a short real run against the simulator", () => {
+  const marks: Record<string, number> = {};
+  beforeAll(async () => {
+    sim = await startSimulator();
+    // An operational page with an empty history (the fixture's history holds an unresolved incident of its own).
+    sim.setStatus({ scenario: "operational", incidents: [] });
+    const base = loadConfig({ ANTHROPIC_API_KEY: CANARY_KEY, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url });
+    const fast = (k: keyof Config["probes"]) => ({ ...base.probes[k], intervalSeconds: 1, timeoutMs: 800 });
+    config = { ...base, probes: { messages: fast("messages"), stream: fast("stream"), edge: fast("edge"), web: fast("web"), status: fast("status") }, official: { heartbeatMinutes: 1, historyIntervalMinutes: 1 } };
+    store = openDatabase(":memory:");
+    migrateDatabase(store.db);
+    const worker = new Worker(config, store.db, createLogger({ secrets: [CANARY_KEY], write: (l) => lines.push(l) }));
+    worker.start(planProbes(config).probes);
+    await sleep(3_000);
+    marks.failStart = Date.now();
+    sim.setFault("api", "overloaded");
+    await sleep(2_000);
+    marks.ack = Date.now();
+    const created = new Date(marks.ack).toISOString();
+    sim.setStatus({ incidents: [officialIncident("investigating", created, null)], components: { [API]: "major_outage" }, indicator: "major" });
+    await sleep(2_000);
+    marks.failEnd = Date.now();
+    sim.setFault("api", "none");
+    await sleep(2_000);
+    const resolved = new Date().toISOString();
+    sim.setStatus({ incidents: [officialIncident("resolved", created, resolved)], components: { [API]: "operational" }, indicator: "none" });
+    await sleep(2_000);
+    await worker.stop(2_000);
+    // The history sync runs on minute ticks; read it once more now, as the worker would at its next tick.
+    await worker.syncOfficialHistory(planProbes(config).probes.find((p) => p.kind === "status")!);
+  }, 30_000);
+  afterAll(async () => {
+    store.close();
+    await sim.close();
+  });
+
+  it("opens one measured incident per failing API series, dated from the first failure, and resolves it", () => {
+    const rows = getMeasuredIncidentsRange(store.db, { from: new Date(0), to: new Date(Date.now() + 1000) });
+    expect(rows.map((r) => r.series).sort()).toEqual(["edge", "messages:claude-haiku-4-5", "stream:claude-haiku-4-5"]);
+    for (const row of rows) {
+      expect(row.surface).toBe("api");
+      expect(row.severity).toBe("down");
+      expect(row.errorClassCounts).toHaveProperty("overloaded");
+      expect(row.startedAt.getTime()).toBeGreaterThanOrEqual(marks.failStart!);
+      expect(row.startedAt.getTime()).toBeLessThan(marks.failStart! + 1_500);
+      expect(row.endedAt!.getTime()).toBeGreaterThanOrEqual(marks.failEnd!);
+      expect(row.endedAt!.getTime()).toBeLessThan(marks.failEnd! + 1_500);
+      expect(row.sampleRequestIds.length).toBeGreaterThan(0);
+    }
+    expect(lines.some((l) => l.includes("incident opened: Claude API"))).toBe(true);
+  });
+
+  it("stores the official incident with its resolution and matches it, acknowledged about 2 s late", () => {
+    const official = getOfficialIncidentsRange(store.db, { from: new Date(0), to: new Date(Date.now() + 1000) });
+    expect(official.map((o) => [o.id, o.status])).toEqual([["e2e00000incd", "resolved"]]);
+    expect(official[0]!.resolvedAt).not.toBeNull();
+    const rows = getMeasuredIncidentsRange(store.db, { from: new Date(0), to: new Date(Date.now() + 1000) });
+    const surface = groupSurfaceIncidents(rows.map((r) => ({ ...r, startedAt: r.startedAt.getTime(), endedAt: r.endedAt?.getTime() ?? null })), Date.now());
+    expect(surface).toHaveLength(1);
+    expect(surface[0]!.series).toHaveLength(3);
+    const views = official.map((o) => toOfficialView(o, Date.now(), 60_000));
+    const { matches } = matchIncidents(surface, views, API, { graceMs: 60_000, accountableAfterMs: 0, now: Date.now() });
+    expect(matches[0]!.acknowledged).toBe(true);
+    expect(matches[0]!.impactMatches).toBe(true);
+    const expected = marks.ack! - surface[0]!.startedAt;
+    expect(Math.abs(matches[0]!.ackDelayMs! - expected)).toBeLessThan(1_000);
+  });
+
+  it("writes minute rollups that count every stored result by outcome", () => {
+    const count = store.sqlite.prepare("SELECT series, count(*) AS n, sum(outcome = 'down') AS down FROM probe_results GROUP BY series").all() as { series: string; n: number; down: number }[];
+    const rollups = getRollupsRange(store.db, "minute", { from: new Date(0), to: new Date(Date.now() + 60_000) });
+    for (const { series, n, down } of count) {
+      const mine = rollups.filter((r) => r.series === series);
+      expect(mine.reduce((s, r) => s + r.up + r.degraded + r.down + r.inconclusive, 0)).toBe(n);
+      expect(mine.reduce((s, r) => s + r.down, 0)).toBe(down);
+    }
+    const hours = getRollupsRange(store.db, "hour", { from: new Date(0), to: new Date(Date.now() + 3_600_000) });
+    expect(hours.reduce((s, r) => s + r.up + r.down, 0)).toBe(rollups.reduce((s, r) => s + r.up + r.down, 0));
+  });
+
+  it("reports the run: incidents acknowledged, official status stored per component", () => {
+    const report = buildReport(store.db, { ...config, incidents: { ...config.incidents, accountableAfterMinutes: 0, matchGraceMinutes: 1 } }, "24h", Date.now());
+    const api = report.surfaces.find((s) => s.id === "api")!;
+    expect(api.incidents).toHaveLength(1);
+    expect(api.incidents[0]).toMatchObject({ acknowledged: true, ackDelayMinutes: 0, severity: "down" });
+    expect(api.measuredMinutes).toBeGreaterThan(0);
+    expect(api.officialMinutes).toBeGreaterThan(0);
+    const statuses = store.sqlite.prepare("SELECT status, reason FROM official_component_statuses WHERE component_id = ? ORDER BY id").all(API) as { status: string }[];
+    expect(statuses.map((s) => s.status)).toEqual(["operational", "major_outage", "operational"]);
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * A generated history: 90 days × 8 series of one-minute results with outages, an official page that acknowledges
+ * some of them late and one never, an official incident with no measured impact, and an hour the monitor was down.
+ * Deterministic for a seed. Used by the benchmarks and the browser tests.
+ */
+import type { OpenedDatabase } from "@/db/client";
+import { insertMeasuredIncident, saveDetectorState } from "@/db/queries/measured-incidents";
+import { insertComponentStatuses, upsertIncidentUpdates, upsertOfficialIncident } from "@/db/queries/official";
+import type { Config } from "@/lib/config";
+import { replayIncidents, type Observation } from "@/lib/detector";
+import { detectorPolicy } from "@/lib/recorder";
+import { rebuildRollups } from "@/lib/rollup-writer";
+import { surfaceOfSeries } from "@/lib/surfaces";
+import type { ErrorClass, ProbeKind } from "@/probes/types";
+import { seeded } from "@/tests/unit/timelines";
+
+const MIN = 60_000;
+const API = "k8w3r06qmzrp";
+const WEB = "rwppv331jlwc";
+export const HISTORY_SERIES = [
+  "messages:claude-haiku-4-5",
+  "stream:claude-haiku-4-5",
+  "messages:claude-sonnet-4-5",
+  "stream:claude-sonnet-4-5",
+  "messages:claude-opus-4-5",
+  "stream:claude-opus-4-5",
+  "edge",
+  "web",
+] as const;
+
+interface Outage {
+  start: number;
+  end: number;
+  series: readonly string[];
+  errorClass: ErrorClass;
+  ratio: number;
+  /** Minutes until the page admits it; null: never. */
+  ackAfter: number | null;
+  component: string;
+}
+
+export interface HistorySummary {
+  from: number;
+  to: number;
+  results: number;
+  outages: number;
+  measuredIncidents: number;
+  officialIncidents: number;
+  gap: { from: number; to: number };
+}
+
+/** Fill an empty, migrated database with `days` of history ending at `now` (minute-aligned), then roll it up. */
+export function generateHistory(store: OpenedDatabase, config: Config, opts: { days: number; now: number; seed: number; hostileTitle?: string }): HistorySummary {
+  const random = seeded(opts.seed);
+  const to = Math.floor(opts.now / MIN) * MIN;
+  const from = to - opts.days * 1440 * MIN;
+  const outages = planOutages(from, to, random);
+  const gap = { from: from + Math.floor(opts.days / 2) * 1440 * MIN + 600 * MIN, to: from + Math.floor(opts.days / 2) * 1440 * MIN + 660 * MIN };
+  const insert = store.sqlite.prepare(
+    "INSERT INTO probe_results (series, kind, model, started_at, outcome, error_class, http_status, connect_ms, ttfb_ms, ttft_ms, total_ms, output_tokens, tokens_per_second, request_id, message) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+  );
+  const observations = new Map<string, Observation[]>(HISTORY_SERIES.map((s) => [s, []]));
+  let results = 0;
+  const writeDay = store.sqlite.transaction((dayStart: number) => {
+    for (let t = dayStart; t < Math.min(dayStart + 1440 * MIN, to); t += MIN) {
+      if (t >= gap.from && t < gap.to) continue;
+      for (const series of HISTORY_SERIES) {
+        const [kind, model = null] = series.split(":") as [ProbeKind, string?];
+        const outage = outages.find((o) => t >= o.start && t < o.end && o.series.includes(series));
+        // Background noise: rare isolated failures that must never open an incident.
+        const failed = outage ? random() < outage.ratio : random() < 0.002;
+        const errorClass: ErrorClass | null = failed ? (outage?.errorClass ?? "http_5xx") : null;
+        const at = t + Math.floor(random() * 2000);
+        const slowness = 1 + (outage && !failed ? 1.5 : 0);
+        const ttfb = (kind === "web" ? 120 : 180) * slowness * (0.7 + random() * 0.6);
+        const total = kind === "messages" ? ttfb + 300 + random() * 400 : kind === "stream" ? ttfb + 250 + random() * 300 : ttfb + 10;
+        const ttft = kind === "stream" && !failed ? ttfb + 60 + random() * 120 : null;
+        const tokens = kind === "messages" || kind === "stream" ? 5 : null;
+        const requestId = kind === "web" ? null : `req_gen${(results + 1).toString(36)}`;
+        insert.run(series, kind, model, at, failed ? "down" : "up", errorClass, failed ? (errorClass === "overloaded" ? 529 : 500) : kind === "edge" ? 401 : 200, 20 + random() * 10, ttfb, ttft, total, failed ? null : tokens, ttft && tokens ? tokens / ((total - ttft) / 1000) : null, requestId, failed ? `generated ${errorClass}` : null);
+        observations.get(series)!.push({ at, outcome: failed ? "down" : "up", errorClass, requestId });
+        results += 1;
+      }
+    }
+  });
+  for (let day = from; day < to; day += 1440 * MIN) writeDay(day);
+  rebuildRollups(store.db);
+  const measuredIncidents = writeMeasuredIncidents(store, config, observations);
+  const officialIncidents = writeOfficial(store, outages, { from, to, gap, random, hostileTitle: opts.hostileTitle });
+  return { from, to, results, outages: outages.length, measuredIncidents, officialIncidents, gap };
+}
+
+/** About one API outage a week and a web outage a fortnight; some on one model only, some hard, some partial. */
+function planOutages(from: number, to: number, random: () => number): Outage[] {
+  const outages: Outage[] = [];
+  const api = HISTORY_SERIES.filter((s) => s !== "web");
+  for (let t = from + 2 * 1440 * MIN; t < to - 1440 * MIN; t += (4 + random() * 6) * 1440 * MIN) {
+    const start = Math.floor(t / MIN) * MIN + Math.floor(random() * 1200) * MIN;
+    const oneModel = random() < 0.4;
+    const model = ["haiku", "sonnet", "opus"][Math.floor(random() * 3)]!;
+    const series = oneModel ? api.filter((s) => s.includes(model)) : api;
+    const errorClass = (["overloaded", "http_5xx", "empty_response", "stream_truncated"] as const)[Math.floor(random() * 4)]!;
+    const minutes = Math.floor(20 + random() * 100);
+    // Usually while it lasts; one in five never.
+    const ackAfter = random() < 0.2 ? null : Math.floor(5 + random() * (minutes - 5));
+    outages.push({ start, end: start + minutes * MIN, series, errorClass, ratio: 0.6 + random() * 0.4, ackAfter, component: API });
+  }
+  for (let t = from + 5 * 1440 * MIN; t < to - 1440 * MIN; t += (10 + random() * 8) * 1440 * MIN) {
+    const start = Math.floor(t / MIN) * MIN + Math.floor(random() * 1200) * MIN;
+    const minutes = Math.floor(15 + random() * 60);
+    outages.push({ start, end: start + minutes * MIN, series: ["web"], errorClass: "http_5xx", ratio: 0.9, ackAfter: Math.floor(5 + random() * (minutes - 5)), component: WEB });
+  }
+  return outages.sort((a, b) => a.start - b.start);
+}
+
+function writeMeasuredIncidents(store: OpenedDatabase, config: Config, observations: Map<string, Observation[]>): number {
+  let count = 0;
+  store.db.transaction((tx) => {
+    for (const [series, list] of observations) {
+      const surface = surfaceOfSeries(config.surfaces, series);
+      if (!surface) continue;
+      const kind = series.split(":")[0] as ProbeKind;
+      const { incidents, state } = replayIncidents(list, detectorPolicy(config, kind));
+      for (const i of incidents) {
+        const id = insertMeasuredIncident(tx, {
+          surface: surface.id,
+          series,
+          model: series.split(":")[1] ?? null,
+          startedAt: new Date(i.startedAt),
+          confirmedAt: new Date(i.confirmedAt),
+          endedAt: i.endedAt === null ? null : new Date(i.endedAt),
+          severity: i.severity,
+          peakFailureRatio: i.peakFailureRatio,
+          errorClassCounts: i.errorClassCounts,
+          sampleRequestIds: i.sampleRequestIds,
+          failedResults: i.failedResults,
+          totalResults: i.totalResults,
+          lastResultAt: new Date(i.lastResultAt),
+        });
+        if (state.open && i.endedAt === null) state.open.id = id;
+        count += 1;
+      }
+      saveDetectorState(tx, series, state, new Date(list.at(-1)?.at ?? 0));
+    }
+  });
+  return count;
+}
+
+/** Heartbeats every 15 minutes (none while the monitor was down), changes at acknowledgement and resolution. */
+function writeOfficial(store: OpenedDatabase, outages: Outage[], ctx: { from: number; to: number; gap: { from: number; to: number }; random: () => number; hostileTitle?: string }): number {
+  const names: Record<string, string> = { [API]: "Claude API (api.anthropic.com)", [WEB]: "claude.ai" };
+  const acknowledged = outages.filter((o) => o.ackAfter !== null);
+  let official = 0;
+  store.db.transaction((tx) => {
+    for (const component of [API, WEB]) {
+      const rows: { componentId: string; componentName: string; status: string; observedAt: Date; reason: "change" | "heartbeat" }[] = [];
+      const mine = acknowledged.filter((o) => o.component === component);
+      for (let t = ctx.from; t < ctx.to; t += 15 * MIN) {
+        if (t >= ctx.gap.from && t < ctx.gap.to) continue;
+        const open = mine.some((o) => t >= o.start + o.ackAfter! * MIN && t < o.end + 10 * MIN);
+        rows.push({ componentId: component, componentName: names[component]!, status: open ? "partial_outage" : "operational", observedAt: new Date(t), reason: "heartbeat" });
+      }
+      for (const o of mine) {
+        rows.push({ componentId: component, componentName: names[component]!, status: "partial_outage", observedAt: new Date(o.start + o.ackAfter! * MIN), reason: "change" });
+        rows.push({ componentId: component, componentName: names[component]!, status: "operational", observedAt: new Date(o.end + 10 * MIN), reason: "change" });
+      }
+      rows.sort((a, b) => a.observedAt.getTime() - b.observedAt.getTime());
+      for (let i = 0; i < rows.length; i += 500) insertComponentStatuses(tx, rows.slice(i, i + 500));
+    }
+    const incidents = acknowledged.map((o, n) => ({ outage: o, id: `gen${n.toString().padStart(9, "0")}`, name: officialTitle(o) }));
+    // The page's own incident Witness saw no impact for, with a hostile title for the renderers to escape.
+    const quiet = ctx.from + Math.floor((ctx.to - ctx.from) * 0.8);
+    for (const { outage, id, name } of [...incidents, { outage: { start: quiet, end: quiet + 30 * MIN, ackAfter: 0, component: API } as Outage, id: "genquiet0001", name: ctx.hostileTitle ?? "Degraded performance for some users" }]) {
+      const created = new Date(outage.start + outage.ackAfter! * MIN);
+      const resolved = new Date(outage.end + 10 * MIN);
+      const common = { status: "resolved", impact: "major", createdAt: created, updatedAt: resolved, startedAt: created, monitoringAt: null, resolvedAt: resolved, shortlink: null, componentIds: [outage.component], firstSeenAt: created, lastSeenAt: resolved };
+      upsertOfficialIncident(tx, { id, name, ...common });
+      upsertIncidentUpdates(tx, [
+        { id: `${id}u1`, incidentId: id, status: "investigating", body: "We are investigating elevated errors.", createdAt: created, displayAt: created, affectedComponents: [] },
+        { id: `${id}u2`, incidentId: id, status: "resolved", body: "This incident has been resolved.", createdAt: resolved, displayAt: resolved, affectedComponents: [] },
+      ]);
+      official += 1;
+    }
+  });
+  return official;
+}
+
+/** Titles in the page's own style: model-scoped when one model failed. */
+function officialTitle(o: Outage): string {
+  if (o.component === WEB) return "claude.ai unavailable";
+  const models = new Set(o.series.map((s) => s.split(":")[1]).filter(Boolean));
+  if (models.size !== 1) return "Elevated errors across the Claude API";
+  const model = [...models][0]!.replace("claude-", "").replace(/-(\d)-(\d)$/, " $1.$2");
+  return `Elevated errors on Claude ${model.charAt(0).toUpperCase()}${model.slice(1)}`;
+}

@@ -113,6 +113,16 @@ const fileSchema = z
       })
       .strict()
       .prefault({}),
+    feed: z
+      .object({
+        // Which measured incidents reach RSS/Atom/JSON Feed readers: those that lasted (or have lasted) this long.
+        minIncidentMinutes: z.number().int().min(0).max(1440).default(5),
+        title: z.string().min(1).max(120).default("Witness: Claude, measured"),
+        // Absolute links in feeds need the public address; relative paths are used until it is set.
+        siteUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
+      })
+      .strict()
+      .prefault({}),
     official: z
       .object({
         // A component row is written on every change and at least this often, so a gap in our reading shows.

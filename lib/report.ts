@@ -7,12 +7,12 @@ import type { Config, Surface } from "@/lib/config";
 import { describeErrorMix } from "@/lib/detector";
 import { ackStats, type AckStats } from "@/lib/grade";
 import { firstAcknowledgedAt, impactLevel, officialLevel } from "@/lib/official";
-import { groupSurfaceIncidents, surfaceOfSeries, type SeriesIncident, type SurfaceIncident } from "@/lib/surfaces";
+import { groupSurfaceIncidents, surfaceOfSeries, toSeriesIncident, type SeriesIncident, type SurfaceIncident } from "@/lib/surfaces";
 import { alignToMinute, measuredTimeline, O, officialTimeline, type OfficialClaim, type StatusPoint, type Window } from "@/lib/timeline";
 import type { Db } from "@/db/client";
 import { getCoveredMinutes, getMeasuredIncidentsRange } from "@/db/queries/measured-incidents";
 import { getComponentStatusesRange, getOfficialIncidentsRange, type OfficialIncidentWithUpdates } from "@/db/queries/official";
-import { getSeriesNames } from "@/db/queries/rollups";
+import { getHourlyResultCounts, getSeriesNames } from "@/db/queries/rollups";
 
 export const WINDOWS = { "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000, "90d": 90 * 86_400_000 } as const;
 export type WindowName = keyof typeof WINDOWS;
@@ -71,19 +71,20 @@ export interface SurfaceFacts {
   officialStates: Uint8Array;
 }
 
-/** Read one surface's facts for a window. */
-export function readSurfaceFacts(db: Db, config: Config, surface: Surface, window: Window, now: number, allSeries: readonly string[]): SurfaceFacts {
+/**
+ * Read one surface's facts for a window. Coverage comes from minute rollups (exact: the report) or, for the
+ * dashboard's long windows, from hour rollups' counts (each hour covered for as many minutes as its results span).
+ */
+export function readSurfaceFacts(db: Db, config: Config, surface: Surface, window: Window, now: number, allSeries: readonly string[], coverage: "minute" | "hour" = "minute"): SurfaceFacts {
   const series = allSeries.filter((s) => surfaceOfSeries(config.surfaces, s)?.id === surface.id);
   const gapMs = config.incidents.gapIntervals * Math.max(...surface.kinds.map((k) => config.probes[k].intervalSeconds)) * 1000;
   const from = new Date(window.from);
   const to = new Date(window.to);
-  const parts: SeriesIncident[] = getMeasuredIncidentsRange(db, { surfaces: [surface.id], from, to }).map((row) => ({
-    ...row,
-    startedAt: row.startedAt.getTime(),
-    endedAt: row.endedAt?.getTime() ?? null,
-  }));
+  const parts: SeriesIncident[] = getMeasuredIncidentsRange(db, { surfaces: [surface.id], from, to }).map(toSeriesIncident);
   const incidents = groupSurfaceIncidents(parts, now);
-  const covered = getCoveredMinutes(db, { series, from: new Date(window.from - gapMs), to });
+  const intervalMs = Math.max(...surface.kinds.map((k) => config.probes[k].intervalSeconds)) * 1000;
+  const coverFrom = new Date(window.from - gapMs);
+  const covered = coverage === "minute" ? getCoveredMinutes(db, { series, from: coverFrom, to }) : minutesFromHours(getHourlyResultCounts(db, { series, from: coverFrom, to }), intervalMs);
   const measured = measuredTimeline(window, covered, incidents, gapMs, now);
   // A reading holds until two heartbeats and a status tick have gone by without a row: then we stopped seeing it.
   const staleMs = 2 * config.official.heartbeatMinutes * 60_000 + config.probes.status.intervalSeconds * 1000;
@@ -94,6 +95,18 @@ export function readSurfaceFacts(db: Db, config: Config, surface: Surface, windo
     .map((o) => ({ from: Math.min(o.createdAt, o.startedAt ?? o.createdAt), to: o.resolvedAt, level: IMPACT_SLOT[impactLevel(o.impact)] }));
   const officialStates = officialTimeline(window, points, claims, staleMs, now);
   return { surface, series, incidents, official, measured, officialStates };
+}
+
+/** Minute starts covered by hourly counts: an hour of n results at interval i covers its first n × i minutes. */
+function minutesFromHours(counts: readonly { at: number; count: number }[], intervalMs: number): number[] {
+  const perHour = new Map<number, number>();
+  for (const { at, count } of counts) perHour.set(at, Math.max(perHour.get(at) ?? 0, count));
+  const minutes: number[] = [];
+  for (const [at, count] of perHour) {
+    const covered = Math.min(60, Math.round((count * intervalMs) / 60_000));
+    for (let m = 0; m < covered; m++) minutes.push(at + m * 60_000);
+  }
+  return minutes;
 }
 
 /** Build the report over the window ending now. */

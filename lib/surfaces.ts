@@ -1,6 +1,7 @@
 /** Surfaces: groups of series held against one official component, and their incidents rolled up per surface. */
 import type { Surface } from "@/lib/config";
 import type { Severity } from "@/lib/detector";
+import type { MeasuredIncidentRow } from "@/db/schema";
 import type { ProbeKind } from "@/probes/types";
 
 /** The surface a series belongs to (`stream:claude-haiku-4-5` → the surface listing `stream`), or null. */
@@ -16,11 +17,18 @@ export interface SeriesIncident {
   series: string;
   model: string | null;
   startedAt: number;
+  /** When the detector confirmed it (the incident opened); absent in replays that do not keep it. */
+  confirmedAt?: number;
   endedAt: number | null;
   severity: Severity;
   peakFailureRatio: number;
   errorClassCounts: Record<string, number>;
   sampleRequestIds: string[];
+}
+
+/** A stored measured incident as the comparison reads it (times in epoch ms). */
+export function toSeriesIncident(row: MeasuredIncidentRow): SeriesIncident {
+  return { ...row, startedAt: row.startedAt.getTime(), confirmedAt: row.confirmedAt.getTime(), endedAt: row.endedAt?.getTime() ?? null };
 }
 
 /** Overlapping series incidents of one surface, seen as one: "Claude API: 2 of 3 series failing". */

@@ -133,3 +133,8 @@ function withUpdates(db: Conn, incidents: OfficialIncidentRow[]): OfficialIncide
     .all();
   return incidents.map((incident) => ({ ...incident, updates: updates.filter((u) => u.incidentId === incident.id) }));
 }
+
+/** The newest row of one component, by the (component_id, observed_at) index. */
+export function getLatestComponentStatus(db: Conn, componentId: string): OfficialComponentStatusRow | null {
+  return db.select().from(cs).where(eq(cs.componentId, componentId)).orderBy(desc(cs.observedAt), desc(cs.id)).limit(1).get() ?? null;
+}

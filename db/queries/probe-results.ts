@@ -93,3 +93,8 @@ export function deleteResultsBefore(db: Db, before: Date, limit: number): number
   const ids = db.select({ id: probeResults.id }).from(probeResults).where(lt(probeResults.startedAt, before)).limit(limit);
   return db.delete(probeResults).where(inArray(probeResults.id, ids)).run().changes;
 }
+
+/** The newest result of one series, by the (series, started_at) index. */
+export function getLatestResultBySeries(db: Db, series: string): ProbeResultRow | undefined {
+  return db.select().from(probeResults).where(eq(probeResults.series, series)).orderBy(desc(probeResults.startedAt)).limit(1).get();
+}

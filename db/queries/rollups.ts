@@ -198,3 +198,17 @@ function mapTables<T>(make: (name: string) => T): Record<RollupTable, T> {
     day: make(getTableName(TABLES.day)),
   };
 }
+
+/** Per series and hour in [from, to): how many results it holds (the dashboard's cheap coverage). */
+export function getHourlyResultCounts(db: Reader, params: { series: string[]; from: Date; to: Date }): { series: string; at: number; count: number }[] {
+  if (params.series.length === 0) return [];
+  return db
+    .select({
+      series: rollupsHour.series,
+      at: sql<number>`${rollupsHour.bucketStart}`,
+      count: sql<number>`${rollupsHour.up} + ${rollupsHour.degraded} + ${rollupsHour.down} + ${rollupsHour.inconclusive}`,
+    })
+    .from(rollupsHour)
+    .where(and(inArray(rollupsHour.series, params.series), gte(rollupsHour.bucketStart, params.from), lt(rollupsHour.bucketStart, params.to)))
+    .all();
+}

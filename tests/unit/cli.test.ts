@@ -112,7 +112,7 @@ describe("npm run probe -- --once --json", () => {
 describe("npm start", () => {
   it("probes on schedule, and SIGTERM stops it cleanly with exit 0 and an intact database", async () => {
     const dbPath = join(dir, "start.db");
-    const child = spawn("npm", ["start"], { cwd: process.cwd(), env: { PATH: process.env.PATH ?? "", ...envFor("start.db") } });
+    const child = spawn("npm", ["start"], { cwd: process.cwd(), env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", ...envFor("start.db") } });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));

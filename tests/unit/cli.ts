@@ -14,7 +14,7 @@ export interface CliRun {
 /** Run `lib/cli/<name>.ts` with args and only the given environment (plus PATH), bounded by `timeoutMs`. */
 export function runCli(name: string, args: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [`lib/cli/${name}.ts`, ...args], { cwd: root, env: { PATH: process.env.PATH ?? "", ...env } });
+    const child = spawn(tsx, [`lib/cli/${name}.ts`, ...args], { cwd: root, env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

@@ -8,7 +8,7 @@ import { matchIncidents } from "@/lib/accountability";
 import { loadConfig, type Config } from "@/lib/config";
 import { createLogger } from "@/lib/log";
 import { buildReport, toOfficialView } from "@/lib/report";
-import { groupSurfaceIncidents } from "@/lib/surfaces";
+import { groupSurfaceIncidents, toSeriesIncident } from "@/lib/surfaces";
 import { planProbes } from "@/lib/targets";
 import { Worker } from "@/lib/worker";
 import { startSimulator, type Simulator } from "@/tests/simulator";
@@ -97,7 +97,7 @@ describe("a short real run against the simulator", () => {
     expect(official.map((o) => [o.id, o.status])).toEqual([["e2e00000incd", "resolved"]]);
     expect(official[0]!.resolvedAt).not.toBeNull();
     const rows = getMeasuredIncidentsRange(store.db, { from: new Date(0), to: new Date(Date.now() + 1000) });
-    const surface = groupSurfaceIncidents(rows.map((r) => ({ ...r, startedAt: r.startedAt.getTime(), endedAt: r.endedAt?.getTime() ?? null })), Date.now());
+    const surface = groupSurfaceIncidents(rows.map(toSeriesIncident), Date.now());
     expect(surface).toHaveLength(1);
     expect(surface[0]!.series).toHaveLength(3);
     const views = official.map((o) => toOfficialView(o, Date.now(), 60_000));

@@ -1,0 +1,184 @@
+/**
+ * `npm start`: the whole product in one command. Applies migrations once (so the web app, which opens the database
+ * read-only, never finds it missing), builds the web app when there is no build or it is older than the sources, then
+ * runs two children until SIGINT/SIGTERM:
+ *
+ *   web     `next start -p $PORT` (the dashboard, reading the database)
+ *   worker  lib/cli/start.ts (the probes, writing it)
+ *
+ * A signal is forwarded to both; exit 0 once both have stopped cleanly. If either exits on its own, the other is
+ * stopped and the exit is non-zero, so a supervisor (systemd, Docker) restarts the pair instead of running half of it.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createCliLogger, loadConfigOrExit, openStoreOrExit } from "@/lib/cli/common";
+
+/** The project root: where package.json, next.config.ts and .next live. */
+export const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** What the production build is made from; a file here newer than .next/BUILD_ID means the build is stale. */
+const BUILD_INPUTS = ["app", "lib", "db", "probes", "public", "next.config.ts", "tsconfig.json", "package.json", "package-lock.json"];
+
+export type BuildState = { state: "fresh" } | { state: "missing" } | { state: "stale"; newer: string };
+
+/** Is there a production build of the web app, and is it at least as new as every source it is made from? */
+export function webBuildState(root: string = PROJECT_ROOT): BuildState {
+  const buildId = join(root, ".next", "BUILD_ID");
+  if (!existsSync(buildId)) return { state: "missing" };
+  const builtAt = statSync(buildId).mtimeMs;
+  for (const input of BUILD_INPUTS) {
+    const newer = findNewer(join(root, input), builtAt);
+    if (newer) return { state: "stale", newer: newer.slice(root.length).replace(/^[/\\]/, "") };
+  }
+  return { state: "fresh" };
+}
+
+function findNewer(path: string, than: number): string | null {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    return null;
+  }
+  if (!stat.isDirectory()) return stat.mtimeMs > than ? path : null;
+  for (const entry of readdirSync(path)) {
+    if (entry === "node_modules" || entry.startsWith(".")) continue;
+    const found = findNewer(join(path, entry), than);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** next's CLI entry, run with this Node (no npx or shell in between, so signals reach the server itself). */
+export function nextBin(root: string = PROJECT_ROOT): string {
+  return createRequire(join(root, "package.json")).resolve("next/dist/bin/next");
+}
+
+/** The environment every next command gets. */
+export function nextEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, NEXT_TELEMETRY_DISABLED: "1" };
+}
+
+/** Run `next build` in `root`, output inherited. Resolves with its exit code (a signal counts as failure). */
+export function runNextBuild(root: string = PROJECT_ROOT, env: NodeJS.ProcessEnv = process.env, onSpawn?: (child: ChildProcess) => void): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [nextBin(root), "build"], { cwd: root, env: nextEnv(env), stdio: "inherit" });
+    onSpawn?.(child);
+    child.on("error", () => done(1));
+    child.on("exit", (code) => done(code ?? 1));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 };
+
+interface Managed {
+  name: string;
+  child: ChildProcess;
+  exited: boolean;
+  clean: boolean;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = createCliLogger(config);
+
+  // Migrate once, before either child starts: the web app opens the file read-only and must find the schema there.
+  openStoreOrExit(config).close();
+
+  // Relative paths are resolved here, once, so both children (run from the project root) open the same files.
+  const childEnv = nextEnv(process.env);
+  if (config.databasePath !== ":memory:") childEnv.DATABASE_PATH = resolve(config.databasePath);
+  if (config.configPath) childEnv.WITNESS_CONFIG = resolve(config.configPath);
+
+  let stopSignal: NodeJS.Signals | null = null;
+  let building: ChildProcess | null = null;
+  const managed: Managed[] = [];
+
+  let hardStop: NodeJS.Timeout | null = null;
+  // The worker gives in-flight probes shutdownGraceMs; anything still running well after that is killed.
+  const armHardStop = () => {
+    if (hardStop) return;
+    hardStop = setTimeout(() => {
+      for (const m of managed) {
+        if (m.exited) continue;
+        log.error(`${m.name} did not stop in time: killing it`);
+        m.child.kill("SIGKILL");
+      }
+    }, config.shutdownGraceMs + 10_000);
+    hardStop.unref();
+  };
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!stopSignal) log.info(`${signal}: stopping the web server and the worker`);
+    stopSignal ??= signal;
+    // A terminal's Ctrl-C reaches the children too; both ignore a repeated signal, so forwarding is harmless.
+    building?.kill(signal);
+    for (const m of managed) if (!m.exited) m.child.kill(signal);
+    armHardStop();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const build = webBuildState();
+  if (build.state !== "fresh") {
+    log.info(build.state === "missing" ? "no production build of the web app: running next build" : `web app build is older than ${build.newer}: running next build`);
+    const code = await runNextBuild(PROJECT_ROOT, childEnv, (child) => (building = child));
+    building = null;
+    if (stopSignal) process.exit(0);
+    if (code !== 0) {
+      log.error(`next build failed (exit ${code})`);
+      process.exit(1);
+    }
+  }
+  if (stopSignal) process.exit(0);
+
+  const start = (name: string, args: string[]): Managed => {
+    const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: childEnv, stdio: "inherit" });
+    const m: Managed = { name, child, exited: false, clean: false };
+    child.on("error", (err) => {
+      log.error(`${name}: cannot start: ${err.message}`);
+      if (!m.exited) onExit(m, 1, null);
+    });
+    child.on("exit", (code, signal) => onExit(m, code, signal));
+    managed.push(m);
+    return m;
+  };
+
+  let exitCode = 0;
+  const onExit = (m: Managed, code: number | null, signal: NodeJS.Signals | null) => {
+    if (m.exited) return;
+    m.exited = true;
+    const how = signal ? `signal ${signal}` : `code ${code}`;
+    if (stopSignal) {
+      // Next exits 128+signal after a graceful stop (130, 143); the worker exits 0.
+      const signo = SIGNAL_NUMBERS[stopSignal];
+      m.clean = code === 0 || signal === stopSignal || (signo !== undefined && code === 128 + signo);
+      if (!m.clean) {
+        log.error(`${m.name} stopped badly (${how})`);
+        exitCode = 1;
+      }
+    } else {
+      log.error(`${m.name} exited unexpectedly (${how}): stopping the rest`);
+      exitCode = code && code > 0 ? code : 1;
+      stopSignal = "SIGTERM";
+      for (const other of managed) if (!other.exited) other.child.kill("SIGTERM");
+      armHardStop();
+    }
+    if (managed.every((x) => x.exited)) {
+      if (exitCode === 0) log.info("stopped");
+      process.exit(exitCode);
+    }
+  };
+
+  start("web", [nextBin(), "start", "-p", String(config.port)]);
+  // `--import tsx` in this Node rather than the tsx CLI: one process, so the signal reaches the worker itself.
+  start("worker", ["--import", "tsx", join(PROJECT_ROOT, "lib", "cli", "start.ts")]);
+}
+
+const invokedDirectly = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) await main();

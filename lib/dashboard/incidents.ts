@@ -1,0 +1,159 @@
+/** Incidents for the list, the page per incident and the feeds: measured ones with their official match, and official ones alone. */
+import { matchIncidents, type IncidentMatch, type OfficialIncidentView } from "@/lib/accountability";
+import type { Config, Surface } from "@/lib/config";
+import { describeErrorMix } from "@/lib/detector";
+import type { FeedEvent, IncidentDetail, IncidentSummary, OfficialIncidentBrief, TimelineEntry } from "@/lib/dashboard/types";
+import { impactSeverity } from "@/lib/accountability";
+import { toOfficialView } from "@/lib/report";
+import { groupSurfaceIncidents, toSeriesIncident, type SurfaceIncident } from "@/lib/surfaces";
+import type { Db } from "@/db/client";
+import { getMeasuredIncidentById, getMeasuredIncidentsRange } from "@/db/queries/measured-incidents";
+import { getOfficialIncidentById, getOfficialIncidentsRange, type OfficialIncidentWithUpdates } from "@/db/queries/official";
+
+const DAY = 86_400_000;
+
+interface Facts {
+  matches: { surface: Surface; match: IncidentMatch }[];
+  officialAlone: OfficialIncidentWithUpdates[];
+  official: OfficialIncidentWithUpdates[];
+}
+
+function staleMs(config: Config): number {
+  return 2 * config.official.heartbeatMinutes * 60_000 + config.probes.status.intervalSeconds * 1000;
+}
+
+/** Measured incidents of every surface in [from, to), matched; official incidents no surface matched. */
+function readFacts(db: Db, config: Config, from: number, to: number, now: number): Facts {
+  const official = getOfficialIncidentsRange(db, { from: new Date(from), to: new Date(to) });
+  const views = official.map((o) => toOfficialView(o, now, staleMs(config)));
+  const groups = groupSurfaceIncidents(getMeasuredIncidentsRange(db, { from: new Date(from), to: new Date(to) }).map(toSeriesIncident), now);
+  const matched = new Set<string>();
+  const matches: Facts["matches"] = [];
+  const opts = { graceMs: config.incidents.matchGraceMinutes * 60_000, accountableAfterMs: config.incidents.accountableAfterMinutes * 60_000, now };
+  for (const surface of config.surfaces) {
+    const result = matchIncidents(groups.filter((g) => g.surface === surface.id), views, surface.componentId, opts);
+    for (const match of result.matches) {
+      matches.push({ surface, match });
+      for (const o of match.official) matched.add(o.id);
+    }
+  }
+  return { matches, officialAlone: official.filter((o) => !matched.has(o.id)), official };
+}
+
+function brief(o: OfficialIncidentView | OfficialIncidentWithUpdates): OfficialIncidentBrief {
+  const ms = (v: number | Date | null) => (v === null ? null : typeof v === "number" ? v : v.getTime());
+  return { id: o.id, name: o.name, status: o.status, impact: o.impact, createdAt: ms(o.createdAt)!, resolvedAt: ms(o.resolvedAt), shortlink: o.shortlink };
+}
+
+export function measuredSlug(group: SurfaceIncident): string {
+  return `m-${Math.min(...group.parts.map((p) => p.id))}`;
+}
+
+function measuredSummary(surface: Surface, { measured: g, ...m }: IncidentMatch): IncidentSummary {
+  const mix = describeErrorMix(g.errorClassCounts);
+  return {
+    slug: measuredSlug(g),
+    kind: "measured",
+    surface: surface.id,
+    surfaceName: surface.name,
+    title: `${surface.name} ${g.severity === "down" ? "outage" : "degraded"}: ${g.series.length} series failing (${mix.split(",")[0]})`,
+    startedAt: g.startedAt,
+    endedAt: g.endedAt,
+    severity: g.severity,
+    series: g.series,
+    models: g.models,
+    peakFailureRatio: g.peakFailureRatio,
+    errorMix: mix,
+    acknowledged: m.acknowledged,
+    ackDelayMs: m.ackDelayMs,
+    accountable: m.accountable,
+    official: m.official.map(brief),
+  };
+}
+
+function officialSummary(config: Config, o: OfficialIncidentWithUpdates, now: number): IncidentSummary {
+  const view = toOfficialView(o, now, staleMs(config));
+  const surface = config.surfaces.find((s) => o.componentIds.includes(s.componentId)) ?? null;
+  return {
+    slug: `o-${o.id}`,
+    kind: "official",
+    surface: surface?.id ?? null,
+    surfaceName: surface?.name ?? null,
+    title: o.name,
+    startedAt: Math.min(view.createdAt, view.startedAt ?? view.createdAt),
+    endedAt: view.resolvedAt,
+    severity: impactSeverity(o.impact) ?? "none",
+    series: [],
+    models: [],
+    peakFailureRatio: null,
+    errorMix: null,
+    acknowledged: null,
+    ackDelayMs: null,
+    accountable: false,
+    official: [brief(view)],
+  };
+}
+
+/** Every incident of the last `days` days, newest first: measured ones (with their match) and official ones alone. */
+export function listIncidents(db: Db, config: Config, now: number, days = 90): IncidentSummary[] {
+  const facts = readFacts(db, config, now - days * DAY, now + 1, now);
+  const list = [...facts.matches.map(({ surface, match }) => measuredSummary(surface, match)), ...facts.officialAlone.map((o) => officialSummary(config, o, now))];
+  return list.sort((a, b) => b.startedAt - a.startedAt);
+}
+
+/** One incident with its timeline, or null for an unknown slug. */
+export function getIncident(db: Db, config: Config, slug: string, now: number): IncidentDetail | null {
+  if (slug.startsWith("o-")) {
+    const official = getOfficialIncidentById(db, slug.slice(2));
+    if (!official) return null;
+    return { ...officialSummary(config, official, now), timeline: officialTimeline([official]), sampleRequestIds: [] };
+  }
+  const id = /^m-(\d{1,15})$/.exec(slug)?.[1];
+  if (!id) return null;
+  const anchor = getMeasuredIncidentById(db, Number(id));
+  if (!anchor) return null;
+  const from = anchor.startedAt.getTime() - DAY;
+  const to = (anchor.endedAt?.getTime() ?? now) + DAY;
+  const facts = readFacts(db, config, from, Math.min(to, now + 1), now);
+  const found = facts.matches.find(({ match }) => match.measured.parts.some((p) => p.id === Number(id)));
+  if (!found) return null;
+  const summary = measuredSummary(found.surface, found.match);
+  const official = facts.official.filter((o) => found.match.official.some((m) => m.id === o.id));
+  const measured: TimelineEntry[] = found.match.measured.parts.flatMap((p) => [
+    { at: p.startedAt, source: "measured" as const, label: "first failure", text: p.series },
+    ...(p.confirmedAt !== undefined ? [{ at: p.confirmedAt, source: "measured" as const, label: "confirmed (incident opened)", text: p.series }] : []),
+    ...(p.endedAt !== null ? [{ at: p.endedAt, source: "measured" as const, label: "recovered", text: p.series }] : []),
+  ]);
+  const timeline = [...measured, ...officialTimeline(official)].sort((a, b) => a.at - b.at);
+  return { ...summary, timeline, sampleRequestIds: found.match.measured.sampleRequestIds };
+}
+
+function officialTimeline(incidents: readonly OfficialIncidentWithUpdates[]): TimelineEntry[] {
+  return incidents.flatMap((o) =>
+    o.updates.length
+      ? o.updates.map((u) => ({ at: u.createdAt.getTime(), source: "official" as const, label: `${u.status} (${o.name})`, text: u.body }))
+      : [{ at: o.createdAt.getTime(), source: "official" as const, label: `${o.status} (${o.name})`, text: "" }],
+  );
+}
+
+/** Feed items: each measured incident that lasted `feed.minIncidentMinutes`, as opened / acknowledged / resolved events. */
+export function feedEvents(db: Db, config: Config, now: number, days = 90): FeedEvent[] {
+  const minMs = config.feed.minIncidentMinutes * 60_000;
+  const events: FeedEvent[] = [];
+  for (const incident of listIncidents(db, config, now, days)) {
+    if (incident.kind !== "measured" || (incident.endedAt ?? now) - incident.startedAt < minMs) continue;
+    const base = { slug: incident.slug };
+    events.push({ ...base, guid: `witness:${incident.slug}:opened`, event: "opened", at: incident.startedAt, title: `Opened: ${incident.title}`, summary: `Measured since ${new Date(incident.startedAt).toISOString()}: ${incident.errorMix ?? ""}.` });
+    const ack = incident.official[0];
+    if (incident.acknowledged && ack) {
+      const delay = Math.round((incident.ackDelayMs ?? 0) / 60_000);
+      events.push({ ...base, guid: `witness:${incident.slug}:acknowledged`, event: "acknowledged", at: incident.startedAt + (incident.ackDelayMs ?? 0), title: `Acknowledged by the official page after ${delay} min: ${ack.name}`, summary: `The official status page posted "${ack.name}" (${ack.impact}).` });
+    }
+    if (incident.endedAt !== null) {
+      const minutes = Math.round((incident.endedAt - incident.startedAt) / 60_000);
+      const ackText = incident.acknowledged ? "" : " The official page never acknowledged it.";
+      events.push({ ...base, guid: `witness:${incident.slug}:resolved`, event: "resolved", at: incident.endedAt, title: `Resolved after ${minutes} min: ${incident.title}`, summary: `Recovered at ${new Date(incident.endedAt).toISOString()}.${ackText}` });
+    }
+  }
+  return events.sort((a, b) => b.at - a.at);
+}

@@ -1,0 +1,106 @@
+/** The state of every surface now, measured beside official, with the sentence a visitor reads when they disagree. */
+import type { Config, Surface } from "@/lib/config";
+import { officialLevel } from "@/lib/official";
+import { surfaceOfSeries } from "@/lib/surfaces";
+import type { MeasuredState, OfficialIncidentBrief, OfficialState, SeriesNow, StatusNow, SurfaceNow } from "@/lib/dashboard/types";
+import type { Db } from "@/db/client";
+import { getOpenMeasuredIncidents } from "@/db/queries/measured-incidents";
+import { getLatestComponentStatus, getOfficialIncidentsRange } from "@/db/queries/official";
+import { getLatestResultBySeries } from "@/db/queries/probe-results";
+import { getSeriesNames } from "@/db/queries/rollups";
+import type { MeasuredIncidentRow } from "@/db/schema";
+
+const RANK: Record<MeasuredState, number> = { nodata: 0, up: 1, degraded: 2, down: 3 };
+
+/** How long a reading stays current: results within the detector's gap, official rows within two heartbeats. */
+export function freshness(config: Config, surface: Surface) {
+  const interval = Math.max(...surface.kinds.map((k) => config.probes[k].intervalSeconds)) * 1000;
+  return { resultMs: config.incidents.gapIntervals * interval, officialMs: 2 * config.official.heartbeatMinutes * 60_000 + config.probes.status.intervalSeconds * 1000 };
+}
+
+/** Every surface's state now. */
+export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
+  const open = getOpenMeasuredIncidents(db);
+  const openOfficial = getOfficialIncidentsRange(db, { from: new Date(now), to: new Date(now + 1) });
+  const allSeries = getSeriesNames(db);
+  let lastResultAt: number | null = null;
+  const surfaces = config.surfaces.map((surface) => {
+    const fresh = freshness(config, surface);
+    const series = allSeries.filter((s) => surfaceOfSeries(config.surfaces, s)?.id === surface.id).map((s) => seriesNow(db, s, open, now, fresh.resultMs));
+    for (const s of series) if (s.lastAt !== null && (lastResultAt === null || s.lastAt > lastResultAt)) lastResultAt = s.lastAt;
+    const incidents: OfficialIncidentBrief[] = openOfficial
+      .filter((o) => o.componentIds.length === 0 || o.componentIds.includes(surface.componentId))
+      .map((o) => ({ id: o.id, name: o.name, status: o.status, impact: o.impact, createdAt: o.createdAt.getTime(), resolvedAt: o.resolvedAt?.getTime() ?? null, shortlink: o.shortlink }));
+    const latest = getLatestComponentStatus(db, surface.componentId);
+    const current = latest && now - latest.observedAt.getTime() <= fresh.officialMs ? latest.status : null;
+    return surfaceNow(surface, series, current, incidents, now);
+  });
+  return { generatedAt: now, lastResultAt, surfaces };
+}
+
+function seriesNow(db: Db, series: string, open: readonly MeasuredIncidentRow[], now: number, freshMs: number): SeriesNow {
+  const last = getLatestResultBySeries(db, series);
+  const incident = open.find((i) => i.series === series) ?? null;
+  const lastAt = last?.startedAt.getTime() ?? null;
+  const stale = lastAt === null || now - lastAt > freshMs;
+  const state: MeasuredState = incident ? (incident.severity === "down" ? "down" : "degraded") : stale ? "nodata" : "up";
+  return {
+    series,
+    kind: series.split(":")[0]!,
+    model: series.split(":")[1] ?? null,
+    state,
+    lastAt,
+    lastOutcome: last?.outcome ?? null,
+    lastErrorClass: last?.errorClass ?? null,
+    lastTotalMs: last?.totalMs ?? null,
+    lastTtftMs: last?.ttftMs ?? null,
+    incidentId: incident?.id ?? null,
+    since: incident?.startedAt.getTime() ?? null,
+    failureRatio: incident ? incident.failedResults / Math.max(1, incident.totalResults) : null,
+  };
+}
+
+function surfaceNow(surface: Surface, series: SeriesNow[], componentStatus: string | null, incidents: OfficialIncidentBrief[], now: number): SurfaceNow {
+  const measured = series.reduce<MeasuredState>((worst, s) => (RANK[s.state] > RANK[worst] ? s.state : worst), "nodata");
+  const failing = series.filter((s) => s.since !== null);
+  const since = failing.length ? Math.min(...failing.map((s) => s.since!)) : null;
+  const failureRatio = failing.length ? failing.reduce((sum, s) => sum + s.failureRatio!, 0) / failing.length : null;
+  const official = officialNow(componentStatus, incidents);
+  return {
+    id: surface.id,
+    name: surface.name,
+    componentId: surface.componentId,
+    measured,
+    failureRatio,
+    since,
+    official,
+    officialStatus: componentStatus,
+    officialIncidents: incidents,
+    disagreement: disagreementSentence(measured, official, failureRatio, since, now),
+    series,
+  };
+}
+
+/** The component's level, raised by open incidents' impact: the page's claim, never the banner alone. */
+function officialNow(componentStatus: string | null, incidents: readonly OfficialIncidentBrief[]): OfficialState {
+  const base: OfficialState = componentStatus === null ? "unknown" : officialLevel(componentStatus);
+  const impact = incidents.some((i) => i.impact === "major" || i.impact === "critical") ? "down" : incidents.some((i) => i.impact !== "none") ? "degraded" : null;
+  if (base === "maintenance" || impact === null) return base;
+  if (base === "unknown" || base === "operational") return impact;
+  return base === "down" || impact === "down" ? "down" : "degraded";
+}
+
+const OFFICIAL_WORDS: Record<OfficialState, string> = { operational: "operational", degraded: "degraded performance", down: "outage", maintenance: "under maintenance", unknown: "unknown (the page could not be read)" };
+
+/** A plain sentence when the two sides disagree; null when they agree or either side is unknown. */
+export function disagreementSentence(measured: MeasuredState, official: OfficialState, failureRatio: number | null, since: number | null, now: number): string | null {
+  if (measured === "nodata" || official === "unknown" || official === "maintenance") return null;
+  const officialRank = official === "operational" ? 1 : official === "degraded" ? 2 : 3;
+  if (officialRank === RANK[measured]) return null;
+  const minutes = since === null ? null : Math.max(1, Math.round((now - since) / 60_000));
+  const measuredText =
+    measured === "up"
+      ? "requests are succeeding"
+      : `${failureRatio === null ? "requests" : `${Math.round(failureRatio * 100)}% of requests`} ${measured === "down" ? "failing" : "degraded"}${minutes === null ? "" : ` for ${minutes} minute${minutes === 1 ? "" : "s"}`}`;
+  return `Official: ${OFFICIAL_WORDS[official]}. Measured: ${measuredText}.`;
+}

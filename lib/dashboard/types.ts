@@ -1,0 +1,176 @@
+/**
+ * What the dashboard, the feeds and the JSON API read: plain, serialisable data (numbers are epoch ms or ratios
+ * 0–1; strings are ISO 8601 where they are times). Third-party text (official titles, bodies) is carried as-is and
+ * must be rendered as text.
+ */
+
+export type MeasuredState = "up" | "degraded" | "down" | "nodata";
+export type OfficialState = "operational" | "degraded" | "down" | "maintenance" | "unknown";
+
+export interface SeriesNow {
+  series: string;
+  kind: string;
+  model: string | null;
+  state: MeasuredState;
+  /** The newest result: when, its outcome and error class. */
+  lastAt: number | null;
+  lastOutcome: string | null;
+  lastErrorClass: string | null;
+  lastTotalMs: number | null;
+  lastTtftMs: number | null;
+  /** The open incident, if any. */
+  incidentId: number | null;
+  since: number | null;
+  failureRatio: number | null;
+}
+
+export interface OfficialIncidentBrief {
+  id: string;
+  name: string;
+  status: string;
+  impact: string;
+  createdAt: number;
+  resolvedAt: number | null;
+  shortlink: string | null;
+}
+
+export interface SurfaceNow {
+  id: string;
+  name: string;
+  componentId: string;
+  measured: MeasuredState;
+  /** Failing share of requests in the open incident(s), and since when. */
+  failureRatio: number | null;
+  since: number | null;
+  official: OfficialState;
+  /** The component's own status string as the page gave it ("partial_outage"), or null when unknown. */
+  officialStatus: string | null;
+  officialIncidents: OfficialIncidentBrief[];
+  /** "Official: operational. Measured: 38% of requests failing for 23 minutes." — null when they agree. */
+  disagreement: string | null;
+  series: SeriesNow[];
+}
+
+export interface StatusNow {
+  generatedAt: number;
+  /** The newest stored result of any series: how fresh Witness's own view is. */
+  lastResultAt: number | null;
+  surfaces: SurfaceNow[];
+}
+
+export interface DayBar {
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  /** Null when Witness has no data for the day. */
+  measuredUptime: number | null;
+  officialUptime: number | null;
+  measured: MeasuredState;
+  official: OfficialState;
+  noDataMinutes: number;
+  incidents: number;
+  /** Minutes the page said operational while Witness measured down. */
+  officialUpMeasuredDownMinutes: number;
+}
+
+export interface SurfaceDays {
+  id: string;
+  name: string;
+  days: DayBar[];
+  measuredUptime: number | null;
+  officialUptime: number | null;
+}
+
+export type ChartWindow = "24h" | "7d" | "30d" | "90d";
+
+export interface ChartPoint {
+  t: number;
+  p50: number | null;
+  p95: number | null;
+  ttftP50: number | null;
+  ttftP95: number | null;
+  failureRate: number | null;
+  count: number;
+}
+
+export interface SeriesChart {
+  series: string;
+  points: ChartPoint[];
+}
+
+/** A span when the official page said something other than operational, drawn as a band on the time axis. */
+export interface OfficialBand {
+  from: number;
+  to: number;
+  state: OfficialState;
+}
+
+export interface ModelComparison {
+  model: string;
+  ttftP50: number | null;
+  ttftP95: number | null;
+  tokensPerSecond: number | null;
+  failureRate: number | null;
+  results: number;
+  /** Error class → count over the window. */
+  errorMix: Record<string, number>;
+}
+
+export interface SurfaceCharts {
+  id: string;
+  name: string;
+  series: SeriesChart[];
+  bands: OfficialBand[];
+}
+
+export interface Charts {
+  window: ChartWindow;
+  from: number;
+  to: number;
+  bucketMs: number;
+  surfaces: SurfaceCharts[];
+  models: ModelComparison[];
+}
+
+export interface IncidentSummary {
+  /** `m-<id>` for a measured incident (its first series incident's id), `o-<id>` for an official one alone. */
+  slug: string;
+  kind: "measured" | "official";
+  surface: string | null;
+  surfaceName: string | null;
+  title: string;
+  startedAt: number;
+  endedAt: number | null;
+  severity: string;
+  series: string[];
+  models: string[];
+  peakFailureRatio: number | null;
+  errorMix: string | null;
+  acknowledged: boolean | null;
+  ackDelayMs: number | null;
+  accountable: boolean;
+  official: OfficialIncidentBrief[];
+}
+
+export interface TimelineEntry {
+  at: number;
+  source: "measured" | "official";
+  /** e.g. "opened", "confirmed", "resolved" for measured; the official update status otherwise. */
+  label: string;
+  /** For measured entries: the series; for official ones: the update body (untrusted text). */
+  text: string;
+}
+
+export interface IncidentDetail extends IncidentSummary {
+  timeline: TimelineEntry[];
+  sampleRequestIds: string[];
+}
+
+/** One feed item: an incident event. `guid` is stable across regenerations. */
+export interface FeedEvent {
+  guid: string;
+  slug: string;
+  event: "opened" | "acknowledged" | "resolved";
+  at: number;
+  title: string;
+  summary: string;
+}

@@ -80,7 +80,6 @@ interface Managed {
   name: string;
   child: ChildProcess;
   exited: boolean;
-  clean: boolean;
 }
 
 async function main(): Promise<void> {
@@ -139,7 +138,7 @@ async function main(): Promise<void> {
 
   const start = (name: string, args: string[]): Managed => {
     const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: childEnv, stdio: "inherit" });
-    const m: Managed = { name, child, exited: false, clean: false };
+    const m: Managed = { name, child, exited: false };
     child.on("error", (err) => {
       log.error(`${name}: cannot start: ${err.message}`);
       if (!m.exited) onExit(m, 1, null);
@@ -157,8 +156,8 @@ async function main(): Promise<void> {
     if (stopSignal) {
       // Next exits 128+signal after a graceful stop (130, 143); the worker exits 0.
       const signo = SIGNAL_NUMBERS[stopSignal];
-      m.clean = code === 0 || signal === stopSignal || (signo !== undefined && code === 128 + signo);
-      if (!m.clean) {
+      const clean = code === 0 || signal === stopSignal || (signo !== undefined && code === 128 + signo);
+      if (!clean) {
         log.error(`${m.name} stopped badly (${how})`);
         exitCode = 1;
       }

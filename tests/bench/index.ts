@@ -1,7 +1,10 @@
 /** `npm run bench`: every benchmark, printed as markdown tables. Loopback only, bounded in count. */
 import { benchIncidents } from "@/tests/bench/incidents";
 import { benchTiming } from "@/tests/bench/timing";
+import { benchWeb } from "@/tests/bench/web";
 
+const only = process.argv[2];
 console.log(`# Witness benchmarks (${new Date().toISOString()}, node ${process.version})`);
-await benchTiming();
-await benchIncidents();
+if (!only || only === "timing") await benchTiming();
+if (!only || only === "incidents") await benchIncidents();
+if (!only || only === "web") await benchWeb();

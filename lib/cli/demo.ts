@@ -1,14 +1,19 @@
 /**
- * `npm run demo`: the whole product against the built-in simulator, no key and no network needed. It replays a
- * small outage on a loop: Claude fails while the official page says operational, then the page admits it, then
+ * `npm run demo`: the whole product (worker and dashboard) against the built-in simulator, no key and no network
+ * needed. The first run backfills two weeks of generated history so the bars and charts have a past; then it replays
+ * a small outage on a loop: Claude fails while the official page says operational, then the page admits it, then
  * both recover.
  */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { loadConfig } from "@/lib/config";
 import { createLogger } from "@/lib/log";
-import { planProbes } from "@/lib/targets";
-import { Worker } from "@/lib/worker";
+import { PROJECT_ROOT } from "@/lib/cli/serve";
 import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
+import { generateHistory } from "@/tests/bench/history";
 import { startSimulator, type Simulator } from "@/tests/simulator";
 
 /** One step of the loop: how long it lasts and what the simulator does meanwhile. */
@@ -18,53 +23,55 @@ interface Act {
   apply(sim: Simulator): void;
 }
 
+// Loopback answers in a millisecond; a realistic wait makes the timings worth looking at.
+const HEALTHY = { fault: "none", ttfbMs: 250, gapMs: 30 } as const;
 const ACTS: Act[] = [
-  // Loopback answers in a millisecond; a realistic wait makes the timings worth looking at.
-  { seconds: 40, say: "healthy", apply: (sim) => sim.setFault("api", { fault: "none", ttfbMs: 250, gapMs: 30 }) },
+  { seconds: 60, say: "healthy", apply: (sim) => sim.setFault("api", HEALTHY) },
   {
-    seconds: 40,
+    seconds: 90,
     say: "API overloaded on every other request; the official page still says operational",
     apply: (sim) => {
       sim.setFault("api", { fault: "overloaded", every: 2 });
-      sim.setStatus({ scenario: "operational" });
+      sim.setStatus({ scenario: "operational", incidents: [] });
     },
   },
   {
-    seconds: 40,
+    seconds: 60,
     say: "streams die mid-answer; the official page now admits an incident",
     apply: (sim) => {
       sim.setFault("api", { fault: "stream_truncated", mode: "stream" });
       sim.setStatus({ scenario: "incident" });
     },
   },
-  {
-    seconds: 40,
-    say: "recovered; the page still shows the incident for a while",
-    apply: (sim) => sim.setFault("api", { fault: "none", ttfbMs: 250, gapMs: 30 }),
-  },
+  { seconds: 60, say: "recovered; the page still shows the incident for a while", apply: (sim) => sim.setFault("api", HEALTHY) },
 ];
 
+const log = createLogger({ secrets: [] });
 const sim = await startSimulator({ port: Number(process.env.SIMULATOR_PORT ?? 0) });
-const demoEnv = {
+const databasePath = resolve(process.env.DATABASE_PATH ?? "./data/demo.db");
+// Ten-second intervals so a minute of demo shows something; the real default is a minute.
+const configPath = join(mkdtempSync(join(tmpdir(), "witness-demo-")), "witness.config.yaml");
+writeFileSync(configPath, `probes:\n${["messages", "stream", "edge", "web", "status"].map((k) => `  ${k}: { intervalSeconds: 10 }`).join("\n")}\nofficial: { heartbeatMinutes: 1, historyIntervalMinutes: 1 }\n`);
+const env = {
   ...process.env,
   ANTHROPIC_API_KEY: "sk-demo-not-a-real-key",
   ANTHROPIC_BASE_URL: sim.url,
   CLAUDE_WEB_URL: sim.url,
   STATUS_PAGE_URL: sim.url,
-  DATABASE_PATH: process.env.DATABASE_PATH ?? "./data/demo.db",
+  DATABASE_PATH: databasePath,
+  WITNESS_CONFIG: configPath,
 };
-const base = loadConfig(demoEnv);
-// Ten-second intervals so a minute of demo shows something; the real default is a minute.
-const config = { ...base, probes: Object.fromEntries(Object.entries(base.probes).map(([k, v]) => [k, { ...v, intervalSeconds: 10 }])) as typeof base.probes };
-const log = createLogger({ secrets: [] });
-const store = openDatabase(config.databasePath);
-migrateDatabase(store.db);
-const worker = new Worker(config, store.db, log);
-worker.start(planProbes(config).probes);
-log.info(`demo: simulator at ${sim.url}, database ${config.databasePath}; Ctrl-C to stop`);
+
+if (!existsSync(databasePath)) {
+  const store = openDatabase(databasePath);
+  migrateDatabase(store.db);
+  const history = generateHistory(store, loadConfig(env), { days: 14, now: Date.now() - 60_000, seed: 14 });
+  store.close();
+  log.info(`demo: backfilled ${history.results} generated results over 14 days into ${databasePath} (generated, not measured)`);
+}
 
 let act = 0;
-let timer: NodeJS.Timeout;
+let timer: NodeJS.Timeout | undefined;
 function nextAct(): void {
   const current = ACTS[act % ACTS.length]!;
   log.info(`demo: ${current.say}`);
@@ -72,14 +79,17 @@ function nextAct(): void {
   act += 1;
   timer = setTimeout(nextAct, current.seconds * 1000);
 }
+sim.setStatus({ scenario: "operational", incidents: [] });
 nextAct();
 
-async function shutdown(): Promise<void> {
+// The real `npm start` (worker and dashboard), pointed at the simulator.
+const serve = spawn(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "lib", "cli", "serve.ts")], { cwd: PROJECT_ROOT, env, stdio: "inherit" });
+log.info(`demo: simulator at ${sim.url}; dashboard at http://localhost:${process.env.PORT ?? 3000} once built; Ctrl-C to stop`);
+const forward = (signal: NodeJS.Signals) => serve.kill(signal);
+process.on("SIGINT", forward);
+process.on("SIGTERM", forward);
+serve.on("exit", async (code) => {
   clearTimeout(timer);
-  await worker.stop();
-  store.close();
   await sim.close();
-  process.exit(0);
-}
-process.on("SIGINT", () => void shutdown());
-process.on("SIGTERM", () => void shutdown());
+  process.exit(code ?? 0);
+});

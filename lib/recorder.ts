@@ -77,7 +77,8 @@ export class Recorder {
   }
 }
 
-function incidentColumns(i: OpenIncident) {
+/** A detector incident as measured_incidents columns (the caller adds surface, series, model and end). */
+export function incidentColumns(i: OpenIncident) {
   return {
     startedAt: new Date(i.startedAt),
     confirmedAt: new Date(i.confirmedAt),

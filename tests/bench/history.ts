@@ -8,7 +8,7 @@ import { insertMeasuredIncident, saveDetectorState } from "@/db/queries/measured
 import { insertComponentStatuses, upsertIncidentUpdates, upsertOfficialIncident } from "@/db/queries/official";
 import type { Config } from "@/lib/config";
 import { replayIncidents, type Observation } from "@/lib/detector";
-import { detectorPolicy } from "@/lib/recorder";
+import { detectorPolicy, incidentColumns } from "@/lib/recorder";
 import { rebuildRollups } from "@/lib/rollup-writer";
 import { surfaceOfSeries } from "@/lib/surfaces";
 import type { ErrorClass, ProbeKind } from "@/probes/types";
@@ -123,19 +123,11 @@ function writeMeasuredIncidents(store: OpenedDatabase, config: Config, observati
       const { incidents, state } = replayIncidents(list, detectorPolicy(config, kind));
       for (const i of incidents) {
         const id = insertMeasuredIncident(tx, {
+          ...incidentColumns(i),
           surface: surface.id,
           series,
           model: series.split(":")[1] ?? null,
-          startedAt: new Date(i.startedAt),
-          confirmedAt: new Date(i.confirmedAt),
           endedAt: i.endedAt === null ? null : new Date(i.endedAt),
-          severity: i.severity,
-          peakFailureRatio: i.peakFailureRatio,
-          errorClassCounts: i.errorClassCounts,
-          sampleRequestIds: i.sampleRequestIds,
-          failedResults: i.failedResults,
-          totalResults: i.totalResults,
-          lastResultAt: new Date(i.lastResultAt),
         });
         if (state.open && i.endedAt === null) state.open.id = id;
         count += 1;

@@ -10,22 +10,11 @@ import {
   mergeHistograms,
   type Histogram,
 } from "@/lib/histogram";
-
-/** mulberry32: a seeded PRNG, so "random" data is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from "@/tests/unit/timelines";
 
 /** Latency-shaped data: log-normal around `medianMs`, plus a slow tail. */
 function latencies(seed: number, n: number, medianMs = 800): number[] {
-  const rand = prng(seed);
+  const rand = seeded(seed);
   return Array.from({ length: n }, () => {
     const gaussian = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
     const tail = rand() < 0.03 ? 20 : 1;
@@ -52,7 +41,7 @@ describe("latency histogram", () => {
 
   it("answers every quantile of merged histograms exactly as the histogram of all the data", () => {
     const data = latencies(1, 5_000);
-    const rand = prng(2);
+    const rand = seeded(2);
     const parts: number[][] = Array.from({ length: 24 }, () => []);
     for (const v of data) parts[Math.floor(rand() * parts.length)]?.push(v);
 

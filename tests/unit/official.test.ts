@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDatabase, type Db, type OpenedDatabase } from "@/db/client";
-import { migrateDatabase } from "@/db/migrate";
+import type { Db, OpenedDatabase } from "@/db/client";
 import {
   getComponentStatusesRange,
   getLatestComponentStatuses,
@@ -14,6 +13,7 @@ import { officialMaintenances, officialPayloads, officialComponentStatuses } fro
 import { capText, firstAcknowledgedAt, impactLevel, officialLevel, recordIncidentHistory, recordStatusObservation } from "@/lib/official";
 import { parseIncidents } from "@/probes/status-history";
 import { parseSummary, type StatusIncident, type StatusSummary } from "@/probes/statuspage";
+import { openMigratedMemory } from "@/tests/unit/support";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/statuspage/${name}`, import.meta.url), "utf8");
 const API = "k8w3r06qmzrp";
@@ -39,9 +39,8 @@ const rows = (db: Db) => db.select().from(officialComponentStatuses).all();
 let opened: OpenedDatabase;
 let db: Db;
 beforeEach(() => {
-  opened = openDatabase(":memory:");
+  opened = openMigratedMemory();
   db = opened.db;
-  migrateDatabase(db);
 });
 afterEach(() => opened.close());
 

@@ -1,35 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDatabase, type Db, type OpenedDatabase } from "@/db/client";
-import { migrateDatabase } from "@/db/migrate";
+import type { Db, OpenedDatabase } from "@/db/client";
 import { countProbeResults, getLatestResults, insertProbeResults } from "@/db/queries/probe-results";
 import { getRollupsRange } from "@/db/queries/rollups";
 import { pruneRawResults, rawCutoff } from "@/lib/retention";
 import { rebuildRollups } from "@/lib/rollup-writer";
 import type { ProbeResult } from "@/probes/types";
+import { openMigratedMemory, sampleResult } from "@/tests/unit/support";
 
 const EVER = { from: new Date(0), to: new Date("2100-01-01T00:00:00Z") };
 
-function result(startedAt: Date): ProbeResult {
-  return {
-    probe: "messages:claude-haiku-4-5",
-    kind: "messages",
-    model: "claude-haiku-4-5",
-    startedAt: startedAt.toISOString(),
-    outcome: "up",
-    errorClass: null,
-    httpStatus: 200,
-    dnsMs: null,
-    connectMs: null,
-    tlsMs: null,
-    ttfbMs: 300,
-    ttftMs: null,
-    totalMs: 700,
-    outputTokens: 5,
-    tokensPerSecond: null,
-    requestId: null,
-    message: null,
-  };
-}
+// A plain (non-streaming) call: these tests count rows, the timing values do not matter.
+const result = (startedAt: Date): ProbeResult =>
+  sampleResult(startedAt.toISOString(), { probe: "messages:claude-haiku-4-5", kind: "messages", ttftMs: null, totalMs: 700, outputTokens: 5, tokensPerSecond: null });
 
 describe("rawCutoff", () => {
   it("keeps at least rawDays, cutting at the UTC midnight before", () => {
@@ -44,9 +26,8 @@ describe("pruneRawResults", () => {
   const cutoff = new Date("2025-06-01T00:00:00Z");
 
   beforeEach(() => {
-    opened = openDatabase(":memory:");
+    opened = openMigratedMemory();
     db = opened.db;
-    migrateDatabase(db);
     // 50 results before the cutoff (one on the millisecond before it), 10 from the cutoff on.
     const old = Array.from({ length: 50 }, (_, i) => result(new Date(cutoff.getTime() - 1 - i * 60_000)));
     const fresh = Array.from({ length: 10 }, (_, i) => result(new Date(cutoff.getTime() + i * 60_000)));

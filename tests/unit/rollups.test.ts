@@ -8,47 +8,17 @@ import { rebuildRollups, updateRollupsForResult } from "@/lib/rollup-writer";
 import { bucketStartOf, mergeRollups, rollupResults, rollupStats, type Granularity, type Rollup } from "@/lib/rollups";
 import { pruneRawResults } from "@/lib/retention";
 import { ERROR_CLASSES, type ProbeResult } from "@/probes/types";
+import { openMigratedMemory, sampleResult } from "@/tests/unit/support";
+import { seeded } from "@/tests/unit/timelines";
 
 const SERIES = "stream:claude-haiku-4-5";
 const EVER = { from: new Date(0), to: new Date("2100-01-01T00:00:00Z") };
 
-function result(iso: string, overrides: Partial<ProbeResult> = {}): ProbeResult {
-  return {
-    probe: SERIES,
-    kind: "stream",
-    model: "claude-haiku-4-5",
-    startedAt: iso,
-    outcome: "up",
-    errorClass: null,
-    httpStatus: 200,
-    dnsMs: null,
-    connectMs: null,
-    tlsMs: null,
-    ttfbMs: 300,
-    ttftMs: 400,
-    totalMs: 900,
-    outputTokens: 20,
-    tokensPerSecond: 40,
-    requestId: null,
-    message: null,
-    ...overrides,
-  };
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const result = (iso: string, overrides: Partial<ProbeResult> = {}): ProbeResult => sampleResult(iso, { probe: SERIES, ...overrides });
 
 /** `n` results over three series, a few seconds to ~3 minutes apart, crossing a UTC midnight; mixed outcomes and nulls. */
 function generated(n: number, seed: number, start = Date.parse("2025-06-01T21:47:13.250Z")): ProbeResult[] {
-  const rand = prng(seed);
+  const rand = seeded(seed);
   const series = ["stream:claude-haiku-4-5", "messages:claude-sonnet-4-5", "edge"];
   let t = start;
   return Array.from({ length: n }, () => {
@@ -160,9 +130,8 @@ describe("rollup writers", () => {
   let db: Db;
 
   beforeEach(() => {
-    opened = openDatabase(":memory:");
+    opened = openMigratedMemory();
     db = opened.db;
-    migrateDatabase(db);
   });
   afterEach(() => opened.close());
 

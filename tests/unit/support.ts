@@ -1,5 +1,7 @@
 /** Shared test scaffolding: a simulator per file and targets pointed at it. */
-import type { ProbeKind, ProbeTarget } from "@/probes/types";
+import { openDatabase, type OpenedDatabase } from "@/db/client";
+import { migrateDatabase } from "@/db/migrate";
+import type { ProbeKind, ProbeResult, ProbeTarget } from "@/probes/types";
 
 /** A fake but key-shaped secret: tests assert it never leaves the x-api-key header. */
 export const CANARY_KEY = "sk-ant-api03-CANARY0canary0CANARY0canary0CANARY0canary-AAAA";
@@ -20,4 +22,35 @@ export function testTarget(kind: ProbeKind, baseUrl: string, overrides: Partial<
     userAgent: "witness-test",
     ...overrides,
   };
+}
+
+/** A working stream result at `startedAt`, with any field overridden. */
+export function sampleResult(startedAt: string, overrides: Partial<ProbeResult> = {}): ProbeResult {
+  return {
+    probe: "stream:claude-haiku-4-5",
+    kind: "stream",
+    model: "claude-haiku-4-5",
+    startedAt,
+    outcome: "up",
+    errorClass: null,
+    httpStatus: 200,
+    dnsMs: null,
+    connectMs: null,
+    tlsMs: null,
+    ttfbMs: 300,
+    ttftMs: 400,
+    totalMs: 900,
+    outputTokens: 20,
+    tokensPerSecond: 40,
+    requestId: null,
+    message: null,
+    ...overrides,
+  };
+}
+
+/** A fresh in-memory database with every migration applied. */
+export function openMigratedMemory(): OpenedDatabase {
+  const store = openDatabase(":memory:");
+  migrateDatabase(store.db);
+  return store;
 }

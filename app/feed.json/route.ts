@@ -1,0 +1,11 @@
+/** /feed.json: incident events as JSON Feed 1.1 (lib/web/feeds.ts). */
+import { serveFeed } from "@/lib/web/feeds";
+import { getWebContext } from "@/lib/web/context";
+
+// Read from the database on every request; the response's own validators and max-age do the caching.
+export const dynamic = "force-dynamic";
+export const runtime = "nodejs";
+
+export function GET(request: Request): Promise<Response> {
+  return serveFeed(request, "json", getWebContext(), Date.now());
+}

@@ -1,0 +1,87 @@
+/**
+ * HTTP plumbing shared by the feeds, the badges and the JSON API: JSON bodies with open CORS, errors that name what
+ * is wrong, and conditional GET (ETag / Last-Modified → 304) for documents that readers poll.
+ */
+import { createHash } from "node:crypto";
+
+/** Every API answer is public data: any origin may read it, and a 15 s cache absorbs a page of pollers. */
+export const API_CACHE = "public, max-age=15";
+/** Feed readers and badge image proxies revisit every few minutes anyway; a minute spares the database. */
+export const DOCUMENT_CACHE = "public, max-age=60";
+
+const CORS = { "Access-Control-Allow-Origin": "*" };
+
+/** A JSON response with the API's CORS and cache headers; a server error is never cached. */
+export function json(body: unknown, status = 200, cacheControl = status < 500 ? API_CACHE : "no-store"): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { ...CORS, "Content-Type": "application/json; charset=utf-8", "Cache-Control": cacheControl },
+  });
+}
+
+/** `{ "error": "<parameter>: <what is wrong>" }` with the given status. */
+export function apiError(status: number, error: string): Response {
+  return json({ error }, status);
+}
+
+/** The answer to a CORS preflight: GET only, and the conditional headers a polling script may send. */
+export function preflight(): Response {
+  return new Response(null, {
+    status: 204,
+    headers: {
+      ...CORS,
+      "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+      "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since",
+      "Access-Control-Max-Age": "86400",
+    },
+  });
+}
+
+/**
+ * Run a handler; an unexpected exception becomes a 500 JSON answer without its message (which could carry a file
+ * path or SQL), logged on the server instead. Bad input never gets here: it is a 400 from validation.
+ */
+export async function guarded(handler: () => Response | Promise<Response>): Promise<Response> {
+  try {
+    return await handler();
+  } catch (err) {
+    console.error(`witness web: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return apiError(500, "internal error");
+  }
+}
+
+/** A strong validator: the quoted sha256 of the exact bytes sent. */
+export function strongEtag(body: string): string {
+  return `"${createHash("sha256").update(body).digest("base64url")}"`;
+}
+
+/**
+ * RFC 9110 §13.1: If-None-Match wins when present (weak comparison, `*` matches); otherwise If-Modified-Since,
+ * compared at the one-second resolution of HTTP dates. An unparsable date is ignored, as the RFC requires.
+ */
+export function isNotModified(request: Request, etag: string, lastModified: Date | null): boolean {
+  const ifNoneMatch = request.headers.get("if-none-match");
+  if (ifNoneMatch !== null) {
+    const opaque = (tag: string) => tag.trim().replace(/^W\//, "");
+    return ifNoneMatch.split(",").some((tag) => tag.trim() === "*" || opaque(tag) === opaque(etag));
+  }
+  const since = Date.parse(request.headers.get("if-modified-since") ?? "");
+  return lastModified !== null && !Number.isNaN(since) && Math.floor(lastModified.getTime() / 1000) <= Math.floor(since / 1000);
+}
+
+export interface Document {
+  body: string;
+  contentType: string;
+  /** Null when the document has no meaningful date (a badge): then only the ETag validates. */
+  lastModified: Date | null;
+  cacheControl: string;
+}
+
+/** 200 with the document and its validators, or 304 with the validators and no body when the client has it. */
+export function conditionalResponse(request: Request, doc: Document): Response {
+  const etag = strongEtag(doc.body);
+  const headers: Record<string, string> = { ...CORS, ETag: etag, "Cache-Control": doc.cacheControl };
+  if (doc.lastModified) headers["Last-Modified"] = doc.lastModified.toUTCString();
+  if (isNotModified(request, etag, doc.lastModified)) return new Response(null, { status: 304, headers });
+  return new Response(doc.body, { status: 200, headers: { ...headers, "Content-Type": doc.contentType } });
+}

@@ -1,0 +1,238 @@
+/**
+ * The three feeds, called as route handlers on a generated history: required elements per format, stable guids,
+ * conditional GET, hostile official titles arriving as text, and a valid empty feed before any data.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GET as atomGET } from "@/app/feed.atom/route";
+import { GET as jsonGET } from "@/app/feed.json/route";
+import { GET as rssGET } from "@/app/feed.xml/route";
+import { openDatabase, type OpenedDatabase } from "@/db/client";
+import { migrateDatabase } from "@/db/migrate";
+import { insertMeasuredIncident } from "@/db/queries/measured-incidents";
+import { upsertIncidentUpdates, upsertOfficialIncident } from "@/db/queries/official";
+import { loadConfig, type Config } from "@/lib/config";
+import { feedEvents } from "@/lib/dashboard/incidents";
+import { setWebContext } from "@/lib/web/context";
+import { generateHistory } from "@/tests/bench/history";
+
+const HOSTILE = '<script>alert(1)</script> ]]> & "quotes"';
+// Two `]]>`: xml-js escapes only the first inside CDATA, so this one would inject a real element if not escaped.
+const HOSTILE_ACK = `${HOSTILE} ]]><script>alert(2)</script>\u0007`;
+const MIN = 60_000;
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@" });
+
+let dir: string;
+let config: Config;
+let store: OpenedDatabase;
+let emptyStore: OpenedDatabase;
+
+/** A measured incident the page acknowledged under a hostile title, so an "acknowledged" item carries it. */
+function addAcknowledgedIncident(writer: OpenedDatabase, now: number): void {
+  const started = now - 6 * 60 * MIN;
+  const ended = started + 60 * MIN;
+  insertMeasuredIncident(writer.db, { surface: "api", series: "messages:claude-haiku-4-5", model: "claude-haiku-4-5", startedAt: new Date(started), confirmedAt: new Date(started + 2 * MIN), endedAt: new Date(ended), severity: "down", peakFailureRatio: 0.9, errorClassCounts: { overloaded: 40 }, sampleRequestIds: ["req_hostile"], failedResults: 40, totalResults: 44, lastResultAt: new Date(ended) });
+  const created = new Date(started + 10 * MIN);
+  const resolved = new Date(ended + 5 * MIN);
+  upsertOfficialIncident(writer.db, { id: "hostile0001", name: HOSTILE_ACK, status: "resolved", impact: "major", createdAt: created, updatedAt: resolved, startedAt: created, monitoringAt: null, resolvedAt: resolved, shortlink: null, componentIds: ["k8w3r06qmzrp"], firstSeenAt: created, lastSeenAt: resolved });
+  upsertIncidentUpdates(writer.db, [{ id: "hostile0001u1", incidentId: "hostile0001", status: "investigating", body: HOSTILE, createdAt: created, displayAt: created, affectedComponents: [] }]);
+}
+
+function migrated(path: string): OpenedDatabase {
+  const writer = openDatabase(path);
+  migrateDatabase(writer.db);
+  return writer;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "witness-feeds-"));
+  const path = join(dir, "witness.db");
+  config = loadConfig({ DATABASE_PATH: path });
+  const now = Date.now();
+  const writer = migrated(path);
+  generateHistory(writer, config, { days: 3, now, seed: 1, hostileTitle: HOSTILE });
+  addAcknowledgedIncident(writer, now);
+  writer.close();
+  migrated(join(dir, "empty.db")).close();
+  store = openDatabase(path, { readonly: true });
+  emptyStore = openDatabase(join(dir, "empty.db"), { readonly: true });
+  setWebContext({ config, store });
+});
+
+afterAll(() => {
+  setWebContext(null);
+  store.close();
+  emptyStore.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const get = (handler: (r: Request) => Promise<Response>, path: string, headers: Record<string, string> = {}) => handler(new Request(`http://localhost${path}`, { headers }));
+
+/** What a reader shows for a field it reads as HTML: entities decoded once. */
+const asHtmlText = (html: string) => html.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const text = (node: unknown): string => (typeof node === "object" && node !== null ? String((node as Record<string, unknown>)["#text"] ?? "") : String(node));
+
+/** Every element name in a parsed document, to prove no `script` element exists anywhere. */
+function elementNames(node: unknown, out = new Set<string>()): Set<string> {
+  if (typeof node !== "object" || node === null) return out;
+  for (const [key, value] of Object.entries(node)) {
+    out.add(key);
+    for (const child of list(value)) elementNames(child, out);
+  }
+  return out;
+}
+
+describe("RSS 2.0 /feed.xml", () => {
+  it("has the channel and an item per event, with stable guids and absolute links", async () => {
+    const res = await get(rssGET, "/feed.xml");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/rss+xml; charset=utf-8");
+    expect(res.headers.get("cache-control")).toBe("public, max-age=60");
+    const body = await res.text();
+    expect(XMLValidator.validate(body)).toBe(true);
+    const { rss } = parser.parse(body);
+    expect(rss["@version"]).toBe("2.0");
+    expect(text(rss.channel.title)).toBe(config.feed.title);
+    expect(rss.channel.link).toBe("http://localhost/");
+    expect(rss.channel.description).toBeTruthy();
+    const events = feedEvents(store.db, config, Date.now());
+    const items = list(rss.channel.item);
+    expect(events.length).toBeGreaterThanOrEqual(3);
+    expect(items).toHaveLength(events.length);
+    expect(items.map((i) => text(i.guid))).toEqual(events.map((e) => e.guid));
+    for (const [n, item] of items.entries()) {
+      expect(item.guid["@isPermaLink"]).toBe("false");
+      expect(item.link).toBe(`http://localhost/incidents/${events[n]!.slug}`);
+      expect(new Date(item.pubDate).getTime()).toBe(Math.floor(events[n]!.at / 1000) * 1000);
+      expect(asHtmlText(text(item.title))).toBe(events[n]!.title.replace("\u0007", ""));
+      expect(asHtmlText(text(item.description))).toBe(events[n]!.summary.replace("\u0007", ""));
+    }
+    const again = parser.parse(await (await get(rssGET, "/feed.xml")).text());
+    expect(list(again.rss.channel.item).map((i) => text(i.guid))).toEqual(items.map((i) => text(i.guid)));
+  });
+
+  it("carries the hostile official title as text: no element, no CDATA break-out", async () => {
+    const body = await (await get(rssGET, "/feed.xml")).text();
+    expect(body).not.toMatch(/<script/i);
+    const { rss } = parser.parse(body);
+    expect(elementNames(rss).has("script")).toBe(false);
+    const titles = list(rss.channel.item).map((i) => asHtmlText(text(i.title)));
+    // The control character is not allowed in XML 1.0 and is dropped; everything else arrives intact.
+    expect(titles).toContain(`Acknowledged by the official page after 10 min: ${HOSTILE_ACK.replace("\u0007", "")}`);
+  });
+});
+
+describe("Atom 1.0 /feed.atom", () => {
+  it("has feed id/title/updated and entries with id, updated, link and the hostile title as text", async () => {
+    const res = await get(atomGET, "/feed.atom");
+    expect(res.headers.get("content-type")).toBe("application/atom+xml; charset=utf-8");
+    const body = await res.text();
+    expect(XMLValidator.validate(body)).toBe(true);
+    expect(body).not.toMatch(/<script/i);
+    const { feed } = parser.parse(body);
+    expect(feed["@xmlns"]).toBe("http://www.w3.org/2005/Atom");
+    expect(feed.id).toBe("http://localhost/");
+    expect(text(feed.title)).toBe(config.feed.title);
+    const events = feedEvents(store.db, config, Date.now());
+    expect(feed.updated).toBe(new Date(Math.max(...events.map((e) => e.at))).toISOString());
+    const entries = list(feed.entry);
+    expect(entries.map((e) => e.id)).toEqual(events.map((e) => e.guid));
+    for (const [n, entry] of entries.entries()) {
+      expect(entry.updated).toBe(new Date(events[n]!.at).toISOString());
+      expect(list(entry.link)[0]["@href"]).toBe(`http://localhost/incidents/${events[n]!.slug}`);
+      expect(entry.title["@type"]).toBe("html");
+    }
+    expect(elementNames(feed).has("script")).toBe(false);
+    expect(entries.map((e) => asHtmlText(text(e.title)))).toContain(`Acknowledged by the official page after 10 min: ${HOSTILE_ACK.replace("\u0007", "")}`);
+  });
+});
+
+describe("JSON Feed 1.1 /feed.json", () => {
+  it("has version 1.1, a title and items with id, url, date_published; titles are plain text", async () => {
+    const res = await get(jsonGET, "/feed.json");
+    expect(res.headers.get("content-type")).toBe("application/feed+json; charset=utf-8");
+    const doc = JSON.parse(await res.text());
+    expect(doc.version).toBe("https://jsonfeed.org/version/1.1");
+    expect(doc.title).toBe(config.feed.title);
+    expect(doc.feed_url).toBe("http://localhost/feed.json");
+    expect(doc.authors).toEqual([{ name: "Witness", url: "http://localhost/" }]);
+    const events = feedEvents(store.db, config, Date.now());
+    expect(doc.items.map((i: { id: string }) => i.id)).toEqual(events.map((e) => e.guid));
+    for (const [n, item] of doc.items.entries()) {
+      expect(item.url).toBe(`http://localhost/incidents/${events[n]!.slug}`);
+      expect(item.date_published).toBe(new Date(events[n]!.at).toISOString());
+      expect(item.content_html).not.toMatch(/<script/i);
+    }
+    // JSON Feed's title is plain text by its spec: the hostile name arrives exactly (less the control character).
+    expect(doc.items.map((i: { title: string }) => i.title)).toContain(`Acknowledged by the official page after 10 min: ${HOSTILE_ACK.replace("\u0007", "")}`);
+    expect(doc.items.map((i: { content_html: string }) => asHtmlText(i.content_html))).toContain(`The official status page posted "${HOSTILE_ACK.replace("\u0007", "")}" (major).`);
+  });
+});
+
+describe("conditional GET", () => {
+  for (const [name, handler, path] of [["rss", rssGET, "/feed.xml"], ["atom", atomGET, "/feed.atom"], ["json", jsonGET, "/feed.json"]] as const) {
+    it(`${name}: 304 with no body on If-None-Match or If-Modified-Since, 200 otherwise`, async () => {
+      const first = await get(handler, path);
+      const etag = first.headers.get("etag")!;
+      const lastModified = first.headers.get("last-modified")!;
+      expect(etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
+      const events = feedEvents(store.db, config, Date.now());
+      expect(lastModified).toBe(new Date(Math.max(...events.map((e) => e.at))).toUTCString());
+      const revalidations: Record<string, string>[] = [{ "If-None-Match": etag }, { "If-None-Match": `"other", W/${etag}` }, { "If-Modified-Since": lastModified }];
+      for (const headers of revalidations) {
+        const res = await get(handler, path, headers);
+        expect(res.status).toBe(304);
+        expect(res.body).toBeNull();
+        expect(res.headers.get("etag")).toBe(etag);
+      }
+      // If-None-Match wins over a matching If-Modified-Since (RFC 9110).
+      expect((await get(handler, path, { "If-None-Match": '"stale"', "If-Modified-Since": lastModified })).status).toBe(200);
+      expect((await get(handler, path, { "If-Modified-Since": new Date(Date.parse(lastModified) - 1000).toUTCString() })).status).toBe(200);
+      expect((await get(handler, path, { "If-Modified-Since": "not a date" })).status).toBe(200);
+    });
+  }
+});
+
+describe("links and empty feeds", () => {
+  it("uses feed.siteUrl for every link when it is set", async () => {
+    setWebContext({ config: { ...config, feed: { ...config.feed, siteUrl: "https://status.example.com/witness/" } }, store });
+    try {
+      const doc = JSON.parse(await (await get(jsonGET, "/feed.json")).text());
+      expect(doc.home_page_url).toBe("https://status.example.com/witness/");
+      for (const item of doc.items) expect(item.url).toMatch(/^https:\/\/status\.example\.com\/witness\/incidents\/m-\d+$/);
+    } finally {
+      setWebContext({ config, store });
+    }
+  });
+
+  // No database yet: the configured file does not exist (getWebContext would otherwise open it).
+  const contexts = [["no database yet", () => ({ config: { ...config, databasePath: join(dir, "missing.db") }, store: null })], ["an empty database", () => ({ config, store: emptyStore })]] as const;
+  for (const [label, context] of contexts) {
+    it(`gives valid empty feeds with a fixed date for ${label}`, async () => {
+      setWebContext(context());
+      try {
+        const rss = await get(rssGET, "/feed.xml");
+        const rssBody = await rss.text();
+        expect(XMLValidator.validate(rssBody)).toBe(true);
+        const channel = parser.parse(rssBody).rss.channel;
+        expect(channel.item).toBeUndefined();
+        expect(channel.lastBuildDate).toBe("Thu, 01 Jan 1970 00:00:00 GMT");
+        expect(rss.headers.get("last-modified")).toBe("Thu, 01 Jan 1970 00:00:00 GMT");
+        const atomBody = await (await get(atomGET, "/feed.atom")).text();
+        expect(XMLValidator.validate(atomBody)).toBe(true);
+        const atom = parser.parse(atomBody).feed;
+        expect(atom.updated).toBe("1970-01-01T00:00:00.000Z");
+        expect(atom.entry).toBeUndefined();
+        const json = JSON.parse(await (await get(jsonGET, "/feed.json")).text());
+        expect(json.version).toBe("https://jsonfeed.org/version/1.1");
+        expect(json.items).toEqual([]);
+      } finally {
+        setWebContext({ config, store });
+      }
+    });
+  }
+});

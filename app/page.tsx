@@ -1,9 +1,152 @@
-// Placeholder: the dashboard's author replaces this page.
+/**
+ * The five-second answer: every surface as measured now beside what the official page says, the sentence when they
+ * disagree, how fresh Witness's own data is, then 90 days of daily bars both ways.
+ */
+import type { Metadata } from "next";
+import Link from "next/link";
+import { getStatusNow } from "@/lib/dashboard/now";
+import { getSurfaceDays } from "@/lib/dashboard/days";
+import type { StatusNow, SurfaceDays } from "@/lib/dashboard/types";
+import { formatDuration, formatUptime, formatUtc, formatUtcTime } from "@/lib/dashboard/format";
+import { readData } from "@/app/_components/data";
+import { NoData } from "@/app/_components/no-data";
+import { SurfaceNowCard } from "@/app/_components/surface-now";
+import { BarsLegend, DayBars } from "@/app/_components/day-bars";
+import { Time } from "@/app/_components/state";
+
+export const revalidate = 30;
+
+export const metadata: Metadata = { title: { absolute: "Witness: is Claude up? Measured, beside the official status" } };
+
+/** Older than this, Witness's own newest result means the worker has probably stopped. */
+const STALE_AFTER_MS = 5 * 60_000;
+
 export default function Home() {
+  const loaded = readData((db, config, now) => ({ status: getStatusNow(db, config, now), days: getSurfaceDays(db, config, now) }));
+  return (
+    <div className="page" data-generated-at={loaded.now}>
+      <header className="page-head">
+        <h1>Claude status, measured</h1>
+        <p className="lead">
+          Witness calls Claude every minute from here and records what really happened, then sets it beside what the
+          official status page said at the same time.
+        </p>
+      </header>
+      {loaded.status === "ok" ? <Dashboard status={loaded.data.status} days={loaded.data.days} now={loaded.now} /> : <NoData status={loaded.status} what="the dashboard" />}
+    </div>
+  );
+}
+
+function Dashboard({ status, days, now }: { status: StatusNow; days: SurfaceDays[]; now: number }) {
   return (
     <>
-      <h1>Witness</h1>
-      <p>An independent status page for Claude: what was measured here, beside what the official page said.</p>
+      <Headline status={status} />
+      <Freshness status={status} now={now} />
+
+      <section aria-labelledby="now-title" className="section">
+        <h2 id="now-title">Now</h2>
+        <div className="stack">
+          {status.surfaces.map((surface) => (
+            <SurfaceNowCard key={surface.id} surface={surface} now={now} />
+          ))}
+        </div>
+      </section>
+
+      <section aria-labelledby="history-title" className="section">
+        <div className="section-head">
+          <h2 id="history-title">Last 90 days</h2>
+          <p className="small muted">
+            One bar a UTC day, measured by Witness above, the official page below. Hover or focus a bar for the day.
+          </p>
+        </div>
+        {days.map((surface) => (
+          <article key={surface.id} className="card history" aria-labelledby={`history-${surface.id}`}>
+            <div className="card-head">
+              <h3 id={`history-${surface.id}`}>{surface.name}</h3>
+              <Link className="small" href={`/charts?window=90d#surface-${surface.id}`}>
+                Charts<span className="sr-only"> for {surface.name}</span>
+              </Link>
+            </div>
+            <dl className="uptime-figures">
+              <div>
+                <dt>Measured uptime</dt>
+                <dd>{formatUptime(surface.measuredUptime)}</dd>
+              </div>
+              <div>
+                <dt>Official uptime</dt>
+                <dd>{formatUptime(surface.officialUptime)}</dd>
+              </div>
+              <div>
+                <dt>Official operational while measured down</dt>
+                <dd>{officialUpMeasuredDown(surface)}</dd>
+              </div>
+            </dl>
+            <DayBars surface={surface} />
+          </article>
+        ))}
+        <BarsLegend />
+        <p className="small muted">
+          Uptime counts only the minutes each side was known: measured downtime is time inside a measured outage
+          (degraded counts as up); official downtime is time the page showed a partial or major outage. See the{" "}
+          <Link href="/methodology">methodology</Link>.
+        </p>
+      </section>
     </>
+  );
+}
+
+/** Minutes over the 90 days the page said operational while Witness measured an outage. */
+function officialUpMeasuredDown(surface: SurfaceDays): string {
+  const minutes = surface.days.reduce((sum, d) => sum + d.officialUpMeasuredDownMinutes, 0);
+  return minutes === 0 ? "none" : formatDuration(minutes * 60_000);
+}
+
+/** One sentence for the whole page, worst first. */
+function Headline({ status }: { status: StatusNow }) {
+  const disagreeing = status.surfaces.filter((s) => s.disagreement);
+  const down = status.surfaces.filter((s) => s.measured === "down");
+  const degraded = status.surfaces.filter((s) => s.measured === "degraded");
+  const known = status.surfaces.filter((s) => s.measured !== "nodata");
+  const names = (list: typeof status.surfaces) => list.map((s) => s.name).join(" and ");
+  let tone: string;
+  let text: string;
+  if (disagreeing.length > 0) {
+    tone = down.length ? "state-down" : "state-degraded";
+    text = `Witness and the official page disagree about ${names(disagreeing)}.`;
+  } else if (down.length > 0) {
+    tone = "state-down";
+    text = `${names(down)}: measured down, and the official page says so too.`;
+  } else if (degraded.length > 0) {
+    tone = "state-degraded";
+    text = `${names(degraded)}: measured degraded, and the official page says so too.`;
+  } else if (known.length === 0) {
+    tone = "state-nodata";
+    text = "No recent measurements: Witness cannot say whether Claude is up right now.";
+  } else {
+    tone = "state-up";
+    text = known.length === status.surfaces.length ? "Every surface is measured up, and the official page agrees." : `${names(known)}: measured up.`;
+  }
+  return (
+    <p className={`headline ${tone}`} role="status">
+      {text}
+    </p>
+  );
+}
+
+function Freshness({ status, now }: { status: StatusNow; now: number }) {
+  const last = status.lastResultAt;
+  const stale = last === null || now - last > STALE_AFTER_MS;
+  return (
+    <p className={`freshness small${stale ? " freshness-stale" : ""}`}>
+      {last === null ? (
+        <>Witness has no probe results yet: start the worker.</>
+      ) : (
+        <>
+          Witness&rsquo;s own data: newest result at <Time at={last}>{formatUtcTime(last, { seconds: true })}</Time>
+          {stale ? `, ${formatDuration(now - last)} old: the worker may be stopped, so "now" is not current` : ""}. Page generated{" "}
+          <Time at={now}>{formatUtc(now, { seconds: true })}</Time>; it refreshes every 30 s.
+        </>
+      )}
+    </p>
   );
 }

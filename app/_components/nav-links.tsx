@@ -5,6 +5,7 @@ import { usePathname } from "next/navigation";
 
 const LINKS = [
   { href: "/", label: "Home" },
+  { href: "/charts", label: "Charts" },
   { href: "/incidents", label: "Incidents" },
   { href: "/methodology", label: "Methodology" },
 ] as const;

@@ -17,7 +17,7 @@ const PLAN: Record<ChartWindow, { table: "minute" | "hour" | "day"; bucketMs: nu
 const OFFICIAL: OfficialState[] = ["unknown", "operational", "degraded", "down", "maintenance"];
 
 export function isChartWindow(value: string): value is ChartWindow {
-  return value in PLAN;
+  return Object.hasOwn(PLAN, value);
 }
 
 /** Charts for every surface and the per-model comparison over `window`. */

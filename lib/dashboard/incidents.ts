@@ -56,7 +56,7 @@ function measuredSummary(surface: Surface, { measured: g, ...m }: IncidentMatch)
     kind: "measured",
     surface: surface.id,
     surfaceName: surface.name,
-    title: `${surface.name} ${g.severity === "down" ? "outage" : "degraded"}: ${g.series.length} series failing (${mix.split(",")[0]})`,
+    title: `${surface.name} ${g.severity === "down" ? "outage" : "degraded"}: ${g.series.length} series failing (${mix.split(", ").slice(0, 2).join(", ")})`,
     startedAt: g.startedAt,
     endedAt: g.endedAt,
     severity: g.severity,

@@ -1,6 +1,7 @@
 /** The state of every surface now, measured beside official, with the sentence a visitor reads when they disagree. */
 import type { Config, Surface } from "@/lib/config";
 import { officialLevel } from "@/lib/official";
+import { toOfficialView } from "@/lib/report";
 import { surfaceOfSeries } from "@/lib/surfaces";
 import type { MeasuredState, OfficialIncidentBrief, OfficialState, SeriesNow, StatusNow, SurfaceNow } from "@/lib/dashboard/types";
 import type { Db } from "@/db/client";
@@ -21,7 +22,9 @@ export function freshness(config: Config, surface: Surface) {
 /** Every surface's state now. */
 export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
   const open = getOpenMeasuredIncidents(db);
-  const openOfficial = getOfficialIncidentsRange(db, { from: new Date(now), to: new Date(now + 1) });
+  // An unresolved incident no document has listed lately left the page unseen: not open now (see toOfficialView).
+  const stale = 2 * config.official.heartbeatMinutes * 60_000 + config.probes.status.intervalSeconds * 1000;
+  const openOfficial = getOfficialIncidentsRange(db, { from: new Date(now), to: new Date(now + 1) }).filter((o) => toOfficialView(o, now, stale).resolvedAt === null);
   const allSeries = getSeriesNames(db);
   let lastResultAt: number | null = null;
   const surfaces = config.surfaces.map((surface) => {
@@ -43,7 +46,8 @@ function seriesNow(db: Db, series: string, open: readonly MeasuredIncidentRow[],
   const incident = open.find((i) => i.series === series) ?? null;
   const lastAt = last?.startedAt.getTime() ?? null;
   const stale = lastAt === null || now - lastAt > freshMs;
-  const state: MeasuredState = incident ? (incident.severity === "down" ? "down" : "degraded") : stale ? "nodata" : "up";
+  // Stale beats an open incident: if Witness stopped mid-outage it does not know the outage goes on.
+  const state: MeasuredState = stale ? "nodata" : incident ? (incident.severity === "down" ? "down" : "degraded") : "up";
   return {
     series,
     kind: series.split(":")[0]!,
@@ -57,14 +61,18 @@ function seriesNow(db: Db, series: string, open: readonly MeasuredIncidentRow[],
     incidentId: incident?.id ?? null,
     since: incident?.startedAt.getTime() ?? null,
     failureRatio: incident ? incident.failedResults / Math.max(1, incident.totalResults) : null,
+    failedResults: incident?.failedResults ?? 0,
+    totalResults: incident?.totalResults ?? 0,
   };
 }
 
 function surfaceNow(surface: Surface, series: SeriesNow[], componentStatus: string | null, incidents: OfficialIncidentBrief[], now: number): SurfaceNow {
   const measured = series.reduce<MeasuredState>((worst, s) => (RANK[s.state] > RANK[worst] ? s.state : worst), "nodata");
-  const failing = series.filter((s) => s.since !== null);
+  const failing = series.filter((s) => s.since !== null && s.state !== "nodata");
   const since = failing.length ? Math.min(...failing.map((s) => s.since!)) : null;
-  const failureRatio = failing.length ? failing.reduce((sum, s) => sum + s.failureRatio!, 0) / failing.length : null;
+  // Weighted by results: the share of all requests the failing series made during their incidents that failed.
+  const total = failing.reduce((sum, s) => sum + s.totalResults, 0);
+  const failureRatio = total ? failing.reduce((sum, s) => sum + s.failedResults, 0) / total : null;
   const official = officialNow(componentStatus, incidents);
   return {
     id: surface.id,

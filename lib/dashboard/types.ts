@@ -22,6 +22,9 @@ export interface SeriesNow {
   incidentId: number | null;
   since: number | null;
   failureRatio: number | null;
+  /** Failed and total results of the open incident (0 with none), for weighting across series. */
+  failedResults: number;
+  totalResults: number;
 }
 
 export interface OfficialIncidentBrief {

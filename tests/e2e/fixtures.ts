@@ -3,14 +3,18 @@
  * logged a console error or threw (a CSP violation, a hydration mismatch, a 404 asset, an uncaught exception), unless
  * the test declared it expected with `consoleErrors.allow(/pattern/)`.
  */
-import { test as base, expect } from "@playwright/test";
+import { dirname, join } from "node:path";
+import { test as base, expect, type Page, type TestInfo } from "@playwright/test";
+import { openDatabase, type OpenedDatabase } from "@/db/client";
+import { loadConfig, type Config } from "@/lib/config";
+import { ENV_SEEDED_AT } from "./server";
 
 /**
  * Routes the navigation links to whose pages are not written yet: the links' background prefetch of them 404s, and
  * Chromium logs that as a console error on every page. Delete each entry when its page lands (an entry for a route
  * that exists is harmless but hides nothing useful).
  */
-const UNWRITTEN_ROUTES = ["/incidents", "/methodology"];
+const UNWRITTEN_ROUTES: string[] = [];
 
 export class ConsoleErrors {
   private readonly seen: string[] = [];
@@ -51,3 +55,39 @@ export const test = base.extend<{ consoleErrors: ConsoleErrors }>({
 });
 
 export { expect };
+
+/** The seeded database (read-only) and the configuration the server runs with, as global setup left them. */
+export function openSeeded(): { store: OpenedDatabase; config: Config } {
+  const path = process.env.DATABASE_PATH;
+  if (!path) throw new Error("DATABASE_PATH is not set: run the specs through playwright test (global setup seeds it)");
+  return { store: openDatabase(path, { readonly: true }), config: loadConfig() };
+}
+
+/** When the page on screen was generated (its data-generated-at), so a spec computes what it must show. */
+export async function generatedAt(page: Page): Promise<number> {
+  const value = await page.locator("[data-generated-at]").first().getAttribute("data-generated-at");
+  const at = Number(value);
+  expect(at, "the page carries data-generated-at").toBeGreaterThan(0);
+  return at;
+}
+
+/**
+ * Go to `path`, reloading until the page served was generated after seeding: an ISR page that global setup did not
+ * warm up (an incident page cached by an earlier run) may be served stale once while it regenerates.
+ */
+export async function gotoFresh(page: Page, path: string): Promise<number> {
+  const seededAt = Number(process.env[ENV_SEEDED_AT] ?? 0);
+  const deadline = Date.now() + 45_000;
+  await page.goto(path);
+  for (;;) {
+    const at = await generatedAt(page);
+    if (at >= seededAt || Date.now() > deadline) return at;
+    await page.waitForTimeout(500);
+    await page.reload();
+  }
+}
+
+/** Where the review screenshots go: test-results/screenshots/ beside the Playwright config (kept across runs). */
+export function screenshotPath(testInfo: TestInfo, name: string): string {
+  return join(dirname(testInfo.config.configFile ?? join(process.cwd(), "playwright.config.ts")), "test-results", "screenshots", name);
+}

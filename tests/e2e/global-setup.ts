@@ -1,6 +1,9 @@
 /**
  * Before any spec: a temporary directory with a seeded database, a production build (made when missing or older than
  * the sources), and `next start` on a free loopback port. Its URL reaches the tests as WITNESS_E2E_BASE_URL.
+ *
+ * The pages are ISR (revalidate 30 s): a reused build serves what it prerendered from another database until its
+ * first request regenerates them. So after start, each ISR page is requested until it was generated after seeding.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
@@ -9,9 +12,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nextBin, nextEnv, PROJECT_ROOT, runNextBuild, webBuildState } from "@/lib/cli/serve";
 import { seedDatabase } from "./seed";
-import { ENV_BASE_URL, ENV_REBUILD, ENV_SERVER_PID, ENV_TMP_DIR, serverHandle } from "./server";
+import { E2E_API_KEY_CANARY, ENV_BASE_URL, ENV_REBUILD, ENV_SEEDED_AT, ENV_SERVER_PID, ENV_TMP_DIR, ISR_PATHS, serverHandle } from "./server";
 
 const STARTUP_TIMEOUT_MS = 60_000;
+/** A regeneration is due 30 s after the page was made: a build just made needs up to that long. */
+const WARM_UP_TIMEOUT_MS = 60_000;
 
 export default async function globalSetup(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "witness-e2e-"));
@@ -27,7 +32,8 @@ export default async function globalSetup(): Promise<void> {
     STATUS_PAGE_URL: "http://127.0.0.1:9",
     NODE_ENV: "production",
   });
-  delete env.ANTHROPIC_API_KEY;
+  // Never the developer's key: a canary the specs look for in every page (the web app never probes, so it is never sent).
+  env.ANTHROPIC_API_KEY = E2E_API_KEY_CANARY;
   // The defaults, whatever WITNESS_CONFIG or ./witness.config.yaml a developer has: tests see a known configuration.
   const configPath = join(dir, "witness.config.yaml");
   writeFileSync(configPath, "{}\n");
@@ -35,7 +41,8 @@ export default async function globalSetup(): Promise<void> {
   // Specs that open the database or read the configuration themselves find the same ones.
   Object.assign(process.env, { DATABASE_PATH: dbPath, WITNESS_CONFIG: configPath });
 
-  await seedDatabase(dbPath);
+  const seeded = await seedDatabase(dbPath);
+  process.env[ENV_SEEDED_AT] = String(seeded.seededAt);
 
   // A build is reused when it is newer than every source. Pages prerendered at build time would show the data of
   // whatever database that build read: WITNESS_E2E_REBUILD=1 forces a build against the seeded one.
@@ -67,6 +74,22 @@ export default async function globalSetup(): Promise<void> {
     throw new Error(`${(err as Error).message}\n--- server.log ---\n${output}`);
   }
   process.env[ENV_BASE_URL] = baseUrl;
+  await warmUp(baseUrl, seeded.seededAt);
+}
+
+/** Request each ISR page until the copy served was generated after seeding (its data-generated-at). */
+async function warmUp(baseUrl: string, seededAt: number): Promise<void> {
+  const deadline = Date.now() + WARM_UP_TIMEOUT_MS;
+  for (const path of ISR_PATHS) {
+    for (;;) {
+      const res = await fetch(baseUrl + path, { signal: AbortSignal.timeout(10_000) });
+      const html = await res.text();
+      const generatedAt = Number(/data-generated-at="(\d+)"/.exec(html)?.[1] ?? 0);
+      if (res.status === 200 && generatedAt >= seededAt) break;
+      if (Date.now() > deadline) throw new Error(`${path} still serves a page generated before the seed (status ${res.status}, generated ${generatedAt})`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 function freePort(): Promise<number> {

@@ -13,3 +13,15 @@ export const ENV_KEEP = "WITNESS_E2E_KEEP";
 export const serverHandle: { child: ChildProcess | null } = ((globalThis as { __witnessE2eServer?: { child: ChildProcess | null } }).__witnessE2eServer ??= {
   child: null,
 });
+
+/** When the database was seeded (epoch ms): pages generated before it show another database's data. */
+export const ENV_SEEDED_AT = "WITNESS_E2E_SEEDED_AT";
+
+/**
+ * The ANTHROPIC_API_KEY the test server runs with: never a real key, and a string no page may ever contain. Specs
+ * assert it appears in no HTML or RSC payload.
+ */
+export const E2E_API_KEY_CANARY = "sk-ant-e2e-CANARY-0d9f3b7e-must-never-be-rendered";
+
+/** The pages served from the ISR cache: warmed up after start until they show the seeded database. */
+export const ISR_PATHS = ["/", "/incidents", "/methodology"] as const;

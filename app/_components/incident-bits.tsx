@@ -1,0 +1,59 @@
+/** Pieces shared by the incident list and the incident page. */
+import type { IncidentSummary } from "@/lib/dashboard/types";
+import { formatAck, formatDuration, formatUtc, formatUtcTime, severityState } from "@/lib/dashboard/format";
+import { Time } from "@/app/_components/state";
+
+export function SeverityBadge({ severity }: { severity: string }) {
+  const { className, label } = severityState(severity);
+  return <span className={`state ${className}`}>{label}</span>;
+}
+
+export function KindTag({ kind }: { kind: IncidentSummary["kind"] }) {
+  return kind === "measured" ? <span className="tag tag-measured">Measured</span> : <span className="tag tag-official">Official only</span>;
+}
+
+/** How the official page answered: a badge whose words carry the meaning (the colour only repeats it). */
+export function AckBadge({ incident }: { incident: IncidentSummary }) {
+  if (incident.kind !== "measured") return <span className="ack ack-none">No measured impact</span>;
+  const text = formatAck(incident);
+  // Within 15 minutes is what the grade scores full marks; an incident too short to grade is never an accusation.
+  const tone = !incident.accountable
+    ? "ack-none"
+    : !incident.acknowledged
+      ? incident.endedAt === null
+        ? "ack-pending"
+        : "ack-never"
+      : (incident.ackDelayMs ?? 0) > 15 * 60_000
+        ? "ack-late"
+        : "ack-ok";
+  return <span className={`ack ${tone}`}>{text.charAt(0).toUpperCase() + text.slice(1)}</span>;
+}
+
+/** "21 Nov 2026, 23:52 UTC – 01:39 UTC (1 h 47 min)" or "… – ongoing (24 min so far)". */
+export function Span({ incident, now }: { incident: Pick<IncidentSummary, "startedAt" | "endedAt">; now: number }) {
+  const { startedAt, endedAt } = incident;
+  const sameDay = endedAt !== null && new Date(startedAt).toISOString().slice(0, 10) === new Date(endedAt).toISOString().slice(0, 10);
+  return (
+    <>
+      <Time at={startedAt}>{formatUtc(startedAt)}</Time> to{" "}
+      {endedAt === null ? (
+        <strong>ongoing</strong>
+      ) : (
+        <Time at={endedAt}>{sameDay ? formatUtcTime(endedAt) : formatUtc(endedAt)}</Time>
+      )}{" "}
+      ({formatDuration((endedAt ?? now) - startedAt)}
+      {endedAt === null ? " so far" : ""})
+    </>
+  );
+}
+
+/** A link to the official incident only when it is an https URL (the value comes from a third party). */
+export function safeShortlink(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === "https:" ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * One surface now: what Witness measured beside what the official page says, the sentence when they disagree,
+ * since when, and every series behind it.
+ */
+import Link from "next/link";
+import type { SurfaceNow } from "@/lib/dashboard/types";
+import { describeSeries, formatDuration, formatMs, formatPercent, formatUtc, formatUtcTime, humanise, MEASURED } from "@/lib/dashboard/format";
+import { MeasuredBadge, OfficialBadge, Time } from "@/app/_components/state";
+
+export function SurfaceNowCard({ surface, now }: { surface: SurfaceNow; now: number }) {
+  const headingId = `now-${surface.id}`;
+  const failing = surface.series.filter((s) => s.state === "down" || s.state === "degraded").length;
+  const up = surface.series.filter((s) => s.state === "up").length;
+  return (
+    <article className={`card surface-now${surface.disagreement ? " has-disagreement" : ""}`} aria-labelledby={headingId}>
+      <div className="card-head">
+        <h3 id={headingId}>{surface.name}</h3>
+        <Link className="small" href={`/charts#surface-${surface.id}`}>
+          Charts<span className="sr-only"> for {surface.name}</span>
+        </Link>
+      </div>
+
+      <div className="versus">
+        <div className="versus-side">
+          <p className="versus-label">Measured now</p>
+          <p className="versus-state">
+            <MeasuredBadge state={surface.measured} large />
+          </p>
+          <p className="small muted">
+            {surface.since !== null ? (
+              <>
+                since <Time at={surface.since}>{formatUtcTime(surface.since)}</Time> ({formatDuration(now - surface.since)})
+                {surface.failureRatio !== null ? `, ${formatPercent(surface.failureRatio)} of requests failing` : ""}
+              </>
+            ) : surface.measured === "nodata" ? (
+              "no recent results"
+            ) : (
+              `${up} of ${surface.series.length} series up`
+            )}
+          </p>
+        </div>
+        <div className="versus-side">
+          <p className="versus-label">Official now</p>
+          <p className="versus-state">
+            <OfficialBadge state={surface.official} large />
+          </p>
+          <p className="small muted">
+            {surface.officialStatus === null ? "no recent reading of status.claude.com" : `component status: ${humanise(surface.officialStatus)}`}
+            {surface.officialIncidents.length > 0 ? `, ${surface.officialIncidents.length} open incident${surface.officialIncidents.length === 1 ? "" : "s"}` : ""}
+          </p>
+        </div>
+      </div>
+
+      {surface.disagreement ? (
+        <p className="disagreement">
+          <span className="disagreement-label">They disagree.</span> {surface.disagreement}
+        </p>
+      ) : null}
+
+      {surface.officialIncidents.length > 0 ? (
+        <div className="official-open">
+          <p className="small muted">Open on the official page:</p>
+          <ul className="small">
+            {surface.officialIncidents.map((o) => (
+              <li key={o.id}>
+                <Link href={`/incidents/o-${encodeURIComponent(o.id)}`}>{o.name}</Link> ({humanise(o.status)}, {o.impact} impact, since {formatUtc(o.createdAt)})
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+
+      {surface.series.length > 0 ? (
+        <div className="table-wrap">
+          <table className="series-table">
+            <caption className="sr-only">
+              {surface.name}: each series now{failing ? `, ${failing} of ${surface.series.length} failing` : ""}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Series</th>
+                <th scope="col">State</th>
+                <th scope="col">Last result (UTC)</th>
+                <th scope="col" className="num col-opt">
+                  Total
+                </th>
+                <th scope="col" className="num col-opt">
+                  TTFT
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {surface.series.map((s) => (
+                <tr key={s.series}>
+                  <th scope="row">
+                    <span className="series-kind">{describeSeries(s.series).kind}</span>
+                    {s.model ? <span className="series-model">{s.model}</span> : null}
+                  </th>
+                  <td>
+                    <span className={MEASURED[s.state].className}>{MEASURED[s.state].label}</span>
+                    {s.since !== null ? (
+                      <span className="small muted block">
+                        since <Time at={s.since}>{formatUtcTime(s.since)}</Time>
+                        {s.failureRatio !== null ? `, ${formatPercent(s.failureRatio)} failing` : ""}
+                      </span>
+                    ) : null}
+                  </td>
+                  <td>
+                    {s.lastAt === null ? (
+                      <span className="muted">none</span>
+                    ) : (
+                      <>
+                        <Time at={s.lastAt}>{formatUtcTime(s.lastAt, { seconds: true, suffix: false })}</Time>
+                        <span className="small muted block">{s.lastOutcome === "up" ? "ok" : `${s.lastOutcome}${s.lastErrorClass ? `: ${s.lastErrorClass}` : ""}`}</span>
+                        {/* Phones drop the two timing columns: their figures move here. */}
+                        <span className="small muted narrow-only">total {formatMs(s.lastTotalMs)}</span>
+                        {s.lastTtftMs !== null ? <span className="small muted narrow-only">TTFT {formatMs(s.lastTtftMs)}</span> : null}
+                      </>
+                    )}
+                  </td>
+                  <td className="num col-opt">{formatMs(s.lastTotalMs)}</td>
+                  <td className="num col-opt">{formatMs(s.lastTtftMs)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        <p className="small muted">No series measured for this surface yet.</p>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,232 @@
+/**
+ * One incident: its summary and a timeline interleaving what Witness measured with what the official page posted,
+ * each entry labelled with its source. Unknown or malformed slugs are a 404. Official titles and update bodies are
+ * third-party text and are rendered as text only.
+ */
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { cache } from "react";
+import { getIncident } from "@/lib/dashboard/incidents";
+import type { IncidentDetail, TimelineEntry } from "@/lib/dashboard/types";
+import { describeSeries, formatAck, formatDay, formatDuration, formatPercent, formatUtc, formatUtcTime, humanise } from "@/lib/dashboard/format";
+import { readData } from "@/app/_components/data";
+import { NoData } from "@/app/_components/no-data";
+import { AckBadge, KindTag, safeShortlink, SeverityBadge, Span } from "@/app/_components/incident-bits";
+import { Time } from "@/app/_components/state";
+
+export const revalidate = 30;
+
+/** None at build time: each incident page is rendered on its first visit, then revalidated like the others. */
+export function generateStaticParams(): { slug: string }[] {
+  return [];
+}
+
+/** `m-<number>` (measured) or `o-<Statuspage id>` (official alone); anything else is not an incident. */
+const SLUG = /^(?:m-\d{1,15}|o-[A-Za-z0-9_-]{1,64})$/;
+
+type Props = { params: Promise<{ slug: string }> };
+
+const load = cache((slug: string) => readData((db, config, now) => getIncident(db, config, slug, now)));
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { slug } = await params;
+  if (!SLUG.test(slug)) return { title: "Incident not found" };
+  const loaded = load(slug);
+  return { title: loaded.status === "ok" && loaded.data ? loaded.data.title : "Incident" };
+}
+
+export default async function IncidentPage({ params }: Props) {
+  const { slug } = await params;
+  if (!SLUG.test(slug)) notFound();
+  const loaded = load(slug);
+  if (loaded.status === "empty" || (loaded.status === "ok" && loaded.data === null)) notFound();
+  return (
+    <div className="page" data-generated-at={loaded.now}>
+      <p className="breadcrumb small">
+        <Link href="/incidents">← All incidents</Link>
+      </p>
+      {loaded.status === "ok" && loaded.data ? (
+        <Incident incident={loaded.data} now={loaded.now} />
+      ) : (
+        <>
+          <h1>Incident</h1>
+          <NoData status="error" what="this incident" />
+        </>
+      )}
+    </div>
+  );
+}
+
+function Incident({ incident, now }: { incident: IncidentDetail; now: number }) {
+  const measured = incident.kind === "measured";
+  return (
+    <>
+      <header className="page-head">
+        <div className="incident-tags">
+          <KindTag kind={incident.kind} />
+          <SeverityBadge severity={incident.severity} />
+          <span className="muted small">{incident.surfaceName ?? "All surfaces"}</span>
+          <AckBadge incident={incident} />
+        </div>
+        <h1 className="incident-h1">{incident.title}</h1>
+        <p className="small muted">
+          <Span incident={incident} now={now} />
+        </p>
+      </header>
+
+      <section aria-labelledby="summary-title" className="card">
+        <h2 id="summary-title">Summary</h2>
+        <dl className="facts">
+          <dt>Surface</dt>
+          <dd>{incident.surfaceName ?? "All surfaces (the incident names no component Witness measures)"}</dd>
+          <dt>Started</dt>
+          <dd>
+            <Time at={incident.startedAt}>{formatUtc(incident.startedAt, { seconds: true })}</Time>
+            {measured ? <span className="muted"> (first failing result)</span> : null}
+          </dd>
+          <dt>Ended</dt>
+          <dd>
+            {incident.endedAt === null ? (
+              <strong>Ongoing</strong>
+            ) : (
+              <>
+                <Time at={incident.endedAt}>{formatUtc(incident.endedAt, { seconds: true })}</Time>
+                {measured ? <span className="muted"> (first result of the recovery)</span> : null}
+              </>
+            )}
+          </dd>
+          <dt>Duration</dt>
+          <dd>
+            {formatDuration((incident.endedAt ?? now) - incident.startedAt)}
+            {incident.endedAt === null ? " so far" : ""}
+          </dd>
+          <dt>Severity</dt>
+          <dd>
+            <SeverityBadge severity={incident.severity} />
+          </dd>
+          {measured ? (
+            <>
+              <dt>Peak failure ratio</dt>
+              <dd>{formatPercent(incident.peakFailureRatio)} of requests in the detector&rsquo;s window</dd>
+              <dt>Error mix</dt>
+              <dd>{incident.errorMix ?? "none recorded"}</dd>
+              <dt>Series</dt>
+              <dd>
+                <ul className="plain">
+                  {incident.series.map((s) => (
+                    <li key={s}>
+                      {describeSeries(s).label} <code className="muted">{s}</code>
+                    </li>
+                  ))}
+                </ul>
+              </dd>
+              <dt>Models</dt>
+              <dd>{incident.models.length ? incident.models.join(", ") : "none (keyless series)"}</dd>
+              <dt>Sample request ids</dt>
+              <dd>
+                {incident.sampleRequestIds.length ? (
+                  <ul className="plain request-ids">
+                    {incident.sampleRequestIds.map((id) => (
+                      <li key={id}>
+                        <code>{id}</code>
+                      </li>
+                    ))}
+                  </ul>
+                ) : (
+                  "none recorded"
+                )}
+              </dd>
+              <dt>Acknowledgement</dt>
+              <dd>
+                {formatAck(incident)}
+                {!incident.accountable ? <span className="muted"> (too short to grade)</span> : null}
+              </dd>
+            </>
+          ) : (
+            <>
+              <dt>Measured impact</dt>
+              <dd>none: Witness measured no incident on {incident.surfaceName ?? "any surface"} while this was open</dd>
+            </>
+          )}
+          <dt>Official {incident.official.length === 1 ? "incident" : "incidents"}</dt>
+          <dd>
+            {incident.official.length === 0 ? (
+              "none posted"
+            ) : (
+              <ul className="plain">
+                {incident.official.map((o) => {
+                  const link = safeShortlink(o.shortlink);
+                  return (
+                    <li key={o.id}>
+                      <span className="official-title">{o.name}</span>{" "}
+                      <span className="muted">
+                        ({o.impact} impact, {humanise(o.status)}, posted {formatUtc(o.createdAt)})
+                      </span>
+                      {link ? (
+                        <>
+                          {" "}
+                          <a href={link} rel="noopener noreferrer nofollow">
+                            on status.claude.com
+                          </a>
+                        </>
+                      ) : null}
+                    </li>
+                  );
+                })}
+              </ul>
+            )}
+          </dd>
+        </dl>
+      </section>
+
+      <section aria-labelledby="timeline-title" className="section">
+        <h2 id="timeline-title">Timeline</h2>
+        <p className="small muted">Measured entries are Witness&rsquo;s own results; official entries are the updates the status page posted, quoted as posted. Times are UTC.</p>
+        <Timeline entries={incident.timeline} />
+      </section>
+    </>
+  );
+}
+
+function Timeline({ entries }: { entries: TimelineEntry[] }) {
+  if (entries.length === 0) return <p className="muted">No entries.</p>;
+  let lastDay = "";
+  return (
+    <ol className="timeline">
+      {entries.map((entry, i) => {
+        const day = new Date(entry.at).toISOString().slice(0, 10);
+        const showDay = day !== lastDay;
+        lastDay = day;
+        return (
+          <li key={`${entry.at}-${i}`} className={`tl tl-${entry.source}`}>
+            <p className="tl-when">
+              {showDay ? <span className="tl-day">{formatDay(entry.at)}</span> : null}
+              <Time at={entry.at}>{formatUtcTime(entry.at, { seconds: true })}</Time>
+            </p>
+            <div className="tl-body">
+              <p className="tl-head">
+                <span className={`tag ${entry.source === "measured" ? "tag-measured" : "tag-official"}`}>{entry.source === "measured" ? "Measured" : "Official"}</span>{" "}
+                <span className="tl-label">{entry.source === "measured" ? entry.label : humaniseLabel(entry.label)}</span>
+              </p>
+              {entry.text ? (
+                entry.source === "measured" ? (
+                  <p className="small muted">
+                    {describeSeries(entry.text).label} <code>{entry.text}</code>
+                  </p>
+                ) : (
+                  <p className="tl-text">{entry.text}</p>
+                )
+              ) : null}
+            </div>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+/** "investigating (Elevated errors…)" → "Investigating (Elevated errors…)". */
+function humaniseLabel(label: string): string {
+  return label.charAt(0).toUpperCase() + label.slice(1);
+}

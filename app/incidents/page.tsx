@@ -1,0 +1,133 @@
+/**
+ * The incident history: each measured incident with the official incidents that matched it on the same card (and
+ * how late the page acknowledged it, or that it never did), and the official incidents Witness measured no impact
+ * for, labelled as such. Newest first, grouped by UTC month.
+ */
+import type { Metadata } from "next";
+import Link from "next/link";
+import { listIncidents } from "@/lib/dashboard/incidents";
+import type { IncidentSummary } from "@/lib/dashboard/types";
+import { formatPercent, humanise, plural } from "@/lib/dashboard/format";
+import { readData } from "@/app/_components/data";
+import { NoData } from "@/app/_components/no-data";
+import { AckBadge, KindTag, SeverityBadge, Span } from "@/app/_components/incident-bits";
+
+export const revalidate = 30;
+
+export const metadata: Metadata = { title: "Incidents" };
+
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+function monthOf(ms: number): string {
+  const d = new Date(ms);
+  return `${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+}
+
+export default function IncidentsPage() {
+  const loaded = readData((db, config, now) => listIncidents(db, config, now));
+  return (
+    <div className="page" data-generated-at={loaded.now}>
+      <header className="page-head">
+        <h1>Incidents</h1>
+        <p className="lead">
+          The last 90 days: every incident Witness measured, with what the official status page said about it and how
+          long it took, and the official page&rsquo;s own incidents for which Witness measured no impact.
+        </p>
+      </header>
+      {loaded.status === "ok" ? <IncidentList incidents={loaded.data} now={loaded.now} /> : <NoData status={loaded.status} what="the incident list" />}
+    </div>
+  );
+}
+
+function IncidentList({ incidents, now }: { incidents: IncidentSummary[]; now: number }) {
+  if (incidents.length === 0) {
+    return (
+      <div className="notice" role="status">
+        <h2>No incidents in the last 90 days</h2>
+        <p>Witness measured no outage, and the official page posted no incident, in this period.</p>
+      </div>
+    );
+  }
+  const measured = incidents.filter((i) => i.kind === "measured");
+  const ongoing = measured.filter((i) => i.endedAt === null).length;
+  const never = measured.filter((i) => i.accountable && i.endedAt !== null && !i.acknowledged).length;
+  const officialOnly = incidents.length - measured.length;
+  const months = new Map<string, IncidentSummary[]>();
+  for (const incident of incidents) {
+    const key = monthOf(incident.startedAt);
+    months.set(key, [...(months.get(key) ?? []), incident]);
+  }
+  return (
+    <>
+      <ul className="summary-figures" aria-label="In the last 90 days">
+        <li>
+          <strong>{measured.length}</strong> measured {measured.length === 1 ? "incident" : "incidents"}
+          {ongoing ? `, ${ongoing} ongoing` : ""}
+        </li>
+        <li>
+          <strong>{never}</strong> never acknowledged by the official page
+        </li>
+        <li>
+          <strong>{officialOnly}</strong> official {officialOnly === 1 ? "incident" : "incidents"} with no measured impact
+        </li>
+      </ul>
+      {[...months.entries()].map(([month, list]) => (
+        <section key={month} aria-labelledby={`month-${month.replace(" ", "-")}`} className="section">
+          <h2 id={`month-${month.replace(" ", "-")}`}>{month}</h2>
+          <ol className="incident-list">
+            {list.map((incident) => (
+              <IncidentCard key={incident.slug} incident={incident} now={now} />
+            ))}
+          </ol>
+        </section>
+      ))}
+    </>
+  );
+}
+
+function IncidentCard({ incident, now }: { incident: IncidentSummary; now: number }) {
+  const href = `/incidents/${encodeURIComponent(incident.slug)}`;
+  const measured = incident.kind === "measured";
+  return (
+    <li className={`card incident-card incident-${incident.kind}${incident.endedAt === null ? " incident-ongoing" : ""}`}>
+      <div className="incident-tags">
+        <KindTag kind={incident.kind} />
+        <SeverityBadge severity={incident.severity} />
+        {incident.surfaceName ? <span className="muted small">{incident.surfaceName}</span> : <span className="muted small">All surfaces</span>}
+        <AckBadge incident={incident} />
+      </div>
+      <h3 className="incident-title">
+        <Link href={href}>{incident.title}</Link>
+      </h3>
+      <p className="incident-meta small">
+        <Span incident={incident} now={now} />
+      </p>
+      {measured ? (
+        <p className="small">
+          {plural(incident.series.length, "series", "series")} failing
+          {incident.models.length ? ` (${incident.models.join(", ")})` : ""}
+          {incident.peakFailureRatio !== null ? `, peak ${formatPercent(incident.peakFailureRatio)} of requests failing` : ""}
+          {incident.errorMix ? `. Errors: ${incident.errorMix}.` : "."}
+          {!incident.accountable ? " Too short to grade." : ""}
+        </p>
+      ) : (
+        <p className="small">
+          The official page posted this incident ({incident.official[0]?.impact ?? "unknown"} impact, {humanise(incident.official[0]?.status ?? "unknown")}), but
+          Witness measured no failures on {incident.surfaceName ?? "any surface"} at the time.
+        </p>
+      )}
+      {measured && incident.official.length > 0 ? (
+        <div className="matched">
+          <p className="matched-label small">Official page</p>
+          <ul className="small">
+            {incident.official.map((o) => (
+              <li key={o.id}>
+                <span className="official-title">{o.name}</span> <span className="muted">({o.impact} impact)</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+    </li>
+  );
+}

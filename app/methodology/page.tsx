@@ -1,0 +1,347 @@
+/**
+ * How Witness measures, from this instance's own configuration: what each probe sends and how often, what counts
+ * as down, how incidents open and resolve, how the official page is compared, and the grade scale. Never shows the
+ * API key, nor any URL (a gateway URL can carry a token in its path).
+ */
+import type { Metadata } from "next";
+import Link from "next/link";
+import type { Config } from "@/lib/config";
+import { describeGradeScale } from "@/lib/grade";
+import { formatDuration, formatPercent, plural } from "@/lib/dashboard/format";
+import { getWebContext } from "@/lib/web/context";
+import { PROBE_KINDS, type ProbeKind } from "@/probes/types";
+
+export const revalidate = 30;
+
+export const metadata: Metadata = { title: "Methodology" };
+
+const SECOND = 1000;
+
+const PROBES: Record<ProbeKind, { sends: string; upWhen: string; slow: string }> = {
+  messages: {
+    sends: "one non-streaming POST /v1/messages per model",
+    upWhen: "2xx, a message with non-empty text that passes the answer check",
+    slow: "total time",
+  },
+  stream: {
+    sends: 'the same with "stream": true, read to message_stop',
+    upWhen: "the stream ends with message_stop, had text, passes the check",
+    slow: "time to first token",
+  },
+  edge: {
+    sends: "a keyless POST /v1/messages",
+    upWhen: "the expected 401 authentication_error: DNS, TLS, Cloudflare and the API front door answer",
+    slow: "time to first byte",
+  },
+  web: {
+    sends: "GET of claude.ai, redirects not followed",
+    upWhen: "2xx/3xx HTML; a Cloudflare challenge is blocked (inconclusive), not down",
+    slow: "total time",
+  },
+  status: {
+    sends: "GET /api/v2/summary.json of the official page",
+    upWhen: 'it parses; an unreadable page means "official status unknown"',
+    slow: "total time",
+  },
+};
+
+/** README's "Error classes" table, word for word. */
+const ERROR_CLASSES: readonly [string, string, string][] = [
+  ["timeout", "the deadline passed before the response headers, or before a non-streaming body was complete", "down"],
+  ["dns_error", "the name did not resolve", "down, or inconclusive when the connectivity check fails too"],
+  ["connection_error", "refused or reset before a complete response", "down (same caveat)"],
+  ["tls_error", "handshake or certificate failure", "down"],
+  ["http_5xx", "any 5xx but 529, Cloudflare 52x pages included", "down"],
+  ["overloaded", "HTTP 529, or an overloaded_error body", "down"],
+  ["rate_limited", "HTTP 429 (our limits or our spend cap)", "inconclusive"],
+  ["auth_error", "401/403 from a keyed probe", "inconclusive (misconfigured: the message says so)"],
+  ["client_error", "any other 4xx (bad request, retired model)", "inconclusive (misconfigured)"],
+  ["blocked", "a Cloudflare challenge or error code: 1010", "inconclusive"],
+  ["empty_response", "2xx but no text: content: [], only empty text, or a stream with no non-empty text_delta", "down"],
+  ["malformed_response", "2xx but unparsable, the wrong shape, or HTML where JSON belongs", "down"],
+  ["stream_error", "an in-band event: error after the 200 (its error.type is kept in message)", "down"],
+  ["stream_truncated", "the stream ended, cleanly or by reset, before message_stop", "down"],
+  ["stream_stalled", "a stream had begun, then no bytes came for the idle timeout, or the deadline passed", "down"],
+  ["wrong_answer", "the answer check failed", "degraded"],
+  ["slow", "worked, but over its latency threshold", "degraded"],
+];
+
+function outcomeClass(outcome: string): string {
+  if (outcome.startsWith("down")) return "state-down";
+  if (outcome.startsWith("degraded")) return "state-degraded";
+  return "state-unknown";
+}
+
+function every(seconds: number): string {
+  if (seconds === 60) return "every minute";
+  if (seconds < 60) return `every ${seconds} s`;
+  return `every ${formatDuration(seconds * SECOND)}`;
+}
+
+export default function MethodologyPage() {
+  const { config } = getWebContext();
+  return (
+    <div className="page prose" data-generated-at={Date.now()}>
+      <header className="page-head">
+        <h1>Methodology</h1>
+        <p className="lead">
+          How this Witness instance measures Claude and holds the official status page to account. Every number on
+          this page is read from its running configuration.
+        </p>
+      </header>
+      <nav aria-label="On this page" className="toc card">
+        <ul>
+          <li>
+            <a href="#probes">What the probes send</a>
+          </li>
+          <li>
+            <a href="#error-classes">What counts as down</a>
+          </li>
+          <li>
+            <a href="#incidents">How incidents open and resolve</a>
+          </li>
+          <li>
+            <a href="#official">Reading the official page</a>
+          </li>
+          <li>
+            <a href="#comparison">Matching, acknowledgement, disagreement, uptime</a>
+          </li>
+          <li>
+            <a href="#grade">The grade</a>
+          </li>
+        </ul>
+      </nav>
+      <Probes config={config} />
+      <ErrorClasses />
+      <Incidents config={config} />
+      <Official config={config} />
+      <Comparison config={config} />
+      <Grade />
+    </div>
+  );
+}
+
+function Probes({ config }: { config: Config }) {
+  const keyed = config.apiKey !== null;
+  return (
+    <section id="probes" aria-labelledby="probes-title" className="section">
+      <h2 id="probes-title">What the probes send</h2>
+      <p>
+        Each probe makes one request per run and never retries (confirming an outage is the incident detector&rsquo;s
+        job). The keyed probes (<code>messages</code>, <code>stream</code>) run once per model:{" "}
+        {config.models.map((m, i) => (
+          <span key={m}>
+            {i ? ", " : ""}
+            <code>{m}</code>
+          </span>
+        ))}
+        , asking for at most {config.maxTokens} tokens with the prompt &ldquo;{config.answer.prompt}&rdquo; and
+        expecting a reply that {config.answer.match === "regex" ? "matches" : config.answer.match === "exact" ? "is exactly" : "contains"} &ldquo;
+        {config.answer.expect}&rdquo;. They need an API key, sent only in the <code>x-api-key</code> header and
+        never shown, logged or stored; on this instance the keyed probes are {keyed ? "enabled" : "skipped (no key is configured)"}.
+      </p>
+      <div className="table-wrap">
+        <table>
+          <caption>Probes on this instance</caption>
+          <thead>
+            <tr>
+              <th scope="col">Probe</th>
+              <th scope="col">Sends</th>
+              <th scope="col">How often</th>
+              <th scope="col" className="num">
+                Timeout
+              </th>
+              <th scope="col">Slow (degraded) when</th>
+              <th scope="col">Up when</th>
+            </tr>
+          </thead>
+          <tbody>
+            {PROBE_KINDS.map((kind) => {
+              const p = config.probes[kind];
+              return (
+                <tr key={kind}>
+                  <th scope="row">
+                    <code>{kind}</code>
+                    {!p.enabled ? <span className="small muted block">disabled</span> : null}
+                  </th>
+                  <td>{PROBES[kind].sends}</td>
+                  <td>{p.enabled ? every(p.intervalSeconds) : "never"}</td>
+                  <td className="num">
+                    {formatDuration(p.timeoutMs)}
+                    {kind === "stream" ? <span className="small muted block">idle {formatDuration(p.idleTimeoutMs)}</span> : null}
+                  </td>
+                  <td>
+                    {PROBES[kind].slow} over {p.slowMs >= 1000 ? formatDuration(p.slowMs) : `${p.slowMs} ms`}
+                  </td>
+                  <td>{PROBES[kind].upWhen}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      <p>
+        Each result records the time of each phase on a fresh connection (DNS, connect, TLS), time to first byte, time
+        to first token (the first non-empty <code>text_delta</code>) and total time, plus tokens per second while
+        streaming. Probes sharing an interval are spread evenly across it. Raw results are kept{" "}
+        {plural(config.retention.rawDays, "day")}; minute, hour and day rollups (with mergeable histograms for p50/p95)
+        are kept for good.
+      </p>
+      <h3>Surfaces</h3>
+      <p>A surface is a group of series held against one component of the official page:</p>
+      <ul>
+        {config.surfaces.map((s) => (
+          <li key={s.id}>
+            <strong>{s.name}</strong>: the {s.kinds.map((k) => `${k}`).join(", ")} probes, against the official component <code>{s.componentId}</code>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function ErrorClasses() {
+  return (
+    <section id="error-classes" aria-labelledby="error-classes-title" className="section">
+      <h2 id="error-classes-title">What counts as down: error classes</h2>
+      <p>
+        Every run ends with one outcome (<span className="state-up">up</span>, <span className="state-degraded">degraded</span>,{" "}
+        <span className="state-down">down</span> or <span className="state-unknown">inconclusive</span>) and, when it did
+        not simply work, one error class. Inconclusive results (our key, our limits, a bot wall, our own network) are
+        stored and shown but never open or close an incident. A probe that crashes (a bug of Witness&rsquo;s, not
+        Claude&rsquo;s) is stored as inconclusive with no error class.
+      </p>
+      <div className="table-wrap">
+        <table>
+          <caption>Error classes</caption>
+          <thead>
+            <tr>
+              <th scope="col">Error class</th>
+              <th scope="col">When</th>
+              <th scope="col">Outcome</th>
+            </tr>
+          </thead>
+          <tbody>
+            {ERROR_CLASSES.map(([cls, when, outcome]) => (
+              <tr key={cls}>
+                <th scope="row">
+                  <code>{cls}</code>
+                </th>
+                <td>{when}</td>
+                <td>
+                  <span className={outcomeClass(outcome)}>{outcome}</span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p className="small muted">
+        {`dns_error and connection_error count as inconclusive only when the connectivity check (a URL of your choosing, off by default) fails too: then the fault is our network, not Claude.`}
+      </p>
+    </section>
+  );
+}
+
+function Incidents({ config }: { config: Config }) {
+  const i = config.incidents;
+  return (
+    <section id="incidents" aria-labelledby="incidents-title" className="section">
+      <h2 id="incidents-title">How incidents open and resolve</h2>
+      <p>Each series (a probe kind, and a model for the keyed kinds) is folded result by result into a detector:</p>
+      <ul>
+        <li>
+          An incident <strong>opens</strong> after {plural(i.openAfter, "consecutive failing result")}, or when failures reach{" "}
+          {formatPercent(i.failureRatio)} of the last {plural(i.windowMinutes, "minute")} (with at least {plural(i.minWindowResults, "result")} in that window).
+        </li>
+        <li>
+          It <strong>resolves</strong> after {plural(i.resolveAfter, "consecutive success", "consecutive successes")}.
+        </li>
+        <li>
+          It is dated from the first failing result that is part of the evidence, not from its confirmation, and ends at the first result of the
+          run of successes.
+        </li>
+        <li>
+          Degraded results (slow, wrong answer) open <span className="state-degraded">degraded</span> incidents by the same rule; an incident
+          becomes <span className="state-down">down</span> when down results alone would have opened one.
+        </li>
+        <li>
+          No result for {i.gapIntervals} × the probe interval means Witness was not running: that time is <span className="state-nodata">no data</span>,
+          excluded from uptime, and failures on either side of it are not one run.
+        </li>
+      </ul>
+      <p>
+        Overlapping incidents of the series of one surface are shown as one surface incident (&ldquo;2 of 7 series failing&rdquo;), with its
+        peak failure ratio, its mix of error classes and sample request ids.
+      </p>
+    </section>
+  );
+}
+
+function Official({ config }: { config: Config }) {
+  return (
+    <section id="official" aria-labelledby="official-title" className="section">
+      <h2 id="official-title">Reading the official page</h2>
+      <p>
+        The <code>status</code> probe reads the official page&rsquo;s <code>summary.json</code> {every(config.probes.status.intervalSeconds)}. A
+        component&rsquo;s status is stored when it changes and as a heartbeat every {plural(config.official.heartbeatMinutes, "minute")}, so a gap in
+        our reading shows. An unreachable, HTML, challenged or unparsable page is stored as <span className="state-unknown">unknown</span>, never as
+        operational. Its incidents (resolved ones too, from <code>incidents.json</code> every {plural(config.official.historyIntervalMinutes, "minute")}
+        ) are kept with every update, and every distinct payload is kept for audit.
+      </p>
+      <p>
+        The page&rsquo;s state at a minute is its component status, raised by any open incident on that component (by its impact), and becomes
+        unknown when no reading came for two heartbeats.
+      </p>
+    </section>
+  );
+}
+
+function Comparison({ config }: { config: Config }) {
+  const i = config.incidents;
+  return (
+    <section id="comparison" aria-labelledby="comparison-title" className="section">
+      <h2 id="comparison-title">Matching, acknowledgement, disagreement, uptime</h2>
+      <dl className="terms">
+        <dt>Matching</dt>
+        <dd>
+          A measured incident is acknowledged by the official incidents on its component (or naming no component) whose span overlaps it, with{" "}
+          {plural(i.matchGraceMinutes, "minute")} of slack either side. Official incidents that overlap no measured incident are listed as &ldquo;no
+          measured impact&rdquo;. Impact matches when minor ↔ degraded and major/critical ↔ down.
+        </dd>
+        <dt>Acknowledgement delay</dt>
+        <dd>
+          The official incident&rsquo;s creation (or its first update, whichever is earlier) minus the measured start; negative when the page spoke
+          first. &ldquo;Never acknowledged&rdquo; means no official incident overlapped the measured one. Incidents shorter than{" "}
+          {plural(i.accountableAfterMinutes, "minute")} are listed but not graded.
+        </dd>
+        <dt>Disagreement</dt>
+        <dd>
+          Counted minute by minute, per surface, where both sides are known: official operational while measured down (the worst case), official
+          operational while measured degraded, official worse than measured, and both in trouble at different severities. Maintenance minutes are
+          never counted. The sentence on the home page (&ldquo;Official: operational. Measured: 38% of requests failing for 23 minutes.&rdquo;) appears
+          whenever the two states differ now.
+        </dd>
+        <dt>Uptime</dt>
+        <dd>
+          Measured: 1 − down minutes ÷ minutes with data (degraded counts as up). Official: 1 − minutes in partial or major outage (or under an open
+          major or critical incident) ÷ minutes the page&rsquo;s state was known. Figures are rounded down, so any downtime never reads 100%.
+        </dd>
+      </dl>
+    </section>
+  );
+}
+
+function Grade() {
+  return (
+    <section id="grade" aria-labelledby="grade-title" className="section">
+      <h2 id="grade-title">The grade scale</h2>
+      <p>How promptly and how often the official page admitted what Witness measured, over the accountable incidents of a window:</p>
+      <p className="card grade-scale">{describeGradeScale()}</p>
+      <p>
+        The grade is n/a when there was nothing to acknowledge. Under 15 minutes is what independent trackers call good. See the{" "}
+        <Link href="/incidents">incident history</Link> for each incident&rsquo;s delay.
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,49 @@
+/**
+ * The methodology page explains the grade scale, the error classes and the configured numbers; and no page, in its
+ * HTML or its RSC payload, ever contains the API key the server runs with (a canary set by global setup).
+ */
+import { describeGradeScale } from "@/lib/grade";
+import { ERROR_CLASSES } from "@/probes/types";
+import { expect, test } from "./fixtures";
+import { HOSTILE_INCIDENT_SLUG } from "./seed";
+import { E2E_API_KEY_CANARY } from "./server";
+
+test.describe("methodology", () => {
+  test("explains the grade scale, every error class and the configured detector", async ({ page }) => {
+    const response = await page.goto("/methodology");
+    expect(response?.status()).toBe(200);
+    await expect(page.getByRole("heading", { level: 1, name: "Methodology" })).toBeVisible();
+
+    const grade = page.getByRole("region", { name: "The grade scale" });
+    await expect(grade).toContainText(describeGradeScale());
+
+    const classes = page.getByRole("region", { name: /error classes/ });
+    const rows = classes.locator("tbody tr");
+    await expect(rows).toHaveCount(ERROR_CLASSES.length);
+    for (const cls of ERROR_CLASSES) await expect(classes.locator("tbody th", { hasText: new RegExp(`^${cls}$`) })).toHaveCount(1);
+    await expect(rows.filter({ hasText: "overloaded" })).toContainText("HTTP 529");
+    await expect(rows.filter({ hasText: "rate_limited" })).toContainText("inconclusive");
+
+    // The default configuration's numbers (global setup runs the server with an empty config file).
+    const incidents = page.getByRole("region", { name: "How incidents open and resolve" });
+    await expect(incidents).toContainText("after 2 consecutive failing results");
+    await expect(incidents).toContainText("50% of the last 5 minutes");
+    await expect(incidents).toContainText("after 3 consecutive successes");
+    const probes = page.getByRole("region", { name: "What the probes send" });
+    await expect(probes).toContainText("claude-haiku-4-5");
+    await expect(probes.locator("tbody tr")).toHaveCount(5);
+  });
+
+  test("no page contains the API key, in its HTML or its RSC payload", async ({ request }) => {
+    const paths = ["/", "/charts", "/charts?window=90d", "/incidents", `/incidents/${HOSTILE_INCIDENT_SLUG}`, "/incidents/m-1", "/methodology", "/no-such-page"];
+    for (const path of paths) {
+      for (const headers of [{}, { RSC: "1" }] as Record<string, string>[]) {
+        const response = await request.get(path, { headers });
+        const body = await response.text();
+        expect(body.length, `${path} has a body`).toBeGreaterThan(100);
+        expect(body.includes(E2E_API_KEY_CANARY), `${path} ${JSON.stringify(headers)} leaks the key`).toBe(false);
+        expect(body.includes("CANARY"), `${path} leaks part of the key`).toBe(false);
+      }
+    }
+  });
+});

@@ -8,7 +8,7 @@ import { countDisagreement, type Disagreement } from "@/lib/accountability";
 import type { Config } from "@/lib/config";
 import type { StatusNow } from "@/lib/dashboard/types";
 import { ackStats, type AckStats } from "@/lib/grade";
-import { buildReport, WINDOWS, type Report, type WindowName } from "@/lib/report";
+import { buildReport, WINDOWS, type Report, type WindowName, type SurfaceReport } from "@/lib/report";
 import type { Db } from "@/db/client";
 import { getLatestResults, rowToProbeResult } from "@/db/queries/probe-results";
 import { probeResults } from "@/db/schema";
@@ -138,21 +138,13 @@ export function emptyStatus(config: Config, now: number): StatusNow {
   };
 }
 
-export interface SurfaceUptime {
-  id: string;
-  name: string;
-  measuredUptime: number | null;
-  officialUptime: number | null;
-  measuredMinutes: number;
-  officialMinutes: number;
-  noDataMinutes: number;
-  disagreement: Disagreement;
+/** The report's per-surface figures, with the grade lifted out and incidents counted rather than listed. */
+export type SurfaceUptime = Pick<SurfaceReport, "id" | "name" | "measuredUptime" | "officialUptime" | "measuredMinutes" | "officialMinutes" | "noDataMinutes" | "disagreement" | "ack"> & {
   /** A–F, or null when there was nothing to acknowledge; `ack` has the figures behind it. */
   grade: string | null;
-  ack: AckStats;
   /** Measured incidents in the window (GET /api/v1/incidents lists them). */
   incidents: number;
-}
+};
 
 export interface Uptime {
   window: WindowName;

@@ -57,6 +57,6 @@ describe("the API key travels only in its header", () => {
   it("is redacted even when an upstream echoes it back in an error", () => {
     const echoed = `invalid x-api-key ${CANARY_KEY} (Bearer ${CANARY_KEY})`;
     expect(sanitizeMessage(echoed, [CANARY_KEY])).not.toContain("CANARY0canary");
-    expect(sanitizeMessage("key sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123 leaked")).toBe("key [redacted] leaked");
+    expect(sanitizeMessage("key sk-ant-test-abcdefghijklmnopqrstuvwxyz0123 leaked")).toBe("key [redacted] leaked");
   });
 });

@@ -4,7 +4,7 @@ import { migrateDatabase } from "@/db/migrate";
 import type { ProbeKind, ProbeResult, ProbeTarget } from "@/probes/types";
 
 /** A fake but key-shaped secret: tests assert it never leaves the x-api-key header. */
-export const CANARY_KEY = "sk-ant-api03-CANARY0canary0CANARY0canary0CANARY0canary-AAAA";
+export const CANARY_KEY = "sk-ant-canary-CANARY0canary0CANARY0canary0CANARY0canary-AAAA";
 
 /** A target for `kind` at `baseUrl`, with short deadlines so hang cases finish fast. */
 export function testTarget(kind: ProbeKind, baseUrl: string, overrides: Partial<ProbeTarget> = {}): ProbeTarget {

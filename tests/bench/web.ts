@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
-import { nextBin, nextEnv, PROJECT_ROOT, runNextBuild, webBuildState } from "@/lib/cli/serve";
+import { bundleWorker, nextBin, nextEnv, PROJECT_ROOT, runNextBuild, webBuildState } from "@/lib/cli/serve";
 import { loadConfig } from "@/lib/config";
 import { getCharts } from "@/lib/dashboard/charts";
 import { getSurfaceDays } from "@/lib/dashboard/days";
@@ -128,7 +128,7 @@ export async function benchWeb(): Promise<void> {
   if (webBuildState().state !== "fresh" && (await runNextBuild(PROJECT_ROOT, env)) !== 0) throw new Error("next build failed");
   const port = await freePort();
   const web = spawn(process.execPath, [nextBin(), "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: PROJECT_ROOT, env, stdio: "ignore" });
-  const worker = spawn(process.execPath, ["--import", "tsx", "lib/cli/start.ts"], { cwd: PROJECT_ROOT, env, stdio: "ignore" });
+  const worker = spawn(process.execPath, [await bundleWorker()], { cwd: PROJECT_ROOT, env, stdio: "ignore" });
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitForServer(base, web);

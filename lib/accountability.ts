@@ -35,7 +35,7 @@ export interface IncidentMatch {
 }
 
 /** Whether an official incident is about this component: it names it, or names no component at all. */
-export function concernsComponent(official: OfficialIncidentView, componentId: string): boolean {
+export function concernsComponent(official: Pick<OfficialIncidentView, "componentIds">, componentId: string): boolean {
   return official.componentIds.length === 0 || official.componentIds.includes(componentId);
 }
 

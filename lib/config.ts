@@ -154,6 +154,16 @@ export interface Config extends FileConfig {
 
 type Env = Record<string, string | undefined>;
 
+/** No result for this long (in the slowest of these kinds' intervals) means Witness was not running: no data. */
+export function gapMs(config: FileConfig, kinds: readonly ProbeKind[]): number {
+  return config.incidents.gapIntervals * Math.max(...kinds.map((k) => config.probes[k].intervalSeconds)) * 1000;
+}
+
+/** An official reading holds until two heartbeats and a status tick have gone by without a row: then we stopped seeing it. */
+export function officialStaleMs(config: FileConfig): number {
+  return 2 * config.official.heartbeatMinutes * 60_000 + config.probes.status.intervalSeconds * 1000;
+}
+
 /** Read the config file (if any) and the environment. Throws ConfigError naming the key path. */
 export function loadConfig(env: Env = process.env): Config {
   const configPath = env.WITNESS_CONFIG ?? (existsSync("witness.config.yaml") ? "witness.config.yaml" : null);

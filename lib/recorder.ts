@@ -2,7 +2,7 @@
  * Where a probe's result becomes stored facts: the raw row, its rollups, the detector's verdict and, for the status
  * probe, what the official page claimed. One transaction per result, so a crash loses at most the probe in flight.
  */
-import type { Config } from "@/lib/config";
+import { gapMs, type Config } from "@/lib/config";
 import { initialSeriesState, nextIncidentState, type DetectorPolicy, type OpenIncident, type SeriesState } from "@/lib/detector";
 import type { Logger } from "@/lib/log";
 import { recordStatusObservation } from "@/lib/official";
@@ -23,7 +23,7 @@ export function detectorPolicy(config: Config, kind: ProbeKind): DetectorPolicy 
     windowMs: p.windowMinutes * 60_000,
     minWindowResults: p.minWindowResults,
     resolveAfter: p.resolveAfter,
-    gapMs: p.gapIntervals * config.probes[kind].intervalSeconds * 1000,
+    gapMs: gapMs(config, [kind]),
   };
 }
 

@@ -2,8 +2,8 @@
  * The report a team pastes into an SLA conversation: per surface, measured and official uptime, incidents with
  * their acknowledgement delay, disagreement minutes and the grade, over a rolling window. Reads only.
  */
-import { countDisagreement, matchIncidents, uptimes, type Disagreement, type IncidentMatch, type OfficialIncidentView } from "@/lib/accountability";
-import type { Config, Surface } from "@/lib/config";
+import { concernsComponent, countDisagreement, matchIncidents, uptimes, type Disagreement, type IncidentMatch, type OfficialIncidentView } from "@/lib/accountability";
+import { gapMs, officialStaleMs, type Config, type Surface } from "@/lib/config";
 import { describeErrorMix } from "@/lib/detector";
 import { ackStats, type AckStats } from "@/lib/grade";
 import { firstAcknowledgedAt, impactLevel, officialLevel } from "@/lib/official";
@@ -71,30 +71,53 @@ export interface SurfaceFacts {
   officialStates: Uint8Array;
 }
 
+/** The series of one surface among all the stored ones. */
+export function seriesOfSurface(config: Config, surface: Surface, allSeries: readonly string[]): string[] {
+  return allSeries.filter((s) => surfaceOfSeries(config.surfaces, s)?.id === surface.id);
+}
+
+/** Official incidents overlapping the window, read once for every surface. */
+export function readOfficialViews(db: Db, config: Config, window: Window, now: number): OfficialIncidentView[] {
+  const stale = officialStaleMs(config);
+  return getOfficialIncidentsRange(db, { from: new Date(window.from), to: new Date(window.to) }).map((row) => toOfficialView(row, now, stale));
+}
+
+/** What the page claimed for one surface, minute by minute: its component status, raised by open incidents on it. */
+export function readOfficialStates(db: Db, config: Config, surface: Surface, window: Window, now: number, official: readonly OfficialIncidentView[]): Uint8Array {
+  const rows = getComponentStatusesRange(db, { componentId: surface.componentId, from: new Date(window.from), to: new Date(window.to) });
+  const points: StatusPoint[] = rows.map((row) => ({ at: row.observedAt.getTime(), level: LEVEL_SLOT[officialLevel(row.status)] }));
+  const claims: OfficialClaim[] = official
+    .filter((o) => concernsComponent(o, surface.componentId))
+    .map((o) => ({ from: Math.min(o.createdAt, o.startedAt ?? o.createdAt), to: o.resolvedAt, level: IMPACT_SLOT[impactLevel(o.impact)] }));
+  return officialTimeline(window, points, claims, officialStaleMs(config), now);
+}
+
 /**
  * Read one surface's facts for a window. Coverage comes from minute rollups (exact: the report) or, for the
  * dashboard's long windows, from hour rollups' counts (each hour covered for as many minutes as its results span).
  */
-export function readSurfaceFacts(db: Db, config: Config, surface: Surface, window: Window, now: number, allSeries: readonly string[], coverage: "minute" | "hour" = "minute"): SurfaceFacts {
-  const series = allSeries.filter((s) => surfaceOfSeries(config.surfaces, s)?.id === surface.id);
-  const gapMs = config.incidents.gapIntervals * Math.max(...surface.kinds.map((k) => config.probes[k].intervalSeconds)) * 1000;
-  const from = new Date(window.from);
+export function readSurfaceFacts(
+  db: Db,
+  config: Config,
+  surface: Surface,
+  window: Window,
+  now: number,
+  context: { allSeries: readonly string[]; official: readonly OfficialIncidentView[]; coverage?: "minute" | "hour" },
+): SurfaceFacts {
+  const series = seriesOfSurface(config, surface, context.allSeries);
+  const gap = gapMs(config, surface.kinds);
   const to = new Date(window.to);
-  const parts: SeriesIncident[] = getMeasuredIncidentsRange(db, { surfaces: [surface.id], from, to }).map(toSeriesIncident);
+  const parts: SeriesIncident[] = getMeasuredIncidentsRange(db, { surfaces: [surface.id], from: new Date(window.from), to }).map(toSeriesIncident);
   const incidents = groupSurfaceIncidents(parts, now);
   const intervalMs = Math.max(...surface.kinds.map((k) => config.probes[k].intervalSeconds)) * 1000;
-  const coverFrom = new Date(window.from - gapMs);
-  const covered = coverage === "minute" ? getCoveredMinutes(db, { series, from: coverFrom, to }) : minutesFromHours(getHourlyResultCounts(db, { series, from: coverFrom, to }), intervalMs);
-  const measured = measuredTimeline(window, covered, incidents, gapMs, now);
-  // A reading holds until two heartbeats and a status tick have gone by without a row: then we stopped seeing it.
-  const staleMs = 2 * config.official.heartbeatMinutes * 60_000 + config.probes.status.intervalSeconds * 1000;
-  const official = getOfficialIncidentsRange(db, { from, to }).map((row) => toOfficialView(row, now, staleMs));
-  const points: StatusPoint[] = getComponentStatusesRange(db, { componentId: surface.componentId, from, to }).map((row) => ({ at: row.observedAt.getTime(), level: LEVEL_SLOT[officialLevel(row.status)] }));
-  const claims: OfficialClaim[] = official
-    .filter((o) => o.componentIds.length === 0 || o.componentIds.includes(surface.componentId))
-    .map((o) => ({ from: Math.min(o.createdAt, o.startedAt ?? o.createdAt), to: o.resolvedAt, level: IMPACT_SLOT[impactLevel(o.impact)] }));
-  const officialStates = officialTimeline(window, points, claims, staleMs, now);
-  return { surface, series, incidents, official, measured, officialStates };
+  const coverFrom = new Date(window.from - gap);
+  const covered =
+    context.coverage === "hour"
+      ? minutesFromHours(getHourlyResultCounts(db, { series, from: coverFrom, to }), intervalMs)
+      : getCoveredMinutes(db, { series, from: coverFrom, to });
+  const measured = measuredTimeline(window, covered, incidents, gap, now);
+  const official = [...context.official];
+  return { surface, series, incidents, official, measured, officialStates: readOfficialStates(db, config, surface, window, now, official) };
 }
 
 /** Minute starts covered by hourly counts: an hour of n results at interval i covers its first n × i minutes. */
@@ -112,8 +135,8 @@ function minutesFromHours(counts: readonly { at: number; count: number }[], inte
 /** Build the report over the window ending now. */
 export function buildReport(db: Db, config: Config, windowName: WindowName, now: number): Report {
   const window: Window = { from: alignToMinute(now - WINDOWS[windowName]), to: now };
-  const allSeries = getSeriesNames(db);
-  const surfaces = config.surfaces.map((surface) => summarise(readSurfaceFacts(db, config, surface, window, now, allSeries), config, now));
+  const context = { allSeries: getSeriesNames(db), official: readOfficialViews(db, config, window, now) };
+  const surfaces = config.surfaces.map((surface) => summarise(readSurfaceFacts(db, config, surface, window, now, context), config, now));
   return { generatedAt: new Date(now).toISOString(), window: windowName, from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString(), surfaces };
 }
 

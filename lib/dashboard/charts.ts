@@ -1,9 +1,9 @@
 /** Latency, TTFT and failure rate over a window from rollups, with official non-operational spans as bands. */
 import type { Config } from "@/lib/config";
 import type { ChartPoint, Charts, ChartWindow, ModelComparison, OfficialBand, OfficialState, SeriesChart, SurfaceCharts } from "@/lib/dashboard/types";
-import { readSurfaceFacts, WINDOWS } from "@/lib/report";
+import { readOfficialStates, readOfficialViews, seriesOfSurface, WINDOWS } from "@/lib/report";
 import { mergeRollups, rollupStats, type Rollup } from "@/lib/rollups";
-import { alignToMinute, MINUTE, O, type Window } from "@/lib/timeline";
+import { alignToMinute, MINUTE, O } from "@/lib/timeline";
 import type { Db } from "@/db/client";
 import { getRollupsRange, getSeriesNames } from "@/db/queries/rollups";
 
@@ -28,10 +28,12 @@ export function getCharts(db: Db, config: Config, window: ChartWindow, now: numb
   const rollups = getRollupsRange(db, table, { from: new Date(from), to: new Date(to) });
   const bySeries = groupBy(rollups, (r) => r.series);
   const allSeries = getSeriesNames(db);
+  // Charts need only what the page claimed (for the bands), not the measured timeline the daily bars compute.
+  const span = { from: alignToMinute(from), to: Math.min(to, now) };
+  const official = readOfficialViews(db, config, span, now);
   const surfaces = config.surfaces.map((surface): SurfaceCharts => {
-    const facts = readSurfaceFacts(db, config, surface, { from: alignToMinute(from), to: Math.min(to, now) }, now, allSeries, "hour");
-    const series: SeriesChart[] = facts.series.map((s) => ({ series: s, points: points(bySeries.get(s) ?? [], from, to, bucketMs) }));
-    return { id: surface.id, name: surface.name, series, bands: bands(facts.officialStates, alignToMinute(from)) };
+    const series: SeriesChart[] = seriesOfSurface(config, surface, allSeries).map((s) => ({ series: s, points: points(bySeries.get(s) ?? [], from, to, bucketMs) }));
+    return { id: surface.id, name: surface.name, series, bands: bands(readOfficialStates(db, config, surface, span, now, official), span.from) };
   });
   return { window, from, to, bucketMs, surfaces, models: compareModels(bySeries) };
 }

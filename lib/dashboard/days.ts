@@ -2,7 +2,7 @@
 import { countDisagreement, daySlots, uptimes } from "@/lib/accountability";
 import type { Config } from "@/lib/config";
 import type { DayBar, MeasuredState, OfficialState, SurfaceDays } from "@/lib/dashboard/types";
-import { readSurfaceFacts } from "@/lib/report";
+import { readOfficialViews, readSurfaceFacts } from "@/lib/report";
 import { alignToMinute, M, O, type Window } from "@/lib/timeline";
 import type { Db } from "@/db/client";
 import { getSeriesNames } from "@/db/queries/rollups";
@@ -14,9 +14,9 @@ const OFFICIAL: OfficialState[] = ["unknown", "operational", "degraded", "down",
 /** The last `days` UTC days (today included) of every surface. */
 export function getSurfaceDays(db: Db, config: Config, now: number, days = 90): SurfaceDays[] {
   const window: Window = { from: Math.floor(now / DAY) * DAY - (days - 1) * DAY, to: alignToMinute(now) + 60_000 };
-  const allSeries = getSeriesNames(db);
+  const context = { allSeries: getSeriesNames(db), official: readOfficialViews(db, config, window, now), coverage: "hour" as const };
   return config.surfaces.map((surface) => {
-    const facts = readSurfaceFacts(db, config, surface, window, now, allSeries, "hour");
+    const facts = readSurfaceFacts(db, config, surface, window, now, context);
     const bars = daySlots(window).map(({ day, from, to }): DayBar => {
       const up = uptimes(facts.measured, facts.officialStates, from, to);
       const dayStart = window.from + from * 60_000;

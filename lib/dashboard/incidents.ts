@@ -1,6 +1,6 @@
 /** Incidents for the list, the page per incident and the feeds: measured ones with their official match, and official ones alone. */
 import { matchIncidents, type IncidentMatch, type OfficialIncidentView } from "@/lib/accountability";
-import type { Config, Surface } from "@/lib/config";
+import { officialStaleMs, type Config, type Surface } from "@/lib/config";
 import { describeErrorMix } from "@/lib/detector";
 import type { FeedEvent, IncidentDetail, IncidentSummary, OfficialIncidentBrief, TimelineEntry } from "@/lib/dashboard/types";
 import { impactSeverity } from "@/lib/accountability";
@@ -18,14 +18,10 @@ interface Facts {
   official: OfficialIncidentWithUpdates[];
 }
 
-function staleMs(config: Config): number {
-  return 2 * config.official.heartbeatMinutes * 60_000 + config.probes.status.intervalSeconds * 1000;
-}
-
 /** Measured incidents of every surface in [from, to), matched; official incidents no surface matched. */
 function readFacts(db: Db, config: Config, from: number, to: number, now: number): Facts {
   const official = getOfficialIncidentsRange(db, { from: new Date(from), to: new Date(to) });
-  const views = official.map((o) => toOfficialView(o, now, staleMs(config)));
+  const views = official.map((o) => toOfficialView(o, now, officialStaleMs(config)));
   const groups = groupSurfaceIncidents(getMeasuredIncidentsRange(db, { from: new Date(from), to: new Date(to) }).map(toSeriesIncident), now);
   const matched = new Set<string>();
   const matches: Facts["matches"] = [];
@@ -72,7 +68,7 @@ function measuredSummary(surface: Surface, { measured: g, ...m }: IncidentMatch)
 }
 
 function officialSummary(config: Config, o: OfficialIncidentWithUpdates, now: number): IncidentSummary {
-  const view = toOfficialView(o, now, staleMs(config));
+  const view = toOfficialView(o, now, officialStaleMs(config));
   const surface = config.surfaces.find((s) => o.componentIds.includes(s.componentId)) ?? null;
   return {
     slug: `o-${o.id}`,

@@ -1,5 +1,6 @@
 /** The state of every surface now, measured beside official, with the sentence a visitor reads when they disagree. */
-import type { Config, Surface } from "@/lib/config";
+import { concernsComponent } from "@/lib/accountability";
+import { gapMs, officialStaleMs, type Config, type Surface } from "@/lib/config";
 import { officialLevel } from "@/lib/official";
 import { toOfficialView } from "@/lib/report";
 import { surfaceOfSeries } from "@/lib/surfaces";
@@ -15,16 +16,14 @@ const RANK: Record<MeasuredState, number> = { nodata: 0, up: 1, degraded: 2, dow
 
 /** How long a reading stays current: results within the detector's gap, official rows within two heartbeats. */
 export function freshness(config: Config, surface: Surface) {
-  const interval = Math.max(...surface.kinds.map((k) => config.probes[k].intervalSeconds)) * 1000;
-  return { resultMs: config.incidents.gapIntervals * interval, officialMs: 2 * config.official.heartbeatMinutes * 60_000 + config.probes.status.intervalSeconds * 1000 };
+  return { resultMs: gapMs(config, surface.kinds), officialMs: officialStaleMs(config) };
 }
 
 /** Every surface's state now. */
 export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
   const open = getOpenMeasuredIncidents(db);
   // An unresolved incident no document has listed lately left the page unseen: not open now (see toOfficialView).
-  const stale = 2 * config.official.heartbeatMinutes * 60_000 + config.probes.status.intervalSeconds * 1000;
-  const openOfficial = getOfficialIncidentsRange(db, { from: new Date(now), to: new Date(now + 1) }).filter((o) => toOfficialView(o, now, stale).resolvedAt === null);
+  const openOfficial = getOfficialIncidentsRange(db, { from: new Date(now), to: new Date(now + 1) }).filter((o) => toOfficialView(o, now, officialStaleMs(config)).resolvedAt === null);
   const allSeries = getSeriesNames(db);
   let lastResultAt: number | null = null;
   const surfaces = config.surfaces.map((surface) => {
@@ -32,7 +31,7 @@ export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
     const series = allSeries.filter((s) => surfaceOfSeries(config.surfaces, s)?.id === surface.id).map((s) => seriesNow(db, s, open, now, fresh.resultMs));
     for (const s of series) if (s.lastAt !== null && (lastResultAt === null || s.lastAt > lastResultAt)) lastResultAt = s.lastAt;
     const incidents: OfficialIncidentBrief[] = openOfficial
-      .filter((o) => o.componentIds.length === 0 || o.componentIds.includes(surface.componentId))
+      .filter((o) => concernsComponent(o, surface.componentId))
       .map((o) => ({ id: o.id, name: o.name, status: o.status, impact: o.impact, createdAt: o.createdAt.getTime(), resolvedAt: o.resolvedAt?.getTime() ?? null, shortlink: o.shortlink }));
     const latest = getLatestComponentStatus(db, surface.componentId);
     const current = latest && now - latest.observedAt.getTime() <= fresh.officialMs ? latest.status : null;

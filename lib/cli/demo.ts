@@ -13,8 +13,8 @@ import { createLogger } from "@/lib/log";
 import { PROJECT_ROOT } from "@/lib/cli/serve";
 import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
-import { generateHistory } from "@/tests/bench/history";
-import { startSimulator, type Simulator } from "@/tests/simulator";
+import { generateHistory } from "@/lib/simulator/history";
+import { startSimulator, type Simulator } from "@/lib/simulator";
 
 /** One step of the loop: how long it lasts and what the simulator does meanwhile. */
 interface Act {

@@ -11,9 +11,10 @@ import { loadConfig } from "@/lib/config";
 import { replayIncidents, type Observation } from "@/lib/detector";
 import { buildReport } from "@/lib/report";
 import { rebuildRollups } from "@/lib/rollup-writer";
-import { generateHistory } from "@/tests/bench/history";
+import { generateHistory } from "@/lib/simulator/history";
 import { fmt, median, printTable, quantile } from "@/tests/bench/stats";
-import { POLICY, seeded } from "@/tests/unit/timelines";
+import { seeded } from "@/lib/simulator/random";
+import { POLICY } from "@/tests/unit/timelines";
 
 const MIN = 60_000;
 

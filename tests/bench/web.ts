@@ -18,7 +18,7 @@ import { getCharts } from "@/lib/dashboard/charts";
 import { getSurfaceDays } from "@/lib/dashboard/days";
 import { feedEvents, getIncident, listIncidents } from "@/lib/dashboard/incidents";
 import { getStatusNow } from "@/lib/dashboard/now";
-import { generateHistory } from "@/tests/bench/history";
+import { generateHistory } from "@/lib/simulator/history";
 import { startSimProcess } from "@/tests/bench/sim-process";
 import { fmt, median, printTable, quantile } from "@/tests/bench/stats";
 

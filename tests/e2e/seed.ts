@@ -12,7 +12,7 @@ import { migrateDatabase } from "@/db/migrate";
 import { insertMeasuredIncident } from "@/db/queries/measured-incidents";
 import { loadConfig } from "@/lib/config";
 import { rebuildRollups } from "@/lib/rollup-writer";
-import { generateHistory, type HistorySummary } from "@/tests/bench/history";
+import { generateHistory, type HistorySummary } from "@/lib/simulator/history";
 
 export const SEED_DAYS = 20;
 /** Chosen so the history holds resolved API incidents both acknowledged late and never acknowledged. */

@@ -20,7 +20,7 @@ import { migrateDatabase } from "@/db/migrate";
 import { insertMeasuredIncident } from "@/db/queries/measured-incidents";
 import { loadConfig, type Config } from "@/lib/config";
 import { setWebContext } from "@/lib/web/context";
-import { generateHistory, HISTORY_SERIES } from "@/tests/bench/history";
+import { generateHistory, HISTORY_SERIES } from "@/lib/simulator/history";
 
 const HOSTILE = '<script>alert(1)</script> ]]> & "quotes"';
 const MIN = 60_000;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "@/db/client";
 import { countProbeResults } from "@/db/queries/probe-results";
 import { ERROR_CLASSES, OUTCOMES, PROBE_KINDS, type ProbeResult } from "@/probes/types";
-import { startSimulator, type Simulator } from "@/tests/simulator";
+import { startSimulator, type Simulator } from "@/lib/simulator";
 import { runCli } from "@/tests/unit/cli";
 import { CANARY_KEY } from "@/tests/unit/support";
 

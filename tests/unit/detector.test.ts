@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { describeErrorMix, initialSeriesState, nextIncidentState, replayIncidents, type Observation, type SeriesState } from "@/lib/detector";
-import { DAY0, MIN, POLICY, seeded, timeline } from "@/tests/unit/timelines";
+import { seeded } from "@/lib/simulator/random";
+import { DAY0, MIN, POLICY, timeline } from "@/tests/unit/timelines";
 
 describe("the incident detector", () => {
   it("a blip of one failure opens nothing", () => {

@@ -11,7 +11,7 @@ import { buildReport, toOfficialView } from "@/lib/report";
 import { groupSurfaceIncidents, toSeriesIncident } from "@/lib/surfaces";
 import { planProbes } from "@/lib/targets";
 import { Worker } from "@/lib/worker";
-import { startSimulator, type Simulator } from "@/tests/simulator";
+import { startSimulator, type Simulator } from "@/lib/simulator";
 import { CANARY_KEY } from "@/tests/unit/support";
 
 const API = "k8w3r06qmzrp";

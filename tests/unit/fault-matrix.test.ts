@@ -5,7 +5,7 @@ import { probeStatus } from "@/probes/status";
 import { probeStream } from "@/probes/stream";
 import type { ErrorClass, Outcome, ProbeResult } from "@/probes/types";
 import { probeWeb } from "@/probes/web";
-import { startSimulator, type Fault, type Simulator } from "@/tests/simulator";
+import { startSimulator, type Fault, type Simulator } from "@/lib/simulator";
 import { testTarget } from "@/tests/unit/support";
 
 let sim: Simulator;

@@ -17,7 +17,7 @@ import { upsertIncidentUpdates, upsertOfficialIncident } from "@/db/queries/offi
 import { loadConfig, type Config } from "@/lib/config";
 import { feedEvents } from "@/lib/dashboard/incidents";
 import { setWebContext } from "@/lib/web/context";
-import { generateHistory } from "@/tests/bench/history";
+import { generateHistory } from "@/lib/simulator/history";
 
 const HOSTILE = '<script>alert(1)</script> ]]> & "quotes"';
 // Two `]]>`: xml-js escapes only the first inside CDATA, so this one would inject a real element if not escaped.

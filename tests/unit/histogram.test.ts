@@ -10,7 +10,7 @@ import {
   mergeHistograms,
   type Histogram,
 } from "@/lib/histogram";
-import { seeded } from "@/tests/unit/timelines";
+import { seeded } from "@/lib/simulator/random";
 
 /** Latency-shaped data: log-normal around `medianMs`, plus a slow tail. */
 function latencies(seed: number, n: number, medianMs = 800): number[] {

@@ -15,7 +15,7 @@ import { parseIncidents } from "@/probes/status-history";
 import { parseSummary, type StatusIncident, type StatusSummary } from "@/probes/statuspage";
 import { openMigratedMemory } from "@/tests/unit/support";
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/statuspage/${name}`, import.meta.url), "utf8");
+const fixture = (name: string) => readFileSync(new URL(`../../lib/simulator/fixtures/statuspage/${name}`, import.meta.url), "utf8");
 const API = "k8w3r06qmzrp";
 const CODE = "yyzkbfz2thpt";
 const HOUR = 3_600_000;

@@ -9,7 +9,7 @@ import { bucketStartOf, mergeRollups, rollupResults, rollupStats, type Granulari
 import { pruneRawResults } from "@/lib/retention";
 import { ERROR_CLASSES, type ProbeResult } from "@/probes/types";
 import { openMigratedMemory, sampleResult } from "@/tests/unit/support";
-import { seeded } from "@/tests/unit/timelines";
+import { seeded } from "@/lib/simulator/random";
 
 const SERIES = "stream:claude-haiku-4-5";
 const EVER = { from: new Date(0), to: new Date("2100-01-01T00:00:00Z") };

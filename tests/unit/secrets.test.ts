@@ -10,7 +10,7 @@ import { describeResult } from "@/lib/worker";
 import { probeMessages } from "@/probes/messages";
 import { sanitizeMessage } from "@/probes/sanitize";
 import { probeStream } from "@/probes/stream";
-import { FAULTS, startSimulator, type Simulator } from "@/tests/simulator";
+import { FAULTS, startSimulator, type Simulator } from "@/lib/simulator";
 import { CANARY_KEY, testTarget } from "@/tests/unit/support";
 
 let sim: Simulator;

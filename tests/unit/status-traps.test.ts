@@ -9,7 +9,7 @@ import { getLatestComponentStatuses, getOfficialIncidentById } from "@/db/querie
 import { impactLevel, officialLevel, recordIncidentHistory, recordStatusObservation } from "@/lib/official";
 import { probeStatus } from "@/probes/status";
 import { probeIncidentHistory } from "@/probes/status-history";
-import { startSimulator, type Fault, type Simulator } from "@/tests/simulator";
+import { startSimulator, type Fault, type Simulator } from "@/lib/simulator";
 import { testTarget } from "@/tests/unit/support";
 
 const API = "k8w3r06qmzrp";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeEdge } from "@/probes/edge";
 import { probeMessages } from "@/probes/messages";
 import { probeStream } from "@/probes/stream";
-import { startSimulator, type Simulator } from "@/tests/simulator";
+import { startSimulator, type Simulator } from "@/lib/simulator";
 import { testTarget } from "@/tests/unit/support";
 
 let sim: Simulator;

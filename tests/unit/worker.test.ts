@@ -7,7 +7,7 @@ import { createLogger } from "@/lib/log";
 import { planProbes, type PlannedProbe } from "@/lib/targets";
 import { Worker, cronPattern, spreadOffsets } from "@/lib/worker";
 import type { ProbeKind } from "@/probes/types";
-import { startSimulator, type Simulator } from "@/tests/simulator";
+import { startSimulator, type Simulator } from "@/lib/simulator";
 import { CANARY_KEY, testTarget } from "@/tests/unit/support";
 
 let sim: Simulator;

@@ -22,7 +22,7 @@ export type StatusDoc = "summary" | "status" | "components" | "incidents" | "unr
 
 type Json = Record<string, unknown>;
 
-const text = (name: string): string => readFileSync(new URL(`../fixtures/statuspage/${name}`, import.meta.url), "utf8");
+const text = (name: string): string => readFileSync(new URL(`./fixtures/statuspage/${name}`, import.meta.url), "utf8");
 const render = (doc: Json): string => `${JSON.stringify(doc, null, 2)}\n`; // the fixtures' own layout, newline included
 
 const SUMMARY = { operational: text("summary.operational.json"), incident: text("summary.incident.json") };

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import type { OutgoingHttpHeaders } from "node:http";
 import { edgeHeaders, isRecord, randomAlnum, type ParsedBody, type Reply } from "./wire";
 
-const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/claude/${name}`, import.meta.url));
+const fixture = (name: string): Buffer => readFileSync(new URL(`./fixtures/claude/${name}`, import.meta.url));
 
 /** Fixture bodies served byte for byte. */
 export const FIXTURES = {

@@ -12,7 +12,7 @@ import { detectorPolicy, incidentColumns } from "@/lib/recorder";
 import { rebuildRollups } from "@/lib/rollup-writer";
 import { surfaceOfSeries } from "@/lib/surfaces";
 import type { ErrorClass, ProbeKind } from "@/probes/types";
-import { seeded } from "@/tests/unit/timelines";
+import { seeded } from "@/lib/simulator/random";
 
 const MIN = 60_000;
 const API = "k8w3r06qmzrp";

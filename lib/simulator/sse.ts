@@ -7,7 +7,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { newMessageId, splitOnce } from "./api-bodies";
 import { openResponse, wait, writeChunk, writeThenReset } from "./wire";
 
-const RECORDED = readFileSync(new URL("../fixtures/claude/sse-success.haiku-4-5.recorded.txt", import.meta.url), "utf8");
+const RECORDED = readFileSync(new URL("./fixtures/claude/sse-success.haiku-4-5.recorded.txt", import.meta.url), "utf8");
 
 /** The recorded events, keyed by event name, each the exact `event: …\ndata: …\n\n` block. */
 const BLOCKS = new Map<string, string>();

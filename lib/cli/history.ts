@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { loadConfig } from "@/lib/config";
-import { generateHistory } from "@/tests/bench/history";
+import { generateHistory } from "@/lib/simulator/history";
 
 const { values } = parseArgs({ options: { days: { type: "string", default: "90" }, out: { type: "string", default: "./data/history.db" }, seed: { type: "string", default: "2026" } } });
 const days = Number(values.days);

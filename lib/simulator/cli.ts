@@ -1,11 +1,11 @@
 /**
- * Run the simulator by hand: `npx tsx tests/simulator/cli.ts [--port 4010]`. Prints the environment to point the
+ * Run the simulator by hand: `npm run simulator -- [--port 4010]`. Prints the environment to point the
  * monitor at it and the curl lines that switch faults; Ctrl-C stops it.
  */
 import { parseArgs } from "node:util";
 import { FAULTS, startSimulator } from "./index";
 
-const USAGE = "usage: npx tsx tests/simulator/cli.ts [--port 4010]";
+const USAGE = "usage: npm run simulator -- [--port 4010]";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -56,6 +56,8 @@ export interface SeriesState {
   streak: WindowEntry[];
   open: OpenIncident | null;
   lastAt: number | null;
+  /** When the last incident ended: evidence from before it never counts again (absent in states saved before). */
+  lastEndedAt?: number | null;
 }
 
 export type Transition =
@@ -67,7 +69,7 @@ export type Transition =
 const MAX_SAMPLE_IDS = 5;
 
 export function initialSeriesState(): SeriesState {
-  return { window: [], streak: [], open: null, lastAt: null };
+  return { window: [], streak: [], open: null, lastAt: null, lastEndedAt: null };
 }
 
 /** Fold one result into a series' state. Inconclusive results change nothing: they are ours, not Claude's. */
@@ -76,12 +78,16 @@ export function nextIncidentState(prev: SeriesState, result: Observation, policy
   const bad: Severity | null = result.outcome === "down" ? "down" : result.outcome === "degraded" ? "degraded" : null;
   const entry: WindowEntry = { at: result.at, bad, errorClass: result.errorClass, requestId: result.requestId };
   const afterGap = prev.lastAt !== null && result.at - prev.lastAt > policy.gapMs;
-  const recent = afterGap ? [] : prev.window.filter((e) => e.at > result.at - policy.windowMs);
-  const window = [...recent, entry];
+  // A resolution clears the window, and a state saved before that rule still carries older entries: drop them here too.
+  const since = Math.max(result.at - policy.windowMs, prev.lastEndedAt ?? -Infinity);
+  const isCurrent = (e: WindowEntry) => !afterGap && e.at > since;
+  const window = [...prev.window.filter(isCurrent), entry];
   // Bounded: before an incident opens the streak never passes openAfter; after, only its tail matters.
-  const streak = bad ? [...(afterGap ? [] : prev.streak), entry].slice(-policy.openAfter) : [];
-  const state: SeriesState = { window, streak, open: prev.open, lastAt: result.at };
-  return state.open ? continueIncident(state, state.open, entry, policy) : maybeOpen(state, policy);
+  const streak = bad ? [...prev.streak.filter(isCurrent), entry].slice(-policy.openAfter) : [];
+  const state: SeriesState = { window, streak, open: prev.open, lastAt: result.at, lastEndedAt: prev.lastEndedAt ?? null };
+  if (state.open) return continueIncident(state, state.open, entry, policy);
+  // Only a failure opens an incident: a success can confirm nothing, whatever the window still holds.
+  return bad ? maybeOpen(state, policy) : { state, transition: null };
 }
 
 function failureRatio(window: readonly WindowEntry[]): number {
@@ -137,7 +143,9 @@ function continueIncident(state: SeriesState, prev: OpenIncident, entry: WindowE
   incident.upRunStartedAt ??= entry.at;
   incident.upRun += 1;
   if (incident.upRun >= policy.resolveAfter) {
-    return { state: { ...state, open: null, streak: [] }, transition: { type: "resolved", incident, endedAt: incident.upRunStartedAt } };
+    // A resolution starts a new window: the failures that made this incident must not open the next one.
+    const endedAt = incident.upRunStartedAt;
+    return { state: { ...state, window: [], streak: [], open: null, lastEndedAt: endedAt }, transition: { type: "resolved", incident, endedAt } };
   }
   return { state: { ...state, open: incident }, transition: { type: "updated", incident } };
 }

@@ -32,6 +32,39 @@ function detectionDelays(trials: number): number[] {
   });
 }
 
+/**
+ * Randomized recoveries at one interval: an outage of random length and error mix resolves, then one blip comes
+ * somewhere in the next window, with start times jittered by up to a second. Counts incidents opened after the first, and any dated before the last one's end.
+ */
+function recoveryReplays(trials: number, intervalSeconds: number): { reopened: number; before: number } {
+  const random = seeded(intervalSeconds);
+  const step = intervalSeconds * 1000;
+  const policy = { ...POLICY, gapMs: 2.5 * step };
+  const classes = ["http_5xx", "overloaded", "empty_response", "stream_truncated"] as const;
+  let reopened = 0;
+  let before = 0;
+  for (let trial = 0; trial < trials; trial++) {
+    const outageLength = 2 + Math.floor(random() * 40);
+    const flapping = random() < 0.3;
+    const recovery = 3 + Math.floor(random() * (POLICY.windowMs / step));
+    const results: Observation[] = [];
+    const push = (down: boolean) => {
+      const errorClass = down ? classes[Math.floor(random() * classes.length)]! : null;
+      // Real start times wander by milliseconds, so a window of 5 minutes sometimes holds 6 results a minute apart.
+      results.push({ at: results.length * step + Math.floor(random() * 1000), outcome: down ? "down" : "up", errorClass, requestId: null });
+    };
+    for (let k = 0; k < 10; k++) push(false);
+    for (let k = 0; k < outageLength; k++) push(!flapping || k % 2 === 0 || k === outageLength - 1);
+    for (let k = 0; k < recovery; k++) push(false);
+    push(true);
+    for (let k = 0; k < (2 * POLICY.windowMs) / step; k++) push(false);
+    const { incidents } = replayIncidents(results, policy);
+    reopened += Math.max(0, incidents.length - 1);
+    for (let k = 1; k < incidents.length; k++) if (incidents[k]!.startedAt < (incidents[k - 1]!.endedAt ?? Infinity)) before += 1;
+  }
+  return { reopened, before };
+}
+
 /** 24-hour replays with 2% failures: independent ones, and ones never within a window of each other. */
 function noiseIncidents(days: number, isolated: boolean): { failures: number; incidents: number } {
   let failures = 0;
@@ -52,6 +85,12 @@ function noiseIncidents(days: number, isolated: boolean): { failures: number; in
 }
 
 export async function benchIncidents(): Promise<void> {
+  printTable("Incidents opened by one blip after a recovery (1000 randomized outages and recoveries per interval)", ["interval", "trials", "incidents opened after recovery", "dated before the previous end", "target"],
+    [10, 30, 60].map((seconds) => {
+      const { reopened, before } = recoveryReplays(1000, seconds);
+      return [`${seconds} s`, 1000, reopened, before, "0"];
+    }),
+  );
   const delays = detectionDelays(1000);
   printTable("Detection delay of a hard outage (1000 outages starting at random points; 1 interval = 1 min)", ["median intervals", "p95 intervals", "worst intervals", "target"], [
     [fmt(median(delays), 2), fmt(quantile(delays, 0.95), 2), fmt(Math.max(...delays), 2), "≤ 2"],

@@ -87,7 +87,48 @@ describe("the incident detector", () => {
     expect(describeErrorMix(incidents[0]!.errorClassCounts)).toBe("75% overloaded, 25% empty_response");
   });
 
+  describe.each([10, 30, 60])("after a recovery at %i s intervals", (seconds) => {
+    const step = seconds * 1000;
+    const policy = { ...POLICY, gapMs: 2.5 * step };
+
+    it("one failure opens no new incident, and successes open none", () => {
+      const { incidents } = replayIncidents(timeline("uuu DDDDDDDDDD uuu D uuuuuuuuuuuuuuuuuuuuuuuuuuuuuu", DAY0, step), policy);
+      expect(incidents).toHaveLength(1);
+      expect(incidents[0]!.endedAt).toBe(DAY0 + 13 * step);
+    });
+
+    it("a new outage after it is dated from its own first failure, never before the last end", () => {
+      const { incidents } = replayIncidents(timeline("uuu DDDDDDDDDD uuu D u DD uuu", DAY0, step), policy);
+      expect(incidents).toHaveLength(2);
+      expect(incidents[1]!.startedAt).toBe(DAY0 + 18 * step);
+      expect(incidents[1]!.startedAt).toBeGreaterThanOrEqual(incidents[0]!.endedAt!);
+    });
+  });
+
+  it("a success never opens an incident, whatever the window holds", () => {
+    const stale: SeriesState = {
+      window: timeline("DDDD").map((o) => ({ at: o.at, bad: "down", errorClass: "http_5xx", requestId: null })),
+      streak: [],
+      open: null,
+      lastAt: DAY0 + 3 * MIN,
+    };
+    const next = nextIncidentState(stale, { at: DAY0 + 4 * MIN, outcome: "up", errorClass: null, requestId: null }, POLICY);
+    expect(next.transition).toBeNull();
+  });
+
+  it("a state saved with failures from before the last end (older saves) does not reopen from them", () => {
+    const saved = {
+      window: timeline("DDDuuu").map((o) => ({ at: o.at, bad: o.outcome === "down" ? "down" : null, errorClass: o.errorClass, requestId: null })),
+      streak: [],
+      open: null,
+      lastAt: DAY0 + 5 * MIN,
+      lastEndedAt: DAY0 + 3 * MIN,
+    } as SeriesState;
+    const next = nextIncidentState(saved, { at: DAY0 + 6 * MIN, outcome: "down", errorClass: "http_5xx", requestId: null }, POLICY);
+    expect(next.transition).toBeNull();
+  });
+
   it("starts from nothing", () => {
-    expect(initialSeriesState()).toEqual({ window: [], streak: [], open: null, lastAt: null });
+    expect(initialSeriesState()).toEqual({ window: [], streak: [], open: null, lastAt: null, lastEndedAt: null });
   });
 });

@@ -1,5 +1,5 @@
 /** One probe run by kind, with the two things a probe cannot judge alone: its own crash, and our own network. */
-import { judgeOwnNetwork, type ConnectivityCheck } from "@/lib/connectivity";
+import { judgeOwnNetwork, type OwnNetwork } from "@/lib/connectivity";
 import { probeEdge } from "@/probes/edge";
 import { probeMessages } from "@/probes/messages";
 import { buildProbeResult } from "@/probes/result";
@@ -16,15 +16,15 @@ export interface RunOutput {
 }
 
 /** Run one probe. Never throws: an unexpected exception becomes an inconclusive result that says so. */
-export async function runProbe(kind: ProbeKind, target: ProbeTarget, signal: AbortSignal, check: ConnectivityCheck): Promise<RunOutput> {
+export async function runProbe(kind: ProbeKind, target: ProbeTarget, signal: AbortSignal, network: OwnNetwork): Promise<RunOutput> {
   const startedAt = new Date();
   try {
     if (kind === "status") {
       const status = await probeStatus(target, signal);
-      return { result: await judgeOwnNetwork(status.result, check), status };
+      return { result: await judgeOwnNetwork(status.result, target.baseUrl, network), status };
     }
     const probe = { messages: probeMessages, stream: probeStream, edge: probeEdge, web: probeWeb }[kind];
-    return { result: await judgeOwnNetwork(await probe(target, signal), check) };
+    return { result: await judgeOwnNetwork(await probe(target, signal), target.baseUrl, network) };
   } catch (err) {
     // A bug of ours is not an outage of Claude's: inconclusive, with no error class from the table.
     const text = err instanceof Error ? err.message : String(err);

@@ -55,7 +55,8 @@ function buildTarget(config: Config, kind: ProbeKind, model: string | null, opti
   };
 }
 
-function baseUrlOf(config: Config, kind: ProbeKind): string {
+/** Where a kind's requests go. */
+export function baseUrlOf(config: Config, kind: ProbeKind): string {
   if (kind === "web") return config.webUrl;
   if (kind === "status") return config.statusPageUrl;
   return config.anthropicBaseUrl;

@@ -4,6 +4,7 @@
  */
 import cron, { type ScheduledTask } from "node-cron";
 import type { Config } from "@/lib/config";
+import { ownNetworkOf, type OwnNetwork } from "@/lib/connectivity";
 import type { Logger } from "@/lib/log";
 import { runProbe, type RunOutput } from "@/lib/run-probe";
 import type { PlannedProbe } from "@/lib/targets";
@@ -49,6 +50,7 @@ export class Worker {
   private readonly stopping = new AbortController();
   private readonly stats: WorkerStats = { runs: 0, stored: 0, skippedTicks: {} };
   private readonly recorder: Recorder;
+  private readonly network: OwnNetwork;
 
   constructor(
     private readonly config: Config,
@@ -57,6 +59,7 @@ export class Worker {
     private readonly onResult: (run: RunOutput) => void = () => {},
   ) {
     this.recorder = new Recorder(config, db, log);
+    this.network = ownNetworkOf(config);
   }
 
   /** Schedule every planned probe, the official history beside the status probe, and raw-result pruning. */
@@ -101,7 +104,7 @@ export class Worker {
 
   private async runOnce(probe: PlannedProbe): Promise<ProbeResult | null> {
     this.stats.runs += 1;
-    const run = await runProbe(probe.kind, probe.target, this.stopping.signal, this.config.connectivityCheck);
+    const run = await runProbe(probe.kind, probe.target, this.stopping.signal, this.network);
     // A run cut short by our own shutdown measured nothing about Claude: drop it rather than record a false failure.
     if (this.stopping.signal.aborted) {
       this.log.warn(`${probe.target.name}: cancelled by shutdown, not stored`);

@@ -2,7 +2,7 @@
  * Reads and writes of probe_results. Plain data access: what counts as "up", which window
  * a chart shows and when to prune are decided by the callers.
  */
-import { and, asc, count, desc, eq, gte, inArray, lt } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { probeResults, type NewProbeResultRow, type ProbeResultRow } from "@/db/schema";
 import type { ProbeResult } from "@/probes/types";
@@ -81,6 +81,28 @@ export function getLatestResults(db: Db, params: { limit: number }): ProbeResult
     .orderBy(desc(probeResults.startedAt), desc(probeResults.id))
     .limit(params.limit)
     .all();
+}
+
+/**
+ * The newest result whose message does not start with `prefix`. Walks the started_at index from the newest row and
+ * stops at the first match, so it costs as many rows as carry the prefix at the head of the table.
+ */
+export function getNewestResultWithoutPrefix(db: Db, params: { prefix: string }): ProbeResultRow | null {
+  const { message } = probeResults;
+  return (
+    db
+      .select()
+      .from(probeResults)
+      .where(or(isNull(message), sql`substr(${message}, 1, ${params.prefix.length}) != ${params.prefix}`))
+      .orderBy(desc(probeResults.startedAt))
+      .limit(1)
+      .get() ?? null
+  );
+}
+
+/** The first result started after `after` (any series), by the started_at index. */
+export function getFirstResultAfter(db: Db, params: { after: Date }): ProbeResultRow | null {
+  return db.select().from(probeResults).where(gt(probeResults.startedAt, params.after)).orderBy(asc(probeResults.startedAt)).limit(1).get() ?? null;
 }
 
 export function countProbeResults(db: Db): number {

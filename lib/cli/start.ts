@@ -1,5 +1,6 @@
 /** `npm start`: migrate, then run the probe worker until SIGINT/SIGTERM. */
 import { createCliLogger, loadConfigOrExit, openStoreOrExit } from "@/lib/cli/common";
+import { ownNetworkOf } from "@/lib/connectivity";
 import { planProbes } from "@/lib/targets";
 import { Worker } from "@/lib/worker";
 
@@ -9,6 +10,9 @@ const store = openStoreOrExit(config);
 const plan = planProbes(config);
 if (plan.skippedForKey.length > 0) log.warn(`ANTHROPIC_API_KEY is not set: skipping ${plan.skippedForKey.join(", ")} (the keyless probes still run)`);
 log.info(`witness: ${plan.probes.length} probes, database ${config.databasePath}${config.configPath ? `, config ${config.configPath}` : ""}`);
+if (ownNetworkOf(config).origins.length < 2) {
+  log.warn("every target is on one host: Witness cannot tell its own network failing from Claude's; set connectivityCheck.url to another host");
+}
 const worker = new Worker(config, store.db, log);
 worker.start(plan.probes);
 

@@ -104,17 +104,4 @@ describe("resilience", () => {
     expect(result?.outcome).toBe("up");
     expect(lines.some((l) => l.includes("result not stored"))).toBe(true);
   });
-
-  it("marks a connection failure inconclusive when the monitor's own connectivity check fails too", async () => {
-    const closed = await startSimulator();
-    const deadUrl = closed.url;
-    await closed.close();
-    const config = loadConfig({ ANTHROPIC_BASE_URL: deadUrl });
-    const log = createLogger({ secrets: [], write: (line) => lines.push(line) });
-    const offline = new Worker({ ...config, connectivityCheck: { url: deadUrl, timeoutMs: 500 } }, store.db, log);
-    const online = new Worker({ ...config, connectivityCheck: { url: sim.url, timeoutMs: 500 } }, store.db, log);
-    const probe = { kind: "edge" as const, intervalSeconds: 60, target: testTarget("edge", deadUrl) };
-    expect(await offline.runAndStore(probe)).toMatchObject({ errorClass: "connection_error", outcome: "inconclusive" });
-    expect(await online.runAndStore(probe)).toMatchObject({ errorClass: "connection_error", outcome: "down" });
-  });
 });

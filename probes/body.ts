@@ -15,6 +15,12 @@ export const BAD_ENCODING_CODE = "WITNESS_BAD_ENCODING";
 /** The transport said the body was complete, but the compressed data inside it stopped short. */
 export const CUT_ENCODING_CODE = "WITNESS_ENCODING_CUT";
 
+/** Whether a body read failed on its bytes (size, encoding) rather than on the transport or the deadline. */
+export function isUnreadableBody(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === BAD_ENCODING_CODE || code === CUT_ENCODING_CODE;
+}
+
 const DECODERS: Record<string, () => NodeJS.ReadWriteStream> = {
   gzip: () => zlib.createGunzip(),
   "x-gzip": () => zlib.createGunzip(),
@@ -32,15 +38,20 @@ const coded = (message: string, code: string) => Object.assign(new Error(message
 export async function* bodyChunks(body: IncomingMessage, signal?: AbortSignal): AsyncGenerator<Buffer> {
   let source: Readable = body;
   let size = 0;
+  let rawBytes = 0;
   try {
     source = decoded(body);
+    if (source !== body) body.on("data", (chunk: Buffer) => (rawBytes += chunk.length));
     const chunks = source[Symbol.asyncIterator]();
     for (;;) {
       let next: IteratorResult<Buffer>;
       try {
         next = await chunks.next();
       } catch (err) {
-        throw explain(err, body, signal);
+        const why = explain(err, body, signal);
+        // No bytes at all under a content-encoding (an empty error page through a compressing proxy) is an empty body.
+        if (rawBytes === 0 && (why as { code?: unknown }).code === CUT_ENCODING_CODE) break;
+        throw why;
       }
       if (next.done) break;
       size += next.value.length;

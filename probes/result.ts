@@ -1,5 +1,6 @@
 /** One probe run from start to ProbeResult, so every probe fills the same fields the same way. */
 import { type Failure, OUTCOME_OF, classifyError, type Stage } from "@/probes/classify";
+import { isUnreadableBody } from "@/probes/body";
 import { Clock, readText, type Phases, type TimedResponse } from "@/probes/http";
 import { sanitizeMessage, sanitizeRequestId } from "@/probes/sanitize";
 import type { ProbeKind, ProbeResult, ProbeTarget } from "@/probes/types";
@@ -63,6 +64,8 @@ export class ProbeRun {
       const text = await readText(response.body, this.signal);
       return { response, text, fields: { ...known, totalMs: this.clock.elapsed() } };
     } catch (err) {
+      // malformed_response is for 2xx: an error page whose bytes do not decode is still that status's failure.
+      if (response.status >= 300 && isUnreadableBody(err)) return { response, text: "", fields: { ...known, totalMs: this.clock.elapsed() } };
       return this.thrown(err, "body", known);
     }
   }

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { probeEdge } from "@/probes/edge";
 import { probeMessages } from "@/probes/messages";
@@ -289,6 +291,24 @@ describe("network failures outside the simulator", () => {
     await closed.close();
     const result = await probeMessages(testTarget("messages", url), never);
     expect([result.errorClass, result.outcome, result.httpStatus]).toEqual(["connection_error", "down", null]);
+  });
+
+  // Error pages with broken encodings, which no simulator fault sends: a bare server on loopback does.
+  it.each([
+    [503, "<html>Service Unavailable</html>", "a body that does not decode"],
+    [502, "", "an empty body"],
+  ])("a %s under content-encoding: gzip with %j is still http_5xx (%s)", async (status, body) => {
+    const server = createServer((_req, res) => {
+      res.writeHead(status, { "content-type": "text/html", "content-encoding": "gzip", "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const result = await probeMessages(testTarget("messages", `http://127.0.0.1:${(server.address() as AddressInfo).port}`), never);
+      expect([result.errorClass, result.outcome, result.httpStatus]).toEqual(["http_5xx", "down", status]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("a TLS handshake with a plain-HTTP server is tls_error", async () => {

@@ -1,5 +1,7 @@
 /** The Messages API request every keyed and keyless probe sends, built one way so the key has one place to live. */
 import { Clock, joinUrl, timedRequest, type TimedResponse, headerValue } from "@/probes/http";
+import type { Failure } from "@/probes/classify";
+import { sanitizeRequestId } from "@/probes/sanitize";
 import type { ProbeTarget } from "@/probes/types";
 
 export const ANTHROPIC_VERSION = "2023-06-01";
@@ -26,12 +28,51 @@ export function postMessages(target: ProbeTarget, stream: boolean, clock: Clock,
   return timedRequest(joinUrl(target.baseUrl, "/v1/messages"), { method: "POST", headers, body, signal }, clock);
 }
 
-/** The request id from the response header, else from an error body's `request_id`. */
+/** The request id from the response header, else from an error body's `request_id`, whichever has an id's shape. */
 export function requestIdOf(response: TimedResponse, text = ""): string | null {
-  const fromHeader = headerValue(response.headers, "request-id");
-  if (fromHeader) return fromHeader;
-  const match = /"request_id"\s*:\s*"([A-Za-z0-9_-]{1,80})"/.exec(text);
-  return match?.[1] ?? null;
+  const fromBody = /"request_id"\s*:\s*"([A-Za-z0-9_-]{1,128})"/.exec(text)?.[1];
+  return sanitizeRequestId(headerValue(response.headers, "request-id")) ?? sanitizeRequestId(fromBody);
+}
+
+/** What an answer that arrived whole was made of. */
+export interface Answer {
+  /** Its text blocks' text, joined. */
+  text: string;
+  /** The type of each content block, in order (`text`, `thinking`, `tool_use`, …). */
+  blockTypes: string[];
+  stopReason: string | null;
+}
+
+// Block types and stop reasons are repeated in messages: untrusted, so only short identifier-like names.
+const NAME = /^[a-z_]{1,40}$/;
+
+/** A content block's type, or "unknown" when it has no name-like one. */
+export function blockTypeOf(block: unknown): string {
+  const type = (block as { type?: unknown } | null)?.type;
+  return typeof type === "string" && NAME.test(type) ? type : "unknown";
+}
+
+/** A stop_reason value, or null when it is absent or not name-like. */
+export function stopReasonOf(value: unknown): string | null {
+  return typeof value === "string" && NAME.test(value) ? value : null;
+}
+
+/**
+ * Why a whole answer is not the right one: a refusal, nothing at all, only non-text blocks, or the wrong text; null
+ * when it passes. Thinking before the text is a normal answer: only the text is checked.
+ */
+export function judgeAnswer(target: ProbeTarget, answer: Answer): Failure | null {
+  const said = answer.text.trim() === "" ? "" : `, after "${answer.text}"`;
+  if (answer.stopReason === "refusal") return { errorClass: "wrong_answer", message: `refusal: the model declined to answer (stop_reason refusal)${said}` };
+  if (said === "") {
+    const others = [...new Set(answer.blockTypes.filter((type) => type !== "text"))];
+    const stop = `stop_reason ${answer.stopReason ?? "null"}`;
+    if (others.length > 0) return { errorClass: "wrong_answer", message: `no text, only ${others.join(", ")} blocks (${stop})` };
+    const what = answer.blockTypes.length === 0 ? "no content block" : "only empty text";
+    return { errorClass: "empty_response", message: `an answer with ${what} (${stop})` };
+  }
+  if (!isRightAnswer(target, answer.text)) return { errorClass: "wrong_answer", message: `expected "${target.answer.expect}", got "${answer.text}"` };
+  return null;
 }
 
 /** Whether the reply passes the target's answer check. */

@@ -3,6 +3,7 @@
  * to its outcome. Probe files never invent a class of their own.
  */
 import type { IncomingHttpHeaders } from "node:http";
+import { BAD_ENCODING_CODE, BODY_TOO_LARGE_CODE, CUT_ENCODING_CODE } from "@/probes/body";
 import { headerValue } from "@/probes/http";
 import { sanitizeMessage } from "@/probes/sanitize";
 import type { ErrorClass, Outcome, ProbeKind } from "@/probes/types";
@@ -56,7 +57,15 @@ export function classifyError(err: unknown, stage: Stage, deadline: AbortSignal)
   }
   if (DNS_CODES.has(code)) return { errorClass: "dns_error", message: `${code}: name did not resolve` };
   if (TLS_CODES.test(code)) return { errorClass: "tls_error", message: `${code}: ${sanitizeMessage(text)}` };
-  if (code === "WITNESS_BODY_TOO_LARGE" || code.startsWith("HPE_")) return { errorClass: "malformed_response", message: `${code}: ${sanitizeMessage(text)}` };
+  if (code === BODY_TOO_LARGE_CODE || code === BAD_ENCODING_CODE || code.startsWith("HPE_")) {
+    return { errorClass: "malformed_response", message: `${code}: ${sanitizeMessage(text)}` };
+  }
+  // Compressed data that stops short inside a body the transport called whole: for a stream that is the stream ending
+  // before message_stop; for a plain body it is what an unparsable half of a body would be.
+  if (code === CUT_ENCODING_CODE) {
+    if (stage === "stream") return { errorClass: "stream_truncated", message: "stream ended mid compressed data, before message_stop" };
+    return { errorClass: "malformed_response", message: `${code}: ${sanitizeMessage(text)}` };
+  }
   if (stage === "stream") return { errorClass: "stream_truncated", message: `stream cut before message_stop (${code || "closed"})` };
   const where = stage === "body" ? "after the headers, body incomplete" : "before a response";
   return { errorClass: "connection_error", message: `${code || "connection failed"} ${where}` };

@@ -7,6 +7,9 @@ import http, { type IncomingHttpHeaders, type IncomingMessage } from "node:http"
 import https from "node:https";
 import { performance } from "node:perf_hooks";
 
+// Reading bodies (decoding, the size cap, telling an end from a cut) lives beside this, in body.ts.
+export { MAX_BODY_BYTES, readText } from "@/probes/body";
+
 export interface Phases {
   dnsMs: number | null;
   connectMs: number | null;
@@ -27,9 +30,6 @@ export interface RequestInit {
   body?: string;
   signal: AbortSignal;
 }
-
-/** Largest body a probe reads: an upstream gone wrong must not make the worker buffer without bound. */
-export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** A clock that starts when the request starts; everything a probe records is measured from it. */
 export class Clock {
@@ -62,7 +62,10 @@ export function timedRequest(url: URL, init: RequestInit, clock: Clock): Promise
       if (err && typeof err === "object") Object.assign(err, { phases });
       reject(err);
     };
-    const req = lib.request(url, { method: init.method, headers: init.headers, agent: false, signal: init.signal });
+    // identity: compressing a few hundred bytes saves nothing, and a probe should time the service, not a codec.
+    // A proxy may compress anyway; the body reader decodes it.
+    const headers = { "accept-encoding": "identity", ...init.headers };
+    const req = lib.request(url, { method: init.method, headers, agent: false, signal: init.signal });
     req.once("socket", (socket) => {
       socket.once("lookup", () => {
         tLookup = clock.elapsed();
@@ -83,23 +86,6 @@ export function timedRequest(url: URL, init: RequestInit, clock: Clock): Promise
     req.once("error", fail);
     req.end(init.body);
   });
-}
-
-/** Read a whole body as text, up to MAX_BODY_BYTES. Rejects when the connection dies or the signal aborts. */
-export async function readText(body: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      body.destroy();
-      throw Object.assign(new Error(`body larger than ${MAX_BODY_BYTES} bytes`), { code: "WITNESS_BODY_TOO_LARGE" });
-    }
-    chunks.push(chunk as Buffer);
-  }
-  // A body cut short ends the iteration without an error on some Node versions: check completeness ourselves.
-  if (!body.complete) throw Object.assign(new Error("connection closed before the body was complete"), { code: "ECONNRESET" });
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 export function headerValue(headers: IncomingHttpHeaders, name: string): string | null {

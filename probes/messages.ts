@@ -1,5 +1,5 @@
 /** The `messages` probe: one non-streaming Messages call with a tiny prompt whose answer is checked. */
-import { isRightAnswer, postMessages, requestIdOf } from "@/probes/anthropic";
+import { blockTypeOf, judgeAnswer, postMessages, requestIdOf, stopReasonOf, type Answer } from "@/probes/anthropic";
 import { classifyStatus, isNotJson, type Failure } from "@/probes/classify";
 import type { TimedResponse } from "@/probes/http";
 import { isResult, ProbeRun } from "@/probes/result";
@@ -16,14 +16,10 @@ export async function probeMessages(target: ProbeTarget, signal: AbortSignal): P
   const fields = { ...got.fields, requestId: requestIdOf(got.response, got.text) };
   const reply = parseReply(got.response, got.text);
   if ("errorClass" in reply) return run.result({ ...fields, ...reply });
-  const wrong: Failure | null = isRightAnswer(target, reply.text)
-    ? null
-    : { errorClass: "wrong_answer", message: `expected "${target.answer.expect}", got "${reply.text}"` };
-  return run.judge(wrong, { ...fields, outputTokens: reply.outputTokens }, fields.totalMs, "total");
+  return run.judge(judgeAnswer(target, reply), { ...fields, outputTokens: reply.outputTokens }, fields.totalMs, "total");
 }
 
-interface Reply {
-  text: string;
+interface Reply extends Answer {
   outputTokens: number | null;
 }
 
@@ -38,18 +34,15 @@ function parseReply(response: TimedResponse, text: string): Reply | Failure {
   } catch {
     return { errorClass: "malformed_response", message: `HTTP ${response.status} body is not valid JSON (${text.length} bytes)` };
   }
-  const message = body as { type?: unknown; content?: unknown; usage?: { output_tokens?: unknown } };
+  const message = body as { type?: unknown; content?: unknown; stop_reason?: unknown; usage?: { output_tokens?: unknown } };
   if (message?.type !== "message" || !Array.isArray(message.content)) {
     return { errorClass: "malformed_response", message: `HTTP ${response.status} body is not a message` };
   }
-  const reply = message.content
-    .filter((block): block is { type: "text"; text: string } => block?.type === "text" && typeof block.text === "string")
-    .map((block) => block.text)
-    .join("");
-  if (reply.trim() === "") {
-    const what = message.content.length === 0 ? "content: []" : "only empty text";
-    return { errorClass: "empty_response", message: `HTTP ${response.status} with ${what}` };
-  }
-  const outputTokens = typeof message.usage?.output_tokens === "number" ? message.usage.output_tokens : null;
-  return { text: reply, outputTokens };
+  const blocks = message.content as { type?: unknown; text?: unknown }[];
+  return {
+    text: blocks.map((block) => (block?.type === "text" && typeof block.text === "string" ? block.text : "")).join(""),
+    blockTypes: blocks.map(blockTypeOf),
+    stopReason: stopReasonOf(message.stop_reason),
+    outputTokens: typeof message.usage?.output_tokens === "number" ? message.usage.output_tokens : null,
+  };
 }

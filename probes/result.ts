@@ -1,7 +1,8 @@
 /** One probe run from start to ProbeResult, so every probe fills the same fields the same way. */
 import { type Failure, OUTCOME_OF, classifyError, type Stage } from "@/probes/classify";
+import { isUnreadableBody } from "@/probes/body";
 import { Clock, readText, type Phases, type TimedResponse } from "@/probes/http";
-import { sanitizeMessage } from "@/probes/sanitize";
+import { sanitizeMessage, sanitizeRequestId } from "@/probes/sanitize";
 import type { ProbeKind, ProbeResult, ProbeTarget } from "@/probes/types";
 
 export type ResultFields = Partial<Omit<ProbeResult, "probe" | "kind" | "model" | "startedAt" | "outcome">>;
@@ -60,17 +61,23 @@ export class ProbeRun {
     }
     const known = { ...response.phases, httpStatus: response.status, ...extra(response) };
     try {
-      const text = await readText(response.body);
+      const text = await readText(response.body, this.signal);
       return { response, text, fields: { ...known, totalMs: this.clock.elapsed() } };
     } catch (err) {
+      // malformed_response is for 2xx: an error page whose bytes do not decode is still that status's failure.
+      if (response.status >= 300 && isUnreadableBody(err)) return { response, text: "", fields: { ...known, totalMs: this.clock.elapsed() } };
       return this.thrown(err, "body", known);
     }
   }
 }
 
-/** A ProbeResult for `target`: outcome from errorClass, null for every field not given, the message sanitised. */
+/**
+ * A ProbeResult for `target`: outcome from errorClass, null for every field not given. Every field an upstream can
+ * write (requestId, message) passes the secret redaction here, the one door to the database and the API.
+ */
 export function buildProbeResult(target: ProbeTarget, kind: ProbeKind, startedAt: Date, fields: ResultFields): ProbeResult {
   const errorClass = fields.errorClass ?? null;
+  const secrets = target.apiKey ? [target.apiKey] : [];
   return {
     probe: target.name,
     kind,
@@ -87,8 +94,8 @@ export function buildProbeResult(target: ProbeTarget, kind: ProbeKind, startedAt
     totalMs: fields.totalMs ?? null,
     outputTokens: fields.outputTokens ?? null,
     tokensPerSecond: fields.tokensPerSecond ?? null,
-    requestId: fields.requestId ?? null,
-    message: fields.message == null ? null : sanitizeMessage(fields.message, target.apiKey ? [target.apiKey] : []),
+    requestId: sanitizeRequestId(fields.requestId, secrets),
+    message: fields.message == null ? null : sanitizeMessage(fields.message, secrets),
   };
 }
 

@@ -1,20 +1,13 @@
 /** The `stream` probe: one streaming Messages call read to `message_stop`, with TTFT and tokens per second. */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { IncomingMessage } from "node:http";
-import { postMessages, requestIdOf, isRightAnswer } from "@/probes/anthropic";
-import { IDLE_TIMEOUT_CODE, classifyStatus, isNotJson, parseApiError, type Failure } from "@/probes/classify";
+import { postMessages, requestIdOf } from "@/probes/anthropic";
+import { bodyChunks } from "@/probes/body";
+import { IDLE_TIMEOUT_CODE, classifyStatus, isNotJson, type Failure } from "@/probes/classify";
 import { type Clock, headerValue, type TimedResponse } from "@/probes/http";
 import { isResult, ProbeRun, type ResultFields } from "@/probes/result";
+import { newStreamState, onEvent, streamFailure, type StreamState } from "@/probes/stream-events";
 import type { ProbeResult, ProbeTarget } from "@/probes/types";
-
-/** What the stream has shown so far. */
-interface StreamState {
-  text: string;
-  ttftMs: number | null;
-  outputTokens: number | null;
-  stopped: boolean;
-  failure: Failure | null;
-}
 
 /** One streaming Messages call, read to message_stop. Never throws: failures come back as a result. */
 export async function probeStream(target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
@@ -34,9 +27,12 @@ export async function probeStream(target: ProbeTarget, signal: AbortSignal): Pro
     return run.result({ ...got.fields, requestId: requestIdOf(response, got.text), ...failure });
   }
   const known = { ...response.phases, httpStatus: response.status, requestId: requestIdOf(response) };
-  const state: StreamState = { text: "", ttftMs: null, outputTokens: null, stopped: false, failure: null };
+  const state = newStreamState();
   try {
-    await readEvents(response.body, target.idleTimeoutMs, (event) => onEvent(state, event, run.clock));
+    await readEvents(response.body, target.idleTimeoutMs, run.signal, (event) => {
+      onEvent(state, event, run.clock);
+      return state.stopped || state.failure !== null;
+    });
   } catch (err) {
     if (!state.failure) return run.thrown(err, "stream", streamFields(state, known, run.clock));
   }
@@ -50,49 +46,18 @@ function streamFields(state: StreamState, known: ResultFields, clock: Clock): Re
   // Tokens over the time from first token to the end: the generation rate, not diluted by queueing before it.
   const tokensPerSecond =
     state.outputTokens != null && streamingSeconds > 0.001 ? Math.round((state.outputTokens / streamingSeconds) * 10) / 10 : null;
-  return { ...known, ttftMs: state.ttftMs, outputTokens: state.outputTokens, tokensPerSecond, totalMs };
-}
-
-/** Why a stream that ended is not a success, or null when it is one. */
-function streamFailure(target: ProbeTarget, state: StreamState): Failure | null {
-  if (state.failure) return state.failure;
-  if (!state.stopped) return { errorClass: "stream_truncated", message: "stream ended before message_stop" };
-  if (state.text.trim() === "") return { errorClass: "empty_response", message: "stream finished with no text" };
-  if (!isRightAnswer(target, state.text)) return { errorClass: "wrong_answer", message: `expected "${target.answer.expect}", got "${state.text}"` };
-  return null;
-}
-
-/** Fold one SSE event into the state. Unknown event types are ignored, as the API asks of clients. */
-function onEvent(state: StreamState, event: EventSourceMessage, clock: Clock): void {
-  if (state.failure || state.stopped) return;
-  let data: { type?: unknown; delta?: { type?: unknown; text?: unknown }; usage?: { output_tokens?: unknown } };
-  try {
-    data = JSON.parse(event.data);
-  } catch {
-    state.failure = { errorClass: "malformed_response", message: `unparsable data in a ${event.event ?? "message"} event` };
-    return;
-  }
-  const type = event.event ?? data?.type;
-  if (type === "error") {
-    const api = parseApiError(event.data);
-    state.failure = { errorClass: "stream_error", message: `in-band error after HTTP 200: ${api ? `${api.type}: ${api.message}` : "unknown"}` };
-  } else if (type === "content_block_delta" && data.delta?.type === "text_delta" && typeof data.delta.text === "string") {
-    if (data.delta.text !== "" && state.ttftMs == null) state.ttftMs = clock.elapsed();
-    state.text += data.delta.text;
-  } else if (type === "message_delta" && typeof data.usage?.output_tokens === "number") {
-    state.outputTokens = data.usage.output_tokens;
-  } else if (type === "message_stop") {
-    state.stopped = true;
-  }
+  return { ...known, requestId: known.requestId ?? state.requestId, ttftMs: state.ttftMs, outputTokens: state.outputTokens, tokensPerSecond, totalMs };
 }
 
 /**
- * Feed the body to a real SSE parser until it ends. No byte for `idleMs` destroys it with an idle error. Chunks may
- * split events, lines and UTF-8 characters: the decoder and the parser put them back together.
+ * Feed the decoded body to a real SSE parser until `onMessage` says it has seen the end (message_stop, or a failure)
+ * or the body ends. No byte for `idleMs` destroys it with an idle error. Chunks may split events, lines and UTF-8
+ * characters: the decoder and the parser put them back together.
  */
-async function readEvents(body: IncomingMessage, idleMs: number, onMessage: (event: EventSourceMessage) => void): Promise<void> {
-  const parser = createParser({ onEvent: onMessage });
-  body.setEncoding("utf8");
+async function readEvents(body: IncomingMessage, idleMs: number, signal: AbortSignal, onMessage: (event: EventSourceMessage) => boolean): Promise<void> {
+  let done = false;
+  const parser = createParser({ onEvent: (event) => (done ||= onMessage(event)) });
+  const utf8 = new TextDecoder("utf-8");
   let idle: NodeJS.Timeout | undefined;
   const arm = () => {
     clearTimeout(idle);
@@ -102,11 +67,12 @@ async function readEvents(body: IncomingMessage, idleMs: number, onMessage: (eve
   };
   try {
     arm();
-    for await (const chunk of body) {
+    for await (const chunk of bodyChunks(body, signal)) {
       arm();
-      parser.feed(chunk as string);
+      parser.feed(utf8.decode(chunk, { stream: true }));
+      // Whatever follows message_stop (a slow close, a cut, a bad compression trailer) cannot change the answer.
+      if (done) return;
     }
-    if (!body.complete) throw Object.assign(new Error("connection closed mid-stream"), { code: "ECONNRESET" });
   } finally {
     clearTimeout(idle);
   }

@@ -31,6 +31,7 @@ export const RETIRED_MODELS: ReadonlySet<string> = new Set(["claude-3-5-haiku-20
 const MESSAGE = fixture("response-nonstreaming.haiku-4-5.simulator.json").toString("utf8");
 const MESSAGE_ID = '"id":"msg_01Q7ZxWk3nR8vTb2LmPc9dHs"';
 const [MESSAGE_HEAD, MESSAGE_TAIL] = splitOnce(MESSAGE, '"content":[{"type":"text","text":"pong"}]');
+if (!MESSAGE_TAIL.includes('"stop_reason":"end_turn"')) throw new Error("simulator fixture message lost its stop_reason");
 const [MODEL_MSG_HEAD, MODEL_MSG_TAIL] = splitOnce(FIXTURES.retiredModel.toString("utf8"), "claude-3-5-haiku-20241022");
 
 /** Split around the one occurrence of `marker`; a fixture that lost it must fail at load, not serve nonsense. */
@@ -77,9 +78,34 @@ export function apiHeaders(contentType: string, requestId: string | null = newRe
   };
 }
 
-/** A JSON answer with the API's headers. */
+/** A JSON answer with the API's headers; an error body's `request_id` becomes the header's, as the API sends one id. */
 export function jsonReply(status: number, body: string | Buffer, extra: OutgoingHttpHeaders = {}): Reply {
-  return { status, headers: { ...apiHeaders("application/json"), ...extra }, body };
+  const requestId = newRequestId();
+  return { status, headers: { ...apiHeaders("application/json", requestId), ...extra }, body: withRequestId(body, requestId) };
+}
+
+/**
+ * A 401 with the real one's headers: no rate-limit or organization headers (no key, no account), and
+ * `x-should-retry: false`, which the SDKs obey.
+ */
+export function authReply(body: string | Buffer): Reply {
+  const requestId = newRequestId();
+  const headers: OutgoingHttpHeaders = {
+    "content-type": "application/json",
+    "x-should-retry": "false",
+    "request-id": requestId,
+    via: "1.1 google",
+    "cf-cache-status": "DYNAMIC",
+    "x-robots-tag": "none",
+    ...edgeHeaders(),
+  };
+  return { status: 401, headers, body: withRequestId(body, requestId) };
+}
+
+/** `body` with its `"request_id":"…"` (a fixture's recorded one) replaced by `requestId`; other bytes untouched. */
+export function withRequestId(body: string | Buffer, requestId: string): string | Buffer {
+  const text = body.toString();
+  return text.includes('"request_id":"') ? text.replace(/"request_id":"[^"]*"/, `"request_id":${JSON.stringify(requestId)}`) : body;
 }
 
 /** An error envelope not covered by a fixture, with the same request id in header and body. */
@@ -95,8 +121,9 @@ export function unknownModelBody(model: string): string {
 }
 
 /** The recorded message with `content` (a JSON array, already serialised) in place of the text block. */
-export function messageJson(content: string): string {
-  return (MESSAGE_HEAD + `"content":${content}` + MESSAGE_TAIL).replace(MESSAGE_ID, `"id":"${newMessageId()}"`);
+export function messageJson(content: string, stopReason = "end_turn"): string {
+  const tail = MESSAGE_TAIL.replace('"stop_reason":"end_turn"', `"stop_reason":${JSON.stringify(stopReason)}`);
+  return (MESSAGE_HEAD + `"content":${content}` + tail).replace(MESSAGE_ID, `"id":"${newMessageId()}"`);
 }
 
 /** A content array holding one text block. */

@@ -1,50 +1,75 @@
 /** What each fault does to a Messages API request, for its non-streaming and streaming forms. */
-import { apiHeaders, FIXTURES, jsonReply, messageJson, textContent } from "./api-bodies";
+import { apiHeaders, authReply, errorReply, FIXTURES, jsonReply, messageJson, textContent } from "./api-bodies";
+import type { AnswerShape } from "./answers";
+import type { EncodingPlan } from "./encoding";
 import type { Fault } from "./faults";
 import { edgeOutcome, PORTAL_200 } from "./html-pages";
-import { splitPieces, type StreamPlan } from "./sse";
-import type { Outcome, Reply } from "./wire";
+import { splitPieces, textPlan, type StreamPlan } from "./sse";
+import type { Delivery, Outcome, Reply } from "./wire";
 
 export const WRONG_ANSWER_TEXT = "I cannot help with that.";
 
 /**
  * A fault either replaces the answer outright (`outcome`, `stream`) or lets the normal pipeline run, request checks
- * included, and only changes how its answer is written (`pipeline`).
+ * included, and only changes what its answer is made of and how it is written (`pipeline`).
  */
 export type ApiAction = { kind: "outcome"; outcome: Outcome } | { kind: "stream"; plan: StreamPlan } | Pipeline;
 
-/** Run the normal pipeline; write one byte at a time, with CRLF line ends, or with other text if asked. */
+/** Run the normal pipeline: other text or another answer shape if asked, written as asked. */
 export interface Pipeline {
   kind: "pipeline";
+  text: string | null;
+  shape: AnswerShape;
   oneByte: boolean;
   crlf: boolean;
-  text: string | null;
+  /** JSON only: transfer-encoding chunked instead of a content-length (streams are always chunked). */
+  chunked: boolean;
+  encoding: EncodingPlan | null;
 }
 
 const whole = (reply: Reply): ApiAction => ({ kind: "outcome", outcome: { kind: "reply", reply, delivery: "whole" } });
-const halfThen = (reply: Reply, end: "reset" | "stall"): ApiAction => ({
-  kind: "outcome",
-  outcome: { kind: "reply", reply, delivery: end === "reset" ? "half_then_reset" : "half_then_stall" },
-});
-const plan = (pieces: string[], ending: StreamPlan["ending"]): ApiAction => ({
+const written = (reply: Reply, delivery: Delivery, encoding?: EncodingPlan): ApiAction => ({ kind: "outcome", outcome: { kind: "reply", reply, delivery, encoding } });
+const plan = (pieces: string[], ending: StreamPlan["ending"], overrides: Partial<StreamPlan> = {}): ApiAction => ({
   kind: "stream",
-  plan: { pieces, ending, crlf: false, oneByte: false },
+  plan: textPlan(pieces, ending, overrides),
 });
-const PIPELINE: Pipeline = { kind: "pipeline", oneByte: false, crlf: false, text: null };
+const PIPELINE: Pipeline = { kind: "pipeline", text: null, shape: "text", oneByte: false, crlf: false, chunked: false, encoding: null };
+const GZIP: EncodingPlan = { name: "gzip", bytes: "compressed" };
 
-/** The action for `fault` on a request that does (`stream`) or does not ask for a stream and asks for `word`. */
-export function apiAction(fault: Fault, stream: boolean, word: string): ApiAction {
+/**
+ * The action for `fault` on a request that does (`stream`) or does not ask for a stream and asks for `word`.
+ * `apiKey` is the request's x-api-key, which only the echoing-gateway fault uses.
+ */
+export function apiAction(fault: Fault, stream: boolean, word: string, apiKey: string | null = null): ApiAction {
   const healthy = () => jsonReply(200, messageJson(textContent(word)));
   const emptyContent = () => (stream ? plan([], "complete") : whole(jsonReply(200, messageJson("[]"))));
   switch (fault) {
     case "none":
-      return PIPELINE;
+    case "chunked_json":
+      return { ...PIPELINE, chunked: fault === "chunked_json" };
     case "one_byte_chunks":
       return { ...PIPELINE, oneByte: true };
     case "crlf":
       return { ...PIPELINE, crlf: true };
     case "wrong_answer":
       return { ...PIPELINE, text: WRONG_ANSWER_TEXT };
+    case "thinking":
+    case "tool_use":
+    case "refusal":
+    case "citations":
+      return { ...PIPELINE, shape: fault };
+    case "gzip":
+    case "br":
+    case "deflate":
+      return { ...PIPELINE, encoding: { name: fault, bytes: "compressed" } };
+    case "gzip_garbage":
+      return { ...PIPELINE, encoding: { name: "gzip", bytes: "plain" } };
+    case "gzip_bomb":
+      return { ...PIPELINE, encoding: { name: "gzip", bytes: "bomb" } };
+    case "gzip_cut":
+      return stream ? plan(splitPieces(word), "reset", { encoding: GZIP }) : written(healthy(), "half_then_reset", GZIP);
+    case "close_delimited_stall":
+      return stream ? plan(splitPieces(word), "pings", { closeDelimited: true }) : written(healthy(), "close_delimited_stall");
     case "http_500":
       return whole(jsonReply(500, FIXTURES.apiError));
     case "http_504":
@@ -64,12 +89,16 @@ export function apiAction(fault: Fault, stream: boolean, word: string): ApiActio
       return whole(jsonReply(529, FIXTURES.overloaded));
     case "overloaded_legacy":
       return whole({ status: 529, headers: apiHeaders("application/json", null), body: FIXTURES.overloadedLegacy });
+    case "overloaded_no_details":
+      return whole(errorReply(529, "overloaded_error", "Overloaded"));
+    case "echo_key":
+      return whole(echoedError(apiKey));
     case "rate_limited":
       return whole(jsonReply(429, FIXTURES.rateLimit, { "retry-after": "17" }));
     case "spend_cap":
       return whole(jsonReply(429, FIXTURES.spendCap));
     case "unauthorized":
-      return whole(jsonReply(401, FIXTURES.invalidKey));
+      return whole(authReply(FIXTURES.invalidKey));
     case "bad_request":
       return whole(jsonReply(400, FIXTURES.missingMaxTokens));
     case "retired_model":
@@ -86,16 +115,24 @@ export function apiAction(fault: Fault, stream: boolean, word: string): ApiActio
     case "wrong_shape":
       return whole(jsonReply(200, '{"ok":true}'));
     case "reset_after_headers":
-      return stream ? plan(splitPieces(word), "reset") : halfThen(healthy(), "reset");
+      return stream ? plan(splitPieces(word), "reset") : written(healthy(), "half_then_reset");
     case "stream_error":
       return stream ? plan(splitPieces(word), "error") : whole(jsonReply(529, FIXTURES.overloaded));
     case "stream_truncated":
-      return stream ? plan(splitPieces(word), "truncated") : halfThen(healthy(), "reset");
+      return stream ? plan(splitPieces(word), "truncated") : written(healthy(), "half_then_reset");
     case "stream_stall":
-      return stream ? plan(splitPieces(word), "stall") : halfThen(healthy(), "stall");
+      return stream ? plan(splitPieces(word), "stall") : written(healthy(), "half_then_stall");
     default: {
       const unhandled: never = fault;
       throw new Error(`fault ${String(unhandled)} has no API behaviour`);
     }
   }
+}
+
+/** A gateway in trouble that echoes request headers: x-api-key comes back as the request id, header and body. */
+function echoedError(apiKey: string | null): Reply {
+  const reply = errorReply(500, "api_error", "Internal server error");
+  if (!apiKey) return reply;
+  const body = JSON.stringify({ type: "error", error: { type: "api_error", message: "Internal server error" }, request_id: apiKey });
+  return { ...reply, headers: { ...reply.headers, "request-id": apiKey }, body };
 }

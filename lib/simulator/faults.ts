@@ -34,6 +34,23 @@ export const FAULTS = [
   "one_byte_chunks",
   "crlf",
   "wrong_answer",
+  // Seen in recorded real responses: answers of other shapes, headers and bodies the above lack.
+  "overloaded_no_details",
+  "thinking",
+  "tool_use",
+  "refusal",
+  "citations",
+  "chunked_json",
+  // What a proxy may do unasked: compress (and get it wrong), or hold a close-delimited body open.
+  "gzip",
+  "br",
+  "deflate",
+  "gzip_garbage",
+  "gzip_bomb",
+  "gzip_cut",
+  "close_delimited_stall",
+  // A gateway that echoes request headers into its answer, x-api-key included.
+  "echo_key",
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 

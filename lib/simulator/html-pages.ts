@@ -124,6 +124,10 @@ export function pageOutcome(fault: Fault, healthy: Reply, headersFor: HeadersFor
       return { kind: "reply", reply: healthy, delivery: "half_then_stall" };
     case "one_byte_chunks":
       return { kind: "reply", reply: healthy, delivery: "one_byte" };
+    case "gzip":
+    case "br":
+    case "deflate":
+      return { kind: "reply", reply: healthy, delivery: "whole", encoding: { name: fault, bytes: "compressed" } };
     default:
       return { kind: "reply", reply: healthy, delivery: "whole" };
   }

@@ -4,8 +4,10 @@
  */
 import type { IncomingMessage } from "node:http";
 import { apiAction } from "./api-faults";
+import { answerContent, STOP_REASON } from "./answers";
 import {
   apiHeaders,
+  authReply,
   errorReply,
   FIXTURES,
   jsonReply,
@@ -13,43 +15,45 @@ import {
   modelOf,
   replyWord,
   RETIRED_MODELS,
-  textContent,
   unknownModelBody,
   wantsStream,
 } from "./api-bodies";
-import { splitPieces, writeStream } from "./sse";
+import { splitPieces, textPlan, writeStream } from "./sse";
 import { isRecord, perform, type Exchange, type Reply } from "./wire";
 
 const STREAM_TYPE = "text/event-stream; charset=utf-8";
 
-/** The normal pipeline's answer: a finished reply, or the go-ahead for a healthy stream. */
+/** The normal pipeline's answer: a finished reply, or the go-ahead for a stream. */
 type Routed = { kind: "reply"; reply: Reply } | { kind: "stream" };
 
 /** Answer one API request under its chosen fault. Resolves when the simulator is done with it. */
 export async function handleApi(ex: Exchange): Promise<void> {
   const stream = wantsStream(ex.json);
   const word = replyWord(ex.json);
-  const action = apiAction(ex.fault, stream, word);
+  const apiKey = typeof ex.req.headers["x-api-key"] === "string" ? ex.req.headers["x-api-key"] : null;
+  const action = apiAction(ex.fault, stream, word, apiKey);
   if (action.kind === "outcome") return perform(ex.res, action.outcome, ex.signal);
   if (action.kind === "stream") return writeStream(ex.res, apiHeaders(STREAM_TYPE), action.plan, ex.gapMs, ex.signal);
   const text = action.text ?? word;
-  const routed = route(ex, text);
+  const routed = route(ex, () => jsonReply(200, messageJson(answerContent(action.shape, text), STOP_REASON[action.shape])));
   if (routed.kind === "stream") {
-    const plan = { pieces: splitPieces(text), ending: "complete" as const, crlf: action.crlf, oneByte: action.oneByte };
+    const { crlf, oneByte, shape, encoding } = action;
+    const plan = textPlan(splitPieces(text), "complete", { crlf, oneByte, shape, encoding });
     return writeStream(ex.res, apiHeaders(STREAM_TYPE), plan, ex.gapMs, ex.signal);
   }
-  const delivery = action.oneByte ? "one_byte" : "whole";
-  return perform(ex.res, { kind: "reply", reply: routed.reply, delivery }, ex.signal);
+  const delivery = action.oneByte ? "one_byte" : action.chunked ? "chunked" : "whole";
+  // A proxy compresses whatever passes through it, rejections included.
+  return perform(ex.res, { kind: "reply", reply: routed.reply, delivery, encoding: action.encoding ?? undefined }, ex.signal);
 }
 
-function route(ex: Exchange, text: string): Routed {
+function route(ex: Exchange, answer: () => Reply): Routed {
   const done = (reply: Reply): Routed => ({ kind: "reply", reply });
   switch (ex.path) {
     case "/v1/messages": {
       if (ex.method !== "POST") return done(methodNotAllowed("POST"));
       const rejected = checkHeaders(ex.req) ?? checkMessageBody(ex);
       if (rejected) return done(rejected);
-      return wantsStream(ex.json) ? { kind: "stream" } : done(jsonReply(200, messageJson(textContent(text))));
+      return wantsStream(ex.json) ? { kind: "stream" } : done(answer());
     }
     case "/v1/messages/count_tokens": {
       if (ex.method !== "POST") return done(methodNotAllowed("POST"));
@@ -68,7 +72,7 @@ function route(ex: Exchange, text: string): Routed {
 function checkHeaders(req: IncomingMessage): Reply | null {
   if (!req.headers["anthropic-version"]) return jsonReply(400, FIXTURES.missingVersion);
   const bearer = /^Bearer\s+\S/i.test(req.headers.authorization ?? "");
-  if (!req.headers["x-api-key"] && !bearer) return jsonReply(401, FIXTURES.missingKey);
+  if (!req.headers["x-api-key"] && !bearer) return authReply(FIXTURES.missingKey);
   return null;
 }
 

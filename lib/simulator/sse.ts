@@ -1,42 +1,18 @@
 /**
- * Messages API streams, built from the recorded haiku-4-5 stream so event names, key order and the odd space
- * padding before each closing brace are the real API's, not our re-serialisation.
+ * How a Messages stream is written: the events of its shape (sse-content.ts), each after the per-token gap, then
+ * whatever the plan's ending calls for; optionally compressed, or on a close-delimited body.
  */
-import { readFileSync } from "node:fs";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { newMessageId, splitOnce } from "./api-bodies";
+import { STOP_REASON, type AnswerShape } from "./answers";
+import { compressedSink, type EncodingPlan, type Sink } from "./encoding";
+import { contentEvents, errorEvent, MESSAGE_STOP, messageDelta, messageStart, PING } from "./sse-content";
 import { openResponse, wait, writeChunk, writeThenReset } from "./wire";
 
-const RECORDED = readFileSync(new URL("./fixtures/claude/sse-success.haiku-4-5.recorded.txt", import.meta.url), "utf8");
-
-/** The recorded events, keyed by event name, each the exact `event: …\ndata: …\n\n` block. */
-const BLOCKS = new Map<string, string>();
-for (const block of RECORDED.split("\n\n")) {
-  const name = /^event: (\S+)/.exec(block)?.[1];
-  if (name) BLOCKS.set(name, `${block}\n\n`);
-}
-
-function recorded(name: string): string {
-  const block = BLOCKS.get(name);
-  if (block === undefined) throw new Error(`simulator fixture has no ${name} event`);
-  return block;
-}
-
-const RECORDED_ID = '"id":"msg_01KoNnF4BwRtd6tnJMPxZ9cP"';
-const MESSAGE_START = recorded("message_start");
-const CONTENT_BLOCK_START = recorded("content_block_start");
-const PING = recorded("ping");
-const [DELTA_HEAD, DELTA_TAIL] = splitOnce(recorded("content_block_delta"), '"Hello!"');
-const CONTENT_BLOCK_STOP = recorded("content_block_stop");
-const MESSAGE_DELTA = recorded("message_delta");
-const MESSAGE_STOP = recorded("message_stop");
-if (!MESSAGE_START.includes(RECORDED_ID)) throw new Error("simulator fixture message_start lost its id");
-
-// Not in the recording: the shape the API sends for an in-band overload (sse-error-midstream.docs.txt, compact).
-const ERROR_EVENT = 'event: error\ndata: {"type":"error","error":{"details":null,"type":"overloaded_error","message":"Overloaded"}}\n\n';
-
-/** How a stream ends: properly, with an in-band error, cut without message_stop, by a TCP reset, or never. */
-export type StreamEnding = "complete" | "error" | "truncated" | "reset" | "stall";
+/**
+ * How a stream ends: properly, with an in-band error, cut without message_stop, by a TCP reset, never (silence), or
+ * never (a ping every PING_EVERY_MS: bytes keep coming, so only the client's deadline ends it).
+ */
+export type StreamEnding = "complete" | "error" | "truncated" | "reset" | "stall" | "pings";
 
 export interface StreamPlan {
   /** The text_delta texts in order; [] sends no text_delta at all. */
@@ -44,6 +20,19 @@ export interface StreamPlan {
   ending: StreamEnding;
   crlf: boolean;
   oneByte: boolean;
+  shape: AnswerShape;
+  encoding: EncodingPlan | null;
+  /** No content-length and no chunking: the body ends when the connection closes (connection: close). */
+  closeDelimited: boolean;
+}
+
+const PING_EVERY_MS = 100;
+// Bounds a "pings" stream whose client never leaves: a minute of pings, then the stream just ends.
+const MAX_PINGS = 600;
+
+/** A plain text stream plan with this ending. */
+export function textPlan(pieces: string[], ending: StreamEnding, overrides: Partial<StreamPlan> = {}): StreamPlan {
+  return { pieces, ending, crlf: false, oneByte: false, shape: "text", encoding: null, closeDelimited: false, ...overrides };
 }
 
 /** Cut text into text_delta pieces of at most two characters (code points, so no surrogate is split). */
@@ -54,55 +43,58 @@ export function splitPieces(text: string): string[] {
   return pieces.length > 0 ? pieces : [""];
 }
 
-/** One text_delta event in the recorded layout. */
-export function deltaEvent(text: string): string {
-  return `${DELTA_HEAD}${JSON.stringify(text)}${DELTA_TAIL}`;
-}
-
-/**
- * Send headers and the opening events at once, then each text_delta after `gapMs`, then whatever the plan's
- * ending calls for. Each event is its own write.
- */
-export async function writeStream(
-  res: ServerResponse,
-  headers: OutgoingHttpHeaders,
-  plan: StreamPlan,
-  gapMs: number,
-  signal: AbortSignal,
-): Promise<void> {
-  const wire = (event: string) => (plan.crlf ? event.replaceAll("\n", "\r\n") : event);
-  const send = (event: string) => writeChunk(res, wire(event), plan.oneByte, signal);
-  openResponse(res, 200, { ...headers, "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
-  await send(MESSAGE_START.replace(RECORDED_ID, `"id":"${newMessageId()}"`));
-  await send(CONTENT_BLOCK_START);
-  await send(PING);
-  const cutEarly = plan.ending === "error" || plan.ending === "reset" || plan.ending === "stall";
-  const pieces = cutEarly ? plan.pieces.slice(0, 1) : plan.pieces;
-  for (const [i, piece] of pieces.entries()) {
-    await wait(gapMs, signal);
-    const event = deltaEvent(piece);
-    if (plan.ending === "reset" && i === pieces.length - 1) return writeThenReset(res, wire(event), signal);
-    await send(event);
+/** Send headers and message_start at once, then the content (a gap before each delta), then the ending. */
+export async function writeStream(res: ServerResponse, headers: OutgoingHttpHeaders, plan: StreamPlan, gapMs: number, signal: AbortSignal): Promise<void> {
+  const requestId = typeof headers["request-id"] === "string" ? headers["request-id"] : null;
+  if (plan.closeDelimited) res.useChunkedEncodingByDefault = false;
+  openResponse(res, 200, {
+    ...headers,
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    ...(plan.encoding ? { "content-encoding": plan.encoding.name } : {}),
+    ...(plan.closeDelimited ? { connection: "close" } : {}),
+  });
+  const out = openSink(res, plan, signal);
+  await out.send(messageStart());
+  const content = contentEvents(plan.shape, plan.pieces);
+  // A stream that fails does so after its first delta, so a client has seen it begin.
+  const firstDelta = content.findIndex((e) => e.paced);
+  const cutEarly = plan.ending !== "complete" && plan.ending !== "truncated";
+  for (const { event, paced } of cutEarly && firstDelta >= 0 ? content.slice(0, firstDelta + 1) : content) {
+    if (paced) await wait(gapMs, signal);
+    await out.send(event);
   }
   switch (plan.ending) {
     case "reset":
-      return writeThenReset(res, "", signal); // no text to send first: reset right after the opening events
+      return out.reset();
     case "stall":
       return; // leave the socket open with nothing more to say
+    case "pings":
+      for (let i = 0; i < MAX_PINGS; i++) {
+        await wait(PING_EVERY_MS, signal);
+        await out.send(PING);
+      }
+      return out.end();
     case "error":
-      await send(ERROR_EVENT);
-      res.end();
-      return;
+      await out.send(errorEvent(requestId));
+      return out.end();
     case "truncated":
-      await send(CONTENT_BLOCK_STOP);
-      await send(MESSAGE_DELTA);
-      res.end();
-      return;
+      await out.send(messageDelta(STOP_REASON[plan.shape]));
+      return out.end();
     case "complete":
-      await send(CONTENT_BLOCK_STOP);
-      await send(MESSAGE_DELTA);
-      await send(MESSAGE_STOP);
-      res.end();
-      return;
+      await out.send(messageDelta(STOP_REASON[plan.shape]));
+      await out.send(MESSAGE_STOP);
+      return out.end();
   }
+}
+
+/** Straight to the socket (one byte per write, CRLF line ends, if asked), or through a compressor. */
+function openSink(res: ServerResponse, plan: StreamPlan, signal: AbortSignal): Sink {
+  if (plan.encoding && plan.encoding.bytes !== "plain") return compressedSink(res, plan.encoding, signal);
+  const wire = (event: string) => (plan.crlf ? event.replaceAll("\n", "\r\n") : event);
+  return {
+    send: (event) => writeChunk(res, wire(event), plan.oneByte, signal),
+    end: () => res.end(),
+    reset: () => writeThenReset(res, "", signal),
+  };
 }

@@ -1,10 +1,11 @@
 /**
- * The low-level ways a response leaves the simulator: whole, one byte at a time, cut by a TCP reset, stalled, or
- * never. Every wait takes the request's AbortSignal so a departed client or close() stops it at once.
+ * The low-level ways a response leaves the simulator: whole, one byte at a time, chunked, compressed, cut by a TCP
+ * reset, stalled, or never. Every wait takes the request's AbortSignal so a departed client or close() stops it at once.
  */
 import { randomBytes, randomInt } from "node:crypto";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
+import { encodeBody, type EncodingPlan } from "./encoding";
 import type { Fault } from "./faults";
 
 /** A complete answer before it is put on the wire. */
@@ -14,10 +15,14 @@ export interface Reply {
   body: string | Buffer;
 }
 
-/** How a Reply's bytes are written. `half_*` send the full content-length, then only half the body. */
-export type Delivery = "whole" | "one_byte" | "half_then_reset" | "half_then_stall";
+/**
+ * How a Reply's bytes are written. `half_*` send the full content-length, then only half the body; `chunked` sends
+ * no length and the body in a few chunks; `close_delimited_stall` sends neither length nor chunking (the body ends
+ * when the connection closes), then half the body, then nothing.
+ */
+export type Delivery = "whole" | "one_byte" | "chunked" | "half_then_reset" | "half_then_stall" | "close_delimited_stall";
 
-export type Outcome = { kind: "reply"; reply: Reply; delivery: Delivery } | { kind: "hang" } | { kind: "reset" };
+export type Outcome = { kind: "reply"; reply: Reply; delivery: Delivery; encoding?: EncodingPlan } | { kind: "hang" } | { kind: "reset" };
 
 /** The request body as JSON, or a marker that it was not JSON. */
 export type ParsedBody = { ok: true; value: unknown } | { ok: false };
@@ -112,9 +117,18 @@ export async function perform(res: ServerResponse, outcome: Outcome, signal: Abo
     res.socket?.resetAndDestroy();
     return;
   }
-  const { reply: answer, delivery } = outcome;
-  const body = Buffer.from(answer.body);
-  openResponse(res, answer.status, { ...answer.headers, "content-length": body.length });
+  const { reply: answer, delivery, encoding } = outcome;
+  const body = encoding ? encodeBody(encoding, Buffer.from(answer.body)) : Buffer.from(answer.body);
+  const headers = encoding ? { ...answer.headers, "content-encoding": encoding.name } : answer.headers;
+  const half = body.subarray(0, Math.floor(body.length / 2));
+  if (delivery === "chunked") return writeChunked(res, answer.status, headers, body, signal);
+  if (delivery === "close_delimited_stall") {
+    res.useChunkedEncodingByDefault = false;
+    openResponse(res, answer.status, { ...headers, connection: "close" });
+    res.write(half); // and the rest never comes: only the client closing ends this body
+    return;
+  }
+  openResponse(res, answer.status, { ...headers, "content-length": body.length });
   if (delivery === "whole") {
     res.end(body);
     return;
@@ -124,9 +138,20 @@ export async function perform(res: ServerResponse, outcome: Outcome, signal: Abo
     res.end();
     return;
   }
-  const half = body.subarray(0, Math.floor(body.length / 2));
   if (delivery === "half_then_reset") await writeThenReset(res, half, signal);
   else res.write(half); // half_then_stall: the rest never comes and the socket stays open
+}
+
+/** Transfer-encoding chunked (no content-length), the body in three writes a loop turn apart, so three chunks. */
+async function writeChunked(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: Buffer, signal: AbortSignal): Promise<void> {
+  openResponse(res, status, headers);
+  const third = Math.ceil(body.length / 3);
+  for (let at = 0; at < body.length; at += third) {
+    if (signal.aborted) throw signal.reason;
+    res.write(body.subarray(at, at + third));
+    await nextTurn(undefined, { signal });
+  }
+  res.end();
 }
 
 /** A small JSON answer for control calls and the simulator's own errors (not an imitation of any real service). */

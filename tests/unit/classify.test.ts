@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { BAD_ENCODING_CODE, BODY_TOO_LARGE_CODE, CUT_ENCODING_CODE } from "@/probes/body";
 import { classifyError, classifyStatus, IDLE_TIMEOUT_CODE, OUTCOME_OF } from "@/probes/classify";
 import { ERROR_CLASSES } from "@/probes/types";
 
@@ -20,6 +21,13 @@ describe("the classifier", () => {
     [err("HPE_INVALID_CONSTANT"), "request", "malformed_response"],
     [err("ECONNRESET"), "stream", "stream_truncated"],
     [err(IDLE_TIMEOUT_CODE), "stream", "stream_stalled"],
+    // Decoding: bytes that arrived whole but are not what they claim are malformed; compressed data that stops short
+    // inside a complete transport is a stream ending before message_stop, or a plain body that cannot be whole.
+    [err(BAD_ENCODING_CODE), "body", "malformed_response"],
+    [err(BAD_ENCODING_CODE), "stream", "malformed_response"],
+    [err(BODY_TOO_LARGE_CODE), "stream", "malformed_response"],
+    [err(CUT_ENCODING_CODE), "stream", "stream_truncated"],
+    [err(CUT_ENCODING_CODE), "body", "malformed_response"],
   ] as const)("%s at %s is %s", (error, stage, errorClass) => {
     expect(classifyError(error, stage, live).errorClass).toBe(errorClass);
   });

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { probeEdge } from "@/probes/edge";
 import { probeMessages } from "@/probes/messages";
@@ -6,7 +8,7 @@ import { probeStream } from "@/probes/stream";
 import type { ErrorClass, Outcome, ProbeResult } from "@/probes/types";
 import { probeWeb } from "@/probes/web";
 import { startSimulator, type Fault, type Simulator } from "@/lib/simulator";
-import { testTarget } from "@/tests/unit/support";
+import { CANARY_KEY, testTarget } from "@/tests/unit/support";
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -47,11 +49,30 @@ const messagesMatrix: Row[] = [
   ["one_byte_chunks", null, "up", 200],
   ["crlf", null, "up", 200],
   ["wrong_answer", "wrong_answer", "degraded", 200],
+  // Shapes and bytes of recorded real responses.
+  ["overloaded_no_details", "overloaded", "down", 529],
+  ["thinking", null, "up", 200],
+  ["tool_use", "wrong_answer", "degraded", 200],
+  ["refusal", "wrong_answer", "degraded", 200],
+  ["citations", null, "up", 200],
+  ["chunked_json", null, "up", 200],
+  // A proxy that compresses although we asked for identity, or gets it wrong.
+  ["gzip", null, "up", 200],
+  ["br", null, "up", 200],
+  ["deflate", null, "up", 200],
+  ["gzip_garbage", "malformed_response", "down", 200],
+  ["gzip_bomb", "malformed_response", "down", 200],
+  ["gzip_cut", "connection_error", "down", 200],
+  ["close_delimited_stall", "timeout", "down", 200],
+  ["echo_key", "http_5xx", "down", 500],
 ];
 
 const streamDifferences: Partial<Record<Fault, Row>> = {
   reset_after_headers: ["reset_after_headers", "stream_truncated", "down", 200],
   stream_stall: ["stream_stall", "stream_stalled", "down", 200],
+  gzip_cut: ["gzip_cut", "stream_truncated", "down", 200],
+  // Pings keep the idle timer quiet: the deadline is what passes, mid-stream.
+  close_delimited_stall: ["close_delimited_stall", "stream_stalled", "down", 200],
 };
 const streamOnly: Row[] = [
   ["stream_error", "stream_error", "down", 200],
@@ -59,6 +80,15 @@ const streamOnly: Row[] = [
   ["stream_no_text", "empty_response", "down", 200],
 ];
 const streamMatrix: Row[] = [...messagesMatrix.map(([fault, ...rest]) => streamDifferences[fault] ?? ([fault, ...rest] as Row)), ...streamOnly];
+
+const API_PROBES = { messages: probeMessages, stream: probeStream, edge: probeEdge };
+
+/** One raw Messages call to the simulator, bypassing the probes, to look at the bytes themselves. */
+function post(stream: boolean, headers: Record<string, string> = {}, keyed = true): Promise<Response> {
+  const body = JSON.stringify({ model: "claude-haiku-4-5", max_tokens: 16, ...(stream ? { stream: true } : {}), messages: [{ role: "user", content: "Reply with exactly: pong" }] });
+  const key: Record<string, string> = keyed ? { "x-api-key": CANARY_KEY } : {};
+  return fetch(`${sim.url}/v1/messages`, { method: "POST", body, headers: { "anthropic-version": "2023-06-01", "content-type": "application/json", ...key, ...headers } });
+}
 
 function expectClassified(result: ProbeResult, [, errorClass, outcome, httpStatus]: Row) {
   expect({ errorClass: result.errorClass, outcome: result.outcome, httpStatus: result.httpStatus }).toEqual({ errorClass, outcome, httpStatus });
@@ -84,11 +114,93 @@ describe("stream probe fault matrix", () => {
     expect(result.message).toContain("overloaded_error");
   });
 
+  it("keeps the in-band error's request id, the same as the response header's", async () => {
+    sim.setFault("api", "stream_error");
+    const raw = await post(true);
+    const headerId = raw.headers.get("request-id");
+    expect(JSON.parse(/^data: (.*"type":"error".*)$/m.exec(await raw.text())![1]!).request_id).toBe(headerId);
+    const result = await probeStream(testTarget("stream", sim.url), never);
+    expect(result.requestId).toMatch(/^req_011Sim/);
+  });
+
   it("a 529 is overloaded, not http_5xx, and keeps its request id", async () => {
     sim.setFault("api", "overloaded");
     const result = await probeStream(testTarget("stream", sim.url), never);
     expect(result.errorClass).toBe("overloaded");
     expect(result.requestId).toMatch(/^req_/);
+  });
+});
+
+describe("answers of other shapes", () => {
+  it.each(["messages", "stream"] as const)("a refusal is wrong_answer and its message starts with refusal (%s)", async (kind) => {
+    sim.setFault("api", "refusal");
+    const result = await API_PROBES[kind](testTarget(kind, sim.url), never);
+    expect([result.errorClass, result.outcome]).toEqual(["wrong_answer", "degraded"]);
+    expect(result.message).toMatch(/^refusal/);
+  });
+
+  it.each(["messages", "stream"] as const)("an answer of only tool_use blocks is wrong_answer naming them (%s)", async (kind) => {
+    sim.setFault("api", "tool_use");
+    const result = await API_PROBES[kind](testTarget(kind, sim.url), never);
+    expect(result.message).toContain("tool_use");
+  });
+
+  it("thinking before the text is a normal answer whose TTFT waits for the text", async () => {
+    sim.setFault("api", { fault: "thinking", gapMs: 40 });
+    const result = await probeStream(testTarget("stream", sim.url), never);
+    expect([result.errorClass, result.outputTokens]).toEqual([null, 5]);
+    // Two thinking deltas and a signature delta, each a gap, come before the first text_delta.
+    expect(result.ttftMs!).toBeGreaterThanOrEqual(4 * 40);
+  });
+});
+
+describe("the bytes on the wire", () => {
+  it.each(["messages", "stream", "edge"] as const)("the %s probe asks for accept-encoding: identity", async (kind) => {
+    sim.setFault("api", "none");
+    await API_PROBES[kind](testTarget(kind, sim.url), never);
+    expect(sim.requests.at(-1)?.headers["accept-encoding"]).toBe("identity");
+  });
+
+  it.each(["gzip", "br", "deflate", "gzip_garbage", "gzip_bomb"] as const)("%s is really sent compressed and marked so", async (fault) => {
+    sim.setFault("api", fault);
+    for (const stream of [false, true]) {
+      const raw = await post(stream, { "accept-encoding": "identity" });
+      expect(raw.headers.get("content-encoding")).toBe(fault === "br" || fault === "deflate" ? fault : "gzip");
+    }
+  });
+
+  it("chunked_json sends a chunked body with no content-length", async () => {
+    sim.setFault("api", "chunked_json");
+    const raw = await post(false);
+    expect([raw.headers.get("transfer-encoding"), raw.headers.get("content-length")]).toEqual(["chunked", null]);
+  });
+
+  const errorFaults = ["http_500", "http_504", "overloaded", "overloaded_no_details", "rate_limited", "spend_cap", "unauthorized", "bad_request", "retired_model"] as const;
+  it.each(errorFaults)("%s carries one request id, in the request-id header and the body", async (fault) => {
+    sim.setFault("api", fault);
+    const raw = await post(false);
+    const headerId = raw.headers.get("request-id");
+    expect(headerId).toMatch(/^req_011Sim/);
+    expect((await raw.json()).request_id).toBe(headerId);
+    expect((await probeMessages(testTarget("messages", sim.url), never)).requestId).toMatch(/^req_011Sim/);
+  });
+
+  it("a 401 has the real one's headers: x-should-retry false and no rate-limit headers, keyed or not", async () => {
+    sim.setFault("api", "unauthorized");
+    const keyed = await post(false);
+    sim.setFault("api", "none");
+    const keyless = await post(false, {}, false);
+    for (const raw of [keyed, keyless]) {
+      expect(raw.status).toBe(401);
+      expect(raw.headers.get("x-should-retry")).toBe("false");
+      expect([...raw.headers.keys()].filter((name) => name.startsWith("anthropic-"))).toEqual([]);
+    }
+  });
+
+  it("a 529 without details has no details and is still overloaded", async () => {
+    sim.setFault("api", "overloaded_no_details");
+    const body = await (await post(false)).json();
+    expect(body.error).toEqual({ type: "overloaded_error", message: "Overloaded" });
   });
 });
 
@@ -102,6 +214,8 @@ describe("edge probe", () => {
     ["html_200", "malformed_response", "down", 200],
     ["hang", "timeout", "down", null],
     ["reset_before_headers", "connection_error", "down", null],
+    ["gzip", null, "up", 401],
+    ["gzip_garbage", "malformed_response", "down", 401],
   ];
   it.each(edgeMatrix)("%s is %s (%s, HTTP %s)", async (...row) => {
     sim.setFault("api", row[0]);
@@ -125,6 +239,9 @@ describe("web probe", () => {
     ["hang", "timeout", "down", null],
     ["reset_before_headers", "connection_error", "down", null],
     ["reset_after_headers", "connection_error", "down", 200],
+    ["gzip", null, "up", 200],
+    ["br", null, "up", 200],
+    ["deflate", null, "up", 200],
   ];
   it.each(webMatrix)("%s is %s (%s, HTTP %s)", async (...row) => {
     sim.setFault("web", row[0]);
@@ -174,6 +291,24 @@ describe("network failures outside the simulator", () => {
     await closed.close();
     const result = await probeMessages(testTarget("messages", url), never);
     expect([result.errorClass, result.outcome, result.httpStatus]).toEqual(["connection_error", "down", null]);
+  });
+
+  // Error pages with broken encodings, which no simulator fault sends: a bare server on loopback does.
+  it.each([
+    [503, "<html>Service Unavailable</html>", "a body that does not decode"],
+    [502, "", "an empty body"],
+  ])("a %s under content-encoding: gzip with %j is still http_5xx (%s)", async (status, body) => {
+    const server = createServer((_req, res) => {
+      res.writeHead(status, { "content-type": "text/html", "content-encoding": "gzip", "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const result = await probeMessages(testTarget("messages", `http://127.0.0.1:${(server.address() as AddressInfo).port}`), never);
+      expect([result.errorClass, result.outcome, result.httpStatus]).toEqual(["http_5xx", "down", status]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("a TLS handshake with a plain-HTTP server is tls_error", async () => {

@@ -55,6 +55,25 @@ describe("timing truth against injected delays", () => {
     expect(byIp.dnsMs).toBeNull();
   });
 
+  it("a gzip stream, decoded, keeps TTFB and TTFT within tolerance of the injected delays", async () => {
+    sim.setFault("api", { fault: "gzip", ttfbMs: 300, gapMs: 50 });
+    const r = await probeStream(testTarget("stream", sim.url, slowTarget), never);
+    expect([r.outcome, r.outputTokens]).toEqual(["up", 5]);
+    expect(r.ttfbMs).toBeGreaterThanOrEqual(300);
+    expect(r.ttfbMs).toBeLessThan(325);
+    expect(r.ttftMs).toBeGreaterThanOrEqual(350);
+    expect(r.ttftMs).toBeLessThan(375);
+  });
+
+  it("a stream still open at the deadline is stalled at the deadline, on a close-delimited body too", async () => {
+    // Pings every 100 ms and an idle timeout longer than the deadline: only the deadline can end this stream.
+    sim.setFault("api", "close_delimited_stall");
+    const r = await probeStream(testTarget("stream", sim.url, { timeoutMs: 600, idleTimeoutMs: 2_000 }), never);
+    expect([r.errorClass, r.outcome, r.httpStatus]).toEqual(["stream_stalled", "down", 200]);
+    expect(r.totalMs).toBeGreaterThanOrEqual(600);
+    expect(r.totalMs).toBeLessThan(900);
+  });
+
   it("a stream that goes quiet is stalled at the idle timeout, not at the deadline", async () => {
     sim.setFault("api", "stream_stall");
     const r = await probeStream(testTarget("stream", sim.url, { timeoutMs: 5_000, idleTimeoutMs: 400 }), never);

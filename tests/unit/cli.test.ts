@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
+import { XMLParser } from "fast-xml-parser";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -127,4 +129,69 @@ describe("npm start", () => {
     expect(store.sqlite.pragma("integrity_check", { simple: true })).toBe("ok");
     store.close();
   }, 120_000);
+
+  it("with every target refusing for 3 minutes: no incident, no feed item, and the page says Witness is offline", async () => {
+    const dbPath = join(dir, "offline.db");
+    const configPath = join(dir, "offline.yaml");
+    const every10s = "{ intervalSeconds: 10, timeoutMs: 2000 }";
+    writeFileSync(configPath, `probes:\n  edge: ${every10s}\n  web: ${every10s}\n  status: ${every10s}\nconnectivityCheck: { url: null, timeoutMs: 1000 }\n`);
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      NODE_ENV: "test",
+      PATH: process.env.PATH ?? "",
+      ANTHROPIC_BASE_URL: await refusingUrl("127.0.0.1"),
+      CLAUDE_WEB_URL: await refusingUrl("127.0.0.2"),
+      STATUS_PAGE_URL: await refusingUrl("127.0.0.4"),
+      DATABASE_PATH: dbPath,
+      WITNESS_CONFIG: configPath,
+      PORT: String(port),
+    };
+    const child = spawn("npm", ["start"], { cwd: process.cwd(), env });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    try {
+      const deadline = Date.now() + 100_000;
+      while (!stderr.includes("scheduled status") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(stderr).toContain("scheduled status");
+      await new Promise((r) => setTimeout(r, 180_000));
+      const base = `http://127.0.0.1:${port}`;
+      const [home, status, health, feed] = await Promise.all(["/", "/api/v1/status", "/api/health", "/feed.xml"].map((path) => fetch(base + path)));
+      const homeHtml = await home!.text();
+      expect(homeHtml).toContain("Witness cannot reach the internet since");
+      expect(homeHtml).not.toContain("says so too");
+      const statusJson = (await status!.json()) as { monitor: { online: boolean; offlineSince: string | null } };
+      expect(statusJson.monitor.online).toBe(false);
+      expect(((await health!.json()) as { monitor: { online: boolean } }).monitor.online).toBe(false);
+      const rss = new XMLParser().parse(await feed!.text()) as { rss: { channel: { item?: unknown } } };
+      expect(rss.rss.channel.item).toBeUndefined();
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+    const store = openDatabase(dbPath, { readonly: true });
+    const rows = store.sqlite.prepare("SELECT outcome, error_class AS errorClass, message FROM probe_results").all() as { outcome: string; errorClass: string; message: string }[];
+    const incidents = store.sqlite.prepare("SELECT count(*) AS n FROM measured_incidents").get() as { n: number };
+    store.close();
+    // 3 minutes of 3 probes every 10 s is 54 results; allow for the start-up and the last tick.
+    expect(rows.length).toBeGreaterThanOrEqual(45);
+    for (const row of rows) expect(row).toMatchObject({ outcome: "inconclusive", errorClass: "connection_error", message: expect.stringMatching(/^monitor offline:/) });
+    expect(incidents.n).toBe(0);
+  }, 320_000);
 });
+
+/** A loopback port nothing listens on: connecting to it is refused at once. */
+async function refusingUrl(host: string): Promise<string> {
+  return `http://${host}:${await freePort(host)}`;
+}
+
+function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -118,7 +118,7 @@ const fileSchema = z
         // Which measured incidents reach RSS/Atom/JSON Feed readers: those that lasted (or have lasted) this long.
         minIncidentMinutes: z.number().int().min(0).max(1440).default(5),
         title: z.string().min(1).max(120).default("Witness: Claude, measured"),
-        // Absolute links in feeds need the public address; relative paths are used until it is set.
+        // The public address for feed links; WITNESS_PUBLIC_URL overrides it, and without either links follow the Host.
         siteUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
       })
       .strict()

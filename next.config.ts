@@ -6,7 +6,8 @@ import { PHASE_DEVELOPMENT_SERVER } from "next/constants";
  *
  * script-src keeps 'unsafe-inline' and has no nonce, on purpose: a nonce must be new on every request, so Next.js can
  * only stamp it on dynamically rendered pages (its own CSP guide), and a status page is the page everyone reloads at
- * once during an outage, so its pages should stay static/ISR and be served from cache. The App Router's hydration
+ * once during an outage: its responses are to be served from an in-process cache (lib/web/cache.ts), the same bytes
+ * to every visitor, which a per-request nonce would forbid. The App Router's hydration
  * data is inline `<script>self.__next_f.push(...)</script>` that differs per page and per render, so hashes cannot be
  * listed in a static header either. The risk 'unsafe-inline' leaves is HTML injection, and React escapes every string
  * it renders (incident titles from status.claude.com included); never use dangerouslySetInnerHTML with stored data.

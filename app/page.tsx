@@ -13,8 +13,10 @@ import { NoData } from "@/app/_components/no-data";
 import { SurfaceNowCard } from "@/app/_components/surface-now";
 import { BarsLegend, DayBars } from "@/app/_components/day-bars";
 import { Time } from "@/app/_components/state";
+import { DataReadAt } from "@/app/_components/data-read-at";
 
-export const revalidate = 30;
+// Rendered per request from data lib/web/cache.ts keeps fresh; never a copy on disk from another server or database.
+export const dynamic = "force-dynamic";
 
 export const metadata: Metadata = { title: { absolute: "Witness: is Claude up? Measured, beside the official status" } };
 
@@ -22,7 +24,7 @@ export const metadata: Metadata = { title: { absolute: "Witness: is Claude up? M
 const STALE_AFTER_MS = 5 * 60_000;
 
 export default function Home() {
-  const loaded = readData((db, config, now) => ({ status: getStatusNow(db, config, now), days: getSurfaceDays(db, config, now) }));
+  const loaded = readData("home", (db, config, now) => ({ status: getStatusNow(db, config, now), days: getSurfaceDays(db, config, now) }));
   return (
     <div className="page" data-generated-at={loaded.now}>
       <header className="page-head">
@@ -31,6 +33,7 @@ export default function Home() {
           Witness calls Claude every minute from here and records what really happened, then sets it beside what the
           official status page said at the same time.
         </p>
+        <DataReadAt at={loaded.now} />
       </header>
       {loaded.status === "ok" ? <Dashboard status={loaded.data.status} days={loaded.data.days} now={loaded.now} /> : <NoData status={loaded.status} what="the dashboard" />}
     </div>

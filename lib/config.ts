@@ -118,7 +118,7 @@ const fileSchema = z
         // Which measured incidents reach RSS/Atom/JSON Feed readers: those that lasted (or have lasted) this long.
         minIncidentMinutes: z.number().int().min(0).max(1440).default(5),
         title: z.string().min(1).max(120).default("Witness: Claude, measured"),
-        // Absolute links in feeds need the public address; relative paths are used until it is set.
+        // The public address for feed links; WITNESS_PUBLIC_URL overrides it, and without either links follow the Host.
         siteUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
       })
       .strict()
@@ -150,6 +150,8 @@ export interface Config extends FileConfig {
   databasePath: string;
   port: number;
   configPath: string | null;
+  /** WITNESS_PUBLIC_URL as an origin (`https://status.example.com`, no trailing slash), or null when unset. */
+  publicUrl: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -181,6 +183,7 @@ export function loadConfig(env: Env = process.env): Config {
     databasePath: env.DATABASE_PATH?.trim() || "./data/witness.db",
     port: envPort(env),
     configPath,
+    publicUrl: envOrigin(env, "WITNESS_PUBLIC_URL"),
   };
 }
 
@@ -203,6 +206,18 @@ function envUrl(env: Env, name: string, fallback: string): string {
   // Never echo the value: a gateway URL can carry a token in its path.
   if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new ConfigError(`${name}: must be an http(s) URL`);
   return value;
+}
+
+/** An http(s) origin or null when unset: a path, query, fragment or user info is refused rather than dropped. */
+function envOrigin(env: Env, name: string): string | null {
+  const value = env[name]?.trim();
+  if (!value) return null;
+  const url = URL.canParse(value) ? new URL(value) : null;
+  // Never echo the value: it is refused exactly when it is not the plain origin it should be, and could carry a token.
+  if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.pathname !== "/" || url.search || url.hash) {
+    throw new ConfigError(`${name}: must be an http(s) origin like https://status.example.com (no path, query or credentials)`);
+  }
+  return url.origin;
 }
 
 function envPort(env: Env): number {

@@ -13,8 +13,10 @@ import { NoData } from "@/app/_components/no-data";
 import { TimeChart, type ChartLine } from "@/app/_components/charts/time-chart";
 import { ModelChart } from "@/app/_components/charts/model-chart";
 import { BAND_STYLE } from "@/app/_components/charts/bands";
+import { DataReadAt } from "@/app/_components/data-read-at";
 
-export const revalidate = 30;
+// Rendered per request from data lib/web/cache.ts keeps fresh; never a copy on disk from another server or database.
+export const dynamic = "force-dynamic";
 
 export const metadata: Metadata = { title: "Charts" };
 
@@ -32,12 +34,13 @@ function parseWindow(value: string | string[] | undefined): ChartWindow {
 
 export default async function ChartsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const window = parseWindow((await searchParams).window);
-  const loaded = readData((db, config, now) => getCharts(db, config, window, now));
+  const loaded = readData(`charts:${window}`, (db, config, now) => getCharts(db, config, window, now));
   return (
     <div className="page" data-generated-at={loaded.now}>
       <header className="page-head">
         <h1>Charts</h1>
         <p className="lead">Latency, time to first token and failure rate as Witness measured them, with the times the official page admitted trouble shaded on the same axis.</p>
+        <DataReadAt at={loaded.now} />
       </header>
       <nav aria-label="Time window" className="segmented">
         <ul>

@@ -11,8 +11,10 @@ import { formatPercent, humanise, plural } from "@/lib/dashboard/format";
 import { readData } from "@/app/_components/data";
 import { NoData } from "@/app/_components/no-data";
 import { AckBadge, KindTag, SeverityBadge, Span } from "@/app/_components/incident-bits";
+import { DataReadAt } from "@/app/_components/data-read-at";
 
-export const revalidate = 30;
+// Rendered per request from data lib/web/cache.ts keeps fresh; never a copy on disk from another server or database.
+export const dynamic = "force-dynamic";
 
 export const metadata: Metadata = { title: "Incidents" };
 
@@ -24,7 +26,7 @@ function monthOf(ms: number): string {
 }
 
 export default function IncidentsPage() {
-  const loaded = readData((db, config, now) => listIncidents(db, config, now));
+  const loaded = readData("incidents", (db, config, now) => listIncidents(db, config, now));
   return (
     <div className="page" data-generated-at={loaded.now}>
       <header className="page-head">
@@ -33,6 +35,7 @@ export default function IncidentsPage() {
           The last 90 days: every incident Witness measured, with what the official status page said about it and how
           long it took, and the official page&rsquo;s own incidents for which Witness measured no impact.
         </p>
+        <DataReadAt at={loaded.now} />
       </header>
       {loaded.status === "ok" ? <IncidentList incidents={loaded.data} now={loaded.now} /> : <NoData status={loaded.status} what="the incident list" />}
     </div>

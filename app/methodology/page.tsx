@@ -9,9 +9,11 @@ import type { Config } from "@/lib/config";
 import { describeGradeScale } from "@/lib/grade";
 import { formatDuration, formatPercent, plural } from "@/lib/dashboard/format";
 import { getWebContext } from "@/lib/web/context";
+import { DataReadAt } from "@/app/_components/data-read-at";
 import { PROBE_KINDS, type ProbeKind } from "@/probes/types";
 
-export const revalidate = 30;
+// Rendered per request from data lib/web/cache.ts keeps fresh; never a copy on disk from another server or database.
+export const dynamic = "force-dynamic";
 
 export const metadata: Metadata = { title: "Methodology" };
 
@@ -80,14 +82,17 @@ function every(seconds: number): string {
 
 export default function MethodologyPage() {
   const { config } = getWebContext();
+  // This page's data is the running configuration, read from the web context as the page renders.
+  const readAt = Date.now();
   return (
-    <div className="page prose" data-generated-at={Date.now()}>
+    <div className="page prose" data-generated-at={readAt}>
       <header className="page-head">
         <h1>Methodology</h1>
         <p className="lead">
           How this Witness instance measures Claude and holds the official status page to account. Every number on
           this page is read from its running configuration.
         </p>
+        <DataReadAt at={readAt} />
       </header>
       <nav aria-label="On this page" className="toc card">
         <ul>

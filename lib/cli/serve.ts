@@ -20,7 +20,7 @@ import { createCliLogger, loadConfigOrExit, openStoreOrExit } from "@/lib/cli/co
 export const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** What the production build is made from; a file here newer than .next/BUILD_ID means the build is stale. */
-const BUILD_INPUTS = ["app", "lib", "db", "probes", "public", "next.config.ts", "tsconfig.json", "package.json", "package-lock.json"];
+const BUILD_INPUTS = ["app", "lib", "db", "probes", "public", "instrumentation.ts", "next.config.ts", "tsconfig.json", "package.json", "package-lock.json"];
 
 export type BuildState = { state: "fresh" } | { state: "missing" } | { state: "stale"; newer: string };
 

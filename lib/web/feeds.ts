@@ -1,14 +1,22 @@
 /**
- * RSS 2.0, Atom 1.0 and JSON Feed 1.1 of incident events, made by the `feed` library. One item per FeedEvent, its
- * guid the event's stable guid, linked to the incident's page; the feed's date is its newest event, never "now",
- * so readers and validators see a change only when there is one.
+ * RSS 2.0, Atom 1.0 and JSON Feed 1.1 of incident events. One item per FeedEvent, its guid the event's stable guid,
+ * linked to the incident's page; the feed's date is its newest event, never "now", so readers and validators see a
+ * change only when there is one.
+ *
+ * Titles are plain text, escaped once by the XML serialiser, so a reader shows `Claude's web & API` as written. The
+ * XML is built by fast-xml-parser's builder rather than the `feed` package, because that package writes every item
+ * title as CDATA (its serialiser escapes only the first `]]>`, so a hostile title could close the section) and Atom
+ * titles as type="html": a plain title could only reach it pre-escaped as HTML, which readers then showed
+ * double-escaped (`Claude&#39;s web &amp; API`). Summaries stay HTML (RSS descriptions are read as HTML anyway),
+ * escaped so markup in an official incident name shows as text.
  */
-import { Feed, type Item } from "feed";
+import { XMLBuilder } from "fast-xml-parser";
 import type { Config } from "@/lib/config";
 import type { FeedEvent } from "@/lib/dashboard/types";
 import { feedEvents } from "@/lib/dashboard/incidents";
-import type { OpenedDatabase } from "@/db/client";
-import { conditionalResponse, DOCUMENT_CACHE, guarded } from "@/lib/web/http";
+import { readThrough } from "@/lib/web/cache";
+import type { WebContext } from "@/lib/web/context";
+import { conditionalResponse, DOCUMENT_CACHE, guarded, requestOrigin } from "@/lib/web/http";
 
 export type FeedFormat = "rss" | "atom" | "json";
 
@@ -18,13 +26,10 @@ export const FEED_FORMATS: Record<FeedFormat, { path: string; contentType: strin
   json: { path: "/feed.json", contentType: "application/feed+json; charset=utf-8" },
 };
 
-/** An empty feed's date: fixed, so its ETag and Last-Modified never change until the first event. */
-export const EMPTY_FEED_UPDATED = new Date(0);
-
 const DESCRIPTION = "Claude incidents as Witness measured them, and when the official status page acknowledged them.";
 
 // Characters XML 1.0 forbids even escaped (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF): one of them
-// in an official title would make the whole document unparsable, so they are dropped.
+// in an official title would make the whole document unparsable, so they are dropped, from every format alike.
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Plain text that is valid in any XML document. */
@@ -32,77 +37,133 @@ export function xmlSafe(text: string): string {
   return text.replace(NOT_XML, "");
 }
 
-/**
- * Text for a field readers treat as HTML (Atom `type="html"`, RSS title and description, JSON `content_html`): markup
- * becomes entities so it shows as text. It also keeps `]]>` out of the library's CDATA sections: xml-js escapes only
- * the first occurrence, so a title with two could close the section and inject elements. With `>` escaped, none can.
- */
+/** Text for a field readers treat as HTML (RSS description, Atom type="html", JSON `content_html`): markup as text. */
 export function htmlText(text: string): string {
   return xmlSafe(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
 
-/** Where links point: `feed.siteUrl` when set (it may carry a path), else the origin the request came to. */
-export function siteBase(config: Config, requestUrl: string): string {
-  return (config.feed.siteUrl ?? new URL(requestUrl).origin).replace(/\/+$/, "");
+/** Where feed links point, and whether that came from the request's Host (then the response must `Vary: Host`). */
+export interface LinkBase {
+  base: string;
+  fromHost: boolean;
 }
 
-/** The feed's date: its newest event, or the fixed epoch when there is none. */
-export function feedUpdated(events: readonly FeedEvent[]): Date {
-  return events.length ? new Date(Math.max(...events.map((e) => e.at))) : EMPTY_FEED_UPDATED;
+/** WITNESS_PUBLIC_URL, else `feed.siteUrl` (it may carry a path), else the origin the request was addressed to. */
+export function linkBase(config: Config, request: Request): LinkBase {
+  if (config.publicUrl) return { base: config.publicUrl, fromHost: false };
+  if (config.feed.siteUrl) return { base: config.feed.siteUrl.replace(/\/+$/, ""), fromHost: false };
+  return { base: requestOrigin(request), fromHost: true };
+}
+
+/** The feed's date: its newest event, or null for an empty feed (which then carries no date, never 1970). */
+export function feedUpdated(events: readonly FeedEvent[]): Date | null {
+  return events.length ? new Date(Math.max(...events.map((e) => e.at))) : null;
+}
+
+const xml = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "@", textNodeName: "#text", format: true, indentBy: "  ", suppressEmptyNode: true });
+const DECLARATION = { "@version": "1.0", "@encoding": "utf-8" };
+
+export interface FeedOptions {
+  title: string;
+  base: string;
+  /** When the events were read: an empty Atom feed's required `updated` (RSS and JSON then carry no date). */
+  readAt: number;
 }
 
 /** One feed document of `events` (newest first) in `format`. */
-export function renderFeed(format: FeedFormat, events: readonly FeedEvent[], opts: { title: string; base: string }): string {
-  const feed = new Feed({
-    id: `${opts.base}/`,
-    title: xmlSafe(opts.title),
+export function renderFeed(format: FeedFormat, events: readonly FeedEvent[], opts: FeedOptions): string {
+  if (format === "rss") return renderRss(events, opts);
+  if (format === "atom") return renderAtom(events, opts);
+  return renderJson(events, opts);
+}
+
+const link = (base: string, event: FeedEvent) => `${base}/incidents/${encodeURIComponent(event.slug)}`;
+
+function renderRss(events: readonly FeedEvent[], { title, base }: FeedOptions): string {
+  const updated = feedUpdated(events);
+  const channel = {
+    title: xmlSafe(title),
+    link: `${base}/`,
     description: DESCRIPTION,
-    link: `${opts.base}/`,
     language: "en",
-    updated: feedUpdated(events),
+    ...(updated ? { lastBuildDate: updated.toUTCString() } : {}),
+    docs: "https://www.rssboard.org/rss-specification",
     generator: "Witness",
-    author: { name: "Witness", link: `${opts.base}/` },
-    feedLinks: { rss: `${opts.base}${FEED_FORMATS.rss.path}`, atom: `${opts.base}${FEED_FORMATS.atom.path}`, json: `${opts.base}${FEED_FORMATS.json.path}` },
-  });
-  // JSON Feed's `title` is plain text by its spec (JSON escaping is enough); every XML title is read as HTML. The
-  // same characters are dropped from all three, so every format carries the same text.
-  const title = format === "json" ? xmlSafe : htmlText;
-  for (const event of events) feed.addItem(toItem(event, opts.base, title));
-  if (format === "rss") return feed.rss2();
-  if (format === "atom") return feed.atom1();
-  return asJsonFeed11(feed.json1());
-}
-
-function toItem(event: FeedEvent, base: string, title: (text: string) => string): Item {
-  const date = new Date(event.at);
-  return {
-    id: event.guid,
-    guid: event.guid,
-    link: `${base}/incidents/${encodeURIComponent(event.slug)}`,
-    title: title(event.title),
-    description: htmlText(event.summary),
-    date,
-    // Sets JSON Feed's date_published (the library's `date` is date_modified); RSS and Atom get the same instant.
-    published: date,
+    "atom:link": { "@href": `${base}${FEED_FORMATS.rss.path}`, "@rel": "self", "@type": "application/rss+xml" },
+    item: events.map((event) => ({
+      title: xmlSafe(event.title),
+      link: link(base, event),
+      guid: { "@isPermaLink": "false", "#text": event.guid },
+      pubDate: new Date(event.at).toUTCString(),
+      description: htmlText(event.summary),
+    })),
   };
+  return xml.build({ "?xml": DECLARATION, rss: { "@version": "2.0", "@xmlns:atom": "http://www.w3.org/2005/Atom", channel } });
 }
 
-/**
- * The library writes JSON Feed 1 (`version` …/1, a single `author`). 1.1 is the same document with `authors` as a
- * list and a `language`, so the object is upgraded rather than written by hand.
- */
-function asJsonFeed11(json1: string): string {
-  const { version: _version, author, ...rest } = JSON.parse(json1) as Record<string, unknown>;
-  const upgraded = { version: "https://jsonfeed.org/version/1.1", ...rest, language: "en", ...(author ? { authors: [author] } : {}) };
-  return JSON.stringify(upgraded, null, 2);
+function renderAtom(events: readonly FeedEvent[], { title, base, readAt }: FeedOptions): string {
+  // RFC 4287 requires `updated`: with no event, the feed is as of the moment its (empty) data was read.
+  const updated = feedUpdated(events) ?? new Date(readAt);
+  const feed = {
+    "@xmlns": "http://www.w3.org/2005/Atom",
+    id: `${base}/`,
+    title: { "@type": "text", "#text": xmlSafe(title) },
+    subtitle: { "@type": "text", "#text": DESCRIPTION },
+    updated: updated.toISOString(),
+    generator: "Witness",
+    author: { name: "Witness", uri: `${base}/` },
+    link: [
+      { "@rel": "alternate", "@href": `${base}/` },
+      { "@rel": "self", "@href": `${base}${FEED_FORMATS.atom.path}` },
+    ],
+    entry: events.map((event) => ({
+      title: { "@type": "text", "#text": xmlSafe(event.title) },
+      id: event.guid,
+      link: { "@rel": "alternate", "@href": link(base, event) },
+      published: new Date(event.at).toISOString(),
+      updated: new Date(event.at).toISOString(),
+      summary: { "@type": "html", "#text": htmlText(event.summary) },
+    })),
+  };
+  return xml.build({ "?xml": DECLARATION, feed });
+}
+
+/** JSON Feed 1.1: `title` is plain text by its spec, so JSON escaping is all it needs. */
+function renderJson(events: readonly FeedEvent[], { title, base }: FeedOptions): string {
+  const doc = {
+    version: "https://jsonfeed.org/version/1.1",
+    title: xmlSafe(title),
+    home_page_url: `${base}/`,
+    feed_url: `${base}${FEED_FORMATS.json.path}`,
+    description: DESCRIPTION,
+    language: "en",
+    authors: [{ name: "Witness", url: `${base}/` }],
+    items: events.map((event) => ({
+      id: event.guid,
+      url: link(base, event),
+      title: xmlSafe(event.title),
+      content_html: htmlText(event.summary),
+      date_published: new Date(event.at).toISOString(),
+      date_modified: new Date(event.at).toISOString(),
+    })),
+  };
+  return JSON.stringify(doc, null, 2);
 }
 
 /** A feed response for the request: events from the store (none without one), 304 when the reader has this one. */
-export function serveFeed(request: Request, format: FeedFormat, context: { config: Config; store: OpenedDatabase | null }, now: number): Promise<Response> {
+export function serveFeed(request: Request, format: FeedFormat, context: WebContext, now: number = Date.now()): Promise<Response> {
   return guarded(() => {
-    const { config, store } = context;
-    const events = store ? feedEvents(store.db, config, now) : [];
-    const body = renderFeed(format, events, { title: config.feed.title, base: siteBase(config, request.url) });
-    return conditionalResponse(request, { body, contentType: FEED_FORMATS[format].contentType, lastModified: feedUpdated(events), cacheControl: DOCUMENT_CACHE });
+    const { config } = context;
+    const snapshot = readThrough(context, "feed-events", (db, cfg, at) => feedEvents(db, cfg, at), now);
+    const events = snapshot?.value ?? [];
+    const { base, fromHost } = linkBase(config, request);
+    const body = renderFeed(format, events, { title: config.feed.title, base, readAt: snapshot?.readAt ?? now });
+    return conditionalResponse(request, {
+      body,
+      contentType: FEED_FORMATS[format].contentType,
+      lastModified: feedUpdated(events),
+      cacheControl: DOCUMENT_CACHE,
+      vary: fromHost ? "Host" : null,
+    });
   });
 }

@@ -75,6 +75,8 @@ export interface Document {
   /** Null when the document has no meaningful date (a badge): then only the ETag validates. */
   lastModified: Date | null;
   cacheControl: string;
+  /** A request header the body depends on (`Host` when links follow it), so shared caches keep one copy per value. */
+  vary?: string | null;
 }
 
 /** 200 with the document and its validators, or 304 with the validators and no body when the client has it. */
@@ -82,6 +84,25 @@ export function conditionalResponse(request: Request, doc: Document): Response {
   const etag = strongEtag(doc.body);
   const headers: Record<string, string> = { ...CORS, ETag: etag, "Cache-Control": doc.cacheControl };
   if (doc.lastModified) headers["Last-Modified"] = doc.lastModified.toUTCString();
+  if (doc.vary) headers.Vary = doc.vary;
   if (isNotModified(request, etag, doc.lastModified)) return new Response(null, { status: 304, headers });
   return new Response(doc.body, { status: 200, headers: { ...headers, "Content-Type": doc.contentType } });
+}
+
+// RFC 9110 §7.2 / RFC 3986 host: a DNS name, an IPv4 address or a bracketed IPv6 literal, then an optional port.
+const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?|\[[0-9a-f:.]{2,45}\])(?::\d{1,5})?$/i;
+
+/**
+ * The origin a request was addressed to: this server's own scheme and the Host header, when it is a well-formed host
+ * (anything else would put a visitor's bytes into links), else the server's own idea of its address. Forwarded
+ * headers (X-Forwarded-Host, Forwarded) are not honoured: any client can send them, and behind a proxy the public
+ * address belongs in WITNESS_PUBLIC_URL instead.
+ */
+export function requestOrigin(request: Request): string {
+  const own = new URL(request.url);
+  const host = request.headers.get("host")?.trim() ?? "";
+  if (host.length > 0 && host.length <= 260 && HOST.test(host) && URL.canParse(`${own.protocol}//${host}`)) {
+    return new URL(`${own.protocol}//${host}`).origin;
+  }
+  return own.origin;
 }

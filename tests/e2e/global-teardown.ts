@@ -1,6 +1,6 @@
 /** After every spec: stop the server global setup started and remove its temporary directory. */
 import { rmSync } from "node:fs";
-import { ENV_KEEP, ENV_SERVER_PID, ENV_TMP_DIR, serverHandle } from "./server";
+import { ENV_KEEP, ENV_SERVER_PID, ENV_TMP_DIR, serverHandle, stopChild } from "./server";
 
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -14,12 +14,7 @@ export default async function globalTeardown(): Promise<void> {
 async function stopServer(): Promise<void> {
   const child = serverHandle.child;
   if (child) {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(child);
     serverHandle.child = null;
     return;
   }

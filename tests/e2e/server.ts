@@ -1,5 +1,12 @@
-/** Shared by global setup and teardown: the environment variables that carry the test server between them. */
-import type { ChildProcess } from "node:child_process";
+/**
+ * Shared by global setup, teardown and the specs that run servers of their own: the environment variables that carry
+ * the test server between them, and how a production server is started on a database and stopped.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { openSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { nextBin, nextEnv, PROJECT_ROOT } from "@/lib/cli/serve";
 
 export const ENV_BASE_URL = "WITNESS_E2E_BASE_URL";
 export const ENV_SERVER_PID = "WITNESS_E2E_SERVER_PID";
@@ -14,7 +21,7 @@ export const serverHandle: { child: ChildProcess | null } = ((globalThis as { __
   child: null,
 });
 
-/** When the database was seeded (epoch ms): pages generated before it show another database's data. */
+/** When the database was seeded (epoch ms): a page generated before it would show another database's data. */
 export const ENV_SEEDED_AT = "WITNESS_E2E_SEEDED_AT";
 
 /**
@@ -23,5 +30,92 @@ export const ENV_SEEDED_AT = "WITNESS_E2E_SEEDED_AT";
  */
 export const E2E_API_KEY_CANARY = "sk-ant-e2e-CANARY-0d9f3b7e-must-never-be-rendered";
 
-/** The pages served from the ISR cache: warmed up after start until they show the seeded database. */
-export const ISR_PATHS = ["/", "/incidents", "/methodology"] as const;
+const STARTUP_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+/**
+ * The environment of a test server on `dbPath`: a known configuration (the defaults, whatever WITNESS_CONFIG or
+ * ./witness.config.yaml a developer has), no reachable upstream, and the canary for a key. Writes the config file.
+ */
+export function serverEnv(dir: string, dbPath: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const configPath = join(dir, "witness.config.yaml");
+  writeFileSync(configPath, "{}\n");
+  return nextEnv({
+    ...process.env,
+    DATABASE_PATH: dbPath,
+    WITNESS_CONFIG: configPath,
+    // The web app never probes, but nothing in a test run may reach a real host whatever it does.
+    ANTHROPIC_BASE_URL: "http://127.0.0.1:9",
+    CLAUDE_WEB_URL: "http://127.0.0.1:9",
+    STATUS_PAGE_URL: "http://127.0.0.1:9",
+    NODE_ENV: "production",
+    // Never the developer's key: a canary the specs look for in every page (the web app never probes, so it is never sent).
+    ANTHROPIC_API_KEY: E2E_API_KEY_CANARY,
+    ...extra,
+  });
+}
+
+export interface TestServer {
+  baseUrl: string;
+  child: ChildProcess;
+  /** Everything the server printed so far. */
+  log(): string;
+  /** SIGTERM, then SIGKILL after 10 s; resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+/** `next start` of the existing build on a free loopback port with `env`, once it answers; output to `logPath`. */
+export async function startServer(env: NodeJS.ProcessEnv, logPath: string): Promise<TestServer> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const out = openSync(logPath, "a");
+  const child = spawn(process.execPath, [nextBin(), "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: PROJECT_ROOT, env, stdio: ["ignore", out, out] });
+  const server: TestServer = { baseUrl, child, log: () => readFileSync(logPath, "utf8"), stop: () => stopChild(child) };
+  try {
+    await waitUntilUp(baseUrl, child);
+  } catch (err) {
+    child.kill("SIGKILL");
+    throw new Error(`${(err as Error).message}\n--- ${logPath} ---\n${server.log().slice(-4_000)}`);
+  }
+  return server;
+}
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error("no free port"))));
+    });
+  });
+}
+
+async function waitUntilUp(baseUrl: string, child: ChildProcess): Promise<void> {
+  let exited: string | null = null;
+  child.once("exit", (code, signal) => (exited = signal ? `signal ${signal}` : `code ${code}`));
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`next start exited before answering (${exited})`);
+    try {
+      // The health route reads no page: probing "/" here would itself be the first visit a spec means to check.
+      const res = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.status < 500 || res.status === 503) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`next start did not answer at ${baseUrl} within ${STARTUP_TIMEOUT_MS / 1000} s`);
+}

@@ -1,11 +1,14 @@
 /**
  * The three feeds, called as route handlers on a generated history: required elements per format, stable guids,
- * conditional GET, hostile official titles arriving as text, and a valid empty feed before any data.
+ * conditional GET, hostile official titles arriving as text, and a valid empty feed before any data. RSS and Atom
+ * are also read back by rss-parser, a real feed parser that reports titles exactly as the XML carries them (no
+ * extra HTML decoding), so a double escape shows the way readers showed it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
+import Parser from "rss-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as atomGET } from "@/app/feed.atom/route";
 import { GET as jsonGET } from "@/app/feed.json/route";
@@ -14,14 +17,19 @@ import { openDatabase, type OpenedDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { insertMeasuredIncident } from "@/db/queries/measured-incidents";
 import { upsertIncidentUpdates, upsertOfficialIncident } from "@/db/queries/official";
-import { loadConfig, type Config } from "@/lib/config";
+import { ConfigError, loadConfig, type Config } from "@/lib/config";
 import { feedEvents } from "@/lib/dashboard/incidents";
-import { setWebContext } from "@/lib/web/context";
+import { publicUrlWarning, setWebContext, warnAtStartup } from "@/lib/web/context";
 import { generateHistory } from "@/lib/simulator/history";
 
 const HOSTILE = '<script>alert(1)</script> ]]> & "quotes"';
-// Two `]]>`: xml-js escapes only the first inside CDATA, so this one would inject a real element if not escaped.
-const HOSTILE_ACK = `${HOSTILE} ]]><script>alert(2)</script>\u0007`;
+// Two `]]>`: xml-js escapes only the first inside CDATA, so this one would inject a real element if not escaped. Then
+// the characters readers saw double-escaped (& and '), and text beyond ASCII.
+const HOSTILE_ACK = `${HOSTILE} ]]><script>alert(2)</script>\u0007 Claude's web & API — réseau 日本語 🚀`;
+/** What every format must carry for HOSTILE_ACK: the same string, less the control character XML cannot hold. */
+const ACK_TITLE = `Acknowledged by the official page after 10 min: ${HOSTILE_ACK.replace("\u0007", "")}`;
+const FEED_TITLE = `Witness's "status" & <uptime> — é`;
+const feedParser = new Parser();
 const MIN = 60_000;
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@" });
 
@@ -70,6 +78,27 @@ afterAll(() => {
 });
 
 const get = (handler: (r: Request) => Promise<Response>, path: string, headers: Record<string, string> = {}) => handler(new Request(`http://localhost${path}`, { headers }));
+const HANDLERS = [["rss", rssGET, "/feed.xml"], ["atom", atomGET, "/feed.atom"], ["json", jsonGET, "/feed.json"]] as const;
+
+/** Point the routes at `store` with `overrides` over the test configuration until `run` ends. */
+async function withContext<T>(overrides: Partial<Config>, run: () => Promise<T>, on: OpenedDatabase | null = store): Promise<T> {
+  setWebContext({ config: { ...config, ...overrides }, store: on });
+  try {
+    return await run();
+  } finally {
+    setWebContext({ config, store });
+  }
+}
+
+/** A feed as a reader sees it: title, links and item titles, whatever the format. */
+async function readBack(format: "rss" | "atom" | "json", body: string): Promise<{ title: string; links: string[]; itemTitles: string[] }> {
+  if (format === "json") {
+    const doc = JSON.parse(body);
+    return { title: doc.title, links: [doc.home_page_url, doc.feed_url, ...doc.authors.map((a: { url: string }) => a.url), ...doc.items.map((i: { url: string }) => i.url)], itemTitles: doc.items.map((i: { title: string }) => i.title) };
+  }
+  const feed = await feedParser.parseString(body);
+  return { title: feed.title ?? "", links: [feed.link ?? "", feed.feedUrl ?? "", ...feed.items.map((i) => i.link ?? "")], itemTitles: feed.items.map((i) => i.title ?? "") };
+}
 
 /** What a reader shows for a field it reads as HTML: entities decoded once. */
 const asHtmlText = (html: string) => html.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
@@ -108,7 +137,7 @@ describe("RSS 2.0 /feed.xml", () => {
       expect(item.guid["@isPermaLink"]).toBe("false");
       expect(item.link).toBe(`http://localhost/incidents/${events[n]!.slug}`);
       expect(new Date(item.pubDate).getTime()).toBe(Math.floor(events[n]!.at / 1000) * 1000);
-      expect(asHtmlText(text(item.title))).toBe(events[n]!.title.replace("\u0007", ""));
+      expect(text(item.title)).toBe(events[n]!.title.replace("\u0007", ""));
       expect(asHtmlText(text(item.description))).toBe(events[n]!.summary.replace("\u0007", ""));
     }
     const again = parser.parse(await (await get(rssGET, "/feed.xml")).text());
@@ -120,9 +149,9 @@ describe("RSS 2.0 /feed.xml", () => {
     expect(body).not.toMatch(/<script/i);
     const { rss } = parser.parse(body);
     expect(elementNames(rss).has("script")).toBe(false);
-    const titles = list(rss.channel.item).map((i) => asHtmlText(text(i.title)));
-    // The control character is not allowed in XML 1.0 and is dropped; everything else arrives intact.
-    expect(titles).toContain(`Acknowledged by the official page after 10 min: ${HOSTILE_ACK.replace("\u0007", "")}`);
+    const titles = list(rss.channel.item).map((i) => text(i.title));
+    // The control character is not allowed in XML 1.0 and is dropped; everything else arrives intact, as plain text.
+    expect(titles).toContain(ACK_TITLE);
   });
 });
 
@@ -144,10 +173,10 @@ describe("Atom 1.0 /feed.atom", () => {
     for (const [n, entry] of entries.entries()) {
       expect(entry.updated).toBe(new Date(events[n]!.at).toISOString());
       expect(list(entry.link)[0]["@href"]).toBe(`http://localhost/incidents/${events[n]!.slug}`);
-      expect(entry.title["@type"]).toBe("html");
+      expect(entry.title["@type"]).toBe("text");
     }
     expect(elementNames(feed).has("script")).toBe(false);
-    expect(entries.map((e) => asHtmlText(text(e.title)))).toContain(`Acknowledged by the official page after 10 min: ${HOSTILE_ACK.replace("\u0007", "")}`);
+    expect(entries.map((e) => text(e.title))).toContain(ACK_TITLE);
   });
 });
 
@@ -168,7 +197,7 @@ describe("JSON Feed 1.1 /feed.json", () => {
       expect(item.content_html).not.toMatch(/<script/i);
     }
     // JSON Feed's title is plain text by its spec: the hostile name arrives exactly (less the control character).
-    expect(doc.items.map((i: { title: string }) => i.title)).toContain(`Acknowledged by the official page after 10 min: ${HOSTILE_ACK.replace("\u0007", "")}`);
+    expect(doc.items.map((i: { title: string }) => i.title)).toContain(ACK_TITLE);
     expect(doc.items.map((i: { content_html: string }) => asHtmlText(i.content_html))).toContain(`The official status page posted "${HOSTILE_ACK.replace("\u0007", "")}" (major).`);
   });
 });
@@ -212,27 +241,128 @@ describe("links and empty feeds", () => {
   // No database yet: the configured file does not exist (getWebContext would otherwise open it).
   const contexts = [["no database yet", () => ({ config: { ...config, databasePath: join(dir, "missing.db") }, store: null })], ["an empty database", () => ({ config, store: emptyStore })]] as const;
   for (const [label, context] of contexts) {
-    it(`gives valid empty feeds with a fixed date for ${label}`, async () => {
+    it(`gives valid empty feeds with no 1970 date for ${label}`, async () => {
       setWebContext(context());
       try {
+        const before = Date.now();
         const rss = await get(rssGET, "/feed.xml");
         const rssBody = await rss.text();
         expect(XMLValidator.validate(rssBody)).toBe(true);
         const channel = parser.parse(rssBody).rss.channel;
         expect(channel.item).toBeUndefined();
-        expect(channel.lastBuildDate).toBe("Thu, 01 Jan 1970 00:00:00 GMT");
-        expect(rss.headers.get("last-modified")).toBe("Thu, 01 Jan 1970 00:00:00 GMT");
-        const atomBody = await (await get(atomGET, "/feed.atom")).text();
+        // No event, no date: RSS's lastBuildDate is optional, and Last-Modified would claim a change that never was.
+        expect(channel.lastBuildDate).toBeUndefined();
+        expect(rss.headers.get("last-modified")).toBeNull();
+        expect(rss.headers.get("etag")).toBeTruthy();
+        const atomRes = await get(atomGET, "/feed.atom");
+        expect(atomRes.headers.get("last-modified")).toBeNull();
+        const atomBody = await atomRes.text();
         expect(XMLValidator.validate(atomBody)).toBe(true);
         const atom = parser.parse(atomBody).feed;
-        expect(atom.updated).toBe("1970-01-01T00:00:00.000Z");
+        // Atom requires `updated`: the time the (empty) data was read.
+        expect(Date.parse(atom.updated)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+        expect(Date.parse(atom.updated)).toBeLessThanOrEqual(Date.now());
         expect(atom.entry).toBeUndefined();
-        const json = JSON.parse(await (await get(jsonGET, "/feed.json")).text());
+        const jsonBody = await (await get(jsonGET, "/feed.json")).text();
+        const json = JSON.parse(jsonBody);
         expect(json.version).toBe("https://jsonfeed.org/version/1.1");
         expect(json.items).toEqual([]);
+        for (const body of [rssBody, atomBody, jsonBody]) expect(body).not.toMatch(/1970|Thu, 01 Jan/);
+        for (const [format, body] of [["rss", rssBody], ["atom", atomBody]] as const) {
+          const read = await feedParser.parseString(body);
+          expect(read.items, format).toEqual([]);
+          expect(read.lastBuildDate ?? "", format).not.toMatch(/1970/);
+        }
       } finally {
         setWebContext({ config, store });
       }
     });
   }
+});
+
+describe("feeds read back by a feed parser", () => {
+  it.each(HANDLERS)("%s: titles with & ' < > \" and non-ASCII arrive as the original strings", async (format, handler, path) => {
+    await withContext({ feed: { ...config.feed, title: FEED_TITLE } }, async () => {
+      const body = await (await get(handler, path)).text();
+      const read = await readBack(format, body);
+      expect(read.title).toBe(FEED_TITLE);
+      const events = feedEvents(store.db, config, Date.now());
+      expect(read.itemTitles).toEqual(events.map((e) => e.title.replace("\u0007", "")));
+      expect(read.itemTitles).toContain(ACK_TITLE);
+      if (format === "json") return;
+      // In the XML itself: each title escaped once (no entity of an entity), and no markup from the hostile one.
+      const rawTitles = [...body.matchAll(/<title[^>]*>([^<]*)<\/title>/g)].map((m) => m[1]!);
+      expect(rawTitles).toHaveLength(events.length + 1);
+      for (const raw of rawTitles) expect(raw).not.toMatch(/&amp;(?:amp|lt|gt|quot|apos|#\d+);/);
+      expect(body).not.toMatch(/<script/i);
+    });
+  });
+
+  it.each(HANDLERS)("%s: every link is absolute on WITNESS_PUBLIC_URL, which wins over feed.siteUrl, with no Vary: Host", async (format, handler, path) => {
+    const overrides = { publicUrl: "https://status.example.com", feed: { ...config.feed, siteUrl: "https://old.example.net/witness" } };
+    await withContext(overrides, async () => {
+      const res = await get(handler, path, { host: "attacker.example" });
+      expect(res.headers.get("vary")).toBeNull();
+      const read = await readBack(format, await res.text());
+      expect(read.links.length).toBeGreaterThan(3);
+      for (const link of read.links) expect(link).toMatch(/^https:\/\/status\.example\.com\/(?:$|feed\.|incidents\/[mo]-)/);
+    });
+  });
+
+  it.each(HANDLERS)("%s: without either, links follow the request's Host, and the response varies on Host", async (format, handler, path) => {
+    await withContext({ publicUrl: null }, async () => {
+      const res = await handler(new Request(`http://localhost:3000${path}`, { headers: { host: "status.example.org:8443" } }));
+      expect(res.headers.get("vary")).toBe("Host");
+      const read = await readBack(format, await res.text());
+      for (const link of read.links) expect(link).toMatch(/^http:\/\/status\.example\.org:8443\//);
+      const other = await readBack(format, await (await handler(new Request(`http://localhost:3000${path}`, { headers: { host: "10.0.0.7" } }))).text());
+      for (const link of other.links) expect(link).toMatch(/^http:\/\/10\.0\.0\.7\//);
+    });
+  });
+
+  it.each(['evil.example/"><script>alert(1)</script>', "a b", "example.com:99999", "user@example.com", ""])("a malformed Host %j never reaches a link", async (host) => {
+    await withContext({ publicUrl: null }, async () => {
+      const res = await rssGET(new Request("http://127.0.0.1:3000/feed.xml", { headers: host ? { host } : {} }));
+      const body = await res.text();
+      expect(body).not.toMatch(/evil|user@|99999|a b/);
+      const read = await readBack("rss", body);
+      for (const link of read.links) expect(link).toMatch(/^http:\/\/127\.0\.0\.1:3000\//);
+    });
+  });
+});
+
+describe("WITNESS_PUBLIC_URL", () => {
+  it("is an origin: a trailing slash is dropped, unset is null", () => {
+    expect(loadConfig({ WITNESS_PUBLIC_URL: "https://status.example.com/" }).publicUrl).toBe("https://status.example.com");
+    expect(loadConfig({ WITNESS_PUBLIC_URL: "http://10.0.0.7:3000" }).publicUrl).toBe("http://10.0.0.7:3000");
+    expect(loadConfig({}).publicUrl).toBeNull();
+    expect(loadConfig({ WITNESS_PUBLIC_URL: "  " }).publicUrl).toBeNull();
+  });
+
+  it.each(["status.example.com", "ftp://status.example.com", "https://status.example.com/witness", "https://u:secret-token@status.example.com", "https://status.example.com/?token=secret-token", "https://status.example.com/#x"])(
+    "refuses %j naming the variable, never echoing the value",
+    (value) => {
+      const run = () => loadConfig({ WITNESS_PUBLIC_URL: value });
+      expect(run).toThrow(ConfigError);
+      expect(run).toThrow(/^WITNESS_PUBLIC_URL: must be an http\(s\) origin/);
+      expect(run).not.toThrow(/secret-token|status\.example\.com\//);
+    },
+  );
+
+  it("without it (or feed.siteUrl) the web process warns once at start-up, saying what to set", () => {
+    const lines: string[] = [];
+    const flags = globalThis as unknown as { __witnessWebWarned?: boolean };
+    delete flags.__witnessWebWarned;
+    setWebContext({ config: { ...config, publicUrl: null }, store });
+    try {
+      warnAtStartup((line) => lines.push(line));
+      warnAtStartup((line) => lines.push(line));
+    } finally {
+      setWebContext({ config, store });
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/ warn witness web: .*set WITNESS_PUBLIC_URL=https:\/\/… so feed links are absolute/);
+    expect(publicUrlWarning({ ...config, publicUrl: "https://status.example.com" })).toBeNull();
+    expect(publicUrlWarning({ ...config, feed: { ...config.feed, siteUrl: "https://status.example.com" } })).toBeNull();
+  });
 });

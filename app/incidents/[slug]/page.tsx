@@ -14,20 +14,17 @@ import { readData } from "@/app/_components/data";
 import { NoData } from "@/app/_components/no-data";
 import { AckBadge, KindTag, safeShortlink, SeverityBadge, Span } from "@/app/_components/incident-bits";
 import { Time } from "@/app/_components/state";
+import { DataReadAt } from "@/app/_components/data-read-at";
 
-export const revalidate = 30;
-
-/** None at build time: each incident page is rendered on its first visit, then revalidated like the others. */
-export function generateStaticParams(): { slug: string }[] {
-  return [];
-}
+// Rendered per request from data lib/web/cache.ts keeps fresh; never a copy on disk from another server or database.
+export const dynamic = "force-dynamic";
 
 /** `m-<number>` (measured) or `o-<Statuspage id>` (official alone); anything else is not an incident. */
 const SLUG = /^(?:m-\d{1,15}|o-[A-Za-z0-9_-]{1,64})$/;
 
 type Props = { params: Promise<{ slug: string }> };
 
-const load = cache((slug: string) => readData((db, config, now) => getIncident(db, config, slug, now)));
+const load = cache((slug: string) => readData(`incident:${slug}`, (db, config, now) => getIncident(db, config, slug, now)));
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { slug } = await params;
@@ -46,6 +43,7 @@ export default async function IncidentPage({ params }: Props) {
       <p className="breadcrumb small">
         <Link href="/incidents">← All incidents</Link>
       </p>
+      <DataReadAt at={loaded.now} />
       {loaded.status === "ok" && loaded.data ? (
         <Incident incident={loaded.data} now={loaded.now} />
       ) : (

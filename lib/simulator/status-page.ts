@@ -74,6 +74,8 @@ export class StatusBoard {
   private summary: Json = {};
   private incidents: unknown[] = [];
   private bulk: Required<BulkIncidents> | null = null;
+  /** A steady flood's documents, rendered once: building a megabyte on every request would stall the server. */
+  private rendered = new Map<StatusDoc, string>();
 
   constructor() {
     this.reset();
@@ -86,6 +88,7 @@ export class StatusBoard {
 
   /** Apply a change; a scenario loads its fixture set first, anything else then edits it. */
   apply(change: StatusChange): void {
+    this.rendered.clear();
     if (change.scenario) this.load(change.scenario);
     const { components, incidents, indicator, description, bulkIncidents } = change;
     if (components === undefined && incidents === undefined && indicator === undefined && description === undefined && bulkIncidents === undefined) return;
@@ -112,8 +115,17 @@ export class StatusBoard {
   document(doc: StatusDoc): string {
     if (doc === "maintenances" || doc === "upcoming" || doc === "rss" || doc === "atom") return FIXED[doc];
     if (!this.modified) return this.fixture(doc);
-    const { page, components, status } = this.summary;
     if (this.bulk?.churn) this.touchBulk();
+    else if (this.bulk) {
+      const body = this.rendered.get(doc) ?? this.build(doc);
+      this.rendered.set(doc, body);
+      return body;
+    }
+    return this.build(doc);
+  }
+
+  private build(doc: "summary" | "status" | "components" | "incidents" | "unresolved"): string {
+    const { page, components, status } = this.summary;
     const unresolved = this.incidents.filter(isUnresolved);
     // Statuspage itself sends compact JSON; the fixtures are indented for reading. A flood is sent as the real
     // page would, or 9,000 incidents would be mostly whitespace.
@@ -144,6 +156,7 @@ export class StatusBoard {
   }
 
   private load(scenario: Scenario): void {
+    this.rendered.clear();
     this.scenario = scenario;
     this.modified = false;
     this.bulk = null;

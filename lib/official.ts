@@ -10,7 +10,7 @@ import {
   getLatestComponentStatuses,
   getLatestPayloadSha,
   getOfficialIncidentsByIds,
-  getUpdateIdsByIncident,
+  getMissingUpdateIds,
   insertComponentStatuses,
   insertPayload,
   touchOfficialIncidents,
@@ -203,7 +203,7 @@ export async function recordIncidentHistory(db: Db, obs: { at: Date; incidents: 
 export function planIncidentWrites(
   incidents: readonly StatusIncident[],
   stored: ReadonlyMap<string, OfficialIncidentRow>,
-  storedUpdateIds: ReadonlyMap<string, ReadonlySet<string>>,
+  missingUpdateIds: ReadonlySet<string>,
   at: Date,
   budget = WRITE_BUDGET,
 ): IncidentPlan {
@@ -215,8 +215,7 @@ export function planIncidentWrites(
     seen.add(i.id);
     const before = stored.get(i.id);
     const incident = incidentRow(i, at, before);
-    const known = storedUpdateIds.get(i.id);
-    if (before && sameIncident(before, incident) && i.incident_updates.every((u) => known?.has(u.id))) {
+    if (before && sameIncident(before, incident) && !i.incident_updates.some((u) => missingUpdateIds.has(u.id))) {
       plan.touched.push(i.id);
       plan.unchanged++;
       continue;
@@ -245,7 +244,8 @@ export function capText(text: string, max = MAX_TEXT): string {
 function storeIncidents(tx: Conn, incidents: readonly StatusIncident[], at: Date): Pick<ObservationRecord, "incidentsUpserted" | "incidentsUnchanged" | "incidentsDeferred"> {
   const ids = incidents.map((i) => i.id);
   const stored = new Map(getOfficialIncidentsByIds(tx, ids).map((row) => [row.id, row]));
-  const plan = planIncidentWrites(incidents, stored, getUpdateIdsByIncident(tx, [...stored.keys()]), at);
+  const missing = getMissingUpdateIds(tx, incidents.flatMap((i) => (stored.has(i.id) ? i.incident_updates.map((u) => u.id) : [])));
+  const plan = planIncidentWrites(incidents, stored, missing, at);
   upsertOfficialIncidents(tx, plan.writes.map((w) => w.incident));
   upsertIncidentUpdates(tx, plan.writes.flatMap((w) => w.updates));
   touchOfficialIncidents(tx, plan.touched, at);

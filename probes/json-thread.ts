@@ -9,6 +9,10 @@ import { Worker } from "node:worker_threads";
 export const OFF_THREAD_MIN_CHARS = 64 * 1024;
 // JSON.parse of the 1 MiB a probe reads at most takes milliseconds; no answer in this long is a thread gone wrong.
 const THREAD_TIMEOUT_MS = 10_000;
+// A thread holds ~20 MB; one unused this long (the page is back to its normal size) is let go.
+const THREAD_IDLE_MS = 5 * 60_000;
+// 1 MiB of JSON parses into a few MB of objects; the cap only keeps a runaway thread from growing the worker.
+const THREAD_HEAP_MB = 64;
 
 export type Shaped<T> = { value: T } | { error: string };
 
@@ -29,6 +33,7 @@ export class JsonParser<A, T> {
   private thread: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  private idle: NodeJS.Timeout | undefined;
 
   constructor(private readonly shape: Shaper<A, T>) {}
 
@@ -50,6 +55,7 @@ export class JsonParser<A, T> {
   }
 
   private ask(text: string, arg: A): Promise<unknown> {
+    clearTimeout(this.idle);
     const thread = this.thread ?? this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -73,14 +79,14 @@ export class JsonParser<A, T> {
         try { parentPort.postMessage({ id, answer: { value: shape(json, arg) } }); }
         catch (err) { parentPort.postMessage({ id, crash: String((err && err.message) || err) }); }
       });`;
-    const thread = new Worker(source, { eval: true });
+    const thread = new Worker(source, { eval: true, resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB } });
     thread.unref();
     thread.on("message", (msg: { id: number; answer?: unknown; crash?: string }) => {
       const job = this.pending.get(msg.id);
       if (!job) return;
       this.pending.delete(msg.id);
       clearTimeout(job.timer);
-      if (this.pending.size === 0) thread.unref();
+      if (this.pending.size === 0) this.rest(thread);
       if (msg.crash !== undefined) job.reject(new Error(`JSON parser thread: ${msg.crash}`));
       else job.resolve(msg.answer);
     });
@@ -88,6 +94,17 @@ export class JsonParser<A, T> {
     thread.on("exit", (code) => this.fail(thread, new Error(`JSON parser thread exited (${code})`)));
     this.thread = thread;
     return thread;
+  }
+
+  /** Nothing owed: let the process exit without waiting for the thread, and end the thread if it stays unused. */
+  private rest(thread: Worker): void {
+    thread.unref();
+    this.idle = setTimeout(() => {
+      if (this.thread !== thread || this.pending.size > 0) return;
+      this.thread = null;
+      void thread.terminate();
+    }, THREAD_IDLE_MS);
+    this.idle.unref();
   }
 
   /** Reject everything owed and drop the thread; the next big body starts a fresh one. */

@@ -18,8 +18,8 @@ export const DOCUMENT_LIMITS: DocumentLimits = {
   // Per incident: the earliest (the first acknowledgement, which the grade rests on) and the 24 newest. Real ones
   // have under 15; those in between are kept whenever Witness was watching, as each arrived newest.
   updates: 25,
-  // Per document, per incident and per update's affected list.
-  components: 100,
+  // Per document, per incident and per update's affected list. Claude's page lists 6; this leaves room for any page.
+  components: 250,
 };
 
 /** What a document listed beyond the limits. Zero everywhere for any real page. */

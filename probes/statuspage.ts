@@ -25,7 +25,7 @@ export const componentSchema = z.object({
 const affectedSchema = z.object({
   // Real pages send `{"name": "No components were affected by this update."}`: a note in the list, not a component.
   code: z.string().max(64).nullable().optional(),
-  name: text.optional(),
+  name: text.nullable().optional(),
   old_status: z.string().max(64).nullable().optional(),
   new_status: z.string().max(64).nullable().optional(),
 });

@@ -17,7 +17,7 @@ import {
 } from "@/db/schema";
 
 /** Db or a transaction on it. */
-type Conn = Pick<Db, "insert" | "select" | "update" | "run">;
+type Conn = Pick<Db, "insert" | "select" | "update" | "run" | "all">;
 
 export type NewOfficialComponentStatusRow = typeof officialComponentStatuses.$inferInsert;
 export type NewOfficialIncidentRow = typeof officialIncidents.$inferInsert;
@@ -72,17 +72,12 @@ export function getOfficialIncidentsByIds(db: Conn, ids: readonly string[]): Off
   return ids.length === 0 ? [] : db.select().from(officialIncidents).where(inArray(officialIncidents.id, [...ids])).all();
 }
 
-/** The ids of the updates stored for each of `incidentIds` (one row per incident, not per update). */
-export function getUpdateIdsByIncident(db: Conn, incidentIds: readonly string[]): Map<string, Set<string>> {
-  if (incidentIds.length === 0) return new Map();
+/** Those of `updateIds` not stored yet, by one primary-key lookup each. */
+export function getMissingUpdateIds(db: Conn, updateIds: readonly string[]): Set<string> {
+  if (updateIds.length === 0) return new Set();
   const u = officialIncidentUpdates;
-  const rows = db
-    .select({ incidentId: u.incidentId, ids: sql<string>`json_group_array(${u.id})` })
-    .from(u)
-    .where(inArray(u.incidentId, [...incidentIds]))
-    .groupBy(u.incidentId)
-    .all();
-  return new Map(rows.map((r) => [r.incidentId, new Set(JSON.parse(r.ids) as string[])]));
+  const rows = db.all<{ id: string }>(sql`select value as id from json_each(${JSON.stringify(updateIds)}) where not exists (select 1 from ${u} where ${u.id} = value)`);
+  return new Set(rows.map((r) => r.id));
 }
 
 /** Record that the page still lists these incidents, without rewriting them. */

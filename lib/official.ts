@@ -234,8 +234,12 @@ export function planIncidentWrites(
   return plan;
 }
 
-/** Cap stored third-party text at `max` characters without splitting a surrogate pair; shorter text is untouched. */
-export function capText(text: string, max = MAX_TEXT): string {
+// Half a surrogate pair is not text: SQLite would store its bytes as invalid UTF-8, and they come back as garbage.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Cap stored third-party text at `max` characters without splitting a surrogate pair; other text is untouched but for lone surrogates (U+FFFD). */
+export function capText(raw: string, max = MAX_TEXT): string {
+  const text = raw.replace(LONE_SURROGATE, "\ufffd");
   if (text.length <= max) return text;
   const end = /[\ud800-\udbff]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
   return `${text.slice(0, end)}…`;

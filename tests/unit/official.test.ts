@@ -214,6 +214,14 @@ describe("pure mappings", () => {
     expect(capText("abcdefgh", 5)).toBe("abcd…");
     expect(capText("abc😀defg", 5)).toBe("abc…");
   });
+
+  it("stores half a surrogate pair as U+FFFD, so what is read back is what was written", () => {
+    expect(capText("lone \ud800 high, lone \udc00 low, pair 😀")).toBe("lone \ufffd high, lone \ufffd low, pair 😀");
+    const page = reading((d) => (d.components[0].name = "API \ud800"));
+    recordStatusObservation(db, { at: t(0), ...page }, heartbeat);
+    expect(getLatestComponentStatuses(db).find((r) => r.componentId === page.summary.components[0]!.id)?.componentName).toBe("API \ufffd");
+    expect(recordStatusObservation(db, { at: t(1), ...page }, heartbeat).changes).toBe(0);
+  });
 });
 
 /** `n` open incidents `inc0`…, each with `updates` updates; incident k was last updated k minutes before 14:00. */

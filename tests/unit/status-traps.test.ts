@@ -207,6 +207,7 @@ describe("a 1 MB page listing 9,000 open incidents", () => {
     expect(result.message).toMatch(/9000 incidents listed, the 50 most recently updated kept/);
     expect(summary!.incidents.map((i) => i.id).slice(0, 2)).toEqual(["f0000", "f0001"]);
     expect(summary!.incidents).toHaveLength(50);
+    expect(() => sim.setStatus({ bulkIncidents: { count: 30_000 } })).toThrow(/bulkIncidents.count must be an integer from 0 to 20000/);
   });
 
   it("recorded while a stream probe waits for its headers leaves its TTFB and TTFT within the injected delays", async () => {

@@ -91,8 +91,9 @@ export const officialIncidentUpdates = sqliteTable(
     body: text("body").notNull(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     displayAt: integer("display_at", { mode: "timestamp_ms" }),
+    /** `code` null: the page named no component, as in `{"name": "No components were affected by this update."}`. */
     affectedComponents: text("affected_components", { mode: "json" })
-      .$type<{ code: string; name: string | null; oldStatus: string | null; newStatus: string | null }[]>()
+      .$type<{ code: string | null; name: string | null; oldStatus: string | null; newStatus: string | null }[]>()
       .notNull(),
   },
   (t) => [

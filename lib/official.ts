@@ -4,25 +4,43 @@
  * one it invented yesterday; third-party text is stored verbatim (escaping belongs to whoever renders it).
  */
 import { createHash } from "node:crypto";
+import { setImmediate } from "node:timers/promises";
 import type { Db } from "@/db/client";
 import {
   getLatestComponentStatuses,
-  getLatestPayload,
+  getLatestPayloadSha,
+  getOfficialIncidentsByIds,
+  getMissingUpdateIds,
   insertComponentStatuses,
   insertPayload,
+  touchOfficialIncidents,
   upsertIncidentUpdates,
-  upsertMaintenance,
-  upsertOfficialIncident,
+  upsertMaintenances,
+  upsertOfficialIncidents,
   type NewOfficialComponentStatusRow,
+  type NewOfficialIncidentRow,
+  type NewOfficialIncidentUpdateRow,
 } from "@/db/queries/official";
-import type { OfficialComponentStatusRow } from "@/db/schema";
+import type { OfficialComponentStatusRow, OfficialIncidentRow } from "@/db/schema";
 import type { StatusIncident, StatusMaintenance, StatusSummary } from "@/probes/statuspage";
 
 export type OfficialLevel = "operational" | "degraded" | "down" | "maintenance" | "unknown";
 export type ImpactLevel = "none" | "degraded" | "down";
 
-/** Longest name or body stored; the parser already rejects longer, this keeps the store bounded regardless. */
+/** Longest update body stored; the parser already cuts longer, this keeps the store bounded regardless. */
 export const MAX_TEXT = 20_000;
+/** Longest incident, maintenance or component name stored: a title is one line, and a name is rewritten on change. */
+export const MAX_NAME = 1_000;
+
+/**
+ * Most one transaction writes of incidents and their updates. A page that changed everywhere (or a first reading of
+ * a long history) is written over several: what is left still differs from what is stored, so the next reading
+ * writes it, and incidents.json goes on at once between probes. At ~5 µs a row this keeps a write near 1 ms.
+ */
+export const WRITE_BUDGET = { rows: 100, chars: 128 * 1024 };
+
+/** Largest body kept verbatim for audit: about three real incidents.json; a bigger one is a page gone wrong. */
+export const MAX_PAYLOAD_CHARS = 512 * 1024;
 
 type Conn = Parameters<typeof getLatestComponentStatuses>[0];
 
@@ -40,9 +58,27 @@ export interface ObservationRecord {
   unknownRows: number;
   /** True when the page could not be read this time. */
   unknown: boolean;
+  /** Incidents written because they were new or changed. */
   incidentsUpserted: number;
+  /** Incidents listed exactly as stored: only their lastSeenAt moved. */
+  incidentsUnchanged: number;
+  /** Changed incidents left for the next reading by WRITE_BUDGET. */
+  incidentsDeferred: number;
   maintenancesUpserted: number;
   payloadStored: boolean;
+}
+
+export interface IncidentWrite {
+  incident: NewOfficialIncidentRow;
+  updates: NewOfficialIncidentUpdateRow[];
+}
+
+export interface IncidentPlan {
+  writes: IncidentWrite[];
+  /** Listed and stored alike (or changed but deferred): only lastSeenAt is refreshed. */
+  touched: string[];
+  unchanged: number;
+  deferred: number;
 }
 
 /** The page's component status as a level. A value the page invents later reads as degraded: the cautious choice,
@@ -80,7 +116,8 @@ export function firstAcknowledgedAt(incident: { createdAt: Date }, updates: read
 
 /** Component ids an incident names, from its components and its updates' affected components, first seen first. */
 export function incidentComponentIds(incident: StatusIncident): string[] {
-  const fromUpdates = incident.incident_updates.flatMap((u) => (u.affected_components ?? []).map((a) => a.code));
+  // An entry without a code (`{"name": "No components were affected by this update."}`) names no component.
+  const fromUpdates = incident.incident_updates.flatMap((u) => (u.affected_components ?? []).flatMap((a) => (a.code ? [a.code] : [])));
   return [...new Set([...incident.components.map((c) => c.id), ...fromUpdates])];
 }
 
@@ -99,7 +136,7 @@ export function planComponentRows(latest: readonly OfficialComponentStatusRow[],
     if (listed.has(c.id)) continue; // a duplicated id: the first entry is the claim
     listed.add(c.id);
     const last = byId.get(c.id);
-    const name = capText(c.name);
+    const name = capText(c.name, MAX_NAME);
     const row = { componentId: c.id, componentName: name, status: c.status, observedAt: at };
     if (!last || last.reason === "unknown" || last.status !== c.status || last.componentName !== name) {
       plan.rows.push({ ...row, reason: "change" });
@@ -126,40 +163,107 @@ export function recordStatusObservation(db: Db, obs: { at: Date; summary: Status
     insertComponentStatuses(tx, plan.rows);
     const record = { changes: plan.changes, heartbeats: plan.heartbeats, unknownRows: plan.unknowns, unknown: obs.summary === null };
     // An unreadable body is not a claim of the page: the status probe's result already says what came back.
-    if (!obs.summary) return { ...record, incidentsUpserted: 0, maintenancesUpserted: 0, payloadStored: false };
-    for (const incident of obs.summary.incidents) storeIncident(tx, incident, obs.at);
-    for (const m of obs.summary.scheduled_maintenances) upsertMaintenance(tx, maintenanceRow(m, obs.at));
+    if (!obs.summary) return { ...record, incidentsUpserted: 0, incidentsUnchanged: 0, incidentsDeferred: 0, maintenancesUpserted: 0, payloadStored: false };
+    const incidents = storeIncidents(tx, obs.summary.incidents, obs.at);
+    const maintenancesUpserted = upsertMaintenances(tx, obs.summary.scheduled_maintenances.map((m) => maintenanceRow(m, obs.at)));
     const payloadStored = obs.raw !== null && storePayload(tx, "summary", obs.raw, obs.at);
-    return { ...record, incidentsUpserted: obs.summary.incidents.length, maintenancesUpserted: obs.summary.scheduled_maintenances.length, payloadStored };
+    return { ...record, ...incidents, maintenancesUpserted, payloadStored };
   });
 }
 
-/** Record one incidents.json reading: resolved incidents and their resolved_at arrive here. Null incidents write nothing. */
-export function recordIncidentHistory(db: Db, obs: { at: Date; incidents: StatusIncident[] | null; raw: string | null }): { incidentsUpserted: number; payloadStored: boolean } {
+/**
+ * Record one incidents.json reading: resolved incidents and their resolved_at arrive here. Null incidents write
+ * nothing. Written in WRITE_BUDGET-sized transactions with the event loop let through between them.
+ */
+export async function recordIncidentHistory(db: Db, obs: { at: Date; incidents: StatusIncident[] | null; raw: string | null }): Promise<{ incidentsUpserted: number; payloadStored: boolean }> {
   const { incidents } = obs;
   if (!incidents) return { incidentsUpserted: 0, payloadStored: false };
-  return db.transaction((tx) => {
-    for (const incident of incidents) storeIncident(tx, incident, obs.at);
-    const payloadStored = obs.raw !== null && storePayload(tx, "incidents", obs.raw, obs.at);
-    return { incidentsUpserted: incidents.length, payloadStored };
-  });
+  let incidentsUpserted = 0;
+  let payloadStored = false;
+  // Each round writes at least one incident, so this many rounds always finish.
+  for (let round = 0; round <= incidents.length; round++) {
+    const step = db.transaction((tx) => {
+      const written = storeIncidents(tx, incidents, obs.at);
+      return { ...written, payloadStored: round === 0 && obs.raw !== null && storePayload(tx, "incidents", obs.raw, obs.at) };
+    });
+    incidentsUpserted += step.incidentsUpserted;
+    payloadStored ||= step.payloadStored;
+    if (step.incidentsDeferred === 0) break;
+    await setImmediate();
+  }
+  return { incidentsUpserted, payloadStored };
 }
 
-/** Cap stored third-party text at MAX_TEXT characters without splitting a surrogate pair; shorter text is untouched. */
-export function capText(text: string, max = MAX_TEXT): string {
+/**
+ * Which incidents to write and which only to mark seen. An incident is written when it is new, when any stored field
+ * differs, or when it lists an update not stored yet; most recently updated first (the parser's order), whole
+ * incidents only, until WRITE_BUDGET is spent (the first always goes, so every round makes progress). Statuspage
+ * moves updated_at on every edit, so an update edited in place shows as a changed incident and is rewritten.
+ */
+export function planIncidentWrites(
+  incidents: readonly StatusIncident[],
+  stored: ReadonlyMap<string, OfficialIncidentRow>,
+  missingUpdateIds: ReadonlySet<string>,
+  at: Date,
+  budget = WRITE_BUDGET,
+): IncidentPlan {
+  const plan: IncidentPlan = { writes: [], touched: [], unchanged: 0, deferred: 0 };
+  const used = { rows: 0, chars: 0 };
+  const seen = new Set<string>();
+  for (const i of incidents) {
+    if (seen.has(i.id)) continue; // a duplicated id: the first entry is the claim
+    seen.add(i.id);
+    const before = stored.get(i.id);
+    const incident = incidentRow(i, at, before);
+    if (before && sameIncident(before, incident) && !i.incident_updates.some((u) => missingUpdateIds.has(u.id))) {
+      plan.touched.push(i.id);
+      plan.unchanged++;
+      continue;
+    }
+    const chars = i.incident_updates.reduce((n, u) => n + Math.min(u.body?.length ?? 0, MAX_TEXT), incident.name.length);
+    const fits = used.rows + 1 + i.incident_updates.length <= budget.rows && used.chars + chars <= budget.chars;
+    if (plan.deferred > 0 || (!fits && plan.writes.length > 0)) {
+      plan.touched.push(i.id);
+      plan.deferred++;
+      continue;
+    }
+    plan.writes.push({ incident, updates: i.incident_updates.map((u) => updateRow(i.id, u, at)) });
+    used.rows += 1 + i.incident_updates.length;
+    used.chars += chars;
+  }
+  return plan;
+}
+
+// Half a surrogate pair is not text: SQLite would store its bytes as invalid UTF-8, and they come back as garbage.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Cap stored third-party text at `max` characters without splitting a surrogate pair; other text is untouched but for lone surrogates (U+FFFD). */
+export function capText(raw: string, max = MAX_TEXT): string {
+  const text = raw.replace(LONE_SURROGATE, "\ufffd");
   if (text.length <= max) return text;
   const end = /[\ud800-\udbff]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
   return `${text.slice(0, end)}…`;
 }
 
-function storeIncident(tx: Conn, i: StatusIncident, at: Date): void {
-  upsertOfficialIncident(tx, {
+function storeIncidents(tx: Conn, incidents: readonly StatusIncident[], at: Date): Pick<ObservationRecord, "incidentsUpserted" | "incidentsUnchanged" | "incidentsDeferred"> {
+  const ids = incidents.map((i) => i.id);
+  const stored = new Map(getOfficialIncidentsByIds(tx, ids).map((row) => [row.id, row]));
+  const missing = getMissingUpdateIds(tx, incidents.flatMap((i) => (stored.has(i.id) ? i.incident_updates.map((u) => u.id) : [])));
+  const plan = planIncidentWrites(incidents, stored, missing, at);
+  upsertOfficialIncidents(tx, plan.writes.map((w) => w.incident));
+  upsertIncidentUpdates(tx, plan.writes.flatMap((w) => w.updates));
+  touchOfficialIncidents(tx, plan.touched, at);
+  return { incidentsUpserted: plan.writes.length, incidentsUnchanged: plan.unchanged, incidentsDeferred: plan.deferred };
+}
+
+function incidentRow(i: StatusIncident, at: Date, before: OfficialIncidentRow | undefined): NewOfficialIncidentRow {
+  return {
     id: i.id,
-    name: capText(i.name),
+    name: capText(i.name, MAX_NAME),
     status: i.status,
     impact: i.impact,
-    // A created_at we cannot read becomes the moment we saw it: it can only make the page look later, never earlier.
-    createdAt: toDate(i.created_at) ?? at,
+    // A created_at we cannot read becomes the moment we first saw it: it can only make the page look later, never earlier.
+    createdAt: toDate(i.created_at) ?? before?.createdAt ?? at,
     updatedAt: toDate(i.updated_at),
     startedAt: toDate(i.started_at),
     monitoringAt: toDate(i.monitoring_at),
@@ -168,25 +272,32 @@ function storeIncident(tx: Conn, i: StatusIncident, at: Date): void {
     componentIds: incidentComponentIds(i),
     firstSeenAt: at,
     lastSeenAt: at,
-  });
-  upsertIncidentUpdates(
-    tx,
-    i.incident_updates.map((u) => ({
-      id: u.id,
-      incidentId: i.id,
-      status: u.status,
-      body: capText(u.body ?? ""),
-      createdAt: toDate(u.created_at) ?? at,
-      displayAt: toDate(u.display_at),
-      affectedComponents: (u.affected_components ?? []).map((a) => ({ code: a.code, name: a.name ?? null, oldStatus: a.old_status ?? null, newStatus: a.new_status ?? null })),
-    })),
-  );
+  };
+}
+
+function updateRow(incidentId: string, u: StatusIncident["incident_updates"][number], at: Date): NewOfficialIncidentUpdateRow {
+  return {
+    id: u.id,
+    incidentId,
+    status: u.status,
+    body: capText(u.body ?? ""),
+    createdAt: toDate(u.created_at) ?? at,
+    displayAt: toDate(u.display_at),
+    affectedComponents: (u.affected_components ?? []).map((a) => ({ code: a.code ?? null, name: a.name ?? null, oldStatus: a.old_status ?? null, newStatus: a.new_status ?? null })),
+  };
+}
+
+const COMPARED = ["name", "status", "impact", "createdAt", "updatedAt", "startedAt", "monitoringAt", "resolvedAt", "shortlink"] as const;
+
+function sameIncident(stored: OfficialIncidentRow, next: NewOfficialIncidentRow): boolean {
+  const same = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : (a ?? null) === (b ?? null));
+  return COMPARED.every((key) => same(stored[key], next[key])) && JSON.stringify(stored.componentIds) === JSON.stringify(next.componentIds);
 }
 
 function maintenanceRow(m: StatusMaintenance, at: Date) {
   return {
     id: m.id,
-    name: capText(m.name),
+    name: capText(m.name, MAX_NAME),
     status: m.status,
     impact: m.impact,
     scheduledFor: toDate(m.scheduled_for),
@@ -199,10 +310,11 @@ function maintenanceRow(m: StatusMaintenance, at: Date) {
   };
 }
 
-/** Keep the body only when it differs from the endpoint's latest; true when stored. */
+/** Keep the body only when it differs from the endpoint's latest and is not oversized; true when stored. */
 function storePayload(tx: Conn, endpoint: string, body: string, at: Date): boolean {
+  if (body.length > MAX_PAYLOAD_CHARS) return false;
   const sha256 = createHash("sha256").update(body, "utf8").digest("hex");
-  if (getLatestPayload(tx, endpoint)?.sha256 === sha256) return false;
+  if (getLatestPayloadSha(tx, endpoint) === sha256) return false;
   insertPayload(tx, { endpoint, sha256, body, fetchedAt: at });
   return true;
 }

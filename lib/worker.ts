@@ -129,7 +129,7 @@ export class Worker {
     if (this.stopping.signal.aborted) return;
     if (history.error) this.log.warn(`official incident history: ${history.error}`);
     try {
-      recordIncidentHistory(this.db, { at: new Date(), incidents: history.incidents, raw: history.raw });
+      await recordIncidentHistory(this.db, { at: new Date(), incidents: history.incidents, raw: history.raw });
     } catch (err) {
       this.log.error(`official incident history not stored: ${(err as Error).message}`);
     }

@@ -8,7 +8,9 @@ import { classifyStatus, isNotJson, type Failure } from "@/probes/classify";
 import { joinUrl, timedRequest, type TimedResponse } from "@/probes/http";
 import { isResult, ProbeRun } from "@/probes/result";
 import { sanitizeMessage } from "@/probes/sanitize";
-import { incidentSchema, type StatusIncident } from "@/probes/statuspage";
+import type { Shaped } from "@/probes/json-thread";
+import { checkEach, describeIssue, describeParse, incidentSchema, runSteps, runStepsSliced, type Parsed, type StatusIncident, type Steps } from "@/probes/statuspage";
+import { DOCUMENT_LIMITS, statusDocumentParser, type Bounded } from "@/probes/statuspage-bounds";
 import type { ProbeTarget } from "@/probes/types";
 
 export const INCIDENTS_PATH = "/api/v2/incidents.json";
@@ -18,35 +20,32 @@ export interface IncidentHistoryOutput {
   incidents: StatusIncident[] | null;
   /** The body as received, for audit; null when none was read. */
   raw: string | null;
-  /** Why incidents is null, or which entries were skipped as malformed; null when all was read. */
+  /** Why incidents is null, or what was cut or skipped as malformed; null when all was read. */
   error: string | null;
 }
 
 // The envelope only: each incident is checked on its own so one odd entry cannot hide the other 49.
-const envelopeSchema = z.object({ incidents: z.array(z.unknown()).max(1_000) });
+const envelopeSchema = z.object({ incidents: z.array(z.unknown()) });
 
-/** Parse an incidents.json body, keeping every well-formed incident; `skipped` describes the rest. */
-export function parseIncidents(body: string): { incidents: StatusIncident[]; skipped: string | null } | { error: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return { error: "body is not valid JSON" };
-  }
-  const envelope = envelopeSchema.safeParse(json);
-  if (!envelope.success) {
-    const issue = envelope.error.issues[0];
-    return { error: `unexpected shape at ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}` };
-  }
-  const incidents: StatusIncident[] = [];
+export type ParsedIncidents = Parsed<"incidents", StatusIncident[]>;
+
+/** Parse an incidents.json body on this thread, keeping every well-formed incident; `notes` describes the rest. */
+export function parseIncidents(body: string): ParsedIncidents {
+  return runSteps(incidentsSteps(statusDocumentParser.parseHere(body, DOCUMENT_LIMITS)));
+}
+
+/** parseIncidents without blocking probes: a big body is parsed and cut on a thread, then checked in short slices. */
+export async function readIncidents(body: string): Promise<ParsedIncidents> {
+  return runStepsSliced(incidentsSteps(await statusDocumentParser.parse(body, DOCUMENT_LIMITS)));
+}
+
+function* incidentsSteps(bounded: Shaped<Bounded>): Steps<ParsedIncidents> {
+  if ("error" in bounded) return bounded;
+  const envelope = envelopeSchema.safeParse(bounded.value.value);
+  if (!envelope.success) return { error: describeIssue(envelope.error) };
   const bad: string[] = [];
-  envelope.data.incidents.forEach((item, index) => {
-    const parsed = incidentSchema.safeParse(item);
-    if (parsed.success) incidents.push(parsed.data);
-    else bad.push(`incidents.${index}.${parsed.error.issues[0]?.path.join(".") ?? ""}`);
-  });
-  const skipped = bad.length ? `${bad.length} malformed incident${bad.length === 1 ? "" : "s"} skipped (${bad.slice(0, 3).join(", ")})` : null;
-  return { incidents, skipped };
+  const incidents = yield* checkEach(envelope.data.incidents, incidentSchema, "incidents", bad);
+  return { incidents, notes: describeParse(bounded.value, bad) };
 }
 
 /** One GET of incidents.json. Never throws: HTML, a challenge, a 5xx or bad JSON give incidents null and a short error. */
@@ -58,9 +57,9 @@ export async function probeIncidentHistory(target: ProbeTarget, signal: AbortSig
     if (isResult(got)) return failed(null, got.message ?? got.errorClass ?? "request failed");
     const failure = classifyStatus("status", got.response.status, got.response.headers, got.text) ?? notJson(got.response, got.text);
     if (failure) return failed(got.text, failure.message);
-    const parsed = parseIncidents(got.text);
+    const parsed = await readIncidents(got.text);
     if ("error" in parsed) return failed(got.text, `incidents.json ${parsed.error}`);
-    return { incidents: parsed.incidents, raw: got.text, error: parsed.skipped && sanitizeMessage(`incidents.json ${parsed.skipped}`) };
+    return { incidents: parsed.incidents, raw: got.text, error: parsed.notes && sanitizeMessage(`incidents.json ${parsed.notes}`) };
   } catch (err) {
     // A bug of ours must not take the worker down; say so instead of pretending the page failed.
     return failed(null, `incident history crashed: ${err instanceof Error ? err.message : String(err)}`);

@@ -2,7 +2,7 @@
 import { classifyStatus, isNotJson, type Failure } from "@/probes/classify";
 import { joinUrl, timedRequest, type TimedResponse } from "@/probes/http";
 import { isResult, ProbeRun } from "@/probes/result";
-import { parseSummary, type StatusSummary } from "@/probes/statuspage";
+import { readSummary, type StatusSummary } from "@/probes/statuspage";
 import type { ProbeResult, ProbeTarget } from "@/probes/types";
 
 export const SUMMARY_PATH = "/api/v2/summary.json";
@@ -23,11 +23,12 @@ export async function probeStatus(target: ProbeTarget, signal: AbortSignal): Pro
   if (isResult(got)) return { result: got, summary: null, raw: null };
   const failed = classifyStatus("status", got.response.status, got.response.headers, got.text) ?? notJson(got.response, got.text);
   if (failed) return { result: run.result({ ...got.fields, ...failed }), summary: null, raw: got.text };
-  const parsed = parseSummary(got.text);
+  const parsed = await readSummary(got.text);
   if ("error" in parsed) {
     return { result: run.result({ ...got.fields, errorClass: "malformed_response", message: `summary.json ${parsed.error}` }), summary: null, raw: got.text };
   }
-  const result = run.judge(null, { ...got.fields, message: describeSummary(parsed.summary) }, got.fields.totalMs, "total");
+  const message = describeSummary(parsed.summary) + (parsed.notes ? `; ${parsed.notes}` : "");
+  const result = run.judge(null, { ...got.fields, message }, got.fields.totalMs, "total");
   return { result, summary: parsed.summary, raw: got.text };
 }
 

@@ -15,7 +15,23 @@ export interface StatusChange {
   incidents?: unknown[];
   indicator?: Indicator;
   description?: string;
+  /** Replace the incidents with this many generated unresolved ones: a page far larger than any real one. */
+  bulkIncidents?: BulkIncidents;
 }
+
+/** A generated flood of open incidents (benchmarks, bounds tests). */
+export interface BulkIncidents {
+  count: number;
+  /** Updates per incident; 0 gives the barest incident Statuspage can send. */
+  updates?: number;
+  /** Characters of each update's body. */
+  bodyChars?: number;
+  /** Every document read moves every incident's updated_at to now, as a page under a storm of edits would. */
+  churn?: boolean;
+}
+
+// A page is read in full by the probe, which stops at 1 MiB: bigger floods only test that cut-off.
+const MAX_BULK = { count: 20_000, updates: 100, bodyChars: 100_000 };
 
 /** The documents the status target serves. */
 export type StatusDoc = "summary" | "status" | "components" | "incidents" | "unresolved" | "maintenances" | "upcoming" | "rss" | "atom";
@@ -23,7 +39,7 @@ export type StatusDoc = "summary" | "status" | "components" | "incidents" | "unr
 type Json = Record<string, unknown>;
 
 const text = (name: string): string => readFileSync(new URL(`./fixtures/statuspage/${name}`, import.meta.url), "utf8");
-const render = (doc: Json): string => `${JSON.stringify(doc, null, 2)}\n`; // the fixtures' own layout, newline included
+const renderFixtureLayout = (doc: Json): string => `${JSON.stringify(doc, null, 2)}\n`; // the fixtures' own layout, newline included
 
 const SUMMARY = { operational: text("summary.operational.json"), incident: text("summary.incident.json") };
 const FIXED = {
@@ -57,6 +73,9 @@ export class StatusBoard {
   private modified = false;
   private summary: Json = {};
   private incidents: unknown[] = [];
+  private bulk: Required<BulkIncidents> | null = null;
+  /** A steady flood's documents, rendered once: building a megabyte on every request would stall the server. */
+  private rendered = new Map<StatusDoc, string>();
 
   constructor() {
     this.reset();
@@ -69,12 +88,20 @@ export class StatusBoard {
 
   /** Apply a change; a scenario loads its fixture set first, anything else then edits it. */
   apply(change: StatusChange): void {
+    this.rendered.clear();
     if (change.scenario) this.load(change.scenario);
-    const { components, incidents, indicator, description } = change;
-    if (components === undefined && incidents === undefined && indicator === undefined && description === undefined) return;
+    const { components, incidents, indicator, description, bulkIncidents } = change;
+    if (components === undefined && incidents === undefined && indicator === undefined && description === undefined && bulkIncidents === undefined) return;
     const now = new Date().toISOString();
     if (components) this.setComponents(components, now);
-    if (incidents) this.incidents = structuredClone(incidents);
+    if (incidents) {
+      this.incidents = structuredClone(incidents);
+      this.bulk = null;
+    }
+    if (bulkIncidents) {
+      this.bulk = { updates: 0, bodyChars: 40, churn: false, ...bulkIncidents };
+      this.incidents = bulkIncidentList(this.bulk, now);
+    }
     if (indicator !== undefined || description !== undefined) {
       const status = this.summary.status as Json;
       if (indicator !== undefined) status.indicator = indicator;
@@ -88,8 +115,21 @@ export class StatusBoard {
   document(doc: StatusDoc): string {
     if (doc === "maintenances" || doc === "upcoming" || doc === "rss" || doc === "atom") return FIXED[doc];
     if (!this.modified) return this.fixture(doc);
+    if (this.bulk?.churn) this.touchBulk();
+    else if (this.bulk) {
+      const body = this.rendered.get(doc) ?? this.build(doc);
+      this.rendered.set(doc, body);
+      return body;
+    }
+    return this.build(doc);
+  }
+
+  private build(doc: "summary" | "status" | "components" | "incidents" | "unresolved"): string {
     const { page, components, status } = this.summary;
     const unresolved = this.incidents.filter(isUnresolved);
+    // Statuspage itself sends compact JSON; the fixtures are indented for reading. A flood is sent as the real
+    // page would, or 9,000 incidents would be mostly whitespace.
+    const render = this.bulk ? (doc: Json) => JSON.stringify(doc) : renderFixtureLayout;
     switch (doc) {
       case "summary":
         return render({ page, components, incidents: unresolved, scheduled_maintenances: this.summary.scheduled_maintenances, status });
@@ -108,20 +148,28 @@ export class StatusBoard {
     if (doc === "incidents") return FIXED.incidents;
     if (this.scenario === "incident") {
       if (doc === "unresolved") return FIXED.unresolved;
-      if (doc === "components") return render({ page: this.summary.page, components: this.summary.components });
+      if (doc === "components") return renderFixtureLayout({ page: this.summary.page, components: this.summary.components });
       return FIXED.incident[doc];
     }
-    if (doc === "unresolved") return render({ page: this.summary.page, incidents: [] });
+    if (doc === "unresolved") return renderFixtureLayout({ page: this.summary.page, incidents: [] });
     return FIXED.operational[doc];
   }
 
   private load(scenario: Scenario): void {
+    this.rendered.clear();
     this.scenario = scenario;
     this.modified = false;
+    this.bulk = null;
     this.summary = JSON.parse(SUMMARY[scenario]) as Json;
     // The history fixture carries the live incident too; an operational page must not show it as unresolved.
     const history = structuredClone(HISTORY);
     this.incidents = scenario === "incident" ? history : history.filter((i) => !isUnresolved(i));
+  }
+
+  private touchBulk(): void {
+    const now = new Date().toISOString();
+    for (const incident of this.incidents as Json[]) incident.updated_at = now;
+    (this.summary.page as Json).updated_at = now;
   }
 
   private setComponents(changes: Record<string, string>, now: string): void {
@@ -178,5 +226,41 @@ export function toStatusChange(input: unknown): StatusChange {
     if (typeof input.description !== "string") throw new SpecError("description must be a string");
     change.description = input.description;
   }
+  if (input.bulkIncidents !== undefined) change.bulkIncidents = toBulkIncidents(input.bulkIncidents);
   return change;
+}
+
+function toBulkIncidents(input: unknown): BulkIncidents {
+  if (!isRecord(input)) throw new SpecError("bulkIncidents must be an object");
+  const bulk: BulkIncidents = { count: 0 };
+  for (const key of ["count", "updates", "bodyChars"] as const) {
+    const value = input[key];
+    if (value === undefined && key !== "count") continue;
+    if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_BULK[key]) throw new SpecError(`bulkIncidents.${key} must be an integer from 0 to ${MAX_BULK[key]}`);
+    bulk[key] = value as number;
+  }
+  if (input.churn !== undefined) {
+    if (typeof input.churn !== "boolean") throw new SpecError("bulkIncidents.churn must be a boolean");
+    bulk.churn = input.churn;
+  }
+  return bulk;
+}
+
+/**
+ * `count` unresolved incidents, newest first as Statuspage lists them. Only the keys a reader cannot do without,
+ * so 9,000 of them fit in the 1 MiB a probe reads; updated_at only when churning, updates only when asked.
+ */
+function bulkIncidentList(bulk: Required<BulkIncidents>, now: string): Json[] {
+  const start = Date.parse(now);
+  const body = "Investigating. ".repeat(Math.ceil(bulk.bodyChars / 15)).slice(0, bulk.bodyChars);
+  return Array.from({ length: bulk.count }, (_, i) => {
+    const id = `f${i.toString(36).padStart(4, "0")}`;
+    const at = new Date(start - i * 1000).toISOString();
+    const incident: Json = { id, name: `F${i}`, status: "investigating", impact: "minor", created_at: at };
+    if (bulk.churn) incident.updated_at = at;
+    if (bulk.updates > 0) {
+      incident.incident_updates = Array.from({ length: bulk.updates }, (_, u) => ({ id: `${id}u${u}`, status: "investigating", body, created_at: new Date(Date.parse(at) - u * 1000).toISOString() }));
+    }
+    return incident;
+  });
 }

@@ -1,4 +1,5 @@
 /** `npm run bench`: every benchmark, printed as markdown tables. Loopback only, bounded in count. */
+import { benchEventLoop } from "@/tests/bench/eventloop";
 import { benchIncidents } from "@/tests/bench/incidents";
 import { benchTiming } from "@/tests/bench/timing";
 import { benchWeb } from "@/tests/bench/web";
@@ -8,3 +9,4 @@ console.log(`# Witness benchmarks (${new Date().toISOString()}, node ${process.v
 if (!only || only === "timing") await benchTiming();
 if (!only || only === "incidents") await benchIncidents();
 if (!only || only === "web") await benchWeb();
+if (!only || only === "eventloop") await benchEventLoop();

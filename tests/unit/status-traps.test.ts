@@ -2,6 +2,7 @@
  * The official page's known traps, end to end: simulator → probeStatus → recordStatusObservation → reads. Each
  * test is one way the page can mislead a comparison if its claims are stored carelessly.
  */
+import { performance } from "node:perf_hooks";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase, type Db, type OpenedDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
@@ -9,8 +10,9 @@ import { getLatestComponentStatuses, getOfficialIncidentById } from "@/db/querie
 import { impactLevel, officialLevel, recordIncidentHistory, recordStatusObservation } from "@/lib/official";
 import { probeStatus } from "@/probes/status";
 import { probeIncidentHistory } from "@/probes/status-history";
+import { probeStream } from "@/probes/stream";
 import { startSimulator, type Fault, type Simulator } from "@/lib/simulator";
-import { testTarget } from "@/tests/unit/support";
+import { openMigratedMemory, testTarget } from "@/tests/unit/support";
 
 const API = "k8w3r06qmzrp";
 const API_NAME = "Claude API (api.anthropic.com)";
@@ -139,7 +141,7 @@ describe("incident history (incidents.json)", () => {
     expect(await observe()).toMatchObject({ incidentsUpserted: 0 }); // the summary lists unresolved incidents only
     const history = await probeIncidentHistory(testTarget("status", sim.url), never);
     expect(history).toMatchObject({ error: null, incidents: [{ id: "gone", status: "resolved" }] });
-    expect(recordIncidentHistory(db, { at: new Date(Date.UTC(2026, 9, 9)), ...history })).toEqual({ incidentsUpserted: 1, payloadStored: true });
+    expect(await recordIncidentHistory(db, { at: new Date(Date.UTC(2026, 9, 9)), ...history })).toEqual({ incidentsUpserted: 1, payloadStored: true });
     expect(getOfficialIncidentById(db, "gone")).toMatchObject({ status: "resolved", resolvedAt: new Date(resolvedAt) });
   });
 
@@ -162,6 +164,80 @@ describe("incident history (incidents.json)", () => {
     expect(history.incidents).toBeNull();
     expect(history.error).toMatch(message);
     expect(history.error!.length).toBeLessThanOrEqual(240);
-    expect(recordIncidentHistory(db, { at: new Date(), ...history })).toEqual({ incidentsUpserted: 0, payloadStored: false });
+    expect(await recordIncidentHistory(db, { at: new Date(), ...history })).toEqual({ incidentsUpserted: 0, payloadStored: false });
+  });
+});
+
+describe("affected components without a code", () => {
+  // The real shape: Statuspage puts a note where the component list would be when nothing was affected.
+  const NOTE = { name: "No components were affected by this update." };
+  const withNote = (id: string, over: Record<string, unknown> = {}) => {
+    const base = incident(id, over);
+    return { ...base, incident_updates: [{ ...base.incident_updates[0], affected_components: [NOTE, { code: API, name: API_NAME, old_status: "operational", new_status: "partial_outage" }] }] };
+  };
+
+  it("keep the incident of the summary, the entry stored by name", async () => {
+    sim.setStatus({ incidents: [withNote("nocode")], indicator: "minor" });
+    expect(await observe()).toMatchObject({ unknown: false, incidentsUpserted: 1 });
+    const stored = getOfficialIncidentById(db, "nocode")!;
+    expect(stored.componentIds).toEqual([API]);
+    expect(stored.updates[0]!.affectedComponents).toEqual([
+      { code: null, name: NOTE.name, oldStatus: null, newStatus: null },
+      { code: API, name: API_NAME, oldStatus: "operational", newStatus: "partial_outage" },
+    ]);
+  });
+
+  it("keep the incident of incidents.json", async () => {
+    sim.setStatus({ incidents: [withNote("nocodeh", { status: "resolved", resolved_at: "2026-10-08T15:00:00.000Z" })] });
+    const history = await probeIncidentHistory(testTarget("status", sim.url), never);
+    expect(history).toMatchObject({ error: null, incidents: [{ id: "nocodeh" }] });
+    expect(await recordIncidentHistory(db, { at: new Date(Date.UTC(2026, 9, 9)), ...history })).toMatchObject({ incidentsUpserted: 1 });
+    expect(getOfficialIncidentById(db, "nocodeh")?.updates[0]!.affectedComponents[0]).toMatchObject({ code: null, name: NOTE.name });
+  });
+});
+
+describe("a 1 MB page listing 9,000 open incidents", () => {
+  const FLOOD = { bulkIncidents: { count: 9_000 } };
+
+  it("is read as its 50 most recently updated incidents, and the probe's message says so", async () => {
+    sim.setStatus(FLOOD);
+    const { result, summary, raw } = await probeStatus(testTarget("status", sim.url), never);
+    expect(raw!.length).toBeGreaterThan(1_000_000);
+    expect(result).toMatchObject({ outcome: "up", errorClass: null });
+    expect(result.message).toMatch(/9000 incidents listed, the 50 most recently updated kept/);
+    expect(summary!.incidents.map((i) => i.id).slice(0, 2)).toEqual(["f0000", "f0001"]);
+    expect(summary!.incidents).toHaveLength(50);
+    expect(() => sim.setStatus({ bulkIncidents: { count: 30_000 } })).toThrow(/bulkIncidents.count must be an integer from 0 to 20000/);
+  });
+
+  it("recorded while a stream probe waits for its headers leaves its TTFB and TTFT within the injected delays", async () => {
+    sim.setStatus(FLOOD);
+    // Warm up the status path, the parser thread and the stream probe, then start on an empty database.
+    await observe();
+    await observe();
+    await probeStream(testTarget("stream", sim.url), never);
+    opened.close();
+    opened = openMigratedMemory();
+    db = opened.db;
+
+    // A long wait for headers, so both readings fit inside it even on a busy machine.
+    sim.setFault("api", { fault: "none", ttfbMs: 1_500, gapMs: 50 });
+    const started = performance.now();
+    const stream = probeStream(testTarget("stream", sim.url, { timeoutMs: 5_000, idleTimeoutMs: 2_000 }), never);
+    const first = await observe(); // writes the 50 kept incidents
+    const second = await observe(); // the same page again: writes next to nothing
+    const recordedWithin = performance.now() - started;
+    const r = await stream;
+
+    expect(r.outcome).toBe("up");
+    // The same tolerances as the timing-truth tests of an idle process.
+    expect(r.ttfbMs).toBeGreaterThanOrEqual(1_500);
+    expect(r.ttfbMs).toBeLessThan(1_525);
+    expect(r.ttftMs).toBeGreaterThanOrEqual(1_550);
+    expect(r.ttftMs).toBeLessThan(1_575);
+    // Both readings happened while the stream was still waiting for its headers.
+    expect(recordedWithin).toBeLessThan(1_500);
+    expect(first).toMatchObject({ unknown: false, incidentsUpserted: 50 });
+    expect(second).toMatchObject({ incidentsUpserted: 0, incidentsUnchanged: 50 });
   });
 });

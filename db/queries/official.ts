@@ -2,7 +2,7 @@
  * Reads and writes of the official-page tables. Plain data access: when a row is a change or a heartbeat, what
  * "unknown" means and how statuses compare are decided in lib/official.ts.
  */
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import {
   officialComponentStatuses,
@@ -137,4 +137,25 @@ function withUpdates(db: Conn, incidents: OfficialIncidentRow[]): OfficialIncide
 /** The newest row of one component, by the (component_id, observed_at) index. */
 export function getLatestComponentStatus(db: Conn, componentId: string): OfficialComponentStatusRow | null {
   return db.select().from(cs).where(eq(cs.componentId, componentId)).orderBy(desc(cs.observedAt), desc(cs.id)).limit(1).get() ?? null;
+}
+
+/**
+ * The newest moment a document of the page was read and listed something: the newest incident sighting, or the
+ * newest readable (not `unknown`) row of one of `componentIds`. Null when Witness has never read the page.
+ */
+export function getLastReadingAt(db: Conn, params: { componentIds: readonly string[] }): Date | null {
+  const sighting = db.select({ at: sql<number | null>`max(${officialIncidents.lastSeenAt})` }).from(officialIncidents).get()?.at ?? null;
+  // One row per component by the (component_id, observed_at) index, walked newest first.
+  const readings = params.componentIds.map(
+    (id) =>
+      db
+        .select({ at: sql<number>`${cs.observedAt}` })
+        .from(cs)
+        .where(and(eq(cs.componentId, id), ne(cs.reason, "unknown")))
+        .orderBy(desc(cs.observedAt))
+        .limit(1)
+        .get()?.at ?? null,
+  );
+  const newest = Math.max(...[sighting, ...readings].filter((at): at is number => at !== null));
+  return Number.isFinite(newest) ? new Date(newest) : null;
 }

@@ -21,6 +21,9 @@ export const SEED = 7;
 export const HOSTILE_TITLE = '<script>alert("xss")</script><img src=x onerror=alert(1)>';
 /** The official incident Witness saw no impact for; generateHistory gives it the hostile title. */
 export const HOSTILE_INCIDENT_SLUG = "o-genquiet0001";
+/** generateHistory's official incident from two days before Witness's first result, and the one that vanished unresolved. */
+export const NOT_RUNNING_INCIDENT_SLUG = "o-genbefore001";
+export const VANISHED_INCIDENT_SLUG = "o-genvanish001";
 /** The open incident: these series, failing since this many minutes before seeding. */
 export const OPEN_INCIDENT_SERIES = ["messages:claude-opus-4-5", "stream:claude-opus-4-5"] as const;
 export const OPEN_INCIDENT_MINUTES = 23;

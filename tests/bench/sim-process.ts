@@ -11,9 +11,9 @@ export interface SimProcess {
   stop(): Promise<void>;
 }
 
-/** Start `tests/simulator/cli.ts` on a free-ish port and wait until it answers. */
+/** Start `lib/simulator/cli.ts` on a free-ish port and wait until it answers. */
 export async function startSimProcess(port: number): Promise<SimProcess> {
-  const child: ChildProcess = spawn(fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url)), ["tests/simulator/cli.ts", "--port", String(port)], {
+  const child: ChildProcess = spawn(fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url)), ["lib/simulator/cli.ts", "--port", String(port)], {
     cwd: root,
     stdio: "ignore",
   });

@@ -3,8 +3,10 @@
  * every uptime figure (the home page's row and bars, /api/v1/uptime, the badge, the report) counts the same minutes,
  * however Witness's hours began, paused or ended.
  */
+import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { OpenedDatabase } from "@/db/client";
+import { openDatabase, type OpenedDatabase } from "@/db/client";
+import { MIGRATIONS_FOLDER } from "@/db/migrate";
 import { insertProbeResult } from "@/db/queries/probe-results";
 import { loadConfig, type Config } from "@/lib/config";
 import { isConclusive } from "@/lib/coverage";
@@ -87,7 +89,7 @@ describe("stored coverage is the rule", () => {
     for (const series of API_SERIES) {
       const list: { at: number; outcome: Outcome }[] = [];
       // Steps of 5 s to 6 min: bursts, regular minutes and pauses longer than the gap; some inconclusive runs.
-      for (let t = at("09:47", 13); t < at("16:10"); t += Math.floor(5_000 + rand() ** 3 * 360_000)) {
+      for (let t = at("09:47", 13); t < at("13:10"); t += Math.floor(5_000 + rand() ** 3 * 360_000)) {
         const roll = rand();
         list.push({ at: t, outcome: roll < 0.75 ? "up" : roll < 0.85 ? "down" : roll < 0.9 ? "degraded" : "inconclusive" });
       }
@@ -99,9 +101,9 @@ describe("stored coverage is the rule", () => {
       }
     }
     for (const window of [
-      { from: at("09:00"), to: at("17:00") },
-      { from: at("10:17"), to: at("13:41", 30) },
-      { from: at("15:59"), to: at("16:30") },
+      { from: at("09:00"), to: at("14:00") },
+      { from: at("10:17"), to: at("12:41", 30) },
+      { from: at("12:59"), to: at("13:30") },
     ]) {
       for (const series of API_SERIES) {
         expect([...readCoverage(store.db, [series], window)]).toEqual([...naiveCoverage(window, raw.get(series)!, gap)]);
@@ -163,5 +165,35 @@ describe("one uptime for one day", () => {
     const window = { from: at("12:00"), to: at("13:00") };
     expect(readCoverage(store.db, ["messages:claude-haiku-4-5"], window).reduce((a, b) => a + b, 0)).toBe(5 + 2);
     expect(readCoverage(store.db, API_SERIES, window).reduce((a, b) => a + b, 0)).toBe(60);
+  });
+});
+
+describe("a database from before coverage was stored", () => {
+  it("gets, by migration 0002, each hour's minutes that hold a conclusive result, and no reach beyond them", () => {
+    const old = openDatabase(":memory:");
+    try {
+      const apply = (tag: string) => {
+        for (const statement of readFileSync(`${MIGRATIONS_FOLDER}/${tag}.sql`, "utf8").split("--> statement-breakpoint")) old.sqlite.exec(statement);
+      };
+      apply("0000_probe_results");
+      apply("0001_official_status_incidents_rollups");
+      const insert = old.sqlite.prepare(
+        `INSERT INTO rollups_minute (series, bucket_start, up, degraded, down, inconclusive, error_class_counts, total_ms_histogram, ttft_ms_histogram, tokens_per_second_sum, tokens_per_second_count)
+         VALUES (?, ?, ?, 0, ?, ?, '{}', '{}', '{}', 0, 0)`,
+      );
+      // 12:00–12:04 up, 12:05 only inconclusive, 12:06 down, 12:30 up; then one 13:00 minute, inconclusive.
+      for (const m of [0, 1, 2, 3, 4]) insert.run("edge", at("12:00") + m * MIN, 1, 0, 0);
+      insert.run("edge", at("12:05"), 0, 0, 2);
+      insert.run("edge", at("12:06"), 0, 1, 0);
+      insert.run("edge", at("12:30"), 1, 0, 0);
+      insert.run("edge", at("13:00"), 0, 0, 1);
+      apply("0002_coverage_hours");
+      expect(old.sqlite.prepare("SELECT * FROM coverage_hours ORDER BY bucket_start").all()).toEqual([
+        { series: "edge", bucket_start: at("12:00"), first_at: at("12:00"), last_at: at("12:30"), last_conclusive: 1, gap_ms: 0, covered: "[[0,5],[6,7],[30,31]]" },
+        { series: "edge", bucket_start: at("13:00"), first_at: at("13:00"), last_at: at("13:00"), last_conclusive: 0, gap_ms: 0, covered: "[]" },
+      ]);
+    } finally {
+      old.close();
+    }
   });
 });

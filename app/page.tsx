@@ -4,7 +4,7 @@
  */
 import type { Metadata } from "next";
 import Link from "next/link";
-import { getStatusNow } from "@/lib/dashboard/now";
+import { getStatusNow, headline } from "@/lib/dashboard/now";
 import { getSurfaceDays } from "@/lib/dashboard/days";
 import type { StatusNow, SurfaceDays } from "@/lib/dashboard/types";
 import { formatDuration, formatUptime, formatUtc, formatUtcTime } from "@/lib/dashboard/format";
@@ -89,9 +89,10 @@ function Dashboard({ status, days, now }: { status: StatusNow; days: SurfaceDays
         ))}
         <BarsLegend />
         <p className="small muted">
-          Uptime counts only the minutes each side was known: measured downtime is time inside a measured outage
-          (degraded counts as up); official downtime is time the page showed a partial or major outage. See the{" "}
-          <Link href="/methodology">methodology</Link>.
+          The figures cover the last 90 days up to now, the same window as <code>/api/v1/uptime</code>. Uptime counts
+          only the minutes each side was known: measured downtime is time inside a measured outage (degraded counts as
+          up), over the minutes Witness measured; official downtime is time the page showed a partial or major outage,
+          over the minutes Witness was reading the page. See the <Link href="/methodology">methodology</Link>.
         </p>
       </section>
     </>
@@ -100,35 +101,13 @@ function Dashboard({ status, days, now }: { status: StatusNow; days: SurfaceDays
 
 /** Minutes over the 90 days the page said operational while Witness measured an outage. */
 function officialUpMeasuredDown(surface: SurfaceDays): string {
-  const minutes = surface.days.reduce((sum, d) => sum + d.officialUpMeasuredDownMinutes, 0);
+  const minutes = surface.officialUpMeasuredDownMinutes;
   return minutes === 0 ? "none" : formatDuration(minutes * 60_000);
 }
 
-/** One sentence for the whole page, worst first. */
+/** One sentence for the whole page, worst first (lib/dashboard/now.ts headline). */
 function Headline({ status }: { status: StatusNow }) {
-  const disagreeing = status.surfaces.filter((s) => s.disagreement);
-  const down = status.surfaces.filter((s) => s.measured === "down");
-  const degraded = status.surfaces.filter((s) => s.measured === "degraded");
-  const known = status.surfaces.filter((s) => s.measured !== "nodata");
-  const names = (list: typeof status.surfaces) => list.map((s) => s.name).join(" and ");
-  let tone: string;
-  let text: string;
-  if (disagreeing.length > 0) {
-    tone = down.length ? "state-down" : "state-degraded";
-    text = `Witness and the official page disagree about ${names(disagreeing)}.`;
-  } else if (down.length > 0) {
-    tone = "state-down";
-    text = `${names(down)}: measured down, and the official page says so too.`;
-  } else if (degraded.length > 0) {
-    tone = "state-degraded";
-    text = `${names(degraded)}: measured degraded, and the official page says so too.`;
-  } else if (known.length === 0) {
-    tone = "state-nodata";
-    text = "No recent measurements: Witness cannot say whether Claude is up right now.";
-  } else {
-    tone = "state-up";
-    text = known.length === status.surfaces.length ? "Every surface is measured up, and the official page agrees." : `${names(known)}: measured up.`;
-  }
+  const { tone, text } = headline(status);
   return (
     <p className={`headline ${tone}`} role="status">
       {text}

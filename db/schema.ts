@@ -200,6 +200,31 @@ export const rollupsDay = sqliteTable("rollups_day", rollupColumns(), (t) => [
   uniqueIndex("rollups_day_series_bucket_uq").on(t.series, t.bucketStart),
 ]);
 
+/**
+ * Which minutes of an hour Witness measured one series (lib/coverage.ts has the rule). Kept beside the rollups, not
+ * in them: a minute's coverage needs its results' exact times, and the 90-day pages read only these small rows.
+ */
+export const coverageHours = sqliteTable(
+  "coverage_hours",
+  {
+    series: text("series").notNull(),
+    bucketStart: integer("bucket_start", { mode: "timestamp_ms" }).notNull(),
+    /** The hour's first and last result (any outcome): where the previous hour's reach stops, where this one's starts. */
+    firstAt: integer("first_at", { mode: "timestamp_ms" }).notNull(),
+    lastAt: integer("last_at", { mode: "timestamp_ms" }).notNull(),
+    lastConclusive: integer("last_conclusive", { mode: "boolean" }).notNull(),
+    /** How far a conclusive result reaches without a next one (the gap in force when written; 0: no reach known). */
+    gapMs: integer("gap_ms").notNull(),
+    /** Covered minutes as [start, end) offsets from bucketStart, ascending and disjoint: `[[0,60]]` is a whole hour. */
+    covered: text("covered", { mode: "json" }).$type<[number, number][]>().notNull(),
+  },
+  (t) => [
+    // The unique key makes rewriting an hour a no-op; it also serves "these series over a time range".
+    uniqueIndex("coverage_hours_series_bucket_uq").on(t.series, t.bucketStart),
+  ],
+);
+
+export type CoverageHourRow = typeof coverageHours.$inferSelect;
 export type OfficialComponentStatusRow = typeof officialComponentStatuses.$inferSelect;
 export type OfficialIncidentRow = typeof officialIncidents.$inferSelect;
 export type OfficialIncidentUpdateRow = typeof officialIncidentUpdates.$inferSelect;

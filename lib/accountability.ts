@@ -16,10 +16,23 @@ export interface OfficialIncidentView {
   componentIds: string[];
   createdAt: number;
   startedAt: number | null;
+  /** When the page resolved it, or for a vanished one when Witness last saw it listed; null while open. */
   resolvedAt: number | null;
   /** created_at or its first update, whichever came first: when the page first admitted it. */
   firstAckAt: number;
   shortlink: string | null;
+  /** It left the page's documents unresolved: Witness read them later and it was not there. */
+  vanished: boolean;
+}
+
+/** What Witness measured while an official incident was open: "no_data" as soon as any of its minutes went unmeasured. */
+export type MeasuredImpact = "none" | "no_data";
+
+export interface OfficialImpact {
+  measuredImpact: MeasuredImpact;
+  /** The incident's minutes, and those in which Witness measured a surface it concerns. */
+  minutes: number;
+  measuredMinutes: number;
 }
 
 export interface IncidentMatch {
@@ -39,13 +52,34 @@ export function concernsComponent(official: Pick<OfficialIncidentView, "componen
   return official.componentIds.length === 0 || official.componentIds.includes(componentId);
 }
 
+/** The span an official incident claims: from its start (or creation, if earlier) to its resolution, or now. */
+export function officialSpan(o: Pick<OfficialIncidentView, "createdAt" | "startedAt" | "resolvedAt">, now: number): { from: number; to: number } {
+  return { from: Math.min(o.createdAt, o.startedAt ?? o.createdAt), to: o.resolvedAt ?? now };
+}
+
+/**
+ * Measured impact of an official incident no measured incident matched, from `covered` (one slot a minute from
+ * `from`: 1 where Witness measured any surface the incident concerns). "none" only when every minute was measured.
+ */
+export function officialImpactOf(span: { from: number; to: number }, covered: Uint8Array, from: number): OfficialImpact {
+  const i0 = Math.floor((span.from - from) / MINUTE);
+  const i1 = Math.max(i0 + 1, Math.ceil((span.to - from) / MINUTE));
+  let measuredMinutes = 0;
+  for (let i = i0; i < i1; i++) measuredMinutes += i >= 0 && i < covered.length ? covered[i]! : 0;
+  const minutes = i1 - i0;
+  return { measuredImpact: measuredMinutes === minutes ? "none" : "no_data", minutes, measuredMinutes };
+}
+
 /** Impact as a severity: none → null, minor → degraded, major and critical → down (unknown values: degraded). */
 export function impactSeverity(impact: string): Severity | null {
   const level = impactLevel(impact);
   return level === "none" ? null : level;
 }
 
-/** Pair each measured incident with the official incidents that overlap it in time (± grace) on its component. */
+/**
+ * Pair each measured incident with the official incidents that overlap it in time (± grace) on its component. A
+ * vanished one ends when it was last seen, with no grace after: it never acknowledges what Witness measured later.
+ */
 export function matchIncidents(
   measured: readonly SurfaceIncident[],
   official: readonly OfficialIncidentView[],
@@ -57,9 +91,8 @@ export function matchIncidents(
   const matches = measured.map((m): IncidentMatch => {
     const mEnd = m.endedAt ?? opts.now;
     const overlapping = relevant.filter((o) => {
-      const oStart = Math.min(o.createdAt, o.startedAt ?? o.createdAt);
-      const oEnd = o.resolvedAt ?? opts.now;
-      return oStart <= mEnd + opts.graceMs && oEnd >= m.startedAt - opts.graceMs;
+      const span = officialSpan(o, opts.now);
+      return span.from <= mEnd + opts.graceMs && span.to >= m.startedAt - (o.vanished ? 0 : opts.graceMs);
     });
     overlapping.forEach((o) => used.add(o.id));
     const ackAt = overlapping.length ? Math.min(...overlapping.map((o) => o.firstAckAt)) : null;

@@ -46,7 +46,7 @@ export class Recorder {
       // A transaction is a Db for every query helper; drizzle only types it apart.
       const db = tx as unknown as Db;
       insertProbeResult(db, result);
-      updateRollupsForResult(db, result);
+      updateRollupsForResult(db, result, { gapMs: gapMs(this.config, [result.kind]) });
       if (run.status) {
         const at = new Date(result.startedAt);
         recordStatusObservation(db, { at, summary: run.status.summary, raw: run.status.raw }, { heartbeatMs: this.config.official.heartbeatMinutes * 60_000 });

@@ -2,17 +2,31 @@
  * The report a team pastes into an SLA conversation: per surface, measured and official uptime, incidents with
  * their acknowledgement delay, disagreement minutes and the grade, over a rolling window. Reads only.
  */
-import { concernsComponent, countDisagreement, matchIncidents, uptimes, type Disagreement, type IncidentMatch, type OfficialIncidentView } from "@/lib/accountability";
-import { gapMs, officialStaleMs, type Config, type Surface } from "@/lib/config";
+import {
+  concernsComponent,
+  countDisagreement,
+  matchIncidents,
+  officialImpactOf,
+  officialSpan,
+  uptimes,
+  type Disagreement,
+  type IncidentMatch,
+  type MeasuredImpact,
+  type OfficialImpact,
+  type OfficialIncidentView,
+} from "@/lib/accountability";
+import { paintSeriesCoverage } from "@/lib/coverage";
+import { officialStaleMs, type Config, type Surface } from "@/lib/config";
 import { describeErrorMix } from "@/lib/detector";
 import { ackStats, type AckStats } from "@/lib/grade";
 import { firstAcknowledgedAt, impactLevel, officialLevel } from "@/lib/official";
+import { BUCKETS } from "@/lib/rollups";
 import { groupSurfaceIncidents, surfaceOfSeries, toSeriesIncident, type SeriesIncident, type SurfaceIncident } from "@/lib/surfaces";
-import { alignToMinute, measuredTimeline, O, officialTimeline, type OfficialClaim, type StatusPoint, type Window } from "@/lib/timeline";
+import { alignToMinute, measuredTimeline, MINUTE, O, officialTimeline, slotCount, type OfficialClaim, type StatusPoint, type Window } from "@/lib/timeline";
 import type { Db } from "@/db/client";
-import { getCoveredMinutes, getMeasuredIncidentsRange } from "@/db/queries/measured-incidents";
-import { getComponentStatusesRange, getOfficialIncidentsRange, type OfficialIncidentWithUpdates } from "@/db/queries/official";
-import { getHourlyResultCounts, getSeriesNames } from "@/db/queries/rollups";
+import { getMeasuredIncidentsRange } from "@/db/queries/measured-incidents";
+import { getComponentStatusesRange, getLastReadingAt, getOfficialIncidentsRange, type OfficialIncidentWithUpdates } from "@/db/queries/official";
+import { getSeriesCoverageWithCarry, getSeriesNames } from "@/db/queries/rollups";
 
 export const WINDOWS = { "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000, "90d": 90 * 86_400_000 } as const;
 export type WindowName = keyof typeof WINDOWS;
@@ -33,7 +47,18 @@ export interface SurfaceReport {
   disagreement: Disagreement;
   ack: AckStats;
   incidents: ReportedIncident[];
-  officialWithoutImpact: { id: string; name: string; impact: string; createdAt: string; resolvedAt: string | null }[];
+  /** Official incidents no measured incident matched: "none" where Witness measured all their minutes, else "no_data". */
+  officialWithoutImpact: (ReportedOfficial & { resolvedAt: string | null; measuredImpact: MeasuredImpact; minutes: number; measuredMinutes: number })[];
+}
+
+export interface ReportedOfficial {
+  id: string;
+  name: string;
+  impact: string;
+  createdAt: string;
+  shortlink: string | null;
+  /** Left the page unresolved; its resolvedAt is when Witness last saw it listed. */
+  vanished: boolean;
 }
 
 export interface ReportedIncident {
@@ -50,7 +75,7 @@ export interface ReportedIncident {
   ackDelayMinutes: number | null;
   impactMatches: boolean | null;
   accountable: boolean;
-  official: { id: string; name: string; impact: string; createdAt: string; shortlink: string | null }[];
+  official: ReportedOfficial[];
 }
 
 export interface Report {
@@ -77,9 +102,28 @@ export function seriesOfSurface(config: Config, surface: Surface, allSeries: rea
 }
 
 /** Official incidents overlapping the window, read once for every surface. */
-export function readOfficialViews(db: Db, config: Config, window: Window, now: number): OfficialIncidentView[] {
-  const stale = officialStaleMs(config);
-  return getOfficialIncidentsRange(db, { from: new Date(window.from), to: new Date(window.to) }).map((row) => toOfficialView(row, now, stale));
+export function readOfficialViews(db: Db, config: Config, window: Window): OfficialIncidentView[] {
+  const reading = readPageReading(db, config);
+  // The table knows only resolutions the page posted; a vanished incident's end is decided on the view, so the
+  // overlap with the window is checked again there.
+  return getOfficialIncidentsRange(db, { from: new Date(window.from), to: new Date(window.to) })
+    .map((row) => toOfficialView(row, reading))
+    .filter((o) => o.resolvedAt === null || o.resolvedAt > window.from);
+}
+
+/** When Witness last read the page's documents, and how long an unresolved incident may go unlisted before it counts as vanished. */
+export interface PageReading {
+  lastReadAt: number | null;
+  vanishAfterMs: number;
+}
+
+/**
+ * An incident resolved on the page drops out of the summary at once but shows its resolution only in incidents.json,
+ * read every `historyIntervalMinutes`: two of those and a status tick go by before its absence means it vanished.
+ */
+export function readPageReading(db: Db, config: Config): PageReading {
+  const vanishAfterMs = 2 * config.official.historyIntervalMinutes * 60_000 + config.probes.status.intervalSeconds * 1000;
+  return { lastReadAt: getLastReadingAt(db, { componentIds: config.surfaces.map((s) => s.componentId) })?.getTime() ?? null, vanishAfterMs };
 }
 
 /** What the page claimed for one surface, minute by minute: its component status, raised by open incidents on it. */
@@ -88,62 +132,75 @@ export function readOfficialStates(db: Db, config: Config, surface: Surface, win
   const points: StatusPoint[] = rows.map((row) => ({ at: row.observedAt.getTime(), level: LEVEL_SLOT[officialLevel(row.status)] }));
   const claims: OfficialClaim[] = official
     .filter((o) => concernsComponent(o, surface.componentId))
-    .map((o) => ({ from: Math.min(o.createdAt, o.startedAt ?? o.createdAt), to: o.resolvedAt, level: IMPACT_SLOT[impactLevel(o.impact)] }));
+    .map((o) => ({ ...officialSpan(o, now), level: IMPACT_SLOT[impactLevel(o.impact)] }));
   return officialTimeline(window, points, claims, officialStaleMs(config), now);
 }
 
 /**
- * Read one surface's facts for a window. Coverage comes from minute rollups (exact: the report) or, for the
- * dashboard's long windows, from hour rollups' counts (each hour covered for as many minutes as its results span).
+ * The minutes Witness measured any of `series` over the window, one slot a minute (1: measured), from the hours'
+ * stored coverage and the newest hour before the window, whose last result may reach into it.
  */
+export function readCoverage(db: Db, series: readonly string[], window: Window): Uint8Array {
+  const covered = new Uint8Array(slotCount(window));
+  if (series.length === 0 || covered.length === 0) return covered;
+  const from = Math.floor(window.from / BUCKETS.hour) * BUCKETS.hour;
+  for (const s of series) paintSeriesCoverage(covered, window.from, getSeriesCoverageWithCarry(db, { series: s, from, to: window.to }));
+  return covered;
+}
+
+/** Read one surface's facts for a window: every figure over it counts the same measured minutes (readCoverage). */
 export function readSurfaceFacts(
   db: Db,
   config: Config,
   surface: Surface,
   window: Window,
   now: number,
-  context: { allSeries: readonly string[]; official: readonly OfficialIncidentView[]; coverage?: "minute" | "hour" },
+  context: { allSeries: readonly string[]; official: readonly OfficialIncidentView[] },
 ): SurfaceFacts {
   const series = seriesOfSurface(config, surface, context.allSeries);
-  const gap = gapMs(config, surface.kinds);
-  const to = new Date(window.to);
-  const parts: SeriesIncident[] = getMeasuredIncidentsRange(db, { surfaces: [surface.id], from: new Date(window.from), to }).map(toSeriesIncident);
+  const parts: SeriesIncident[] = getMeasuredIncidentsRange(db, { surfaces: [surface.id], from: new Date(window.from), to: new Date(window.to) }).map(toSeriesIncident);
   const incidents = groupSurfaceIncidents(parts, now);
-  const intervalMs = Math.max(...surface.kinds.map((k) => config.probes[k].intervalSeconds)) * 1000;
-  const coverFrom = new Date(window.from - gap);
-  const covered =
-    context.coverage === "hour"
-      ? minutesFromHours(getHourlyResultCounts(db, { series, from: coverFrom, to }), intervalMs)
-      : getCoveredMinutes(db, { series, from: coverFrom, to });
-  const measured = measuredTimeline(window, covered, incidents, gap, now);
+  const measured = measuredTimeline(window, readCoverage(db, series, window), incidents, now);
   const official = [...context.official];
   return { surface, series, incidents, official, measured, officialStates: readOfficialStates(db, config, surface, window, now, official) };
 }
 
-/** Minute starts covered by hourly counts: an hour of n results at interval i covers its first n × i minutes. */
-function minutesFromHours(counts: readonly { at: number; count: number }[], intervalMs: number): number[] {
-  const perHour = new Map<number, number>();
-  for (const { at, count } of counts) perHour.set(at, Math.max(perHour.get(at) ?? 0, count));
-  const minutes: number[] = [];
-  for (const [at, count] of perHour) {
-    const covered = Math.min(60, Math.round((count * intervalMs) / 60_000));
-    for (let m = 0; m < covered; m++) minutes.push(at + m * 60_000);
+/**
+ * Measured impact of official incidents: per incident, how many of its minutes Witness measured any surface it
+ * concerns (an incident naming none of Witness's surfaces is held against all of them).
+ */
+export function readOfficialImpacts(db: Db, config: Config, official: readonly OfficialIncidentView[], now: number, allSeries: readonly string[]): Map<string, OfficialImpact> {
+  const impacts = new Map<string, OfficialImpact>();
+  for (const o of official) {
+    const span = officialSpan(o, now);
+    const window: Window = { from: alignToMinute(span.from), to: Math.max(span.to, span.from + 1) };
+    const named = config.surfaces.filter((s) => o.componentIds.includes(s.componentId));
+    const series = (named.length ? named : config.surfaces).flatMap((s) => seriesOfSurface(config, s, allSeries));
+    // One coverage over every series of the surfaces it concerns: a minute any of them measured counts.
+    impacts.set(o.id, officialImpactOf(span, readCoverage(db, series, window), window.from));
   }
-  return minutes;
+  return impacts;
 }
 
 /** Build the report over the window ending now. */
 export function buildReport(db: Db, config: Config, windowName: WindowName, now: number): Report {
   const window: Window = { from: alignToMinute(now - WINDOWS[windowName]), to: now };
-  const context = { allSeries: getSeriesNames(db), official: readOfficialViews(db, config, window, now) };
-  const surfaces = config.surfaces.map((surface) => summarise(readSurfaceFacts(db, config, surface, window, now, context), config, now));
+  const context = { allSeries: getSeriesNames(db), official: readOfficialViews(db, config, window) };
+  const facts = config.surfaces.map((surface) => readSurfaceFacts(db, config, surface, window, now, context));
+  const matched = facts.map((f) => matchSurface(f, config, now));
+  const alone = [...new Map(matched.flatMap((m) => m.officialWithoutImpact.map((o) => [o.id, o] as const))).values()];
+  const impacts = readOfficialImpacts(db, config, alone, now, context.allSeries);
+  const surfaces = facts.map((f, i) => summarise(f, matched[i]!, impacts));
   return { generatedAt: new Date(now).toISOString(), window: windowName, from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString(), surfaces };
 }
 
-function summarise(facts: SurfaceFacts, config: Config, now: number): SurfaceReport {
-  const { surface } = facts;
+function matchSurface(facts: SurfaceFacts, config: Config, now: number): ReturnType<typeof matchIncidents> & { now: number } {
   const opts = { graceMs: config.incidents.matchGraceMinutes * 60_000, accountableAfterMs: config.incidents.accountableAfterMinutes * 60_000, now };
-  const { matches, officialWithoutImpact } = matchIncidents(facts.incidents, facts.official, surface.componentId, opts);
+  return { ...matchIncidents(facts.incidents, facts.official, facts.surface.componentId, opts), now };
+}
+
+function summarise(facts: SurfaceFacts, { matches, officialWithoutImpact, now }: ReturnType<typeof matchSurface>, impacts: ReadonlyMap<string, OfficialImpact>): SurfaceReport {
+  const { surface } = facts;
   const up = uptimes(facts.measured, facts.officialStates);
   return {
     id: surface.id,
@@ -158,7 +215,7 @@ function summarise(facts: SurfaceFacts, config: Config, now: number): SurfaceRep
     disagreement: countDisagreement(facts.measured, facts.officialStates),
     ack: ackStats(matches),
     incidents: matches.map((m) => reportIncident(m, now)),
-    officialWithoutImpact: officialWithoutImpact.map((o) => ({ id: o.id, name: o.name, impact: o.impact, createdAt: iso(o.createdAt), resolvedAt: o.resolvedAt === null ? null : iso(o.resolvedAt) })),
+    officialWithoutImpact: officialWithoutImpact.map((o) => ({ ...reportOfficial(o), resolvedAt: o.resolvedAt === null ? null : iso(o.resolvedAt), ...impacts.get(o.id)! })),
   };
 }
 
@@ -178,16 +235,22 @@ function reportIncident(m: IncidentMatch, now: number): ReportedIncident {
     ackDelayMinutes: m.ackDelayMs === null ? null : Math.round(m.ackDelayMs / 60_000),
     impactMatches: m.impactMatches,
     accountable: m.accountable,
-    official: m.official.map((o) => ({ id: o.id, name: o.name, impact: o.impact, createdAt: iso(o.createdAt), shortlink: o.shortlink })),
+    official: m.official.map(reportOfficial),
   };
 }
 
+function reportOfficial(o: OfficialIncidentView): ReportedOfficial {
+  return { id: o.id, name: o.name, impact: o.impact, createdAt: iso(o.createdAt), shortlink: o.shortlink, vanished: o.vanished };
+}
+
 /**
- * An official incident row as the comparison reads it. One still unresolved that no document has listed for
- * `staleMs` left the page without our seeing its resolution: it ends when it was last seen, not never.
+ * An official incident row as the comparison reads it. One still unresolved that a later reading of the page no
+ * longer listed left the page without a resolution: it is vanished and ends when it was last seen, not never. Only
+ * a reading proves that; Witness being off proves nothing, so without one it stays open.
  */
-export function toOfficialView(row: OfficialIncidentWithUpdates, now: number, staleMs: number): OfficialIncidentView {
+export function toOfficialView(row: OfficialIncidentWithUpdates, reading: PageReading): OfficialIncidentView {
   const lastSeen = row.lastSeenAt.getTime();
+  const vanished = row.resolvedAt === null && reading.lastReadAt !== null && reading.lastReadAt - lastSeen > reading.vanishAfterMs;
   return {
     id: row.id,
     name: row.name,
@@ -196,12 +259,12 @@ export function toOfficialView(row: OfficialIncidentWithUpdates, now: number, st
     componentIds: row.componentIds,
     createdAt: row.createdAt.getTime(),
     startedAt: row.startedAt?.getTime() ?? null,
-    resolvedAt: row.resolvedAt?.getTime() ?? (now - lastSeen > staleMs ? lastSeen : null),
+    resolvedAt: row.resolvedAt?.getTime() ?? (vanished ? lastSeen : null),
     firstAckAt: firstAcknowledgedAt(row, row.updates).getTime(),
     shortlink: row.shortlink,
+    vanished,
   };
 }
-
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();

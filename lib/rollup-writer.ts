@@ -1,17 +1,21 @@
 /**
  * The two writers of rollups. Both define a bucket the same way (a minute from its raw results, an hour from
- * its minute rows, a day from its hour rows) and both replace rows instead of adding to them, so the worker's
- * incremental path and the batch rebuild write identical rows, and re-running either after a crash is harmless.
+ * its minute rows, a day from its hour rows, an hour's coverage from its raw results) and both replace rows instead
+ * of adding to them, so the worker's incremental path and the batch rebuild write identical rows, and re-running
+ * either after a crash is harmless.
  */
 import type { Db } from "@/db/client";
 import {
+  getResultOutcomesForBucket,
   getResultsForBucket,
   getRollupsBySeriesRange,
   prepareRollupBulkStatements,
+  upsertCoverageHour,
   upsertRollup,
   type RollupBulkStatements,
 } from "@/db/queries/rollups";
 import type { ProbeResult } from "@/probes/types";
+import { hourCoverageOf, HourCoverageBuilder, toCoverageRow, type HourCoverage } from "@/lib/coverage";
 import {
   addResultToRollup,
   BUCKETS,
@@ -43,8 +47,8 @@ export interface RebuildCounts {
 /** Raw results read per page; each page's writes are one transaction. */
 const PAGE_SIZE = 5_000;
 
-/** Recomputes the minute, hour and day of an already stored result, in one transaction; idempotent. */
-export function updateRollupsForResult(db: Db, result: ProbeResult): UpdatedRollups {
+/** Recomputes the minute, hour, day and hour coverage of an already stored result, in one transaction; idempotent. */
+export function updateRollupsForResult(db: Db, result: ProbeResult, coverage: { gapMs: number }): UpdatedRollups {
   const at = new Date(result.startedAt);
   if (Number.isNaN(at.getTime())) {
     throw new Error(`ProbeResult ${result.probe} has an invalid startedAt: ${JSON.stringify(result.startedAt)}`);
@@ -64,16 +68,35 @@ export function updateRollupsForResult(db: Db, result: ProbeResult): UpdatedRoll
       upsertRollup(tx, parent, merged);
       return merged;
     };
-    return { minute, hour: recompute("hour", "minute"), day: recompute("day", "hour") };
+    const hour = recompute("hour", "minute");
+    if (hour !== null) {
+      const raw = getResultOutcomesForBucket(tx, { series, from: hour.bucketStart, to: bucketEnd(hour.bucketStart, "hour") });
+      const covered = completeCoverage(series, raw, hour, coverage.gapMs);
+      if (covered !== null) upsertCoverageHour(tx, toCoverageRow(covered));
+    }
+    return { minute, hour, day: recompute("day", "hour") };
   });
+}
+
+/**
+ * An hour's coverage from its raw results, or null when some were pruned (fewer raw results than the hour rollup
+ * counts): a coverage row needs every result's time, so the stored one, made while they all existed, stands.
+ */
+function completeCoverage(series: string, raw: readonly { at: number; outcome: ProbeResult["outcome"] }[], hour: Rollup, gapMs: number): HourCoverage | null {
+  return raw.length === totalOf(hour) ? hourCoverageOf(series, raw, gapMs) : null;
+}
+
+function totalOf(r: Rollup): number {
+  return r.up + r.degraded + r.down + r.inconclusive;
 }
 
 /**
  * Rewrites the rollups of raw results started in [from, to) (default: all), widened to whole minutes, in one
  * pass over the started_at index. Hours and days at the edges of the range, or whose earlier raw results were
- * pruned, still count the minute and hour rows already stored for them.
+ * pruned, still count the minute and hour rows already stored for them. `gapMsOf` is each series' coverage reach
+ * (lib/coverage.ts coverageGapOf).
  */
-export function rebuildRollups(db: Db, range: { from?: Date; to?: Date } = {}): RebuildCounts {
+export function rebuildRollups(db: Db, range: { from?: Date; to?: Date; gapMsOf: (series: string) => number }): RebuildCounts {
   const bulk = prepareRollupBulkStatements(db);
   const minute = BUCKETS.minute;
   const from = range.from === undefined ? Number.MIN_SAFE_INTEGER : floorTo(range.from.getTime(), minute);
@@ -93,7 +116,7 @@ export function rebuildRollups(db: Db, range: { from?: Date; to?: Date } = {}): 
       read += 1;
       let cascade = cascades.get(series);
       if (cascade === undefined) {
-        cascade = new SeriesCascade(db, bulk, series, counts);
+        cascade = new SeriesCascade(db, bulk, series, counts, range.gapMsOf(series));
         cascades.set(series, cascade);
       }
       // One reused object instead of one per row: a million rows is a million fewer allocations.
@@ -123,12 +146,16 @@ class SeriesCascade {
   private pending: Rollup[] = [];
   private readonly hours: OpenBucket;
   private readonly days: OpenBucket;
+  /** The hour whose coverage is being folded, and finished ones waiting for their hour rollup to be written. */
+  private coverage: HourCoverageBuilder | null = null;
+  private readonly finishedCoverage = new Map<number, HourCoverageBuilder>();
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly bulk: RollupBulkStatements,
     private readonly series: string,
     private readonly counts: RebuildCounts,
+    private readonly gapMs: number,
   ) {
     this.hours = new OpenBucket(db, bulk, series, "hour", "minute");
     this.days = new OpenBucket(db, bulk, series, "day", "hour");
@@ -136,6 +163,11 @@ class SeriesCascade {
 
   /** Folds in the next raw result of this series; touches no table. */
   add(startedAt: number, result: RollupInput): void {
+    if (this.coverage === null || floorTo(startedAt, BUCKETS.hour) !== this.coverage.bucketStart) {
+      if (this.coverage !== null) this.finishedCoverage.set(this.coverage.bucketStart, this.coverage);
+      this.coverage = new HourCoverageBuilder(this.series, startedAt, this.gapMs);
+    }
+    this.coverage.add(startedAt, result.outcome);
     const start = floorTo(startedAt, BUCKETS.minute);
     if (this.minute === null || start !== this.minuteStart) {
       if (this.minute !== null) this.pending.push(canonical(this.minute));
@@ -150,6 +182,10 @@ class SeriesCascade {
     if (end && this.minute !== null) {
       this.pending.push(canonical(this.minute));
       this.minute = null;
+    }
+    if (end && this.coverage !== null) {
+      this.finishedCoverage.set(this.coverage.bucketStart, this.coverage);
+      this.coverage = null;
     }
     for (const m of this.pending) {
       this.bulk.upsertRollup("minute", m);
@@ -166,7 +202,23 @@ class SeriesCascade {
 
   private wroteHour(hour: Rollup): void {
     this.counts.hours += 1;
+    this.writeCoverage(hour);
     if (this.days.add(hour) !== null) this.counts.days += 1;
+  }
+
+  /**
+   * The coverage of an hour just written. The folded results are all of the hour's when they are as many as it
+   * counts; otherwise (an hour at an edge of the range) they are read from the table, as the rollups' edges are.
+   */
+  private writeCoverage(hour: Rollup): void {
+    const start = hour.bucketStart.getTime();
+    const folded = this.finishedCoverage.get(start);
+    this.finishedCoverage.delete(start);
+    const covered =
+      folded !== undefined && folded.count === totalOf(hour)
+        ? folded.build()
+        : completeCoverage(this.series, getResultOutcomesForBucket(this.db, { series: this.series, from: hour.bucketStart, to: bucketEnd(hour.bucketStart, "hour") }), hour, this.gapMs);
+    if (covered !== null) this.bulk.upsertCoverageHour(toCoverageRow(covered));
   }
 }
 

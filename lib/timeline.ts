@@ -22,7 +22,8 @@ export function alignToMinute(ms: number): number {
   return Math.floor(ms / MINUTE) * MINUTE;
 }
 
-function slots(window: Window): number {
+/** One slot a minute: how many a window holds (its last, partial minute included). */
+export function slotCount(window: Window): number {
   return Math.max(0, Math.ceil((window.to - window.from) / MINUTE));
 }
 
@@ -34,20 +35,14 @@ function paint(arr: Uint8Array, window: Window, start: number, end: number, valu
 }
 
 /**
- * Measured states. A minute is covered when a result of the surface came at most `gapMs` before the next one;
- * covered minutes are up unless an incident spans them; uncovered ones are no data, never an outage.
+ * Measured states. `covered` marks the minutes Witness measured the surface (lib/coverage.ts, one slot a minute
+ * over the window); those are up unless an incident spans them; the others are no data, never an outage.
  */
-export function measuredTimeline(window: Window, dataMinutes: readonly number[], incidents: readonly SurfaceIncident[], gapMs: number, now: number): Uint8Array {
-  const covered = new Uint8Array(slots(window));
-  const sorted = [...dataMinutes].sort((a, b) => a - b);
-  sorted.forEach((at, i) => {
-    const next = sorted[i + 1];
-    // The newest result covers up to now (within the gap allowance); one followed by a gap covers its own minute.
-    const end = next === undefined ? Math.max(at + MINUTE, Math.min(now, at + gapMs)) : next - at <= gapMs ? next : at + MINUTE;
-    paint(covered, window, at, end, M.up);
-  });
-  const states = new Uint8Array(covered.length);
-  for (const incident of incidents) paint(states, window, incident.startedAt, incident.endedAt ?? now, incident.severity === "down" ? M.down : M.degraded);
+export function measuredTimeline(window: Window, covered: Uint8Array, incidents: readonly SurfaceIncident[], now: number): Uint8Array {
+  const states = new Uint8Array(slotCount(window));
+  // Each series' own incident at its own severity: the minute's state is the worst of them, so it does not depend on
+  // which neighbouring incidents a window happened to read and group with it.
+  for (const part of incidents.flatMap((i) => i.parts)) paint(states, window, part.startedAt, part.endedAt ?? now, part.severity === "down" ? M.down : M.degraded);
   for (let i = 0; i < states.length; i++) states[i] = covered[i] ? Math.max(states[i]!, M.up) : M.noData;
   return states;
 }
@@ -67,11 +62,12 @@ export interface OfficialClaim {
 
 /**
  * Official states: each observation holds until the next, but no longer than `staleMs` (then unknown: our reading
- * stopped). Open official incidents on the component raise the level for their span: the page said so, even in
- * minutes when we could not read its components.
+ * stopped). Official incidents on the component raise the level for their span, but only in minutes in which a
+ * reading was in force: Witness can only say what the page claimed while it was reading the page, so an incident
+ * imported from the page's history never colours days before Witness ran, nor its gaps.
  */
 export function officialTimeline(window: Window, points: readonly StatusPoint[], claims: readonly OfficialClaim[], staleMs: number, now: number): Uint8Array {
-  const states = new Uint8Array(slots(window));
+  const states = new Uint8Array(slotCount(window));
   const sorted = [...points].sort((a, b) => a.at - b.at);
   sorted.forEach((point, i) => {
     const next = sorted[i + 1]?.at ?? Infinity;
@@ -84,7 +80,7 @@ export function officialTimeline(window: Window, points: readonly StatusPoint[],
     const i1 = Math.min(states.length, Math.ceil(((claim.to ?? now) - window.from) / MINUTE));
     for (let i = i0; i < i1; i++) {
       const current = states[i]!;
-      if (current === O.unknown || current === O.operational || (current !== O.maintenance && claim.level !== O.maintenance && claim.level > current)) states[i] = claim.level;
+      if (current === O.operational || (current !== O.unknown && current !== O.maintenance && claim.level !== O.maintenance && claim.level > current)) states[i] = claim.level;
     }
   }
   return states;

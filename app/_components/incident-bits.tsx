@@ -12,9 +12,23 @@ export function KindTag({ kind }: { kind: IncidentSummary["kind"] }) {
   return kind === "measured" ? <span className="tag tag-measured">Measured</span> : <span className="tag tag-official">Official only</span>;
 }
 
+/** What Witness measured while an official incident was open, in a few words: "Witness was not running then". */
+export function measuredImpactText(incident: Pick<IncidentSummary, "measuredImpact" | "minutes" | "measuredMinutes">): string {
+  switch (incident.measuredImpact) {
+    case "measured":
+      return "Measured impact";
+    case "none":
+      return "No measured impact";
+    case "no_data":
+      return incident.measuredMinutes ? "Witness was not running for part of it" : "Witness was not running then";
+    default:
+      return "";
+  }
+}
+
 /** How the official page answered: a badge whose words carry the meaning (the colour only repeats it). */
 export function AckBadge({ incident }: { incident: IncidentSummary }) {
-  if (incident.kind !== "measured") return <span className="ack ack-none">No measured impact</span>;
+  if (incident.kind !== "measured") return <span className="ack ack-none">{measuredImpactText(incident)}</span>;
   const text = formatAck(incident);
   // Within 15 minutes is what the grade scores full marks; an incident too short to grade is never an accusation.
   const tone = !incident.accountable
@@ -45,6 +59,11 @@ export function Span({ incident, now }: { incident: Pick<IncidentSummary, "start
       {endedAt === null ? " so far" : ""})
     </>
   );
+}
+
+/** Said beside an official incident that left the page unresolved: its end is only when Witness last saw it. */
+export function VanishedNote({ vanished }: { vanished: boolean }) {
+  return vanished ? <span className="vanished"> (vanished from the official page without a resolution; closed when last seen)</span> : null;
 }
 
 /** A link to the official incident only when it is an https URL (the value comes from a third party). */

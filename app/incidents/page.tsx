@@ -1,7 +1,7 @@
 /**
  * The incident history: each measured incident with the official incidents that matched it on the same card (and
  * how late the page acknowledged it, or that it never did), and the official incidents Witness measured no impact
- * for, labelled as such. Newest first, grouped by UTC month.
+ * for, or was not running for, labelled as such. Newest first, grouped by UTC month.
  */
 import type { Metadata } from "next";
 import Link from "next/link";
@@ -10,7 +10,7 @@ import type { IncidentSummary } from "@/lib/dashboard/types";
 import { formatPercent, humanise, plural } from "@/lib/dashboard/format";
 import { readData } from "@/app/_components/data";
 import { NoData } from "@/app/_components/no-data";
-import { AckBadge, KindTag, SeverityBadge, Span } from "@/app/_components/incident-bits";
+import { AckBadge, KindTag, SeverityBadge, Span, VanishedNote } from "@/app/_components/incident-bits";
 import { DataReadAt } from "@/app/_components/data-read-at";
 
 // Rendered per request from data lib/web/cache.ts keeps fresh; never a copy on disk from another server or database.
@@ -54,7 +54,8 @@ function IncidentList({ incidents, now }: { incidents: IncidentSummary[]; now: n
   const measured = incidents.filter((i) => i.kind === "measured");
   const ongoing = measured.filter((i) => i.endedAt === null).length;
   const never = measured.filter((i) => i.accountable && i.endedAt !== null && !i.acknowledged).length;
-  const officialOnly = incidents.length - measured.length;
+  const officialOnly = incidents.filter((i) => i.measuredImpact === "none").length;
+  const notRunning = incidents.filter((i) => i.measuredImpact === "no_data").length;
   const months = new Map<string, IncidentSummary[]>();
   for (const incident of incidents) {
     const key = monthOf(incident.startedAt);
@@ -73,6 +74,11 @@ function IncidentList({ incidents, now }: { incidents: IncidentSummary[]; now: n
         <li>
           <strong>{officialOnly}</strong> official {officialOnly === 1 ? "incident" : "incidents"} with no measured impact
         </li>
+        {notRunning ? (
+          <li>
+            <strong>{notRunning}</strong> official {notRunning === 1 ? "incident" : "incidents"} from when Witness was not running
+          </li>
+        ) : null}
       </ul>
       {[...months.entries()].map(([month, list]) => (
         <section key={month} aria-labelledby={`month-${month.replace(" ", "-")}`} className="section">
@@ -115,8 +121,8 @@ function IncidentCard({ incident, now }: { incident: IncidentSummary; now: numbe
         </p>
       ) : (
         <p className="small">
-          The official page posted this incident ({incident.official[0]?.impact ?? "unknown"} impact, {humanise(incident.official[0]?.status ?? "unknown")}), but
-          Witness measured no failures on {incident.surfaceName ?? "any surface"} at the time.
+          The official page posted this incident ({incident.official[0]?.impact ?? "unknown"} impact, {humanise(incident.official[0]?.status ?? "unknown")}
+          ){incident.official[0]?.vanished ? ", then dropped it without a resolution" : ""}. {officialAloneText(incident)}
         </p>
       )}
       {measured && incident.official.length > 0 ? (
@@ -126,6 +132,7 @@ function IncidentCard({ incident, now }: { incident: IncidentSummary; now: numbe
             {incident.official.map((o) => (
               <li key={o.id}>
                 <span className="official-title">{o.name}</span> <span className="muted">({o.impact} impact)</span>
+                <VanishedNote vanished={o.vanished} />
               </li>
             ))}
           </ul>
@@ -133,4 +140,15 @@ function IncidentCard({ incident, now }: { incident: IncidentSummary; now: numbe
       ) : null}
     </li>
   );
+}
+
+/** What Witness measured while an official incident it matched to nothing was open. */
+function officialAloneText(incident: IncidentSummary): string {
+  const where = incident.surfaceName ?? "any surface";
+  if (incident.measuredImpact === "no_data") {
+    return incident.measuredMinutes
+      ? `Witness was not running for part of it: it measured ${plural(incident.measuredMinutes, "minute")} of ${incident.minutes ?? "?"}, with no failures on ${where} in those.`
+      : "Witness was not running then, so it cannot say what users saw.";
+  }
+  return `Witness measured no failures on ${where} at the time.`;
 }

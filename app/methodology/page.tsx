@@ -296,7 +296,9 @@ function Official({ config }: { config: Config }) {
       </p>
       <p>
         The page&rsquo;s state at a minute is its component status, raised by any open incident on that component (by its impact), and becomes
-        unknown when no reading came for two heartbeats.
+        unknown when no reading came for two heartbeats. Witness speaks for the page only in minutes it was reading it: an incident from the
+        page&rsquo;s history that began before Witness ran colours no official bar. An unresolved incident that a later reading no longer lists
+        has <em>vanished</em>: it is closed when Witness last saw it, and never acknowledges anything measured after that.
       </p>
     </section>
   );
@@ -312,7 +314,8 @@ function Comparison({ config }: { config: Config }) {
         <dd>
           A measured incident is acknowledged by the official incidents on its component (or naming no component) whose span overlaps it, with{" "}
           {plural(i.matchGraceMinutes, "minute")} of slack either side. Official incidents that overlap no measured incident are listed as &ldquo;no
-          measured impact&rdquo;. Impact matches when minor ↔ degraded and major/critical ↔ down.
+          measured impact&rdquo; when Witness measured every minute of them, and as &ldquo;Witness was not running&rdquo; (no data) when it did
+          not. Impact matches when minor ↔ degraded and major/critical ↔ down.
         </dd>
         <dt>Acknowledgement delay</dt>
         <dd>
@@ -329,8 +332,10 @@ function Comparison({ config }: { config: Config }) {
         </dd>
         <dt>Uptime</dt>
         <dd>
-          Measured: 1 − down minutes ÷ minutes with data (degraded counts as up). Official: 1 − minutes in partial or major outage (or under an open
-          major or critical incident) ÷ minutes the page&rsquo;s state was known. Figures are rounded down, so any downtime never reads 100%.
+          Measured: 1 − down minutes ÷ minutes with data (degraded counts as up). A result covers the minutes up to the series&rsquo; next
+          result, at most {i.gapIntervals} intervals; an inconclusive one covers none, so it counts toward neither side. Official: 1 − minutes in
+          partial or major outage (or under an open major or critical incident) ÷ minutes the page&rsquo;s state was known. Every figure, on the
+          pages, the badges, the API and the report, counts the same minutes. Figures are rounded down, so any downtime never reads 100%.
         </dd>
       </dl>
     </section>

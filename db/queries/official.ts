@@ -2,7 +2,7 @@
  * Reads and writes of the official-page tables. Plain data access: when a row is a change or a heartbeat, what
  * "unknown" means and how statuses compare are decided in lib/official.ts.
  */
-import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "@/db/client";
 import {
@@ -195,4 +195,25 @@ function upsertRows(db: Conn, table: SQLiteTable, rows: readonly object[], keep:
     on conflict ("id") do update set ${list(refreshed, (i) => `${name(i)} = excluded.${name(i)}`)}
     where (${list(refreshed, name)}) is not (${list(refreshed, (i) => `excluded.${name(i)}`)})`;
   return db.run(statement).changes;
+}
+
+/**
+ * The newest moment a document of the page was read and listed something: the newest incident sighting, or the
+ * newest readable (not `unknown`) row of one of `componentIds`. Null when Witness has never read the page.
+ */
+export function getLastReadingAt(db: Conn, params: { componentIds: readonly string[] }): Date | null {
+  const sighting = db.select({ at: sql<number | null>`max(${officialIncidents.lastSeenAt})` }).from(officialIncidents).get()?.at ?? null;
+  // One row per component by the (component_id, observed_at) index, walked newest first.
+  const readings = params.componentIds.map(
+    (id) =>
+      db
+        .select({ at: sql<number>`${cs.observedAt}` })
+        .from(cs)
+        .where(and(eq(cs.componentId, id), ne(cs.reason, "unknown")))
+        .orderBy(desc(cs.observedAt))
+        .limit(1)
+        .get()?.at ?? null,
+  );
+  const newest = Math.max(...[sighting, ...readings].filter((at): at is number => at !== null));
+  return Number.isFinite(newest) ? new Date(newest) : null;
 }

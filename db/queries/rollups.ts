@@ -6,7 +6,7 @@
 import { and, asc, eq, getTableColumns, getTableName, gte, inArray, lt, sql } from "drizzle-orm";
 import type Database from "better-sqlite3";
 import type { Db } from "@/db/client";
-import { probeResults, rollupsDay, rollupsHour, rollupsMinute, type ProbeResultRow, type RollupRow } from "@/db/schema";
+import { coverageHours, probeResults, rollupsDay, rollupsHour, rollupsMinute, type CoverageHourRow, type ProbeResultRow, type RollupRow } from "@/db/schema";
 
 /** Mirrors lib/rollups.ts Granularity (db/ never imports lib/). */
 export type RollupTable = "minute" | "hour" | "day";
@@ -127,6 +127,8 @@ export interface RollupBulkStatements {
   upsertRollup(granularity: RollupTable, rollup: RollupRow): void;
   /** How many buckets of one series start in [from, to). */
   countRollups(granularity: RollupTable, params: { series: string; from: number; to: number }): number;
+  /** Same contract as upsertCoverageHour. */
+  upsertCoverageHour(row: CoverageHourRow): void;
 }
 
 /** Prepares once; the statements stay valid as long as the connection is open. */
@@ -152,6 +154,12 @@ export function prepareRollupBulkStatements(db: Db): RollupBulkStatements {
          tokens_per_second_count = excluded.tokens_per_second_count`,
     ),
   );
+  const coverage = sqlite.prepare(
+    `INSERT INTO coverage_hours (series, bucket_start, first_at, last_at, last_conclusive, gap_ms, covered)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (series, bucket_start) DO UPDATE SET first_at = excluded.first_at, last_at = excluded.last_at,
+       last_conclusive = excluded.last_conclusive, gap_ms = excluded.gap_ms, covered = excluded.covered`,
+  );
   const counts = mapTables((name) =>
     sqlite.prepare(`SELECT count(*) FROM ${name} WHERE series = ? AND bucket_start >= ? AND bucket_start < ?`).pluck(),
   );
@@ -176,6 +184,9 @@ export function prepareRollupBulkStatements(db: Db): RollupBulkStatements {
       );
     },
     countRollups: (granularity, p) => counts[granularity].get(p.series, p.from, p.to) as number,
+    // Booleans as 1/0 and JSON.stringify, as drizzle's modes store them: both writers leave the same bytes.
+    upsertCoverageHour: (r) =>
+      coverage.run(r.series, r.bucketStart.getTime(), r.firstAt.getTime(), r.lastAt.getTime(), r.lastConclusive ? 1 : 0, r.gapMs, JSON.stringify(r.covered)),
   };
 }
 
@@ -199,16 +210,55 @@ function mapTables<T>(make: (name: string) => T): Record<RollupTable, T> {
   };
 }
 
-/** Per series and hour in [from, to): how many results it holds (the dashboard's cheap coverage). */
-export function getHourlyResultCounts(db: Reader, params: { series: string[]; from: Date; to: Date }): { series: string; at: number; count: number }[] {
-  if (params.series.length === 0) return [];
+// ---- Coverage: which minutes of each hour a series measured (lib/coverage.ts decides) -------------------------
+
+/** Inserts the hour, or replaces every column of the stored one. */
+export function upsertCoverageHour(db: Writer, row: CoverageHourRow): void {
+  const { series: _series, bucketStart: _start, ...set } = row;
+  db.insert(coverageHours).values(row).onConflictDoUpdate({ target: [coverageHours.series, coverageHours.bucketStart], set }).run();
+}
+
+/** A coverage_hours row with its times as epoch ms: a 90-day read is thousands of rows, and Dates are not needed. */
+export type CoverageHourMs = Omit<CoverageHourRow, "bucketStart" | "firstAt" | "lastAt"> & { bucketStart: number; firstAt: number; lastAt: number };
+
+type CoverageStatements = { range: Database.Statement; before: Database.Statement };
+const coverageStatements = new WeakMap<Database.Database, CoverageStatements>();
+
+/**
+ * One series' newest hour starting before `from` (its last result may reach past `from`), then its hours starting
+ * in [from, to), oldest first. Read positionally on prepared statements: a 90-day page reads thousands of these and
+ * drizzle's per-row mapping was most of the time. Equal `covered` texts (nearly every hour is `[[0,60]]`) share one
+ * parsed array, which callers must not change.
+ */
+export function getSeriesCoverageWithCarry(db: Db, params: { series: string; from: number; to: number }): CoverageHourMs[] {
+  const sqlite = rawHandle(db);
+  let statements = coverageStatements.get(sqlite);
+  if (statements === undefined) {
+    const columns = "series, bucket_start, first_at, last_at, last_conclusive, gap_ms, covered";
+    statements = {
+      range: sqlite.prepare(`SELECT ${columns} FROM coverage_hours WHERE series = ? AND bucket_start >= ? AND bucket_start < ? ORDER BY bucket_start`).raw(),
+      before: sqlite.prepare(`SELECT ${columns} FROM coverage_hours WHERE series = ? AND bucket_start < ? ORDER BY bucket_start DESC LIMIT 1`).raw(),
+    };
+    coverageStatements.set(sqlite, statements);
+  }
+  const parsed = new Map<string, [number, number][]>();
+  const toRow = (r: unknown[]): CoverageHourMs => {
+    const text = r[6] as string;
+    let covered = parsed.get(text);
+    if (covered === undefined) parsed.set(text, (covered = JSON.parse(text) as [number, number][]));
+    return { series: r[0] as string, bucketStart: r[1] as number, firstAt: r[2] as number, lastAt: r[3] as number, lastConclusive: r[4] === 1, gapMs: r[5] as number, covered };
+  };
+  const before = statements.before.get(params.series, params.from) as unknown[] | undefined;
+  const inside = (statements.range.all(params.series, params.from, params.to) as unknown[][]).map(toRow);
+  return before ? [toRow(before), ...inside] : inside;
+}
+
+/** One series' raw results started in [from, to) as (startedAt ms, outcome), in the order rollups fold them. */
+export function getResultOutcomesForBucket(db: Reader, params: { series: string; from: Date; to: Date }): { at: number; outcome: ProbeResultRow["outcome"] }[] {
   return db
-    .select({
-      series: rollupsHour.series,
-      at: sql<number>`${rollupsHour.bucketStart}`,
-      count: sql<number>`${rollupsHour.up} + ${rollupsHour.degraded} + ${rollupsHour.down} + ${rollupsHour.inconclusive}`,
-    })
-    .from(rollupsHour)
-    .where(and(inArray(rollupsHour.series, params.series), gte(rollupsHour.bucketStart, params.from), lt(rollupsHour.bucketStart, params.to)))
+    .select({ at: sql<number>`${probeResults.startedAt}`, outcome: probeResults.outcome })
+    .from(probeResults)
+    .where(and(eq(probeResults.series, params.series), gte(probeResults.startedAt, params.from), lt(probeResults.startedAt, params.to)))
+    .orderBy(asc(probeResults.startedAt), asc(probeResults.id))
     .all();
 }

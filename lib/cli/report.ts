@@ -32,7 +32,10 @@ function formatSurface(s: SurfaceReport): string {
     const ack = (i.acknowledged ? `acknowledged after ${minutes(i.ackDelayMinutes)}` : "never acknowledged") + (i.accountable ? "" : " (too short to grade)");
     lines.push(`  - ${i.startedAt} → ${i.endedAt ?? "ongoing"} (${i.durationMinutes} min) ${i.severity}, ${ack}; ${i.errorMix}; ${i.series.join(", ")}`);
   }
-  for (const o of s.officialWithoutImpact) lines.push(`  ! official incident with no measured impact: ${JSON.stringify(o.name)} (${o.impact}) at ${o.createdAt}`);
+  for (const o of s.officialWithoutImpact) {
+    const what = o.measuredImpact === "none" ? "with no measured impact" : `from when Witness was not running (measured ${o.measuredMinutes} of ${o.minutes} min)`;
+    lines.push(`  ! official incident ${what}: ${JSON.stringify(o.name)} (${o.impact}) at ${o.createdAt}${o.vanished ? `; vanished from the page unresolved, last seen ${o.resolvedAt}` : ""}`);
+  }
   return lines.join("\n");
 }
 

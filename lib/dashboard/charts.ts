@@ -30,7 +30,7 @@ export function getCharts(db: Db, config: Config, window: ChartWindow, now: numb
   const allSeries = getSeriesNames(db);
   // Charts need only what the page claimed (for the bands), not the measured timeline the daily bars compute.
   const span = { from: alignToMinute(from), to: Math.min(to, now) };
-  const official = readOfficialViews(db, config, span, now);
+  const official = readOfficialViews(db, config, span);
   const surfaces = config.surfaces.map((surface): SurfaceCharts => {
     const series: SeriesChart[] = seriesOfSurface(config, surface, allSeries).map((s) => ({ series: s, points: points(bySeries.get(s) ?? [], from, to, bucketMs) }));
     return { id: surface.id, name: surface.name, series, bands: bands(readOfficialStates(db, config, surface, span, now, official), span.from) };

@@ -3,7 +3,7 @@ import { countDisagreement, daySlots, uptimes } from "@/lib/accountability";
 import type { Config } from "@/lib/config";
 import type { DayBar, MeasuredState, OfficialState, SurfaceDays } from "@/lib/dashboard/types";
 import { readOfficialViews, readSurfaceFacts } from "@/lib/report";
-import { alignToMinute, M, O, type Window } from "@/lib/timeline";
+import { alignToMinute, M, MINUTE, O, slotCount, type Window } from "@/lib/timeline";
 import type { Db } from "@/db/client";
 import { getSeriesNames } from "@/db/queries/rollups";
 
@@ -11,16 +11,24 @@ const DAY = 86_400_000;
 const MEASURED: MeasuredState[] = ["nodata", "up", "degraded", "down"];
 const OFFICIAL: OfficialState[] = ["unknown", "operational", "degraded", "down", "maintenance"];
 
-/** The last `days` UTC days (today included) of every surface. */
+/**
+ * The last `days` UTC days (today included) of every surface, and the surface's figures over the rolling window of
+ * as many days ending now: the window /api/v1/uptime and the report call "90d", so the two always agree.
+ */
 export function getSurfaceDays(db: Db, config: Config, now: number, days = 90): SurfaceDays[] {
-  const window: Window = { from: Math.floor(now / DAY) * DAY - (days - 1) * DAY, to: alignToMinute(now) + 60_000 };
-  const context = { allSeries: getSeriesNames(db), official: readOfficialViews(db, config, window, now), coverage: "hour" as const };
+  const rolling: Window = { from: alignToMinute(now - days * DAY), to: now };
+  const firstDay = Math.floor(now / DAY) * DAY - (days - 1) * DAY;
+  // One timeline for both: the rolling window always starts before the oldest bar's midnight.
+  const window: Window = { from: Math.min(rolling.from, firstDay), to: alignToMinute(now) + MINUTE };
+  const figures = { from: (rolling.from - window.from) / MINUTE, to: (rolling.from - window.from) / MINUTE + slotCount(rolling) };
+  const bars = daySlots({ from: firstDay, to: window.to }).map((d) => ({ ...d, from: d.from + (firstDay - window.from) / MINUTE, to: d.to + (firstDay - window.from) / MINUTE }));
+  const context = { allSeries: getSeriesNames(db), official: readOfficialViews(db, config, window) };
   return config.surfaces.map((surface) => {
     const facts = readSurfaceFacts(db, config, surface, window, now, context);
-    const bars = daySlots(window).map(({ day, from, to }): DayBar => {
+    const dayBars = bars.map(({ day, from, to }): DayBar => {
       const up = uptimes(facts.measured, facts.officialStates, from, to);
-      const dayStart = window.from + from * 60_000;
-      const dayEnd = window.from + to * 60_000;
+      const dayStart = window.from + from * MINUTE;
+      const dayEnd = window.from + to * MINUTE;
       return {
         day,
         measuredUptime: up.measured,
@@ -32,8 +40,18 @@ export function getSurfaceDays(db: Db, config: Config, now: number, days = 90): 
         officialUpMeasuredDownMinutes: countDisagreement(facts.measured, facts.officialStates, from, to).officialUpMeasuredDownMinutes,
       };
     });
-    const all = uptimes(facts.measured, facts.officialStates);
-    return { id: surface.id, name: surface.name, days: bars, measuredUptime: all.measured, officialUptime: all.official };
+    const all = uptimes(facts.measured, facts.officialStates, figures.from, figures.to);
+    const disagreement = countDisagreement(facts.measured, facts.officialStates, figures.from, figures.to);
+    return {
+      id: surface.id,
+      name: surface.name,
+      days: dayBars,
+      from: rolling.from,
+      to: rolling.to,
+      measuredUptime: all.measured,
+      officialUptime: all.official,
+      officialUpMeasuredDownMinutes: disagreement.officialUpMeasuredDownMinutes,
+    };
   });
 }
 

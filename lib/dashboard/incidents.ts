@@ -1,14 +1,14 @@
 /** Incidents for the list, the page per incident and the feeds: measured ones with their official match, and official ones alone. */
-import { matchIncidents, type IncidentMatch, type OfficialIncidentView } from "@/lib/accountability";
-import { officialStaleMs, type Config, type Surface } from "@/lib/config";
+import { impactSeverity, matchIncidents, type IncidentMatch, type OfficialImpact, type OfficialIncidentView } from "@/lib/accountability";
+import type { Config, Surface } from "@/lib/config";
 import { describeErrorMix } from "@/lib/detector";
 import type { FeedEvent, IncidentDetail, IncidentSummary, OfficialIncidentBrief, TimelineEntry } from "@/lib/dashboard/types";
-import { impactSeverity } from "@/lib/accountability";
-import { toOfficialView } from "@/lib/report";
+import { readOfficialImpacts, readPageReading, toOfficialView } from "@/lib/report";
 import { groupSurfaceIncidents, toSeriesIncident, type SurfaceIncident } from "@/lib/surfaces";
 import type { Db } from "@/db/client";
 import { getMeasuredIncidentById, getMeasuredIncidentsRange } from "@/db/queries/measured-incidents";
 import { getOfficialIncidentById, getOfficialIncidentsRange, type OfficialIncidentWithUpdates } from "@/db/queries/official";
+import { getSeriesNames } from "@/db/queries/rollups";
 
 const DAY = 86_400_000;
 
@@ -16,29 +16,36 @@ interface Facts {
   matches: { surface: Surface; match: IncidentMatch }[];
   officialAlone: OfficialIncidentWithUpdates[];
   official: OfficialIncidentWithUpdates[];
+  views: Map<string, OfficialIncidentView>;
 }
 
 /** Measured incidents of every surface in [from, to), matched; official incidents no surface matched. */
 function readFacts(db: Db, config: Config, from: number, to: number, now: number): Facts {
-  const official = getOfficialIncidentsRange(db, { from: new Date(from), to: new Date(to) });
-  const views = official.map((o) => toOfficialView(o, now, officialStaleMs(config)));
+  const reading = readPageReading(db, config);
+  // A vanished incident's end is decided on the view: one that vanished before `from` is not in the window.
+  const views = new Map<string, OfficialIncidentView>();
+  const official = getOfficialIncidentsRange(db, { from: new Date(from), to: new Date(to) }).filter((row) => {
+    const view = toOfficialView(row, reading);
+    if (view.resolvedAt !== null && view.resolvedAt <= from) return false;
+    views.set(row.id, view);
+    return true;
+  });
   const groups = groupSurfaceIncidents(getMeasuredIncidentsRange(db, { from: new Date(from), to: new Date(to) }).map(toSeriesIncident), now);
   const matched = new Set<string>();
   const matches: Facts["matches"] = [];
   const opts = { graceMs: config.incidents.matchGraceMinutes * 60_000, accountableAfterMs: config.incidents.accountableAfterMinutes * 60_000, now };
   for (const surface of config.surfaces) {
-    const result = matchIncidents(groups.filter((g) => g.surface === surface.id), views, surface.componentId, opts);
+    const result = matchIncidents(groups.filter((g) => g.surface === surface.id), [...views.values()], surface.componentId, opts);
     for (const match of result.matches) {
       matches.push({ surface, match });
       for (const o of match.official) matched.add(o.id);
     }
   }
-  return { matches, officialAlone: official.filter((o) => !matched.has(o.id)), official };
+  return { matches, officialAlone: official.filter((o) => !matched.has(o.id)), official, views };
 }
 
-function brief(o: OfficialIncidentView | OfficialIncidentWithUpdates): OfficialIncidentBrief {
-  const ms = (v: number | Date | null) => (v === null ? null : typeof v === "number" ? v : v.getTime());
-  return { id: o.id, name: o.name, status: o.status, impact: o.impact, createdAt: ms(o.createdAt)!, resolvedAt: ms(o.resolvedAt), shortlink: o.shortlink };
+function brief(o: OfficialIncidentView): OfficialIncidentBrief {
+  return { id: o.id, name: o.name, status: o.status, impact: o.impact, createdAt: o.createdAt, resolvedAt: o.resolvedAt, shortlink: o.shortlink, vanished: o.vanished };
 }
 
 export function measuredSlug(group: SurfaceIncident): string {
@@ -64,21 +71,24 @@ function measuredSummary(surface: Surface, { measured: g, ...m }: IncidentMatch)
     ackDelayMs: m.ackDelayMs,
     accountable: m.accountable,
     official: m.official.map(brief),
+    measuredImpact: null,
+    minutes: null,
+    measuredMinutes: null,
   };
 }
 
-function officialSummary(config: Config, o: OfficialIncidentWithUpdates, now: number): IncidentSummary {
-  const view = toOfficialView(o, now, officialStaleMs(config));
-  const surface = config.surfaces.find((s) => o.componentIds.includes(s.componentId)) ?? null;
+/** An official incident on its own: `impact` is what Witness measured meanwhile ("measured" when a measured incident matched it). */
+function officialSummary(config: Config, view: OfficialIncidentView, impact: OfficialImpact | "measured"): IncidentSummary {
+  const surface = config.surfaces.find((s) => view.componentIds.includes(s.componentId)) ?? null;
   return {
-    slug: `o-${o.id}`,
+    slug: `o-${view.id}`,
     kind: "official",
     surface: surface?.id ?? null,
     surfaceName: surface?.name ?? null,
-    title: o.name,
+    title: view.name,
     startedAt: Math.min(view.createdAt, view.startedAt ?? view.createdAt),
     endedAt: view.resolvedAt,
-    severity: impactSeverity(o.impact) ?? "none",
+    severity: impactSeverity(view.impact) ?? "none",
     series: [],
     models: [],
     peakFailureRatio: null,
@@ -87,23 +97,36 @@ function officialSummary(config: Config, o: OfficialIncidentWithUpdates, now: nu
     ackDelayMs: null,
     accountable: false,
     official: [brief(view)],
+    measuredImpact: impact === "measured" ? "measured" : impact.measuredImpact,
+    minutes: impact === "measured" ? null : impact.minutes,
+    measuredMinutes: impact === "measured" ? null : impact.measuredMinutes,
   };
 }
 
 /** Every incident of the last `days` days, newest first: measured ones (with their match) and official ones alone. */
 export function listIncidents(db: Db, config: Config, now: number, days = 90): IncidentSummary[] {
   const facts = readFacts(db, config, now - days * DAY, now + 1, now);
-  const list = [...facts.matches.map(({ surface, match }) => measuredSummary(surface, match)), ...facts.officialAlone.map((o) => officialSummary(config, o, now))];
+  const alone = facts.officialAlone.map((o) => facts.views.get(o.id)!);
+  const impacts = readOfficialImpacts(db, config, alone, now, getSeriesNames(db));
+  const list = [...facts.matches.map(({ surface, match }) => measuredSummary(surface, match)), ...alone.map((o) => officialSummary(config, o, impacts.get(o.id)!))];
   return list.sort((a, b) => b.startedAt - a.startedAt);
+}
+
+/** One official incident: matched against the measured incidents around it, else with what Witness measured meanwhile. */
+function getOfficialIncident(db: Db, config: Config, id: string, now: number): IncidentDetail | null {
+  const official = getOfficialIncidentById(db, id);
+  if (!official) return null;
+  const view = toOfficialView(official, readPageReading(db, config));
+  const span = { from: Math.min(view.createdAt, view.startedAt ?? view.createdAt), to: view.resolvedAt ?? now };
+  const facts = readFacts(db, config, span.from - DAY, Math.min(span.to + DAY, now + 1), now);
+  const measuredSlugs = facts.matches.filter(({ match }) => match.official.some((o) => o.id === id)).map(({ match }) => measuredSlug(match.measured));
+  const impact = measuredSlugs.length ? "measured" : readOfficialImpacts(db, config, [view], now, getSeriesNames(db)).get(id)!;
+  return { ...officialSummary(config, view, impact), timeline: officialTimeline([official]), sampleRequestIds: [], measuredSlugs };
 }
 
 /** One incident with its timeline, or null for an unknown slug. */
 export function getIncident(db: Db, config: Config, slug: string, now: number): IncidentDetail | null {
-  if (slug.startsWith("o-")) {
-    const official = getOfficialIncidentById(db, slug.slice(2));
-    if (!official) return null;
-    return { ...officialSummary(config, official, now), timeline: officialTimeline([official]), sampleRequestIds: [] };
-  }
+  if (slug.startsWith("o-")) return getOfficialIncident(db, config, slug.slice(2), now);
   const id = /^m-(\d{1,15})$/.exec(slug)?.[1];
   if (!id) return null;
   const anchor = getMeasuredIncidentById(db, Number(id));
@@ -121,7 +144,7 @@ export function getIncident(db: Db, config: Config, slug: string, now: number): 
     ...(p.endedAt !== null ? [{ at: p.endedAt, source: "measured" as const, label: "recovered", text: p.series }] : []),
   ]);
   const timeline = [...measured, ...officialTimeline(official)].sort((a, b) => a.at - b.at);
-  return { ...summary, timeline, sampleRequestIds: found.match.measured.sampleRequestIds };
+  return { ...summary, timeline, sampleRequestIds: found.match.measured.sampleRequestIds, measuredSlugs: [] };
 }
 
 function officialTimeline(incidents: readonly OfficialIncidentWithUpdates[]): TimelineEntry[] {

@@ -2,7 +2,7 @@
 import { concernsComponent } from "@/lib/accountability";
 import { gapMs, officialStaleMs, type Config, type Surface } from "@/lib/config";
 import { officialLevel } from "@/lib/official";
-import { toOfficialView } from "@/lib/report";
+import { readPageReading, toOfficialView } from "@/lib/report";
 import { surfaceOfSeries } from "@/lib/surfaces";
 import type { MeasuredState, OfficialIncidentBrief, OfficialState, SeriesNow, StatusNow, SurfaceNow } from "@/lib/dashboard/types";
 import type { Db } from "@/db/client";
@@ -22,8 +22,9 @@ export function freshness(config: Config, surface: Surface) {
 /** Every surface's state now. */
 export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
   const open = getOpenMeasuredIncidents(db);
-  // An unresolved incident no document has listed lately left the page unseen: not open now (see toOfficialView).
-  const openOfficial = getOfficialIncidentsRange(db, { from: new Date(now), to: new Date(now + 1) }).filter((o) => toOfficialView(o, now, officialStaleMs(config)).resolvedAt === null);
+  // An unresolved incident a later reading no longer listed has vanished from the page: not open now (see toOfficialView).
+  const reading = readPageReading(db, config);
+  const openOfficial = getOfficialIncidentsRange(db, { from: new Date(now), to: new Date(now + 1) }).filter((o) => toOfficialView(o, reading).resolvedAt === null);
   const allSeries = getSeriesNames(db);
   let lastResultAt: number | null = null;
   const surfaces = config.surfaces.map((surface) => {
@@ -32,7 +33,7 @@ export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
     for (const s of series) if (s.lastAt !== null && (lastResultAt === null || s.lastAt > lastResultAt)) lastResultAt = s.lastAt;
     const incidents: OfficialIncidentBrief[] = openOfficial
       .filter((o) => concernsComponent(o, surface.componentId))
-      .map((o) => ({ id: o.id, name: o.name, status: o.status, impact: o.impact, createdAt: o.createdAt.getTime(), resolvedAt: o.resolvedAt?.getTime() ?? null, shortlink: o.shortlink }));
+      .map((o) => ({ id: o.id, name: o.name, status: o.status, impact: o.impact, createdAt: o.createdAt.getTime(), resolvedAt: o.resolvedAt?.getTime() ?? null, shortlink: o.shortlink, vanished: false }));
     const latest = getLatestComponentStatus(db, surface.componentId);
     const current = latest && now - latest.observedAt.getTime() <= fresh.officialMs ? latest.status : null;
     return surfaceNow(surface, series, current, incidents, now);
@@ -88,12 +89,16 @@ function surfaceNow(surface: Surface, series: SeriesNow[], componentStatus: stri
   };
 }
 
-/** The component's level, raised by open incidents' impact: the page's claim, never the banner alone. */
+/**
+ * The component's level, raised by open incidents' impact: the page's claim, never the banner alone. Without a
+ * current reading the claim is unknown, open incidents or not: as on the bars, Witness says what the page claims
+ * only while it reads the page.
+ */
 function officialNow(componentStatus: string | null, incidents: readonly OfficialIncidentBrief[]): OfficialState {
   const base: OfficialState = componentStatus === null ? "unknown" : officialLevel(componentStatus);
   const impact = incidents.some((i) => i.impact === "major" || i.impact === "critical") ? "down" : incidents.some((i) => i.impact !== "none") ? "degraded" : null;
-  if (base === "maintenance" || impact === null) return base;
-  if (base === "unknown" || base === "operational") return impact;
+  if (base === "unknown" || base === "maintenance" || impact === null) return base;
+  if (base === "operational") return impact;
   return base === "down" || impact === "down" ? "down" : "degraded";
 }
 
@@ -110,4 +115,37 @@ export function disagreementSentence(measured: MeasuredState, official: Official
       ? "requests are succeeding"
       : `${failureRatio === null ? "requests" : `${Math.round(failureRatio * 100)}% of requests`} ${measured === "down" ? "failing" : "degraded"}${minutes === null ? "" : ` for ${minutes} minute${minutes === 1 ? "" : "s"}`}`;
   return `Official: ${OFFICIAL_WORDS[official]}. Measured: ${measuredText}.`;
+}
+
+const STATE_TONE: Record<MeasuredState, string> = { down: "state-down", degraded: "state-degraded", up: "state-up", nodata: "state-nodata" };
+
+/** How the official side stands beside a measured state, as the clause that ends the headline's sentence. */
+function officialClause(surface: SurfaceNow): string {
+  if (surface.official === "unknown") return "; the official page could not be read";
+  if (surface.official === "maintenance") return "; the official page shows maintenance";
+  return surface.measured === "up" ? ", and the official page agrees" : ", and the official page says so too";
+}
+
+/**
+ * The one sentence at the top of the home page, worst first. It speaks for the official page only where Witness
+ * has a current reading of it: unknown is said as unknown, never as agreement.
+ */
+export function headline(status: StatusNow): { tone: string; text: string } {
+  const disagreeing = status.surfaces.filter((s) => s.disagreement);
+  const names = (list: readonly SurfaceNow[]) => list.map((s) => s.name).join(" and ");
+  const down = status.surfaces.filter((s) => s.measured === "down");
+  if (disagreeing.length > 0) {
+    return { tone: down.length ? "state-down" : "state-degraded", text: `Witness and the official page disagree about ${names(disagreeing)}.` };
+  }
+  const known = status.surfaces.filter((s) => s.measured !== "nodata");
+  if (known.length === 0) return { tone: "state-nodata", text: "No recent measurements: Witness cannot say whether Claude is up right now." };
+  const worstState = (["down", "degraded", "up"] as const).find((state) => known.some((s) => s.measured === state))!;
+  const worst = known.filter((s) => s.measured === worstState);
+  // One sentence per way the official side stands, so "agrees" is never said of a surface whose page was unread.
+  const clauses = [...new Set(worst.map(officialClause))].map((clause) => {
+    const group = worst.filter((s) => officialClause(s) === clause);
+    const every = worstState === "up" && group.length === status.surfaces.length;
+    return `${every ? "Every surface is" : `${names(group)}:`} measured ${worstState}${clause}.`;
+  });
+  return { tone: STATE_TONE[worstState], text: clauses.join(" ") };
 }

@@ -33,8 +33,11 @@ export interface OfficialIncidentBrief {
   status: string;
   impact: string;
   createdAt: number;
+  /** The page's resolution, or for a vanished incident when Witness last saw it listed. */
   resolvedAt: number | null;
   shortlink: string | null;
+  /** It left the page's documents without being resolved (Witness read them later and it was not there). */
+  vanished: boolean;
 }
 
 export interface SurfaceNow {
@@ -79,8 +82,13 @@ export interface SurfaceDays {
   id: string;
   name: string;
   days: DayBar[];
+  /** The figures below cover [from, to): the same rolling window as /api/v1/uptime?window=90d. */
+  from: number;
+  to: number;
   measuredUptime: number | null;
   officialUptime: number | null;
+  /** Minutes the page said operational while Witness measured down, over [from, to). */
+  officialUpMeasuredDownMinutes: number;
 }
 
 export type ChartWindow = "24h" | "7d" | "30d" | "90d";
@@ -152,6 +160,15 @@ export interface IncidentSummary {
   ackDelayMs: number | null;
   accountable: boolean;
   official: OfficialIncidentBrief[];
+  /**
+   * For an official incident: "measured" when a measured incident matched it; "none" when Witness measured every one
+   * of its minutes and saw nothing wrong; "no_data" when some went unmeasured (Witness was not running). Null for a
+   * measured incident.
+   */
+  measuredImpact: "measured" | "none" | "no_data" | null;
+  /** For "none" and "no_data": the incident's minutes, and those in which Witness measured a surface it concerns. */
+  minutes: number | null;
+  measuredMinutes: number | null;
 }
 
 export interface TimelineEntry {
@@ -166,6 +183,8 @@ export interface TimelineEntry {
 export interface IncidentDetail extends IncidentSummary {
   timeline: TimelineEntry[];
   sampleRequestIds: string[];
+  /** For an official incident whose measuredImpact is "measured": the measured incidents it matched. */
+  measuredSlugs: string[];
 }
 
 /** One feed item: an incident event. `guid` is stable across regenerations. */

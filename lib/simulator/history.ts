@@ -1,6 +1,7 @@
 /**
  * A generated history: 90 days × 8 series of one-minute results with outages, an official page that acknowledges
- * some of them late and one never, an official incident with no measured impact, and an hour the monitor was down.
+ * some of them late and one never, an official incident with no measured impact, one from before Witness ran, one
+ * that vanished from the page unresolved, and an hour the monitor was down.
  * Deterministic for a seed. Used by the benchmarks and the browser tests.
  */
 import type { OpenedDatabase } from "@/db/client";
@@ -9,6 +10,7 @@ import { insertComponentStatuses, upsertIncidentUpdates, upsertOfficialIncident 
 import type { Config } from "@/lib/config";
 import { replayIncidents, type Observation } from "@/lib/detector";
 import { detectorPolicy, incidentColumns } from "@/lib/recorder";
+import { coverageGapOf } from "@/lib/coverage";
 import { rebuildRollups } from "@/lib/rollup-writer";
 import { surfaceOfSeries } from "@/lib/surfaces";
 import type { ErrorClass, ProbeKind } from "@/probes/types";
@@ -84,7 +86,7 @@ export function generateHistory(store: OpenedDatabase, config: Config, opts: { d
     }
   });
   for (let day = from; day < to; day += 1440 * MIN) writeDay(day);
-  rebuildRollups(store.db);
+  rebuildRollups(store.db, { gapMsOf: coverageGapOf(config) });
   const measuredIncidents = writeMeasuredIncidents(store, config, observations);
   const officialIncidents = writeOfficial(store, outages, { from, to, gap, random, hostileTitle: opts.hostileTitle });
   return { from, to, results, outages: outages.length, measuredIncidents, officialIncidents, gap };
@@ -173,8 +175,30 @@ function writeOfficial(store: OpenedDatabase, outages: Outage[], ctx: { from: nu
       ]);
       official += 1;
     }
+    official += writeUnmeasuredOfficial(tx, outages, ctx);
   });
   return official;
+}
+
+/**
+ * Two official incidents Witness cannot vouch for: one from two days before its first result (imported by its first
+ * incidents.json read), and one dropped from the page unresolved, 40 minutes after it was posted, while Witness kept
+ * reading the page.
+ */
+function writeUnmeasuredOfficial(tx: Parameters<typeof upsertOfficialIncident>[0], outages: readonly Outage[], ctx: { from: number; to: number }): number {
+  const before = ctx.from - 2 * 1440 * MIN;
+  // 30% into the history, moved on past any outage so nothing measured matches it.
+  let posted = ctx.from + Math.floor((ctx.to - ctx.from) * 0.3 / MIN) * MIN;
+  while (outages.some((o) => posted < o.end + 60 * MIN && posted + 100 * MIN > o.start)) posted += 60 * MIN;
+  const rows = [
+    { id: "genbefore001", name: "Elevated errors on the Claude API", status: "resolved", impact: "major", at: before, resolvedAt: new Date(before + 45 * MIN), firstSeen: ctx.from, lastSeen: ctx.from },
+    { id: "genvanish001", name: "Investigating reports of slow responses", status: "investigating", impact: "minor", at: posted, resolvedAt: null, firstSeen: posted, lastSeen: posted + 40 * MIN },
+  ];
+  for (const r of rows) {
+    upsertOfficialIncident(tx, { id: r.id, name: r.name, status: r.status, impact: r.impact, createdAt: new Date(r.at), updatedAt: new Date(r.at), startedAt: new Date(r.at), monitoringAt: null, resolvedAt: r.resolvedAt, shortlink: null, componentIds: [API], firstSeenAt: new Date(r.firstSeen), lastSeenAt: new Date(r.lastSeen) });
+    upsertIncidentUpdates(tx, [{ id: `${r.id}u1`, incidentId: r.id, status: "investigating", body: "We are looking into it.", createdAt: new Date(r.at), displayAt: new Date(r.at), affectedComponents: [] }]);
+  }
+  return rows.length;
 }
 
 /** Titles in the page's own style: model-scoped when one model failed. */

@@ -5,11 +5,12 @@
  * at the moment the page was generated (its data-generated-at), with the same data functions the page uses.
  */
 import { getSurfaceDays } from "@/lib/dashboard/days";
+import { getIncident } from "@/lib/dashboard/incidents";
 import { describeSeries, formatDay, formatUptime, MEASURED, OFFICIAL } from "@/lib/dashboard/format";
 import { getStatusNow } from "@/lib/dashboard/now";
 import type { StatusNow, SurfaceDays } from "@/lib/dashboard/types";
 import { expect, generatedAt, gotoFresh, openSeeded, screenshotPath, test } from "./fixtures";
-import { OPEN_INCIDENT_SERIES } from "./seed";
+import { NOT_RUNNING_INCIDENT_SLUG, OPEN_INCIDENT_SERIES } from "./seed";
 
 function expected(at: number): { status: StatusNow; days: SurfaceDays[] } {
   const { store, config } = openSeeded();
@@ -112,6 +113,26 @@ test.describe("home: 90 days", () => {
       expect(Math.abs(m!.x - o!.x)).toBeLessThan(1);
       expect(Math.abs(m!.width - o!.width)).toBeLessThan(1);
     }
+  });
+
+  test("the official bar of a day Witness never read the page is unknown, whatever the page's history says", async ({ page }) => {
+    const at = await gotoFresh(page, "/");
+    const { store, config } = openSeeded();
+    let day: string;
+    try {
+      const before = getIncident(store.db, config, NOT_RUNNING_INCIDENT_SLUG, at)!;
+      expect(before.measuredImpact).toBe("no_data");
+      day = new Date(before.startedAt).toISOString().slice(0, 10);
+    } finally {
+      store.close();
+    }
+    const api = expected(at).days.find((s) => s.id === "api")!;
+    const index = api.days.findIndex((d) => d.day === day);
+    expect(api.days[index]).toMatchObject({ official: "unknown", officialUptime: null, measuredUptime: null });
+    const card = page.getByRole("region", { name: "Last 90 days" }).getByRole("article", { name: "Claude API" });
+    const bar = card.locator("ol.bars").nth(1).locator("li.bar").nth(index);
+    await expect(bar).toHaveClass(/state-unknown/);
+    await expect(bar.locator(".tip")).toContainText("Official: unknown (not read)");
   });
 
   test("a tooltip opens on keyboard focus and stays on screen", async ({ page }) => {

@@ -1,12 +1,13 @@
 /**
  * The incident list and pages: measured incidents with how the official page answered (never, or after a delay),
- * official incidents with no measured impact labelled as such, a timeline with both sources, the hostile official
+ * official incidents with no measured impact labelled as such, one from before Witness ran as "not running", one that
+ * vanished from the page as vanished, a timeline with both sources, the hostile official
  * title shown as text and never run, and a 404 for unknown or malformed slugs.
  */
 import { listIncidents } from "@/lib/dashboard/incidents";
 import type { IncidentSummary } from "@/lib/dashboard/types";
 import { expect, gotoFresh, openSeeded, screenshotPath, test } from "./fixtures";
-import { HOSTILE_INCIDENT_SLUG, HOSTILE_TITLE } from "./seed";
+import { HOSTILE_INCIDENT_SLUG, HOSTILE_TITLE, NOT_RUNNING_INCIDENT_SLUG, VANISHED_INCIDENT_SLUG } from "./seed";
 
 function incidentsAt(at: number): IncidentSummary[] {
   const { store, config } = openSeeded();
@@ -44,6 +45,15 @@ test.describe("incident list", () => {
     const aloneCard = card(alone!.slug);
     await expect(aloneCard.locator(".tag")).toHaveText("Official only");
     await expect(aloneCard).toContainText("No measured impact");
+
+    // From before Witness's first result: no data, never "no measured impact".
+    expect(incidents.find((i) => i.slug === NOT_RUNNING_INCIDENT_SLUG)).toMatchObject({ measuredImpact: "no_data", measuredMinutes: 0 });
+    await expect(card(NOT_RUNNING_INCIDENT_SLUG)).toContainText("Witness was not running then");
+    await expect(card(NOT_RUNNING_INCIDENT_SLUG)).not.toContainText("No measured impact");
+    // Dropped from the page unresolved: closed when last seen, and said so.
+    expect(incidents.find((i) => i.slug === VANISHED_INCIDENT_SLUG)?.official[0]?.vanished).toBe(true);
+    await expect(card(VANISHED_INCIDENT_SLUG)).toContainText("dropped it without a resolution");
+    await expect(card(VANISHED_INCIDENT_SLUG)).not.toContainText("ongoing");
 
     // Every card links to its page; the ongoing incident says so.
     for (const incident of incidents) await expect(card(incident.slug)).toHaveCount(1);
@@ -108,6 +118,15 @@ test.describe("incident page", () => {
     await expect(page.getByRole("region", { name: "Summary" })).toContainText("Witness measured no incident");
     await page.waitForTimeout(300);
     expect(dialogs).toEqual([]);
+  });
+
+  test("an official incident from before Witness ran says Witness was not running then; a vanished one says it vanished", async ({ page }) => {
+    await gotoFresh(page, `/incidents/${NOT_RUNNING_INCIDENT_SLUG}`);
+    const summary = page.getByRole("region", { name: "Summary" });
+    await expect(summary).toContainText("Witness was not running then");
+    await expect(summary).not.toContainText("Witness measured no incident");
+    await gotoFresh(page, `/incidents/${VANISHED_INCIDENT_SLUG}`);
+    await expect(page.getByRole("region", { name: "Summary" })).toContainText("vanished from the official page without a resolution");
   });
 
   for (const slug of ["m-999999", "o-doesnotexist", "zzz", "m-abc", "m-1.5", "o-", "m-12345678901234567890"]) {

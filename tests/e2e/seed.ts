@@ -10,7 +10,8 @@
 import { openDatabase, type OpenedDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { insertMeasuredIncident } from "@/db/queries/measured-incidents";
-import { loadConfig } from "@/lib/config";
+import { loadConfig, type Config } from "@/lib/config";
+import { coverageGapOf } from "@/lib/coverage";
 import { rebuildRollups } from "@/lib/rollup-writer";
 import { generateHistory, type HistorySummary } from "@/lib/simulator/history";
 
@@ -20,6 +21,9 @@ export const SEED = 7;
 export const HOSTILE_TITLE = '<script>alert("xss")</script><img src=x onerror=alert(1)>';
 /** The official incident Witness saw no impact for; generateHistory gives it the hostile title. */
 export const HOSTILE_INCIDENT_SLUG = "o-genquiet0001";
+/** generateHistory's official incident from two days before Witness's first result, and the one that vanished unresolved. */
+export const NOT_RUNNING_INCIDENT_SLUG = "o-genbefore001";
+export const VANISHED_INCIDENT_SLUG = "o-genvanish001";
 /** The open incident: these series, failing since this many minutes before seeding. */
 export const OPEN_INCIDENT_SERIES = ["messages:claude-opus-4-5", "stream:claude-opus-4-5"] as const;
 export const OPEN_INCIDENT_MINUTES = 23;
@@ -39,7 +43,7 @@ export async function seedDatabase(dbPath: string, now: number = Date.now()): Pr
     migrateDatabase(store.db);
     const config = loadConfig({ DATABASE_PATH: dbPath });
     const summary = generateHistory(store, config, { days: SEED_DAYS, now, seed: SEED, hostileTitle: HOSTILE_TITLE });
-    const openIncidentIds = addOpenIncident(store, summary.to);
+    const openIncidentIds = addOpenIncident(store, config, summary.to);
     return { ...summary, seededAt: now, openIncidentIds };
   } finally {
     store.close();
@@ -50,7 +54,7 @@ export async function seedDatabase(dbPath: string, now: number = Date.now()): Pr
  * Turn the last OPEN_INCIDENT_MINUTES of results of OPEN_INCIDENT_SERIES into a partial outage (overloaded on
  * messages, truncated streams) and store the open incident the detector would hold for each series.
  */
-function addOpenIncident(store: OpenedDatabase, to: number): number[] {
+function addOpenIncident(store: OpenedDatabase, config: Config, to: number): number[] {
   const start = to - OPEN_INCIDENT_MINUTES * MIN;
   const select = store.sqlite.prepare<[string, number], { id: number; started_at: number; request_id: string | null }>(
     "SELECT id, started_at, request_id FROM probe_results WHERE series = ? AND started_at >= ? ORDER BY started_at, id",
@@ -86,6 +90,6 @@ function addOpenIncident(store: OpenedDatabase, to: number): number[] {
     }
   })();
   // The changed minutes, and the hours and days above them.
-  rebuildRollups(store.db, { from: new Date(start), to: new Date(to + MIN) });
+  rebuildRollups(store.db, { from: new Date(start), to: new Date(to + MIN), gapMsOf: coverageGapOf(config) });
   return ids;
 }

@@ -4,7 +4,7 @@ import { replayIncidents, type Observation } from "@/lib/detector";
 import { ackStats } from "@/lib/grade";
 import { groupSurfaceIncidents, type SeriesIncident } from "@/lib/surfaces";
 import { measuredTimeline, O, officialTimeline, type StatusPoint } from "@/lib/timeline";
-import { DAY0, MIN, POLICY } from "@/tests/unit/timelines";
+import { coverageOf, DAY0, MIN, POLICY } from "@/tests/unit/timelines";
 
 const API = "k8w3r06qmzrp";
 const DAY = { from: DAY0, to: DAY0 + 1440 * MIN };
@@ -26,9 +26,9 @@ function toSurface(observations: Observation[], series = "messages:claude-haiku-
   return groupSurfaceIncidents(parts, NOW);
 }
 
-/** The page stays "operational" (heartbeats every 15 min) until 14:40, says partial_outage until 16:10. */
+/** The page stays "operational" (heartbeats every 15 min) until 14:40, says partial_outage (heartbeats too) until 16:10. */
 const pagePoints: StatusPoint[] = [
-  ...Array.from({ length: 96 }, (_, i) => ({ at: DAY0 + i * 15 * MIN, level: O.operational })).filter((p) => p.at < at("14:40") || p.at >= at("16:10")),
+  ...Array.from({ length: 96 }, (_, i) => DAY0 + i * 15 * MIN).map((t) => ({ at: t, level: t >= at("14:40") && t < at("16:10") ? O.down : O.operational })),
   { at: at("14:40"), level: O.down },
   { at: at("16:10"), level: O.operational },
 ];
@@ -43,14 +43,14 @@ const official: OfficialIncidentView = {
   resolvedAt: at("16:10"),
   firstAckAt: at("14:40"),
   shortlink: null,
+  vanished: false,
 };
 const opts = { graceMs: 15 * MIN, accountableAfterMs: 5 * MIN, now: NOW };
 
 describe("holding the page to account: an April 13-style day", () => {
   const observations = april13();
   const incidents = toSurface(observations);
-  const minutesWithData = observations.map((o) => o.at);
-  const measured = measuredTimeline(DAY, minutesWithData, incidents, POLICY.gapMs, NOW);
+  const measured = measuredTimeline(DAY, coverageOf(DAY, observations, POLICY.gapMs), incidents, NOW);
   const page = officialTimeline(DAY, pagePoints, [{ from: official.createdAt, to: official.resolvedAt, level: O.down }], 31 * MIN, NOW);
 
   it("produces one incident from 14:00 to 15:59 with the mix it saw", () => {
@@ -108,18 +108,19 @@ describe("holding the page to account: an April 13-style day", () => {
 
 describe("the monitor's own outage", () => {
   it("an hour offline is a gap of no data, not an outage, and is left out of uptime", () => {
+    // The last result before the gap (09:59) still covers 2.5 intervals, to 10:01:30: 58 minutes are no data.
     const observations: Observation[] = Array.from({ length: 1440 }, (_, k) => ({ at: DAY0 + k * MIN, outcome: "up" as const, errorClass: null, requestId: null })).filter(
       (o) => o.at < at("10:00") || o.at >= at("11:00"),
     );
     const incidents = toSurface(observations);
     expect(incidents).toEqual([]);
-    const measured = measuredTimeline(DAY, observations.map((o) => o.at), incidents, POLICY.gapMs, NOW);
+    const measured = measuredTimeline(DAY, coverageOf(DAY, observations, POLICY.gapMs), incidents, NOW);
     const noData = measured.filter((m) => m === 0).length;
-    expect(noData).toBe(60);
+    expect(noData).toBe(58);
     const u = uptimes(measured, new Uint8Array(measured.length).fill(O.operational));
     expect(u.measured).toBe(1);
-    expect(u.measuredMinutes).toBe(1380);
-    expect(countDisagreement(measured, new Uint8Array(measured.length).fill(O.down)).officialWorseMinutes).toBe(1380);
+    expect(u.measuredMinutes).toBe(1382);
+    expect(countDisagreement(measured, new Uint8Array(measured.length).fill(O.down)).officialWorseMinutes).toBe(1382);
   });
 
   it("an official reading that stopped becomes unknown after the stale time, never operational", () => {

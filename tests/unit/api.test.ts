@@ -19,6 +19,7 @@ import { openDatabase, type OpenedDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { insertMeasuredIncident } from "@/db/queries/measured-incidents";
 import { loadConfig, type Config } from "@/lib/config";
+import { getSurfaceDays } from "@/lib/dashboard/days";
 import { setWebContext } from "@/lib/web/context";
 import { generateHistory, HISTORY_SERIES } from "@/lib/simulator/history";
 
@@ -182,6 +183,20 @@ describe("GET /api/v1/uptime", () => {
     expect(api.grade).toBe("F");
     expect(Object.keys(api.disagreement).sort()).toEqual(["officialUpMeasuredDegradedMinutes", "officialUpMeasuredDownMinutes", "officialWorseMinutes", "severityMismatchMinutes", "totalMinutes"]);
     expect(api.disagreement.officialUpMeasuredDownMinutes).toBeGreaterThan(30);
+  });
+
+  it("equals, figure for figure, the home page's 90-day row for the same window", async () => {
+    const json = await body(await uptimeGET(request("/api/v1/uptime")));
+    // The home page computed at the moment the API's report was: the same rolling 90 days, to the minute.
+    const home = getSurfaceDays(store.db, config, json.to);
+    for (const surface of json.surfaces) {
+      const row = home.find((s) => s.id === surface.id)!;
+      expect([row.from, row.to]).toEqual([json.from, json.to]);
+      expect(row.measuredUptime).toBe(surface.measuredUptime);
+      expect(row.officialUptime).toBe(surface.officialUptime);
+      expect(row.officialUpMeasuredDownMinutes).toBe(surface.disagreement.officialUpMeasuredDownMinutes);
+    }
+    expect(json.surfaces.find((s: any) => s.id === "api").measuredUptime).toBeLessThan(1);
   });
 
   it("defaults to 90d and rejects other windows", async () => {

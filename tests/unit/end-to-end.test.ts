@@ -7,7 +7,7 @@ import { getRollupsRange } from "@/db/queries/rollups";
 import { matchIncidents } from "@/lib/accountability";
 import { loadConfig, type Config } from "@/lib/config";
 import { createLogger } from "@/lib/log";
-import { buildReport, toOfficialView } from "@/lib/report";
+import { buildReport, readPageReading, toOfficialView } from "@/lib/report";
 import { groupSurfaceIncidents, toSeriesIncident } from "@/lib/surfaces";
 import { planProbes } from "@/lib/targets";
 import { Worker } from "@/lib/worker";
@@ -100,7 +100,7 @@ describe("a short real run against the simulator", () => {
     const surface = groupSurfaceIncidents(rows.map(toSeriesIncident), Date.now());
     expect(surface).toHaveLength(1);
     expect(surface[0]!.series).toHaveLength(3);
-    const views = official.map((o) => toOfficialView(o, Date.now(), 60_000));
+    const views = official.map((o) => toOfficialView(o, readPageReading(store.db, config)));
     const { matches } = matchIncidents(surface, views, API, { graceMs: 60_000, accountableAfterMs: 0, now: Date.now() });
     expect(matches[0]!.acknowledged).toBe(true);
     expect(matches[0]!.impactMatches).toBe(true);

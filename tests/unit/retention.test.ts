@@ -32,7 +32,7 @@ describe("pruneRawResults", () => {
     const old = Array.from({ length: 50 }, (_, i) => result(new Date(cutoff.getTime() - 1 - i * 60_000)));
     const fresh = Array.from({ length: 10 }, (_, i) => result(new Date(cutoff.getTime() + i * 60_000)));
     insertProbeResults(db, [...old, ...fresh]);
-    rebuildRollups(db);
+    rebuildRollups(db, { gapMsOf: () => 150_000 });
   });
   afterEach(() => opened.close());
 

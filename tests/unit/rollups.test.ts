@@ -13,6 +13,8 @@ import { seeded } from "@/lib/simulator/random";
 
 const SERIES = "stream:claude-haiku-4-5";
 const EVER = { from: new Date(0), to: new Date("2100-01-01T00:00:00Z") };
+/** Coverage reach: 2.5 one-minute intervals. */
+const GAP = { gapMs: 150_000 };
 
 const result = (iso: string, overrides: Partial<ProbeResult> = {}): ProbeResult => sampleResult(iso, { probe: SERIES, ...overrides });
 
@@ -47,7 +49,7 @@ function rollupTables(db: Db): Record<Granularity, Rollup[]> {
 
 /** The rows as SQLite holds them, JSON text included: "identical" means byte for byte. */
 function storedRows(opened: OpenedDatabase): unknown[] {
-  return ["rollups_minute", "rollups_hour", "rollups_day"].flatMap((table) =>
+  return ["rollups_minute", "rollups_hour", "rollups_day", "coverage_hours"].flatMap((table) =>
     opened.sqlite.prepare(`SELECT '${table}' AS t, * FROM ${table} ORDER BY series, bucket_start`).all(),
   );
 }
@@ -139,7 +141,7 @@ describe("rollup writers", () => {
   function storeAndRoll(results: readonly ProbeResult[]): void {
     for (const r of results) {
       insertProbeResult(db, r);
-      updateRollupsForResult(db, r);
+      updateRollupsForResult(db, r, GAP);
     }
   }
 
@@ -148,8 +150,8 @@ describe("rollup writers", () => {
     storeAndRoll([result("2025-06-01T12:34:01Z"), r]);
     const once = rollupTables(db);
     const onceStored = storedRows(opened);
-    updateRollupsForResult(db, r);
-    updateRollupsForResult(db, r);
+    updateRollupsForResult(db, r, GAP);
+    updateRollupsForResult(db, r, GAP);
 
     expect(storedRows(opened)).toEqual(onceStored);
     expect(once.minute).toHaveLength(1);
@@ -176,7 +178,7 @@ describe("rollup writers", () => {
     db.transaction((tx) => {
       const inner = tx as unknown as Db;
       insertProbeResult(inner, r);
-      updateRollupsForResult(inner, r);
+      updateRollupsForResult(inner, r, GAP);
     });
     expect(rollupTables(db).day).toMatchObject([{ degraded: 1, errorClassCounts: { slow: 1 } }]);
   });
@@ -190,7 +192,7 @@ describe("rollup writers", () => {
     try {
       migrateDatabase(other.db);
       insertProbeResults(other.db, results);
-      const counts = rebuildRollups(other.db);
+      const counts = rebuildRollups(other.db, { gapMsOf: () => GAP.gapMs });
       const rebuilt = rollupTables(other.db);
 
       expect(rebuilt).toEqual(incremental);
@@ -207,7 +209,7 @@ describe("rollup writers", () => {
     const results = generated(1_200, 5);
     storeAndRoll(results);
     const before = rollupTables(db);
-    const counts = rebuildRollups(db, { from: new Date("2025-06-02T03:17:31Z"), to: new Date("2025-06-02T19:42:10Z") });
+    const counts = rebuildRollups(db, { from: new Date("2025-06-02T03:17:31Z"), to: new Date("2025-06-02T19:42:10Z"), gapMsOf: () => GAP.gapMs });
 
     expect(counts.results).toBeGreaterThan(100);
     expect(counts.results).toBeLessThan(1_000);
@@ -219,7 +221,7 @@ describe("rollup writers", () => {
     const before = rollupTables(db);
     // A cutoff on a minute boundary but mid-hour: the hour and day around it are half raw, half only rollups.
     await pruneRawResults(db, { olderThan: new Date("2025-06-02T10:23:00Z"), batchSize: 100 });
-    rebuildRollups(db);
+    rebuildRollups(db, { gapMsOf: () => GAP.gapMs });
 
     expect(rollupTables(db)).toEqual(before);
   });

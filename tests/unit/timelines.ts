@@ -1,5 +1,7 @@
 /** Building replayable timelines for detector and comparison tests. */
+import { hourCoverageOf, paintSeriesCoverage } from "@/lib/coverage";
 import type { DetectorPolicy, Observation } from "@/lib/detector";
+import { slotCount, type Window } from "@/lib/timeline";
 import type { ErrorClass } from "@/probes/types";
 
 export const MIN = 60_000;
@@ -27,3 +29,16 @@ export function timeline(pattern: string, start = DAY0, stepMs = MIN): Observati
   return out;
 }
 
+
+/** The minutes one series' observations cover over `window`, through the stored hours exactly as the pages read them. */
+export function coverageOf(window: Window, observations: readonly Observation[], gapMs: number): Uint8Array {
+  const hours = new Map<number, Observation[]>();
+  for (const o of observations) {
+    const hour = Math.floor(o.at / 3_600_000) * 3_600_000;
+    hours.set(hour, [...(hours.get(hour) ?? []), o]);
+  }
+  const rows = [...hours.keys()].sort((a, b) => a - b).map((h) => hourCoverageOf("series", hours.get(h)!, gapMs)!);
+  const covered = new Uint8Array(slotCount(window));
+  paintSeriesCoverage(covered, window.from, rows);
+  return covered;
+}

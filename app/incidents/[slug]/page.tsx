@@ -12,7 +12,7 @@ import type { IncidentDetail, TimelineEntry } from "@/lib/dashboard/types";
 import { describeSeries, formatAck, formatDay, formatDuration, formatPercent, formatUtc, formatUtcTime, humanise } from "@/lib/dashboard/format";
 import { readData } from "@/app/_components/data";
 import { NoData } from "@/app/_components/no-data";
-import { AckBadge, KindTag, safeShortlink, SeverityBadge, Span } from "@/app/_components/incident-bits";
+import { AckBadge, KindTag, measuredImpactText, safeShortlink, SeverityBadge, Span, VanishedNote } from "@/app/_components/incident-bits";
 import { Time } from "@/app/_components/state";
 import { DataReadAt } from "@/app/_components/data-read-at";
 
@@ -91,6 +91,7 @@ function Incident({ incident, now }: { incident: IncidentDetail; now: number }) 
               <>
                 <Time at={incident.endedAt}>{formatUtc(incident.endedAt, { seconds: true })}</Time>
                 {measured ? <span className="muted"> (first result of the recovery)</span> : null}
+                {!measured && incident.official[0]?.vanished ? <span className="muted"> (when Witness last saw it on the page: it vanished without a resolution)</span> : null}
               </>
             )}
           </dd>
@@ -144,7 +145,9 @@ function Incident({ incident, now }: { incident: IncidentDetail; now: number }) 
           ) : (
             <>
               <dt>Measured impact</dt>
-              <dd>none: Witness measured no incident on {incident.surfaceName ?? "any surface"} while this was open</dd>
+              <dd>
+                <MeasuredImpact incident={incident} />
+              </dd>
             </>
           )}
           <dt>Official {incident.official.length === 1 ? "incident" : "incidents"}</dt>
@@ -161,6 +164,7 @@ function Incident({ incident, now }: { incident: IncidentDetail; now: number }) 
                       <span className="muted">
                         ({o.impact} impact, {humanise(o.status)}, posted {formatUtc(o.createdAt)})
                       </span>
+                      <VanishedNote vanished={o.vanished} />
                       {link ? (
                         <>
                           {" "}
@@ -185,6 +189,35 @@ function Incident({ incident, now }: { incident: IncidentDetail; now: number }) 
       </section>
     </>
   );
+}
+
+/** What Witness measured while an official incident was open: a link to what it matched, or why it has nothing. */
+function MeasuredImpact({ incident }: { incident: IncidentDetail }) {
+  const where = incident.surfaceName ?? "any surface";
+  if (incident.measuredImpact === "measured") {
+    return (
+      <>
+        Witness measured an incident on {where} at the time:{" "}
+        {incident.measuredSlugs.map((slug, i) => (
+          <span key={slug}>
+            {i > 0 ? ", " : ""}
+            <Link href={`/incidents/${slug}`}>{slug}</Link>
+          </span>
+        ))}
+      </>
+    );
+  }
+  if (incident.measuredImpact === "no_data") {
+    return incident.measuredMinutes ? (
+      <>
+        {measuredImpactText(incident)}: Witness measured {incident.measuredMinutes} of its {incident.minutes} minutes on {where}, with no incident in those; it cannot
+        speak for the rest
+      </>
+    ) : (
+      <>{measuredImpactText(incident)}: Witness has no results from while this was open, so it cannot say what users saw</>
+    );
+  }
+  return <>none: Witness measured no incident on {where} while this was open</>;
 }
 
 function Timeline({ entries }: { entries: TimelineEntry[] }) {

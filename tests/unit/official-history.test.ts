@@ -1,0 +1,168 @@
+/**
+ * The official page's history beside Witness's own coverage: an incident from before Witness's first reading has no
+ * measured data and colours no bar; one that vanished from the page unresolved closes at its last sighting and never
+ * acknowledges what Witness measured later; one Witness merely stopped reading stays open; the headline never says the
+ * page agrees when it could not be read.
+ */
+import { readFileSync } from "node:fs";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { OpenedDatabase } from "@/db/client";
+import { loadConfig, type Config } from "@/lib/config";
+import { getSurfaceDays } from "@/lib/dashboard/days";
+import { getIncident, listIncidents } from "@/lib/dashboard/incidents";
+import { getStatusNow, headline } from "@/lib/dashboard/now";
+import type { StatusNow, SurfaceNow } from "@/lib/dashboard/types";
+import { createLogger } from "@/lib/log";
+import { recordIncidentHistory, recordStatusObservation } from "@/lib/official";
+import { Recorder } from "@/lib/recorder";
+import { buildReport } from "@/lib/report";
+import { parseSummary, type StatusIncident, type StatusSummary } from "@/probes/statuspage";
+import type { Outcome } from "@/probes/types";
+import { openMigratedMemory, sampleResult } from "@/tests/unit/support";
+
+const MIN = 60_000;
+const API = "k8w3r06qmzrp";
+const DAY0 = Date.UTC(2026, 9, 8);
+const at = (hhmm: string, day = 0) => DAY0 + day * 86_400_000 + (Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3))) * MIN;
+const fixture = (name: string) => readFileSync(new URL(`../../lib/simulator/fixtures/statuspage/${name}`, import.meta.url), "utf8");
+
+/** A summary document as the page sends it: the operational one, or the one with the 14:12 API incident open. */
+function summary(name: "summary.operational.json" | "summary.incident.json"): { summary: StatusSummary; raw: string } {
+  const raw = fixture(name);
+  const parsed = parseSummary(raw);
+  if ("error" in parsed) throw new Error(parsed.error);
+  return { summary: parsed.summary, raw };
+}
+const OPEN = summary("summary.incident.json");
+const QUIET = summary("summary.operational.json");
+const OPEN_ID = OPEN.summary.incidents[0]!.id;
+
+let store: OpenedDatabase;
+let config: Config;
+let recorder: Recorder;
+
+beforeEach(() => {
+  store = openMigratedMemory();
+  config = loadConfig({ DATABASE_PATH: ":memory:" });
+  recorder = new Recorder(config, store.db, createLogger({ secrets: [], write: () => {} }));
+});
+afterEach(() => store.close());
+
+/** Witness measuring the API once a minute over [from, to), and reading the page every minute of it. */
+function run(from: number, to: number, opts: { outcome?: (t: number) => Outcome; page?: (t: number) => typeof OPEN } = {}): void {
+  for (let t = from; t < to; t += MIN) {
+    for (const series of ["messages:claude-haiku-4-5", "edge"]) {
+      const [kind, model = null] = series.split(":") as ["messages" | "edge", string?];
+      const outcome = opts.outcome?.(t) ?? "up";
+      recorder.record({ result: sampleResult(new Date(t + 5_000).toISOString(), { probe: series, kind, model, outcome, errorClass: outcome === "down" ? "http_5xx" : null }) });
+    }
+    recordStatusObservation(store.db, { at: new Date(t + 20_000), ...(opts.page?.(t) ?? QUIET) }, { heartbeatMs: config.official.heartbeatMinutes * MIN });
+  }
+}
+
+/** incidents.json as read at `readAt`, holding one resolved API incident of [from, to). */
+function importHistory(readAt: number, id: string, from: number, to: number): void {
+  const incident: StatusIncident = {
+    ...OPEN.summary.incidents[0]!,
+    id,
+    name: "Elevated errors on the Claude API",
+    status: "resolved",
+    created_at: new Date(from).toISOString(),
+    started_at: new Date(from).toISOString(),
+    updated_at: new Date(to).toISOString(),
+    resolved_at: new Date(to).toISOString(),
+    incident_updates: [],
+  };
+  recordIncidentHistory(store.db, { at: new Date(readAt), incidents: [incident], raw: null });
+}
+
+describe("an official incident from before Witness's first reading", () => {
+  beforeEach(() => {
+    run(at("10:00"), at("12:00"));
+    importHistory(at("10:00", 0), "before01", at("03:00", -2), at("04:30", -2));
+    importHistory(at("10:01", 0), "during01", at("11:00"), at("11:20"));
+  });
+
+  it("has measuredImpact no_data (Witness was not running), where one while it ran has none", () => {
+    const list = listIncidents(store.db, config, at("12:00"));
+    expect(list.find((i) => i.slug === "o-before01")).toMatchObject({ kind: "official", measuredImpact: "no_data", minutes: 90, measuredMinutes: 0 });
+    expect(list.find((i) => i.slug === "o-during01")).toMatchObject({ kind: "official", measuredImpact: "none", minutes: 20, measuredMinutes: 20 });
+    expect(getIncident(store.db, config, "o-before01", at("12:00"))).toMatchObject({ measuredImpact: "no_data", measuredSlugs: [] });
+    const report = buildReport(store.db, config, "7d", at("12:00")).surfaces.find((s) => s.id === "api")!;
+    expect(report.officialWithoutImpact.map((o) => [o.id, o.measuredImpact])).toEqual([["before01", "no_data"], ["during01", "none"]]);
+  });
+
+  it("colours no official bar and counts toward no official uptime: Witness was not reading the page that day", () => {
+    const days = getSurfaceDays(store.db, config, at("12:00")).find((s) => s.id === "api")!;
+    const before = days.days.find((d) => d.day === "2026-10-06")!;
+    expect(before).toMatchObject({ official: "unknown", officialUptime: null, measuredUptime: null });
+    // Today the page was read from 10:00: the 11:00 incident counts, within those minutes only.
+    const today = days.days.at(-1)!;
+    expect(today.official).toBe("down");
+    expect(today.officialUptime).toBeCloseTo(1 - 20 / 120, 10);
+    expect(days.officialUptime).toBe(today.officialUptime);
+  });
+});
+
+describe("an official incident that vanished from the page unresolved", () => {
+  beforeEach(() => {
+    // Listed by every summary from 14:13 to 14:40, gone from 14:41 on; Witness measures an outage from 14:50.
+    run(at("14:00"), at("16:00"), {
+      page: (t) => (t >= at("14:13") && t <= at("14:40") ? OPEN : QUIET),
+      outcome: (t) => (t >= at("14:50") && t < at("15:20") ? "down" : "up"),
+    });
+  });
+
+  it("closes at its last sighting, is marked vanished, and never acknowledges the later measured incident", () => {
+    const list = listIncidents(store.db, config, at("16:00"));
+    const measured = list.find((i) => i.kind === "measured")!;
+    expect(measured.startedAt).toBe(at("14:50") + 5_000);
+    // Before: matched within the 15-minute grace, "acknowledged 38 minutes before Witness measured it".
+    expect(measured).toMatchObject({ acknowledged: false, ackDelayMs: null, official: [] });
+    const official = list.find((i) => i.slug === `o-${OPEN_ID}`)!;
+    expect(official).toMatchObject({ kind: "official", endedAt: at("14:40") + 20_000, measuredImpact: "none" });
+    expect(official.official[0]).toMatchObject({ vanished: true, resolvedAt: at("14:40") + 20_000 });
+    const report = buildReport(store.db, config, "24h", at("16:00")).surfaces.find((s) => s.id === "api")!;
+    expect(report.incidents[0]).toMatchObject({ acknowledged: false, ackDelayMinutes: null });
+    expect(report.ack).toMatchObject({ accountableIncidents: 1, neverAcknowledged: 1, grade: "F" });
+    expect(report.officialWithoutImpact).toMatchObject([{ id: OPEN_ID, vanished: true }]);
+  });
+
+  it("is not listed for a window that begins after its last sighting", () => {
+    const later = listIncidents(store.db, config, at("16:00", 2), 1);
+    expect(later.map((i) => i.slug)).toEqual([]);
+  });
+
+  it("is not open now: the card shows the page's own operational status and no open incident", () => {
+    const api = getStatusNow(store.db, config, at("16:00")).surfaces.find((s) => s.id === "api")!;
+    expect(api).toMatchObject({ official: "operational", officialIncidents: [] });
+  });
+});
+
+describe("an official incident Witness merely stopped reading", () => {
+  it("stays open: without a later reading, its absence proves nothing", () => {
+    run(at("14:00"), at("14:41"), { page: (t) => (t >= at("14:13") ? OPEN : QUIET) });
+    const now = at("18:00");
+    const official = listIncidents(store.db, config, now).find((i) => i.slug === `o-${OPEN_ID}`)!;
+    expect(official.endedAt).toBeNull();
+    expect(official.official[0]!.vanished).toBe(false);
+    // And what the page claims now is unknown: Witness has not read it for hours.
+    expect(getStatusNow(store.db, config, now).surfaces.find((s) => s.id === "api")!.official).toBe("unknown");
+  });
+});
+
+describe("the headline", () => {
+  const surface = (s: Partial<SurfaceNow>): SurfaceNow => ({ id: "api", name: "Claude API", componentId: API, measured: "up", failureRatio: null, since: null, official: "operational", officialStatus: "operational", officialIncidents: [], disagreement: null, series: [], ...s });
+  const status = (...surfaces: SurfaceNow[]): StatusNow => ({ generatedAt: 0, lastResultAt: 0, surfaces });
+
+  it("says the official page could not be read, never that it says so too", () => {
+    expect(headline(status(surface({ measured: "down", official: "unknown", officialStatus: null })))).toEqual({ tone: "state-down", text: "Claude API: measured down; the official page could not be read." });
+    expect(headline(status(surface({ measured: "down", official: "down" })))).toEqual({ tone: "state-down", text: "Claude API: measured down, and the official page says so too." });
+  });
+
+  it("names each way the official side stands when all is up", () => {
+    const web = surface({ id: "claude-ai", name: "claude.ai", official: "unknown", officialStatus: null });
+    expect(headline(status(surface({}), web)).text).toBe("Claude API: measured up, and the official page agrees. claude.ai: measured up; the official page could not be read.");
+    expect(headline(status(surface({}), { ...web, official: "operational" })).text).toBe("Every surface is measured up, and the official page agrees.");
+  });
+});

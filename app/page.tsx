@@ -7,7 +7,7 @@ import Link from "next/link";
 import { getStatusNow, headline } from "@/lib/dashboard/now";
 import { getSurfaceDays } from "@/lib/dashboard/days";
 import type { StatusNow, SurfaceDays } from "@/lib/dashboard/types";
-import { formatDuration, formatUptime, formatUtc, formatUtcTime } from "@/lib/dashboard/format";
+import { formatDuration, formatUptime, formatUtcTime } from "@/lib/dashboard/format";
 import { readData } from "@/app/_components/data";
 import { NoData } from "@/app/_components/no-data";
 import { SurfaceNowCard } from "@/app/_components/surface-now";
@@ -125,8 +125,7 @@ function Freshness({ status, now }: { status: StatusNow; now: number }) {
       ) : (
         <>
           Witness&rsquo;s own data: newest result at <Time at={last}>{formatUtcTime(last, { seconds: true })}</Time>
-          {stale ? `, ${formatDuration(now - last)} old: the worker may be stopped, so "now" is not current` : ""}. Page generated{" "}
-          <Time at={now}>{formatUtc(now, { seconds: true })}</Time>; it refreshes every 30 s.
+          {stale ? `, ${formatDuration(now - last)} old: the worker may be stopped, so "now" is not current` : ""}.
         </>
       )}
     </p>

@@ -1,6 +1,8 @@
 /** The state of every surface now, measured beside official, with the sentence a visitor reads when they disagree. */
 import { concernsComponent } from "@/lib/accountability";
 import { gapMs, officialStaleMs, type Config, type Surface } from "@/lib/config";
+import { isMonitorOffline } from "@/lib/connectivity";
+import { describeMonitorNetwork, readMonitorNetwork } from "@/lib/monitor-network";
 import { officialLevel } from "@/lib/official";
 import { readPageReading, toOfficialView } from "@/lib/report";
 import { surfaceOfSeries } from "@/lib/surfaces";
@@ -38,15 +40,16 @@ export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
     const current = latest && now - latest.observedAt.getTime() <= fresh.officialMs ? latest.status : null;
     return surfaceNow(surface, series, current, incidents, now);
   });
-  return { generatedAt: now, lastResultAt, surfaces };
+  return { generatedAt: now, lastResultAt, monitor: readMonitorNetwork(db), surfaces };
 }
 
 function seriesNow(db: Db, series: string, open: readonly MeasuredIncidentRow[], now: number, freshMs: number): SeriesNow {
   const last = getLatestResultBySeries(db, series);
   const incident = open.find((i) => i.series === series) ?? null;
   const lastAt = last?.startedAt.getTime() ?? null;
-  const stale = lastAt === null || now - lastAt > freshMs;
-  // Stale beats an open incident: if Witness stopped mid-outage it does not know the outage goes on.
+  // Stale beats an open incident: if Witness stopped mid-outage it does not know the outage goes on. A result the
+  // own-network rule made inconclusive is no sight of Claude at all, so it is no data too, never "up".
+  const stale = lastAt === null || now - lastAt > freshMs || isMonitorOffline(last!);
   const state: MeasuredState = stale ? "nodata" : incident ? (incident.severity === "down" ? "down" : "degraded") : "up";
   return {
     series,
@@ -131,6 +134,8 @@ function officialClause(surface: SurfaceNow): string {
  * has a current reading of it: unknown is said as unknown, never as agreement.
  */
 export function headline(status: StatusNow): { tone: string; text: string } {
+  const offline = describeMonitorNetwork(status.monitor);
+  if (offline) return { tone: "state-nodata", text: offline };
   const disagreeing = status.surfaces.filter((s) => s.disagreement);
   const names = (list: readonly SurfaceNow[]) => list.map((s) => s.name).join(" and ");
   const down = status.surfaces.filter((s) => s.measured === "down");

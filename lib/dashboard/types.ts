@@ -3,6 +3,7 @@
  * 0–1; strings are ISO 8601 where they are times). Third-party text (official titles, bodies) is carried as-is and
  * must be rendered as text.
  */
+import type { MonitorNetwork } from "@/lib/monitor-network";
 
 export type MeasuredState = "up" | "degraded" | "down" | "nodata";
 export type OfficialState = "operational" | "degraded" | "down" | "maintenance" | "unknown";
@@ -61,6 +62,8 @@ export interface StatusNow {
   generatedAt: number;
   /** The newest stored result of any series: how fresh Witness's own view is. */
   lastResultAt: number | null;
+  /** Witness's own network: offline while its newest result found no probed host reachable. */
+  monitor: MonitorNetwork;
   surfaces: SurfaceNow[];
 }
 

@@ -8,6 +8,7 @@ import { countDisagreement, type Disagreement } from "@/lib/accountability";
 import type { Config } from "@/lib/config";
 import type { StatusNow } from "@/lib/dashboard/types";
 import { ackStats, type AckStats } from "@/lib/grade";
+import { readMonitorNetwork, type MonitorNetwork } from "@/lib/monitor-network";
 import { buildReport, WINDOWS, type Report, type WindowName, type SurfaceReport } from "@/lib/report";
 import type { Db } from "@/db/client";
 import { getLatestResults, rowToProbeResult } from "@/db/queries/probe-results";
@@ -134,6 +135,7 @@ export function emptyStatus(config: Config, now: number): StatusNow {
   return {
     generatedAt: now,
     lastResultAt: null,
+    monitor: { online: true, offlineSince: null },
     surfaces: config.surfaces.map((s) => ({ id: s.id, name: s.name, componentId: s.componentId, measured: "nodata", failureRatio: null, since: null, official: "unknown", officialStatus: null, officialIncidents: [], disagreement: null, series: [] })),
   };
 }
@@ -201,6 +203,8 @@ export interface Health {
   database: "ok" | "missing";
   /** `fresh`: the newest stored result is younger than `freshWithinMs`, 3 × the shortest enabled probe interval. */
   worker: { lastResultAt: number | null; fresh: boolean; freshWithinMs: number };
+  /** Witness's own network (the monitor-offline rule): while offline it measures nothing of Claude. */
+  monitor: MonitorNetwork;
 }
 
 /** Is Witness measuring? The newest result of any series, by the started_at index (one row, whatever the size). */
@@ -208,5 +212,6 @@ export function getHealth(db: Db | null, config: Config, now: number): Health {
   const intervals = PROBE_KINDS.filter((k) => config.probes[k].enabled).map((k) => config.probes[k].intervalSeconds * 1000);
   const freshWithinMs = 3 * (intervals.length ? Math.min(...intervals) : 60_000);
   const lastResultAt = db ? (getLatestResults(db, { limit: 1 })[0]?.startedAt.getTime() ?? null) : null;
-  return { web: "ok", database: db ? "ok" : "missing", worker: { lastResultAt, fresh: lastResultAt !== null && now - lastResultAt <= freshWithinMs, freshWithinMs } };
+  const monitor = db ? readMonitorNetwork(db) : { online: true, offlineSince: null };
+  return { web: "ok", database: db ? "ok" : "missing", worker: { lastResultAt, fresh: lastResultAt !== null && now - lastResultAt <= freshWithinMs, freshWithinMs }, monitor };
 }

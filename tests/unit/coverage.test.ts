@@ -8,12 +8,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase, type OpenedDatabase } from "@/db/client";
 import { MIGRATIONS_FOLDER } from "@/db/migrate";
 import { insertProbeResult } from "@/db/queries/probe-results";
-import { loadConfig, type Config } from "@/lib/config";
+import type { Config } from "@/lib/config";
 import { isConclusive } from "@/lib/coverage";
 import { getSurfaceDays } from "@/lib/dashboard/days";
 import { getStatusNow } from "@/lib/dashboard/now";
-import { createLogger } from "@/lib/log";
-import { Recorder } from "@/lib/recorder";
+import type { Recorder } from "@/lib/recorder";
 import { buildReport, readCoverage } from "@/lib/report";
 import { updateRollupsForResult } from "@/lib/rollup-writer";
 import { slotCount, type Window } from "@/lib/timeline";
@@ -21,7 +20,7 @@ import { surfaceBadge } from "@/lib/web/badges";
 import { getUptime } from "@/lib/web/api";
 import type { Outcome, ProbeResult } from "@/probes/types";
 import { seeded } from "@/lib/simulator/random";
-import { openMigratedMemory, sampleResult } from "@/tests/unit/support";
+import { openRecorder, sampleResult } from "@/tests/unit/support";
 
 const MIN = 60_000;
 const API_SERIES = ["messages:claude-haiku-4-5", "stream:claude-haiku-4-5", "edge"] as const;
@@ -61,9 +60,7 @@ let config: Config;
 let recorder: Recorder;
 
 beforeEach(() => {
-  store = openMigratedMemory();
-  config = loadConfig({ DATABASE_PATH: ":memory:" });
-  recorder = new Recorder(config, store.db, createLogger({ secrets: [], write: () => {} }));
+  ({ store, config, recorder } = openRecorder());
 });
 afterEach(() => store.close());
 

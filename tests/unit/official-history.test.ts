@@ -7,18 +7,17 @@
 import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { OpenedDatabase } from "@/db/client";
-import { loadConfig, type Config } from "@/lib/config";
+import type { Config } from "@/lib/config";
 import { getSurfaceDays } from "@/lib/dashboard/days";
 import { getIncident, listIncidents } from "@/lib/dashboard/incidents";
 import { getStatusNow, headline } from "@/lib/dashboard/now";
 import type { StatusNow, SurfaceNow } from "@/lib/dashboard/types";
-import { createLogger } from "@/lib/log";
 import { recordIncidentHistory, recordStatusObservation } from "@/lib/official";
-import { Recorder } from "@/lib/recorder";
+import type { Recorder } from "@/lib/recorder";
 import { buildReport } from "@/lib/report";
 import { parseSummary, type StatusIncident, type StatusSummary } from "@/probes/statuspage";
 import type { Outcome } from "@/probes/types";
-import { openMigratedMemory, sampleResult } from "@/tests/unit/support";
+import { openRecorder, sampleResult } from "@/tests/unit/support";
 
 const MIN = 60_000;
 const API = "k8w3r06qmzrp";
@@ -42,9 +41,7 @@ let config: Config;
 let recorder: Recorder;
 
 beforeEach(() => {
-  store = openMigratedMemory();
-  config = loadConfig({ DATABASE_PATH: ":memory:" });
-  recorder = new Recorder(config, store.db, createLogger({ secrets: [], write: () => {} }));
+  ({ store, config, recorder } = openRecorder());
 });
 afterEach(() => store.close());
 
@@ -153,7 +150,12 @@ describe("an official incident Witness merely stopped reading", () => {
 
 describe("the headline", () => {
   const surface = (s: Partial<SurfaceNow>): SurfaceNow => ({ id: "api", name: "Claude API", componentId: API, measured: "up", failureRatio: null, since: null, official: "operational", officialStatus: "operational", officialIncidents: [], disagreement: null, series: [], ...s });
-  const status = (...surfaces: SurfaceNow[]): StatusNow => ({ generatedAt: 0, lastResultAt: 0, surfaces });
+  const status = (...surfaces: SurfaceNow[]): StatusNow => ({ generatedAt: 0, lastResultAt: 0, monitor: { online: true, offlineSince: null }, surfaces });
+
+  it("while Witness's own network is down, says so instead of anything about Claude", () => {
+    const offline = { ...status(surface({ measured: "nodata", official: "unknown", officialStatus: null })), monitor: { online: false, offlineSince: "2026-04-13T14:02:00.000Z" } };
+    expect(headline(offline)).toEqual({ tone: "state-nodata", text: expect.stringMatching(/^Witness cannot reach the internet since 14:02 UTC/) });
+  });
 
   it("says the official page could not be read, never that it says so too", () => {
     expect(headline(status(surface({ measured: "down", official: "unknown", officialStatus: null })))).toEqual({ tone: "state-down", text: "Claude API: measured down; the official page could not be read." });

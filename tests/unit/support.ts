@@ -1,6 +1,9 @@
 /** Shared test scaffolding: a simulator per file and targets pointed at it. */
 import { openDatabase, type OpenedDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
+import { loadConfig, type Config } from "@/lib/config";
+import { createLogger } from "@/lib/log";
+import { Recorder } from "@/lib/recorder";
 import type { ProbeKind, ProbeResult, ProbeTarget } from "@/probes/types";
 
 /** A fake but key-shaped secret: tests assert it never leaves the x-api-key header. */
@@ -53,4 +56,11 @@ export function openMigratedMemory(): OpenedDatabase {
   const store = openDatabase(":memory:");
   migrateDatabase(store.db);
   return store;
+}
+
+/** A migrated in-memory database and a Recorder on the default configuration: the worker's write path, no network. */
+export function openRecorder(): { store: OpenedDatabase; config: Config; recorder: Recorder } {
+  const store = openMigratedMemory();
+  const config = loadConfig({ DATABASE_PATH: ":memory:" });
+  return { store, config, recorder: new Recorder(config, store.db, createLogger({ secrets: [], write: () => {} })) };
 }

@@ -50,7 +50,7 @@ function Dashboard({ status, days, now }: { status: StatusNow; days: SurfaceDays
         <h2 id="now-title">Now</h2>
         <div className="stack">
           {status.surfaces.map((surface) => (
-            <SurfaceNowCard key={surface.id} surface={surface} now={now} />
+            <SurfaceNowCard key={surface.id} surface={surface} now={now} offline={!status.monitor.online} />
           ))}
         </div>
       </section>

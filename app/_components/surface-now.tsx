@@ -7,7 +7,8 @@ import type { SurfaceNow } from "@/lib/dashboard/types";
 import { describeSeries, formatDuration, formatMs, formatPercent, formatUtc, formatUtcTime, humanise, MEASURED } from "@/lib/dashboard/format";
 import { MeasuredBadge, OfficialBadge, Time } from "@/app/_components/state";
 
-export function SurfaceNowCard({ surface, now }: { surface: SurfaceNow; now: number }) {
+/** `offline`: Witness's own network is down, so no data here means it cannot see, not that nothing ran. */
+export function SurfaceNowCard({ surface, now, offline = false }: { surface: SurfaceNow; now: number; offline?: boolean }) {
   const headingId = `now-${surface.id}`;
   const failing = surface.series.filter((s) => s.state === "down" || s.state === "degraded").length;
   const up = surface.series.filter((s) => s.state === "up").length;
@@ -33,7 +34,7 @@ export function SurfaceNowCard({ surface, now }: { surface: SurfaceNow; now: num
                 {surface.failureRatio !== null ? `, ${formatPercent(surface.failureRatio)} of requests failing` : ""}
               </>
             ) : surface.measured === "nodata" ? (
-              "no recent results"
+              offline ? "Witness cannot reach the internet" : "no recent results"
             ) : (
               `${up} of ${surface.series.length} series up`
             )}

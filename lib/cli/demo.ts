@@ -65,9 +65,13 @@ const env = {
 if (!existsSync(databasePath)) {
   const store = openDatabase(databasePath);
   migrateDatabase(store.db);
-  const history = generateHistory(store, loadConfig(env), { days: 14, now: Date.now() - 60_000, seed: 14 });
+  // The history has one result a minute: read it with minute intervals, or the detector and the coverage rule would
+  // take every minute for a gap (2.5 × 10 s) and the backfill would show no measured incident at all.
+  const demoConfig = loadConfig(env);
+  const minutely = Object.fromEntries(Object.entries(demoConfig.probes).map(([kind, p]) => [kind, { ...p, intervalSeconds: 60 }])) as typeof demoConfig.probes;
+  const history = generateHistory(store, { ...demoConfig, probes: minutely }, { days: 14, now: Date.now() - 60_000, seed: 14 });
   store.close();
-  log.info(`demo: backfilled ${history.results} generated results over 14 days into ${databasePath} (generated, not measured)`);
+  log.info(`demo: backfilled ${history.results} generated results and ${history.measuredIncidents} incidents over 14 days into ${databasePath} (generated, not measured)`);
 }
 
 let act = 0;

@@ -1,14 +1,36 @@
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import Link from "next/link";
+import { headers } from "next/headers";
 import { NavLinks } from "@/app/_components/nav-links";
+import { readData } from "@/app/_components/data";
+import { Subscribe } from "@/app/_components/subscribe";
+import { DemoBanner } from "@/app/_components/demo-banner";
+import { getStatusNow } from "@/lib/dashboard/now";
+import { linkPreview } from "@/lib/dashboard/preview";
+import { getWebContext } from "@/lib/web/context";
+import { feedLinks, pageBase } from "@/lib/web/page-base";
 import "./globals.css";
 
-export const metadata: Metadata = {
-  title: { default: "Witness: an independent status page for Claude", template: "%s · Witness" },
-  description: "Measured availability and latency of Claude, set beside what the official status page said.",
-  applicationName: "Witness",
-};
+const DESCRIPTION = "Measured availability and latency of Claude, set beside what the official status page said.";
+
+/** The head of every page: feeds as rel=alternate links, and a link preview that carries the state now. */
+export async function generateMetadata(): Promise<Metadata> {
+  const base = pageBase(getWebContext().config, (await headers()).get("host"));
+  const loaded = readData("status-now", (db, config, now) => getStatusNow(db, config, now));
+  const preview = linkPreview(loaded.status === "ok" ? loaded.data : null);
+  const feeds = feedLinks(base);
+  return {
+    // og:image (app/opengraph-image.tsx) must be absolute for a chat's unfurler: this is the base it is resolved on.
+    metadataBase: new URL(`${base}/`),
+    title: { default: "Witness: an independent status page for Claude", template: "%s · Witness" },
+    description: DESCRIPTION,
+    applicationName: "Witness",
+    alternates: { types: Object.fromEntries(feeds.map((f) => [f.type, [{ url: f.url, title: `Witness incidents (${f.label})` }]])) },
+    openGraph: { type: "website", siteName: "Witness", title: preview.title, description: preview.description, url: `${base}/` },
+    twitter: { card: "summary_large_image", title: preview.title, description: preview.description },
+  };
+}
 
 export const viewport: Viewport = {
   width: "device-width",
@@ -16,19 +38,30 @@ export const viewport: Viewport = {
   colorScheme: "light dark",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const { config } = getWebContext();
+  const base = pageBase(config, (await headers()).get("host"));
   return (
     <html lang="en">
       <body>
         <a className="skip-link" href="#main">
           Skip to content
         </a>
+        {config.isDemo ? <DemoBanner /> : null}
         <header className="site-header">
           <div className="container site-header-inner">
             <Link href="/" className="brand">
               Witness
             </Link>
             <NavLinks />
+            <div className="header-extra">
+              <a href="#subscribe" className="header-subscribe">
+                Subscribe
+              </a>
+              <a href={config.statusPageUrl} rel="noopener" className="official-link">
+                Official status page
+              </a>
+            </div>
           </div>
         </header>
         <main id="main" className="container" tabIndex={-1}>
@@ -36,6 +69,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         </main>
         <footer className="site-footer">
           <div className="container">
+            <Subscribe base={base} surfaces={config.surfaces.map((s) => ({ id: s.id, name: s.name }))} />
             <p className="muted">
               Witness is an independent monitor, not affiliated with Anthropic. Every number here was measured by this
               instance; see the <Link href="/methodology">methodology</Link>.

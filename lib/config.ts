@@ -152,6 +152,8 @@ export interface Config extends FileConfig {
   configPath: string | null;
   /** WITNESS_PUBLIC_URL as an origin (`https://status.example.com`, no trailing slash), or null when unset. */
   publicUrl: string | null;
+  /** WITNESS_DEMO=1 (set by `npm run demo`): the data is the simulator's and generated history; every page says so. */
+  isDemo: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -184,6 +186,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: envPort(env),
     configPath,
     publicUrl: envOrigin(env, "WITNESS_PUBLIC_URL"),
+    isDemo: env.WITNESS_DEMO?.trim() === "1",
   };
 }
 

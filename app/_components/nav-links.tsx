@@ -7,6 +7,7 @@ const LINKS = [
   { href: "/", label: "Home" },
   { href: "/charts", label: "Charts" },
   { href: "/incidents", label: "Incidents" },
+  { href: "/history", label: "History" },
   { href: "/methodology", label: "Methodology" },
 ] as const;
 

@@ -49,9 +49,12 @@ const ACTS: Act[] = [
 const log = createLogger({ secrets: [] });
 const sim = await startSimulator({ port: Number(process.env.SIMULATOR_PORT ?? 0) });
 const databasePath = resolve(process.env.DATABASE_PATH ?? "./data/demo.db");
-// Ten-second intervals so a minute of demo shows something; the real default is a minute.
+// Ten-second intervals so a minute of demo shows something; the real default is a minute. The feed's 5-minute floor
+// would hide every demo incident (the outage acts last 90 + 60 s): at 1 minute the overloaded act's incident reaches
+// /feed.xml about a minute after it opens.
+const DEMO_FEED = "feed: { minIncidentMinutes: 1 }\n";
 const configPath = join(mkdtempSync(join(tmpdir(), "witness-demo-")), "witness.config.yaml");
-writeFileSync(configPath, `probes:\n${["messages", "stream", "edge", "web", "status"].map((k) => `  ${k}: { intervalSeconds: 10 }`).join("\n")}\nofficial: { heartbeatMinutes: 1, historyIntervalMinutes: 1 }\n`);
+writeFileSync(configPath, `probes:\n${["messages", "stream", "edge", "web", "status"].map((k) => `  ${k}: { intervalSeconds: 10 }`).join("\n")}\nofficial: { heartbeatMinutes: 1, historyIntervalMinutes: 1 }\n${DEMO_FEED}`);
 const env = {
   ...process.env,
   ANTHROPIC_API_KEY: "sk-demo-not-a-real-key",
@@ -60,6 +63,8 @@ const env = {
   STATUS_PAGE_URL: sim.url,
   DATABASE_PATH: databasePath,
   WITNESS_CONFIG: configPath,
+  // Every page then carries the banner saying this is the simulator and generated history, not Claude.
+  WITNESS_DEMO: "1",
 };
 
 if (!existsSync(databasePath)) {
@@ -84,11 +89,14 @@ function nextAct(): void {
   timer = setTimeout(nextAct, current.seconds * 1000);
 }
 sim.setStatus({ scenario: "operational", incidents: [] });
-nextAct();
+sim.setFault("api", HEALTHY);
 
 // The real `npm start` (worker and dashboard), pointed at the simulator.
 const serve = spawn(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "lib", "cli", "serve.ts")], { cwd: PROJECT_ROOT, env, stdio: "inherit" });
-log.info(`demo: simulator at ${sim.url}; dashboard at http://localhost:${process.env.PORT ?? 3000} once built; Ctrl-C to stop`);
+const dashboard = `http://127.0.0.1:${loadConfig(env).port}`;
+log.info(`demo: simulator at ${sim.url}; dashboard at ${dashboard} once built; Ctrl-C to stop`);
+let serveExited = false;
+serve.once("exit", () => (serveExited = true));
 const forward = (signal: NodeJS.Signals) => serve.kill(signal);
 process.on("SIGINT", forward);
 process.on("SIGTERM", forward);
@@ -97,3 +105,24 @@ serve.on("exit", async (code) => {
   await sim.close();
   process.exit(code ?? 0);
 });
+
+// The acts start once the dashboard answers: a first build can take minutes, and an act played to nobody is lost.
+if (await waitForDashboard(dashboard, () => serveExited)) {
+  log.info("demo: the dashboard answers; starting the acts");
+  nextAct();
+}
+
+/** Poll `base`/api/health until it answers at all (503 while the worker warms up counts); false if serve exits or 15 min pass. */
+async function waitForDashboard(base: string, hasExited: () => boolean, timeoutMs = 15 * 60_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !hasExited()) {
+    try {
+      await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(2_000) });
+      return true;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+  if (!hasExited()) log.info("demo: the dashboard did not answer within 15 minutes; the acts do not start");
+  return false;
+}

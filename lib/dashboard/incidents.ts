@@ -105,7 +105,12 @@ function officialSummary(config: Config, view: OfficialIncidentView, impact: Off
 
 /** Every incident of the last `days` days, newest first: measured ones (with their match) and official ones alone. */
 export function listIncidents(db: Db, config: Config, now: number, days = 90): IncidentSummary[] {
-  const facts = readFacts(db, config, now - days * DAY, now + 1, now);
+  return listIncidentsBetween(db, config, now - days * DAY, now + 1, now);
+}
+
+/** Every incident overlapping [from, to), newest first, as `listIncidents` shows them (used by /history per month). */
+export function listIncidentsBetween(db: Db, config: Config, from: number, to: number, now: number): IncidentSummary[] {
+  const facts = readFacts(db, config, from, to, now);
   const alone = facts.officialAlone.map((o) => facts.views.get(o.id)!);
   const impacts = readOfficialImpacts(db, config, alone, now, getSeriesNames(db));
   const list = [...facts.matches.map(({ surface, match }) => measuredSummary(surface, match)), ...alone.map((o) => officialSummary(config, o, impacts.get(o.id)!))];

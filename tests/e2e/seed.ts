@@ -10,6 +10,7 @@
 import { openDatabase, type OpenedDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { insertMeasuredIncident } from "@/db/queries/measured-incidents";
+import { upsertOfficialIncident } from "@/db/queries/official";
 import { loadConfig, type Config } from "@/lib/config";
 import { coverageGapOf } from "@/lib/coverage";
 import { rebuildRollups } from "@/lib/rollup-writer";
@@ -31,10 +32,22 @@ export const OPEN_INCIDENT_MINUTES = 23;
 const failedAt = (i: number) => i < 2 || i % 3 === 0;
 
 const MIN = 60_000;
+const DAY = 86_400_000;
+
+/**
+ * Beyond the generated SEED_DAYS and beyond /incidents' 90 days, for /history: a resolved measured API outage from
+ * OLD_MEASURED_DAYS ago (the earliest thing Witness measured, so /history begins in its month) and an official
+ * incident from OLD_OFFICIAL_DAYS ago.
+ */
+export const OLD_MEASURED_DAYS = 120;
+export const OLD_OFFICIAL_DAYS = 100;
+export const OLD_OFFICIAL_ID = "genold000001";
+export const OLD_OFFICIAL_TITLE = "Elevated errors on Claude API (old)";
 
 export interface SeedSummary extends HistorySummary {
   seededAt: number;
   openIncidentIds: number[];
+  oldIncidentId: number;
 }
 
 export async function seedDatabase(dbPath: string, now: number = Date.now()): Promise<SeedSummary> {
@@ -44,7 +57,8 @@ export async function seedDatabase(dbPath: string, now: number = Date.now()): Pr
     const config = loadConfig({ DATABASE_PATH: dbPath });
     const summary = generateHistory(store, config, { days: SEED_DAYS, now, seed: SEED, hostileTitle: HOSTILE_TITLE });
     const openIncidentIds = addOpenIncident(store, config, summary.to);
-    return { ...summary, seededAt: now, openIncidentIds };
+    const oldIncidentId = addOldIncidents(store, now);
+    return { ...summary, seededAt: now, openIncidentIds, oldIncidentId };
   } finally {
     store.close();
   }
@@ -92,4 +106,43 @@ function addOpenIncident(store: OpenedDatabase, config: Config, to: number): num
   // The changed minutes, and the hours and days above them.
   rebuildRollups(store.db, { from: new Date(start), to: new Date(to + MIN), gapMsOf: coverageGapOf(config) });
   return ids;
+}
+
+/** The history before the generated one (see OLD_MEASURED_DAYS); returns the measured incident's id. */
+function addOldIncidents(store: OpenedDatabase, now: number): number {
+  const started = new Date(now - OLD_MEASURED_DAYS * DAY);
+  const ended = new Date(started.getTime() + 40 * MIN);
+  const id = insertMeasuredIncident(store.db, {
+    surface: "api",
+    series: "messages:claude-opus-4-5",
+    model: "claude-opus-4-5",
+    startedAt: started,
+    confirmedAt: new Date(started.getTime() + MIN),
+    endedAt: ended,
+    severity: "down",
+    peakFailureRatio: 1,
+    errorClassCounts: { overloaded: 40 },
+    sampleRequestIds: [],
+    failedResults: 40,
+    totalResults: 40,
+    lastResultAt: ended,
+  });
+  const created = new Date(now - OLD_OFFICIAL_DAYS * DAY);
+  const resolved = new Date(created.getTime() + 90 * MIN);
+  upsertOfficialIncident(store.db, {
+    id: OLD_OFFICIAL_ID,
+    name: OLD_OFFICIAL_TITLE,
+    status: "resolved",
+    impact: "minor",
+    createdAt: created,
+    updatedAt: resolved,
+    startedAt: created,
+    monitoringAt: null,
+    resolvedAt: resolved,
+    shortlink: null,
+    componentIds: ["k8w3r06qmzrp"],
+    firstSeenAt: created,
+    lastSeenAt: resolved,
+  });
+  return id;
 }

@@ -1,0 +1,31 @@
+/**
+ * The absolute base of the links a page hands out (feed URLs in its head and its Subscribe box, badge snippets, the
+ * og:image of a link preview): WITNESS_PUBLIC_URL, else `feed.siteUrl`, else the Host the page was requested with, the
+ * same order the feeds use (lib/web/feeds.ts linkBase). A Host that is not a plain host[:port] is never echoed into a
+ * link: then the links are relative to `http://localhost:PORT`, which a preview cannot fetch but no visitor can steer.
+ * Behind a TLS proxy the scheme is only known from WITNESS_PUBLIC_URL, which is why it is the documented way.
+ */
+import type { Config } from "@/lib/config";
+import { FEED_FORMATS, type FeedFormat } from "@/lib/web/feeds";
+
+const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,62})?(?:\.[a-z0-9](?:[a-z0-9-]{0,62})?)*|\[[0-9a-f:.]{2,45}\])(?::\d{1,5})?$/i;
+
+/** `https://status.example.com` (no trailing slash) for a page requested with Host `host`. */
+export function pageBase(config: Config, host: string | null): string {
+  if (config.publicUrl) return config.publicUrl;
+  if (config.feed.siteUrl) return config.feed.siteUrl.replace(/\/+$/, "");
+  const value = host?.trim() ?? "";
+  if (value.length > 0 && value.length <= 260 && HOST.test(value) && URL.canParse(`http://${value}`)) return new URL(`http://${value}`).origin;
+  return `http://localhost:${config.port}`;
+}
+
+export const FEED_LABELS: Record<FeedFormat, { label: string; type: string }> = {
+  rss: { label: "RSS", type: "application/rss+xml" },
+  atom: { label: "Atom", type: "application/atom+xml" },
+  json: { label: "JSON Feed", type: "application/feed+json" },
+};
+
+/** The three feeds' absolute URLs, in the order they are offered. */
+export function feedLinks(base: string): { format: FeedFormat; label: string; type: string; url: string }[] {
+  return (Object.keys(FEED_FORMATS) as FeedFormat[]).map((format) => ({ format, ...FEED_LABELS[format], url: `${base}${FEED_FORMATS[format].path}` }));
+}

@@ -12,10 +12,11 @@ test.describe("home", () => {
     await expect(header.getByRole("link", { name: "Witness", exact: true })).toHaveAttribute("href", "/");
 
     const nav = page.getByRole("navigation", { name: "Main" });
-    await expect(nav.getByRole("link")).toHaveText(["Home", "Charts", "Incidents", "Methodology"]);
+    await expect(nav.getByRole("link")).toHaveText(["Home", "Charts", "Incidents", "History", "Methodology"]);
     await expect(nav.getByRole("link", { name: "Home" })).toHaveAttribute("href", "/");
     await expect(nav.getByRole("link", { name: "Charts" })).toHaveAttribute("href", "/charts");
     await expect(nav.getByRole("link", { name: "Incidents" })).toHaveAttribute("href", "/incidents");
+    await expect(nav.getByRole("link", { name: "History" })).toHaveAttribute("href", "/history");
     await expect(nav.getByRole("link", { name: "Methodology" })).toHaveAttribute("href", "/methodology");
     await expect(nav.getByRole("link", { name: "Home" })).toHaveAttribute("aria-current", "page");
 

@@ -4,6 +4,7 @@
  * for, or was not running for, labelled as such. Newest first, grouped by UTC month.
  */
 import type { Metadata } from "next";
+import Link from "next/link";
 import { listIncidents } from "@/lib/dashboard/incidents";
 import type { IncidentSummary } from "@/lib/dashboard/types";
 import { readData } from "@/app/_components/data";
@@ -31,7 +32,8 @@ export default function IncidentsPage() {
         <h1>Incidents</h1>
         <p className="lead">
           The last 90 days: every incident Witness measured, with what the official status page said about it and how
-          long it took, and the official page&rsquo;s own incidents for which Witness measured no impact.
+          long it took, and the official page&rsquo;s own incidents for which Witness measured no impact. Older ones are
+          in the <Link href="/history">history</Link>, month by month.
         </p>
         <DataReadAt at={loaded.now} />
       </header>

@@ -50,7 +50,7 @@ const log = createLogger({ secrets: [] });
 const sim = await startSimulator({ port: Number(process.env.SIMULATOR_PORT ?? 0) });
 const databasePath = resolve(process.env.DATABASE_PATH ?? "./data/demo.db");
 // Ten-second intervals so a minute of demo shows something; the real default is a minute. The feed's 5-minute floor
-// would hide every demo incident (the outage acts last 90 + 60 s): at 1 minute the overloaded act's incident reaches
+// would hide every demo incident (the outage acts last 90 + 60 s): at 1 minute the incident the truncated streams open reaches
 // /feed.xml about a minute after it opens.
 const DEMO_FEED = "feed: { minIncidentMinutes: 1 }\n";
 const configPath = join(mkdtempSync(join(tmpdir(), "witness-demo-")), "witness.config.yaml");

@@ -17,6 +17,9 @@ import { listIncidents } from "@/lib/dashboard/incidents";
 import { linkPreview } from "@/lib/dashboard/preview";
 import type { StatusNow, SurfaceNow } from "@/lib/dashboard/types";
 import { feedLinks, pageBase } from "@/lib/web/page-base";
+import { readThrough } from "@/lib/web/cache";
+import { getWebContext, setWebContext } from "@/lib/web/context";
+import { HistoryPage } from "@/app/_components/history-page";
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -136,5 +139,27 @@ describe("history months", () => {
     expect(august.incidents[0]!.measuredImpact).toBe("no_data");
     const december = getHistoryMonth(store.db, config, span, "2026-12", NOW);
     expect([december.incidents.length, december.prev, december.next]).toEqual([0, "2026-11", null]);
+  });
+
+  it("answer a month outside the record with a 404 before reading or caching anything for it", () => {
+    setWebContext({ config, store });
+    try {
+      const future = monthOf(Date.now() + 400 * DAY);
+      for (const month of ["1999-01", future, "2026-13", "../x"]) {
+        let thrown: unknown;
+        try {
+          HistoryPage({ month });
+        } catch (err) {
+          thrown = err;
+        }
+        expect((thrown as { digest?: string } | undefined)?.digest, month).toBe("NEXT_HTTP_ERROR_FALLBACK;404");
+        // Nothing was kept for that month: a read under its key is a fresh one.
+        expect(readThrough(getWebContext(), `history:${month}`, () => "fresh")?.value).toBe("fresh");
+      }
+      // A month inside the record renders (and only then is read).
+      expect(() => HistoryPage({ month: monthOf(Date.now() - 140 * DAY) })).not.toThrow();
+    } finally {
+      setWebContext(null);
+    }
   });
 });

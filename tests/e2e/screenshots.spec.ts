@@ -1,6 +1,7 @@
 /**
  * The README's screenshots: the home page, light and dark, desktop (1280 px) and phone (375 px), written to
- * docs/screenshots/ (committed). Re-run this spec to refresh them after a visual change.
+ * docs/screenshots/ (committed) when WITNESS_UPDATE_SCREENSHOTS=1, so an ordinary run leaves the tree clean; otherwise into
+ * the run's own output directory, where they can be looked at.
  *
  * They are taken on a database seeded for them and a server of their own, just before: the shared seed's newest
  * results are minutes old by the time a full run reaches this spec, and a README showing "no recent measurements"
@@ -42,7 +43,9 @@ test.describe("README screenshots", () => {
         await expect(page.getByRole("article", { name: "Claude API" }).locator(".versus-side .state").first()).toHaveText(/down|degraded/i);
         expect(await page.evaluate(() => matchMedia("(prefers-color-scheme: dark)").matches)).toBe(scheme === "dark");
         const root = dirname(testInfo.config.configFile ?? join(process.cwd(), "playwright.config.ts"));
-        await page.screenshot({ path: join(root, "docs", "screenshots", `home-${scheme}-${device}.png`) });
+        const name = `home-${scheme}-${device}.png`;
+        const path = process.env.WITNESS_UPDATE_SCREENSHOTS === "1" ? join(root, "docs", "screenshots", name) : testInfo.outputPath(name);
+        await page.screenshot({ path });
       });
     }
   }

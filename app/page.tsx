@@ -126,7 +126,8 @@ function Headline({ status }: { status: StatusNow }) {
   const { tone, parts }: HeadlineText = headline(status);
   return (
     <p className={`headline ${tone}`} role="status">
-      {parts.map((part, i) => (typeof part === "string" ? part : <LocalTime key={i} at={part.at} yourTime />))}
+      {/* One inline run: the headline is a flex row (marker, sentence), and each time must not become an item of it. */}
+      <span>{parts.map((part, i) => (typeof part === "string" ? part : <LocalTime key={i} at={part.at} yourTime />))}</span>
     </p>
   );
 }

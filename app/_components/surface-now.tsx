@@ -146,10 +146,10 @@ export function SurfaceNowCard({ surface, now, offline = false }: { surface: Sur
               ))}
             </tbody>
           </table>
+          <p className="scroll-hint small muted" aria-hidden="true">
+            Scroll the table sideways for every column →
+          </p>
         </div>
-        <p className="scroll-hint small muted" aria-hidden="true">
-          ← Scroll the table sideways for every column →
-        </p>
         </>
       ) : (
         <p className="small muted">No series measured for this surface yet.</p>

@@ -168,3 +168,15 @@ describe("the headline", () => {
     expect(headline(status(surface({}), { ...web, official: "operational" })).text).toBe("Claude is working: every surface measured up, and the official page agrees.");
   });
 });
+
+describe("beside the official state on the home page", () => {
+  it("is the open incident's latest update, as the page wrote it, with its time and a link to the incident", () => {
+    run(at("14:00"), at("14:50"), { page: (t) => (t >= at("14:13") ? OPEN : QUIET) });
+    const api = getStatusNow(store.db, config, at("14:50")).surfaces.find((s) => s.id === "api")!;
+    const newest = OPEN.summary.incidents[0]!.incident_updates.reduce((a, b) => (Date.parse(a.created_at) > Date.parse(b.created_at) ? a : b));
+    expect(api.officialLatest).toEqual({ incidentId: OPEN_ID, incidentName: OPEN.summary.incidents[0]!.name, status: "identified", body: newest.body, at: Date.parse(newest.created_at), url: "https://stspg.io/k4x8m2v7q1zn" });
+    // Once it is resolved (the quiet page, read later), nothing is quoted.
+    run(at("14:50"), at("15:30"));
+    expect(getStatusNow(store.db, config, at("15:30")).surfaces.find((s) => s.id === "api")!.officialLatest).toBeNull();
+  });
+});

@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "@/lib/config";
 import { currentSeries, getStatusNow, headline, phrasesText, plannedSeries, RETIRED_SERIES_MS } from "@/lib/dashboard/now";
-import type { SeriesNow, StatusNow, SurfaceNow } from "@/lib/dashboard/types";
+import { packDays, unpackDays } from "@/lib/dashboard/day-facts";
+import type { DayBar, SeriesNow, StatusNow, SurfaceNow } from "@/lib/dashboard/types";
 import { rebuildRollups } from "@/lib/rollup-writer";
 import { insertProbeResult } from "@/db/queries/probe-results";
 import { openMigratedMemory, sampleResult } from "@/tests/unit/support";
@@ -79,5 +80,20 @@ describe("series no longer configured", () => {
     } finally {
       store.close();
     }
+  });
+});
+
+describe("the 90 days sent once, compactly", () => {
+  it("unpack to exactly the days packed, every state and count kept", () => {
+    const days: DayBar[] = [
+      { day: "2026-02-27", measuredUptime: null, officialUptime: null, measured: "nodata", official: "unknown", noDataMinutes: 1440, incidents: 0, officialUpMeasuredDownMinutes: 0 },
+      { day: "2026-02-28", measuredUptime: 0.987654, officialUptime: 1, measured: "down", official: "operational", noDataMinutes: 12, incidents: 2, officialUpMeasuredDownMinutes: 17 },
+      { day: "2026-03-01", measuredUptime: 1, officialUptime: 0.5, measured: "degraded", official: "maintenance", noDataMinutes: 0, incidents: 1, officialUpMeasuredDownMinutes: 0 },
+      { day: "2026-03-02", measuredUptime: 0.999, officialUptime: 0.9, measured: "up", official: "down", noDataMinutes: 0, incidents: 0, officialUpMeasuredDownMinutes: 0 },
+    ];
+    const packed = packDays(days);
+    expect(unpackDays(JSON.parse(JSON.stringify(packed)))).toEqual(days);
+    // Far smaller than the days as objects: the point of packing.
+    expect(JSON.stringify(packed).length).toBeLessThan(JSON.stringify(days).length / 3);
   });
 });

@@ -4,36 +4,52 @@
  */
 import type { Metadata } from "next";
 import Link from "next/link";
-import { getStatusNow, headline } from "@/lib/dashboard/now";
+import { getStatusNow, headline, type Headline as HeadlineText } from "@/lib/dashboard/now";
+import { packDays } from "@/lib/dashboard/day-facts";
 import { getSurfaceDays } from "@/lib/dashboard/days";
 import type { StatusNow, SurfaceDays } from "@/lib/dashboard/types";
-import { formatDuration, formatUptime, formatUtcTime } from "@/lib/dashboard/format";
+import { formatDuration, formatUptime } from "@/lib/dashboard/format";
 import { readData } from "@/app/_components/data";
 import { NoData } from "@/app/_components/no-data";
 import { SurfaceNowCard } from "@/app/_components/surface-now";
-import { BarsLegend, DayBars } from "@/app/_components/day-bars";
-import { Time } from "@/app/_components/state";
+import { DayBars } from "@/app/_components/day-bars";
+import { BarsLegend } from "@/app/_components/bars-legend";
+import { LocalTime } from "@/app/_components/local-time";
+import { LiveStatus } from "@/app/_components/live-status";
 import { DataReadAt } from "@/app/_components/data-read-at";
 
 // Rendered per request from data lib/web/cache.ts keeps fresh; never a copy on disk from another server or database.
 export const dynamic = "force-dynamic";
 
-export const metadata: Metadata = { title: { absolute: "Witness: is Claude up? Measured, beside the official status" } };
+const TITLE = "Witness: is Claude up? Measured, beside the official status";
+
+/** The tab carries the state ("✕ Claude API failing · Witness"); the same read as the page, so it costs nothing. */
+export function generateMetadata(): Metadata {
+  const loaded = readHome();
+  return { title: { absolute: loaded.status === "ok" ? headline(loaded.data.status).title : TITLE } };
+}
+
+function readHome() {
+  return readData("home", (db, config, now) => ({ status: getStatusNow(db, config, now), days: getSurfaceDays(db, config, now) }));
+}
 
 /** Older than this, Witness's own newest result means the worker has probably stopped. */
 const STALE_AFTER_MS = 5 * 60_000;
 
 export default function Home() {
-  const loaded = readData("home", (db, config, now) => ({ status: getStatusNow(db, config, now), days: getSurfaceDays(db, config, now) }));
+  const loaded = readHome();
+  // Every probe interval: the live view asks for new data as often as there can be any.
+  const intervalMs = Math.min(...Object.values(loaded.config.probes).filter((p) => p.enabled).map((p) => p.intervalSeconds)) * 1000;
   return (
     <div className="page" data-generated-at={loaded.now}>
       <header className="page-head">
         <h1>Claude status, measured</h1>
         <p className="lead">
           Witness calls Claude every minute from here and records what really happened, then sets it beside what the
-          official status page said at the same time.
+          official status page said at the same time. Times are in your time zone (UTC on hover).
         </p>
         <DataReadAt at={loaded.now} />
+        <LiveStatus intervalMs={Number.isFinite(intervalMs) ? intervalMs : 60_000} readAt={loaded.now} title={loaded.status === "ok" ? headline(loaded.data.status).title : TITLE} />
       </header>
       {loaded.status === "ok" ? <Dashboard status={loaded.data.status} days={loaded.data.days} now={loaded.now} /> : <NoData status={loaded.status} what="the dashboard" />}
     </div>
@@ -84,7 +100,7 @@ function Dashboard({ status, days, now }: { status: StatusNow; days: SurfaceDays
                 <dd>{officialUpMeasuredDown(surface)}</dd>
               </div>
             </dl>
-            <DayBars surface={surface} />
+            <DayBars name={surface.name} packed={packDays(surface.days)} />
           </article>
         ))}
         <BarsLegend />
@@ -107,10 +123,11 @@ function officialUpMeasuredDown(surface: SurfaceDays): string {
 
 /** One sentence for the whole page, worst first (lib/dashboard/now.ts headline). */
 function Headline({ status }: { status: StatusNow }) {
-  const { tone, text } = headline(status);
+  const { tone, parts }: HeadlineText = headline(status);
   return (
     <p className={`headline ${tone}`} role="status">
-      {text}
+      {/* One inline run: the headline is a flex row (marker, sentence), and each time must not become an item of it. */}
+      <span>{parts.map((part, i) => (typeof part === "string" ? part : <LocalTime key={i} at={part.at} yourTime />))}</span>
     </p>
   );
 }
@@ -124,7 +141,7 @@ function Freshness({ status, now }: { status: StatusNow; now: number }) {
         <>Witness has no probe results yet: start the worker.</>
       ) : (
         <>
-          Witness&rsquo;s own data: newest result at <Time at={last}>{formatUtcTime(last, { seconds: true })}</Time>
+          Witness&rsquo;s own data: newest result at <LocalTime at={last} seconds />
           {stale ? `, ${formatDuration(now - last)} old: the worker may be stopped, so "now" is not current` : ""}.
         </>
       )}

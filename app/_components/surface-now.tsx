@@ -4,8 +4,10 @@
  */
 import Link from "next/link";
 import type { SurfaceNow } from "@/lib/dashboard/types";
-import { describeSeries, formatDuration, formatMs, formatPercent, formatUtc, formatUtcTime, humanise, MEASURED } from "@/lib/dashboard/format";
-import { MeasuredBadge, OfficialBadge, Time } from "@/app/_components/state";
+import { describeSeries, formatDuration, formatMs, formatPercent, humanise, MEASURED } from "@/lib/dashboard/format";
+import { modelName } from "@/lib/dashboard/models";
+import { MeasuredBadge, OfficialBadge } from "@/app/_components/state";
+import { LocalTime } from "@/app/_components/local-time";
 
 /** `offline`: Witness's own network is down, so no data here means it cannot see, not that nothing ran. */
 export function SurfaceNowCard({ surface, now, offline = false }: { surface: SurfaceNow; now: number; offline?: boolean }) {
@@ -30,7 +32,7 @@ export function SurfaceNowCard({ surface, now, offline = false }: { surface: Sur
           <p className="small muted">
             {surface.since !== null ? (
               <>
-                since <Time at={surface.since}>{formatUtcTime(surface.since)}</Time> ({formatDuration(now - surface.since)})
+                since <LocalTime at={surface.since} /> ({formatDuration(now - surface.since)})
                 {surface.failureRatio !== null ? `, ${formatPercent(surface.failureRatio)} of requests failing` : ""}
               </>
             ) : surface.measured === "nodata" ? (
@@ -49,6 +51,20 @@ export function SurfaceNowCard({ surface, now, offline = false }: { surface: Sur
             {surface.officialStatus === null ? "no recent reading of status.claude.com" : `component status: ${humanise(surface.officialStatus)}`}
             {surface.officialIncidents.length > 0 ? `, ${surface.officialIncidents.length} open incident${surface.officialIncidents.length === 1 ? "" : "s"}` : ""}
           </p>
+          {surface.officialLatest ? (
+            <div className="official-latest small">
+              <p>
+                Latest official update, <LocalTime at={surface.officialLatest.at} /> ({humanise(surface.officialLatest.status)}):
+              </p>
+              <blockquote className="official-latest-body">{surface.officialLatest.body}</blockquote>
+              <p>
+                <a href={surface.officialLatest.url} rel="noopener noreferrer external">
+                  {surface.officialLatest.incidentName}
+                </a>{" "}
+                on the official page
+              </p>
+            </div>
+          ) : null}
         </div>
       </div>
 
@@ -64,7 +80,7 @@ export function SurfaceNowCard({ surface, now, offline = false }: { surface: Sur
           <ul className="small">
             {surface.officialIncidents.map((o) => (
               <li key={o.id}>
-                <Link href={`/incidents/o-${encodeURIComponent(o.id)}`}>{o.name}</Link> ({humanise(o.status)}, {o.impact} impact, since {formatUtc(o.createdAt)})
+                <Link href={`/incidents/o-${encodeURIComponent(o.id)}`}>{o.name}</Link> ({humanise(o.status)}, {o.impact} impact, since <LocalTime at={o.createdAt} />)
               </li>
             ))}
           </ul>
@@ -72,7 +88,8 @@ export function SurfaceNowCard({ surface, now, offline = false }: { surface: Sur
       ) : null}
 
       {surface.series.length > 0 ? (
-        <div className="table-wrap">
+        <>
+        <div className="table-wrap" tabIndex={0} role="region" aria-label={`${surface.name}: series`}>
           <table className="series-table">
             <caption className="sr-only">
               {surface.name}: each series now{failing ? `, ${failing} of ${surface.series.length} failing` : ""}
@@ -81,7 +98,7 @@ export function SurfaceNowCard({ surface, now, offline = false }: { surface: Sur
               <tr>
                 <th scope="col">Series</th>
                 <th scope="col">State</th>
-                <th scope="col">Last result (UTC)</th>
+                <th scope="col">Last result</th>
                 <th scope="col" className="num col-opt">
                   Total
                 </th>
@@ -95,13 +112,17 @@ export function SurfaceNowCard({ surface, now, offline = false }: { surface: Sur
                 <tr key={s.series}>
                   <th scope="row">
                     <span className="series-kind">{describeSeries(s.series).kind}</span>
-                    {s.model ? <span className="series-model">{s.model}</span> : null}
+                    {s.model ? (
+                      <span className="series-model" title={s.model}>
+                        {modelName(s.model)}
+                      </span>
+                    ) : null}
                   </th>
                   <td>
                     <span className={MEASURED[s.state].className}>{MEASURED[s.state].label}</span>
                     {s.since !== null ? (
                       <span className="small muted block">
-                        since <Time at={s.since}>{formatUtcTime(s.since)}</Time>
+                        since <LocalTime at={s.since} />
                         {s.failureRatio !== null ? `, ${formatPercent(s.failureRatio)} failing` : ""}
                       </span>
                     ) : null}
@@ -111,7 +132,7 @@ export function SurfaceNowCard({ surface, now, offline = false }: { surface: Sur
                       <span className="muted">none</span>
                     ) : (
                       <>
-                        <Time at={s.lastAt}>{formatUtcTime(s.lastAt, { seconds: true, suffix: false })}</Time>
+                        <LocalTime at={s.lastAt} seconds />
                         <span className="small muted block">{s.lastOutcome === "up" ? "ok" : `${s.lastOutcome}${s.lastErrorClass ? `: ${s.lastErrorClass}` : ""}`}</span>
                         {/* Phones drop the two timing columns: their figures move here. */}
                         <span className="small muted narrow-only">total {formatMs(s.lastTotalMs)}</span>
@@ -125,7 +146,11 @@ export function SurfaceNowCard({ surface, now, offline = false }: { surface: Sur
               ))}
             </tbody>
           </table>
+          <p className="scroll-hint small muted" aria-hidden="true">
+            Scroll the table sideways for every column →
+          </p>
         </div>
+        </>
       ) : (
         <p className="small muted">No series measured for this surface yet.</p>
       )}

@@ -6,10 +6,13 @@ import { describeMonitorNetwork, readMonitorNetwork } from "@/lib/monitor-networ
 import { officialLevel } from "@/lib/official";
 import { readPageReading, toOfficialView } from "@/lib/report";
 import { surfaceOfSeries } from "@/lib/surfaces";
-import type { MeasuredState, OfficialIncidentBrief, OfficialState, SeriesNow, StatusNow, SurfaceNow } from "@/lib/dashboard/types";
+import { formatUtcTime } from "@/lib/dashboard/format";
+import type { MeasuredState, OfficialIncidentBrief, OfficialLatest, OfficialState, SeriesNow, StatusNow, SurfaceNow } from "@/lib/dashboard/types";
+import { seriesName } from "@/lib/targets";
+import { KEYED_KINDS, PROBE_KINDS } from "@/probes/types";
 import type { Db } from "@/db/client";
 import { getOpenMeasuredIncidents } from "@/db/queries/measured-incidents";
-import { getLatestComponentStatus, getOfficialIncidentsRange } from "@/db/queries/official";
+import { getLatestComponentStatus, getOfficialIncidentsRange, type OfficialIncidentWithUpdates } from "@/db/queries/official";
 import { getLatestResultBySeries } from "@/db/queries/probe-results";
 import { getSeriesNames } from "@/db/queries/rollups";
 import type { MeasuredIncidentRow } from "@/db/schema";
@@ -28,19 +31,49 @@ export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
   const reading = readPageReading(db, config);
   const openOfficial = getOfficialIncidentsRange(db, { from: new Date(now), to: new Date(now + 1) }).filter((o) => toOfficialView(o, reading).resolvedAt === null);
   const allSeries = getSeriesNames(db);
+  const planned = plannedSeries(config);
   let lastResultAt: number | null = null;
   const surfaces = config.surfaces.map((surface) => {
     const fresh = freshness(config, surface);
-    const series = allSeries.filter((s) => surfaceOfSeries(config.surfaces, s)?.id === surface.id).map((s) => seriesNow(db, s, open, now, fresh.resultMs));
+    const measured = allSeries.filter((s) => surfaceOfSeries(config.surfaces, s)?.id === surface.id).map((s) => seriesNow(db, s, open, now, fresh.resultMs));
+    const series = currentSeries(measured, planned, now);
     for (const s of series) if (s.lastAt !== null && (lastResultAt === null || s.lastAt > lastResultAt)) lastResultAt = s.lastAt;
     const incidents: OfficialIncidentBrief[] = openOfficial
       .filter((o) => concernsComponent(o, surface.componentId))
       .map((o) => ({ id: o.id, name: o.name, status: o.status, impact: o.impact, createdAt: o.createdAt.getTime(), resolvedAt: o.resolvedAt?.getTime() ?? null, shortlink: o.shortlink, vanished: false }));
     const latest = getLatestComponentStatus(db, surface.componentId);
     const current = latest && now - latest.observedAt.getTime() <= fresh.officialMs ? latest.status : null;
-    return surfaceNow(surface, series, current, incidents, now);
+    return { ...surfaceNow(surface, series, current, incidents, now), officialLatest: latestOfficialUpdate(openOfficial.filter((o) => concernsComponent(o, surface.componentId)), config.statusPageUrl) };
   });
   return { generatedAt: now, lastResultAt, monitor: readMonitorNetwork(db), surfaces };
+}
+
+/** A series stored but no longer configured stays on the page this long after its last result, then drops out. */
+export const RETIRED_SERIES_MS = 24 * 3_600_000;
+
+/** Every series the configuration probes now: each enabled kind, per model for the keyed kinds. */
+export function plannedSeries(config: Config): Set<string> {
+  const kinds = PROBE_KINDS.filter((kind) => config.probes[kind].enabled);
+  return new Set(kinds.flatMap((kind) => (KEYED_KINDS.includes(kind) ? config.models.map((m) => seriesName(kind, m)) : [kind])));
+}
+
+/** The series "N of M" counts and the table lists: the planned ones, and others only within a day of their last result. */
+export function currentSeries(series: readonly SeriesNow[], planned: ReadonlySet<string>, now: number): SeriesNow[] {
+  return series.filter((s) => planned.has(s.series) || (s.lastAt !== null && now - s.lastAt <= RETIRED_SERIES_MS));
+}
+
+/** The newest update of the open incidents: its text (untrusted, rendered as text), time, and the incident's page. */
+function latestOfficialUpdate(incidents: readonly OfficialIncidentWithUpdates[], statusPageUrl: string): OfficialLatest | null {
+  let best: OfficialLatest | null = null;
+  for (const incident of incidents) {
+    for (const u of incident.updates) {
+      const at = (u.displayAt ?? u.createdAt).getTime();
+      if (best && best.at >= at) continue;
+      const url = incident.shortlink && /^https?:\/\//.test(incident.shortlink) ? incident.shortlink : `${statusPageUrl.replace(/\/$/, "")}/incidents/${encodeURIComponent(incident.id)}`;
+      best = { incidentId: incident.id, incidentName: incident.name, status: u.status, body: u.body, at, url };
+    }
+  }
+  return best;
 }
 
 function seriesNow(db: Db, series: string, open: readonly MeasuredIncidentRow[], now: number, freshMs: number): SeriesNow {
@@ -121,36 +154,74 @@ export function disagreementSentence(measured: MeasuredState, official: Official
 }
 
 const STATE_TONE: Record<MeasuredState, string> = { down: "state-down", degraded: "state-degraded", up: "state-up", nodata: "state-nodata" };
+const OFFICIAL_LABEL: Record<OfficialState, string> = { operational: "Operational", degraded: "Degraded", down: "Outage", maintenance: "Maintenance", unknown: "Unknown" };
+const WORST_FIRST: Record<MeasuredState, number> = { down: 0, degraded: 1, nodata: 2, up: 3 };
 
-/** How the official side stands beside a measured state, as the clause that ends the headline's sentence. */
-function officialClause(surface: SurfaceNow): string {
-  if (surface.official === "unknown") return "; the official page could not be read";
-  if (surface.official === "maintenance") return "; the official page shows maintenance";
-  return surface.measured === "up" ? ", and the official page agrees" : ", and the official page says so too";
+/** A piece of the headline: text, or an instant the page shows in the reader's time zone (UTC without JavaScript). */
+export type Phrase = string | { at: number };
+
+export interface Headline {
+  tone: string;
+  /** The sentences, with their times as instants. */
+  parts: Phrase[];
+  /** The same with times in UTC: the server's HTML and plain-text readers. */
+  text: string;
+  /** The tab's title: state first, so a row of tabs shows which is failing. */
+  title: string;
+}
+
+/** "Claude API is failing: 56% of requests since 17:54." and what the official page says beside it. */
+function surfaceSentence(surface: SurfaceNow): Phrase[] {
+  const share = surface.failureRatio === null ? null : `${Math.round(surface.failureRatio * 100)}%`;
+  const since: Phrase[] = surface.since === null ? [] : [" since ", { at: surface.since }];
+  const measured: Phrase[] =
+    surface.measured === "down"
+      ? [`${surface.name} is failing`, ...(share ? [`: ${share} of requests`] : []), ...since, "."]
+      : surface.measured === "degraded"
+        ? [`${surface.name} is degraded`, ...(share ? [`: ${share} of requests failing`] : []), ...since, "."]
+        : surface.measured === "up"
+          ? [`${surface.name} is working.`]
+          : [`Witness has no recent measurements of ${surface.name}.`];
+  return [...measured, ` ${officialSentence(surface)}`];
+}
+
+/** Unknown is said as unknown, never as agreement; "still says Operational" only beside a measured failure. */
+function officialSentence(surface: SurfaceNow): string {
+  const failing = surface.measured === "down" || surface.measured === "degraded";
+  if (surface.official === "unknown") return "The official page could not be read.";
+  if (surface.official === "maintenance") return "The official page shows maintenance.";
+  if (surface.official === "operational") return failing ? "The official page still says Operational." : surface.measured === "up" ? "The official page agrees." : "The official page says Operational.";
+  return `The official page says ${OFFICIAL_LABEL[surface.official]}.`;
+}
+
+/** The instants in `parts` as UTC clock times. */
+export function phrasesText(parts: readonly Phrase[], time: (at: number) => string = (at) => formatUtcTime(at)): string {
+  return parts.map((p) => (typeof p === "string" ? p : time(p.at))).join("");
+}
+
+function made(tone: string, parts: Phrase[], title: string): Headline {
+  return { tone, parts, text: phrasesText(parts), title: `${title} · Witness` };
 }
 
 /**
- * The one sentence at the top of the home page, worst first. It speaks for the official page only where Witness
- * has a current reading of it: unknown is said as unknown, never as agreement.
+ * The sentences at the top of the home page: is Claude working, per surface, worst first, each with what the official
+ * page says. It speaks for the official page only where Witness has a current reading of it, and says nothing about
+ * Claude while Witness's own network is down.
  */
-export function headline(status: StatusNow): { tone: string; text: string } {
+export function headline(status: StatusNow): Headline {
   const offline = describeMonitorNetwork(status.monitor);
-  if (offline) return { tone: "state-nodata", text: offline };
-  const disagreeing = status.surfaces.filter((s) => s.disagreement);
-  const names = (list: readonly SurfaceNow[]) => list.map((s) => s.name).join(" and ");
-  const down = status.surfaces.filter((s) => s.measured === "down");
-  if (disagreeing.length > 0) {
-    return { tone: down.length ? "state-down" : "state-degraded", text: `Witness and the official page disagree about ${names(disagreeing)}.` };
-  }
+  if (offline) return made("state-nodata", [offline], "? Witness offline");
   const known = status.surfaces.filter((s) => s.measured !== "nodata");
-  if (known.length === 0) return { tone: "state-nodata", text: "No recent measurements: Witness cannot say whether Claude is up right now." };
-  const worstState = (["down", "degraded", "up"] as const).find((state) => known.some((s) => s.measured === state))!;
-  const worst = known.filter((s) => s.measured === worstState);
-  // One sentence per way the official side stands, so "agrees" is never said of a surface whose page was unread.
-  const clauses = [...new Set(worst.map(officialClause))].map((clause) => {
-    const group = worst.filter((s) => officialClause(s) === clause);
-    const every = worstState === "up" && group.length === status.surfaces.length;
-    return `${every ? "Every surface is" : `${names(group)}:`} measured ${worstState}${clause}.`;
-  });
-  return { tone: STATE_TONE[worstState], text: clauses.join(" ") };
+  if (known.length === 0) return made("state-nodata", ["No recent measurements: Witness cannot say whether Claude is up right now."], "? No recent measurements");
+  const names = (list: readonly SurfaceNow[]) => list.map((s) => s.name).join(" and ");
+  if (status.surfaces.every((s) => s.measured === "up" && s.official === "operational")) {
+    return made("state-up", ["Claude is working: every surface measured up, and the official page agrees."], "✓ Claude working");
+  }
+  const ordered = [...status.surfaces].sort((a, b) => WORST_FIRST[a.measured] - WORST_FIRST[b.measured]);
+  const parts = ordered.flatMap((s, i) => [...(i ? [" "] : []), ...surfaceSentence(s)]);
+  const down = known.filter((s) => s.measured === "down");
+  const degraded = known.filter((s) => s.measured === "degraded");
+  const worst = down.length ? "down" : degraded.length ? "degraded" : "up";
+  const title = down.length ? `✕ ${names(down)} failing` : degraded.length ? `! ${names(degraded)} degraded` : "✓ Claude working";
+  return made(STATE_TONE[worst], parts, title);
 }

@@ -56,6 +56,19 @@ export interface SurfaceNow {
   /** "Official: operational. Measured: 38% of requests failing for 23 minutes." — null when they agree. */
   disagreement: string | null;
   series: SeriesNow[];
+  /** The newest update the official page posted to this surface's open incidents, or null (none open). */
+  officialLatest?: OfficialLatest | null;
+}
+
+export interface OfficialLatest {
+  incidentId: string;
+  incidentName: string;
+  status: string;
+  /** Untrusted text from status.claude.com: render as text. */
+  body: string;
+  at: number;
+  /** The incident on the official page. */
+  url: string;
 }
 
 export interface StatusNow {

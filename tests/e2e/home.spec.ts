@@ -7,6 +7,7 @@
 import { getSurfaceDays } from "@/lib/dashboard/days";
 import { getIncident } from "@/lib/dashboard/incidents";
 import { describeSeries, formatDay, formatUptime, MEASURED, OFFICIAL } from "@/lib/dashboard/format";
+import { modelName } from "@/lib/dashboard/models";
 import { getStatusNow } from "@/lib/dashboard/now";
 import type { StatusNow, SurfaceDays } from "@/lib/dashboard/types";
 import { expect, generatedAt, gotoFresh, openSeeded, screenshotPath, test } from "./fixtures";
@@ -53,13 +54,15 @@ test.describe("home: now", () => {
       for (const [i, s] of surface.series.entries()) {
         const { kind, model } = describeSeries(s.series);
         await expect(rows.nth(i).locator("th")).toContainText(kind);
-        if (model) await expect(rows.nth(i).locator("th")).toContainText(model);
+        if (model) await expect(rows.nth(i).locator("th")).toContainText(modelName(model));
         await expect(rows.nth(i).locator("td").first()).toContainText(MEASURED[s.state].label);
       }
     }
 
-    // The headline names the surface they disagree about, and the freshness line is there.
-    await expect(page.locator(".headline")).toContainText("disagree about Claude API");
+    // The headline says, per surface, whether Claude works and what the official page says beside it.
+    await expect(page.locator(".headline")).toContainText(/^Claude API is failing: \d+% of requests since \d{2}:\d{2} \(your time\)\. The official page still says Operational\./);
+    await expect(page.locator(".headline")).toContainText("claude.ai is working. The official page agrees.");
+    await expect(page).toHaveTitle("✕ Claude API failing · Witness");
     await expect(page.locator(".freshness")).toContainText("newest result at");
   });
 
@@ -86,7 +89,7 @@ test.describe("home: now", () => {
 });
 
 test.describe("home: 90 days", () => {
-  test("each surface has 90 bars measured and official, with the day's facts in each tooltip", async ({ page }) => {
+  test("each surface has 90 bars measured and official, with the day's facts in each bar's tooltip", async ({ page }) => {
     const at = await gotoFresh(page, "/");
     const { days } = expected(at);
     const history = page.getByRole("region", { name: "Last 90 days" });
@@ -97,7 +100,17 @@ test.describe("home: 90 days", () => {
       const rows = card.locator("ol.bars");
       await expect(rows).toHaveCount(2);
       for (const row of [rows.nth(0), rows.nth(1)]) {
-        const tips = await row.locator("li.bar .tip").allTextContents();
+        // The facts are sent once; each bar's tooltip is made when it is focused (or hovered).
+        const tips = await row.evaluate(async (ol) => {
+          const texts: string[] = [];
+          for (const li of Array.from(ol.querySelectorAll<HTMLElement>("li.bar"))) {
+            li.focus();
+            await new Promise((r) => requestAnimationFrame(r));
+            texts.push(li.querySelector(".tip")?.textContent ?? "");
+          }
+          (document.activeElement as HTMLElement | null)?.blur();
+          return texts;
+        });
         expect(tips).toHaveLength(90);
         tips.forEach((tip, i) => {
           const day = surface.days[i]!;
@@ -132,6 +145,7 @@ test.describe("home: 90 days", () => {
     const card = page.getByRole("region", { name: "Last 90 days" }).getByRole("article", { name: "Claude API" });
     const bar = card.locator("ol.bars").nth(1).locator("li.bar").nth(index);
     await expect(bar).toHaveClass(/state-unknown/);
+    await bar.focus();
     await expect(bar.locator(".tip")).toContainText("Official: unknown (not read)");
   });
 

@@ -50,12 +50,13 @@ export interface SeedSummary extends HistorySummary {
   oldIncidentId: number;
 }
 
-export async function seedDatabase(dbPath: string, now: number = Date.now()): Promise<SeedSummary> {
+/** `days`: a shorter history for a spec that needs its own fresh database, not the shared one's every fact. */
+export async function seedDatabase(dbPath: string, now: number = Date.now(), days: number = SEED_DAYS): Promise<SeedSummary> {
   const store = openDatabase(dbPath);
   try {
     migrateDatabase(store.db);
     const config = loadConfig({ DATABASE_PATH: dbPath });
-    const summary = generateHistory(store, config, { days: SEED_DAYS, now, seed: SEED, hostileTitle: HOSTILE_TITLE });
+    const summary = generateHistory(store, config, { days, now, seed: SEED, hostileTitle: HOSTILE_TITLE });
     const openIncidentIds = addOpenIncident(store, config, summary.to);
     const oldIncidentId = addOldIncidents(store, now);
     return { ...summary, seededAt: now, openIncidentIds, oldIncidentId };

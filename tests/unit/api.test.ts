@@ -91,7 +91,7 @@ describe("GET /api/v1/status", () => {
     expect(json.lastResultAt).toBeGreaterThan(Date.now() - 3 * MIN);
     expect(json.surfaces.map((s: any) => s.id)).toEqual(["claude-ai", "api"]);
     for (const s of json.surfaces) {
-      expect(Object.keys(s).sort()).toEqual(["componentId", "disagreement", "failureRatio", "id", "measured", "name", "official", "officialIncidents", "officialStatus", "series", "since"]);
+      expect(Object.keys(s).sort()).toEqual(["componentId", "disagreement", "failureRatio", "id", "measured", "name", "official", "officialIncidents", "officialLatest", "officialStatus", "series", "since"]);
       expect(["up", "degraded", "down", "nodata"]).toContain(s.measured);
       expect(["operational", "degraded", "down", "maintenance", "unknown"]).toContain(s.official);
       for (const series of s.series) {
@@ -101,6 +101,19 @@ describe("GET /api/v1/status", () => {
       }
     }
     expect(json.surfaces[1].series.map((s: any) => s.series).sort()).toEqual(HISTORY_SERIES.filter((s) => s !== "web").sort());
+  });
+
+  it("answers If-None-Match with 304 while the data is unchanged, so the home page's poll costs nothing", async () => {
+    const first = await statusGET(request("/api/v1/status"));
+    const etag = first.headers.get("etag");
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    await first.arrayBuffer();
+    const again = await statusGET(request("/api/v1/status", { headers: { "If-None-Match": etag! } }));
+    expect(again.status).toBe(304);
+    expect(again.headers.get("etag")).toBe(etag);
+    expect(await again.text()).toBe("");
+    const other = await statusGET(request("/api/v1/status", { headers: { "If-None-Match": '"something-else"' } }));
+    expect(other.status).toBe(200);
   });
 
   it("answers a CORS preflight", async () => {

@@ -154,17 +154,29 @@ describe("the headline", () => {
 
   it("while Witness's own network is down, says so instead of anything about Claude", () => {
     const offline = { ...status(surface({ measured: "nodata", official: "unknown", officialStatus: null })), monitor: { online: false, offlineSince: "2026-04-13T14:02:00.000Z" } };
-    expect(headline(offline)).toEqual({ tone: "state-nodata", text: expect.stringMatching(/^Witness cannot reach the internet since 14:02 UTC/) });
+    expect(headline(offline)).toMatchObject({ tone: "state-nodata", text: expect.stringMatching(/^Witness cannot reach the internet since 14:02 UTC/) });
   });
 
   it("says the official page could not be read, never that it says so too", () => {
-    expect(headline(status(surface({ measured: "down", official: "unknown", officialStatus: null })))).toEqual({ tone: "state-down", text: "Claude API: measured down; the official page could not be read." });
-    expect(headline(status(surface({ measured: "down", official: "down" })))).toEqual({ tone: "state-down", text: "Claude API: measured down, and the official page says so too." });
+    expect(headline(status(surface({ measured: "down", official: "unknown", officialStatus: null })))).toMatchObject({ tone: "state-down", text: "Claude API is failing. The official page could not be read." });
+    expect(headline(status(surface({ measured: "down", official: "down" })))).toMatchObject({ tone: "state-down", text: "Claude API is failing. The official page says Outage." });
   });
 
   it("names each way the official side stands when all is up", () => {
     const web = surface({ id: "claude-ai", name: "claude.ai", official: "unknown", officialStatus: null });
-    expect(headline(status(surface({}), web)).text).toBe("Claude API: measured up, and the official page agrees. claude.ai: measured up; the official page could not be read.");
-    expect(headline(status(surface({}), { ...web, official: "operational" })).text).toBe("Every surface is measured up, and the official page agrees.");
+    expect(headline(status(surface({}), web)).text).toBe("Claude API is working. The official page agrees. claude.ai is working. The official page could not be read.");
+    expect(headline(status(surface({}), { ...web, official: "operational" })).text).toBe("Claude is working: every surface measured up, and the official page agrees.");
+  });
+});
+
+describe("beside the official state on the home page", () => {
+  it("is the open incident's latest update, as the page wrote it, with its time and a link to the incident", () => {
+    run(at("14:00"), at("14:50"), { page: (t) => (t >= at("14:13") ? OPEN : QUIET) });
+    const api = getStatusNow(store.db, config, at("14:50")).surfaces.find((s) => s.id === "api")!;
+    const newest = OPEN.summary.incidents[0]!.incident_updates.reduce((a, b) => (Date.parse(a.created_at) > Date.parse(b.created_at) ? a : b));
+    expect(api.officialLatest).toEqual({ incidentId: OPEN_ID, incidentName: OPEN.summary.incidents[0]!.name, status: "identified", body: newest.body, at: Date.parse(newest.created_at), url: "https://stspg.io/k4x8m2v7q1zn" });
+    // Once it is resolved (the quiet page, read later), nothing is quoted.
+    run(at("14:50"), at("15:30"));
+    expect(getStatusNow(store.db, config, at("15:30")).surfaces.find((s) => s.id === "api")!.officialLatest).toBeNull();
   });
 });

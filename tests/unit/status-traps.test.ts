@@ -230,11 +230,12 @@ describe("a 1 MB page listing 9,000 open incidents", () => {
     const r = await stream;
 
     expect(r.outcome).toBe("up");
-    // The same tolerances as the timing-truth tests of an idle process.
+    // Blocking recording added about 2 s here; 100 ms of slack still catches that on a machine busy with the rest of
+    // the suite, and `npm run bench -- eventloop` measures the 5 ms claim on its own.
     expect(r.ttfbMs).toBeGreaterThanOrEqual(1_500);
-    expect(r.ttfbMs).toBeLessThan(1_525);
+    expect(r.ttfbMs).toBeLessThan(1_600);
     expect(r.ttftMs).toBeGreaterThanOrEqual(1_550);
-    expect(r.ttftMs).toBeLessThan(1_575);
+    expect(r.ttftMs).toBeLessThan(1_650);
     // Both readings happened while the stream was still waiting for its headers.
     expect(recordedWithin).toBeLessThan(1_500);
     expect(first).toMatchObject({ unknown: false, incidentsUpserted: 50 });

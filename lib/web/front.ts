@@ -1,0 +1,244 @@
+/**
+ * The web process's front door, a plain node:http server ahead of Next's request handler. Every request passes two
+ * guards: a URL that does not decode is a 400, a method other than GET/HEAD/OPTIONS a 405 with `Allow`, both with the
+ * security headers. The hot routes (the home page, /api/v1/status, badges, feeds, /charts windows) are answered from
+ * snapshots (lib/web/snapshot.ts): Next renders each once per data version through a loopback listener of its own,
+ * and every visitor meanwhile gets the same bytes, compressed ahead of time, or a 304. Everything else goes to Next.
+ */
+import { createServer, request as httpRequest, Agent, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { ChartWindow } from "@/lib/dashboard/types";
+import { BADGE_METRICS } from "@/lib/web/badges";
+import { isNotModifiedBy } from "@/lib/web/http";
+import { securityHeaders } from "@/lib/web/security-headers";
+import { chooseEncoding, freshness, makeSnapshot, SnapshotStore, type Rendered, type Snapshot } from "@/lib/web/snapshot";
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface FrontOptions {
+  /** Next's handler: everything the front does not answer itself, and the renders of the hot routes. */
+  handle: RequestHandler;
+  /** The database's data version now (lib/web/cache.ts dataVersion); read every VERSION_POLL_MS, not per request. */
+  readVersion: () => string;
+  store?: SnapshotStore;
+}
+
+export const ALLOWED_METHODS = ["GET", "HEAD", "OPTIONS"] as const;
+const ALLOW = ALLOWED_METHODS.join(", ");
+/** How often the data version is read: far below a probe interval, far above a request rate. */
+export const VERSION_POLL_MS = 250;
+const RENDER_TIMEOUT_MS = 30_000;
+
+const HOT_PATHS = new Set(["/", "/api/v1/status", "/feed.xml", "/feed.atom", "/feed.json", "/charts"]);
+const BADGE_PATH = /^\/api\/v1\/badges\/[A-Za-z0-9._-]{1,64}$/;
+const CHART_WINDOWS: readonly ChartWindow[] = ["24h", "7d", "30d", "90d"];
+// Requests the App Router makes for itself (client navigation, prefetch, server actions) get another body than the HTML.
+const NEXT_ROUTER_HEADERS = ["rsc", "next-router-state-tree", "next-router-prefetch", "next-router-segment-prefetch", "next-action", "next-url"];
+// Per connection or recomputed for each answer: never stored with a snapshot.
+const UNSTORED_HEADERS = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "date", "etag", "content-encoding"]);
+
+const SECURITY = Object.fromEntries(securityHeaders().map((h) => [h.key, h.value]));
+
+/** The front's own short answers (400, 405): plain text, never cached, with the security headers. */
+function plain(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
+  const body = Buffer.from(`${text}\n`);
+  res.writeHead(status, { ...SECURITY, ...extra, "Content-Type": "text/plain; charset=utf-8", "Content-Length": body.length, "Cache-Control": "no-store" });
+  res.end(body);
+}
+
+/** A request target that cannot be a path of ours: not origin-form, or a percent-escape that does not decode. */
+export function isMalformedTarget(target: string): boolean {
+  if (!target.startsWith("/")) return true;
+  try {
+    decodeURIComponent(target);
+    return !URL.canParse(target, "http://x");
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The snapshot key of a hot request, or null when Next should answer it: only known paths, only the query values the
+ * route knows (anything else would let each visitor mint a key), never the router's own requests.
+ */
+export function hotKey(req: IncomingMessage): string | null {
+  if (req.method !== "GET" && req.method !== "HEAD") return null;
+  if (NEXT_ROUTER_HEADERS.some((h) => req.headers[h] !== undefined)) return null;
+  const target = req.url ?? "/";
+  const q = target.indexOf("?");
+  const path = q < 0 ? target : target.slice(0, q);
+  const params = new URLSearchParams(q < 0 ? "" : target.slice(q + 1));
+  const keys = [...params.keys()];
+  let query = "";
+  if (path === "/charts" || BADGE_PATH.test(path)) {
+    const [name, allowed] = path === "/charts" ? (["window", CHART_WINDOWS] as const) : (["metric", BADGE_METRICS] as const);
+    if (keys.some((k) => k !== name) || keys.length > 1) return null;
+    const value = params.get(name);
+    if (value !== null && !(allowed as readonly string[]).includes(value)) return null;
+    if (value !== null) query = `?${name}=${value}`;
+  } else if (!HOT_PATHS.has(path) || keys.length > 0) {
+    return null;
+  }
+  // Feeds' links follow the Host header, so the host is part of what was rendered.
+  return `${req.headers.host ?? ""}${path}${query}`;
+}
+
+function mergeVary(vary: string | undefined): string {
+  const names = (vary ?? "").split(",").map((v) => v.trim()).filter(Boolean);
+  if (!names.some((n) => n.toLowerCase() === "accept-encoding")) names.push("Accept-Encoding");
+  return names.join(", ");
+}
+
+export interface Front {
+  server: Server;
+  store: SnapshotStore;
+  /** Start listening; rejects with the listen error (EADDRINUSE) as Node gives it. */
+  listen(port: number, hostname?: string): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+/** The front server around `handle` (see the file's comment). Not listening until listen(). */
+export function createFront({ handle, readVersion, store = new SnapshotStore() }: FrontOptions): Front {
+  let version = safeVersion(readVersion);
+  const poll = setInterval(() => (version = safeVersion(readVersion)), VERSION_POLL_MS);
+  poll.unref();
+
+  // Renders reach Next through a loopback listener of their own, as a request Next cannot tell from a visitor's.
+  const internal = createServer((req, res) => void handle(req, res));
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  const internalReady = new Promise<number>((resolve, reject) => {
+    internal.once("error", reject);
+    internal.listen(0, "127.0.0.1", () => resolve((internal.address() as AddressInfo).port));
+  });
+  const inflight = new Map<string, Promise<Snapshot | Rendered>>();
+
+  const render = async (req: IncomingMessage): Promise<Rendered> => {
+    const port = await internalReady;
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string> = { "accept-encoding": "identity" };
+      if (req.headers.host) headers.host = req.headers.host;
+      const out = httpRequest({ host: "127.0.0.1", port, path: req.url, method: "GET", headers, agent, timeout: RENDER_TIMEOUT_MS }, (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on("data", (c: Buffer) => chunks.push(c));
+        answer.on("error", reject);
+        answer.on("end", () => {
+          const kept: Record<string, string> = {};
+          let cacheable = answer.statusCode === 200;
+          for (const [name, value] of Object.entries(answer.headers)) {
+            if (value === undefined || UNSTORED_HEADERS.has(name)) continue;
+            if (name === "set-cookie") cacheable = false;
+            kept[name] = Array.isArray(value) ? value.join(", ") : value;
+          }
+          // A page Next marks private/no-store is, to the front, the same bytes for everyone: let browsers revalidate.
+          if (cacheable && /private|no-store/.test(kept["cache-control"] ?? "")) kept["cache-control"] = "public, no-cache";
+          resolve({ status: cacheable ? 200 : (answer.statusCode ?? 502), headers: cacheable ? kept : { ...kept, "x-witness-uncacheable": "1" }, body: Buffer.concat(chunks) });
+        });
+      });
+      out.on("timeout", () => out.destroy(new Error("render timed out")));
+      out.on("error", reject);
+      out.end();
+    });
+  };
+
+  /** One render per key at a time; a 200 becomes the key's snapshot, anything else is passed on once. */
+  const refresh = (key: string, req: IncomingMessage): Promise<Snapshot | Rendered> => {
+    const running = inflight.get(key);
+    if (running) return running;
+    const startedVersion = version;
+    const startedAt = Date.now();
+    const job = (async () => {
+      const rendered = await render(req);
+      if (rendered.status !== 200 || rendered.headers["x-witness-uncacheable"]) return rendered;
+      const snapshot = await makeSnapshot(rendered, startedVersion, startedAt);
+      store.set(key, snapshot);
+      return snapshot;
+    })().finally(() => inflight.delete(key));
+    inflight.set(key, job);
+    return job;
+  };
+
+  const serveHot = async (key: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let hit = store.get(key);
+    const state = hit ? freshness(hit, version, Date.now()) : "expired";
+    if (state === "stale") void refresh(key, req).catch(() => undefined);
+    if (!hit || state === "expired") {
+      const result = await refresh(key, req);
+      if (!("bodies" in result)) {
+        const { "x-witness-uncacheable": _, ...headers } = result.headers;
+        res.writeHead(result.status, { ...headers, "content-length": result.body.length });
+        res.end(req.method === "HEAD" ? undefined : result.body);
+        return;
+      }
+      hit = result;
+    }
+    sendSnapshot(hit, req, res);
+  };
+
+  const server = createServer((req, res) => {
+    const target = req.url ?? "/";
+    if (isMalformedTarget(target)) return plain(res, 400, "bad request: malformed URL");
+    if (!(ALLOWED_METHODS as readonly string[]).includes(req.method ?? "")) {
+      return plain(res, 405, `method not allowed: ${ALLOW} only`, { Allow: ALLOW });
+    }
+    const key = hotKey(req);
+    if (key === null) return void handle(req, res);
+    serveHot(key, req, res).catch((err: Error) => {
+      console.error(`witness web: render of ${JSON.stringify(key)} failed: ${err.message}`);
+      if (!res.headersSent) void handle(req, res);
+      else res.destroy();
+    });
+  });
+
+  return {
+    server,
+    store,
+    listen: (port, hostname) =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        const done = () => {
+          server.off("error", reject);
+          resolve(server.address() as AddressInfo);
+        };
+        if (hostname) server.listen(port, hostname, done);
+        else server.listen(port, done);
+      }),
+    close: async () => {
+      clearInterval(poll);
+      const closed = Promise.all([new Promise<void>((r) => server.close(() => r())), new Promise<void>((r) => internal.close(() => r()))]);
+      server.closeIdleConnections();
+      internal.closeIdleConnections();
+      agent.destroy();
+      // Keep-alive clients get a moment to finish what they asked for, then their connections are cut.
+      const cut = setTimeout(() => server.closeAllConnections(), 2_000);
+      cut.unref();
+      await closed;
+      clearTimeout(cut);
+    },
+  };
+}
+
+function safeVersion(readVersion: () => string): string {
+  try {
+    return readVersion();
+  } catch {
+    // Unreadable now (file being replaced): a version no snapshot has, so nothing stale is reused.
+    return `unreadable@${Date.now()}`;
+  }
+}
+
+/** 304 when the client has this representation, else its bytes in the encoding it accepts; HEAD gets the headers. */
+function sendSnapshot(snapshot: Snapshot, req: IncomingMessage, res: ServerResponse): void {
+  const encoding = chooseEncoding(req.headers["accept-encoding"]);
+  const headers: Record<string, string | number> = { ...snapshot.headers, etag: snapshot.etags[encoding], vary: mergeVary(snapshot.headers.vary) };
+  if (isNotModifiedBy(req.headers["if-none-match"], req.headers["if-modified-since"], Object.values(snapshot.etags), snapshot.lastModified)) {
+    delete headers["content-type"];
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  const body = snapshot.bodies[encoding];
+  if (encoding !== "identity") headers["content-encoding"] = encoding;
+  headers["content-length"] = body.length;
+  res.writeHead(snapshot.status, headers);
+  res.end(req.method === "HEAD" ? undefined : body);
+}

@@ -57,30 +57,40 @@ export function isMalformedTarget(target: string): boolean {
   }
 }
 
+export interface HotRequest {
+  /** What the snapshot is filed under: Host, path and the query values the route knows. */
+  key: string;
+  /** The URL Next renders for it. */
+  url: string;
+}
+
 /**
- * The snapshot key of a hot request, or null when Next should answer it: only known paths, only the query values the
- * route knows (anything else would let each visitor mint a key), never the router's own requests.
+ * The snapshot of a hot request, or null when Next should answer it: only known paths, only query values the route
+ * knows (anything else would let each visitor mint a key), never the router's own requests. /charts with a window it
+ * does not know shows 24 hours (app/charts/page.tsx), so it is the snapshot of plain /charts, not a render of its own.
  */
-export function hotKey(req: IncomingMessage): string | null {
+export function hotRequest(req: IncomingMessage): HotRequest | null {
   if (req.method !== "GET" && req.method !== "HEAD") return null;
   if (NEXT_ROUTER_HEADERS.some((h) => req.headers[h] !== undefined)) return null;
   const target = req.url ?? "/";
   const q = target.indexOf("?");
   const path = q < 0 ? target : target.slice(0, q);
   const params = new URLSearchParams(q < 0 ? "" : target.slice(q + 1));
-  const keys = [...params.keys()];
-  let query = "";
-  if (path === "/charts" || BADGE_PATH.test(path)) {
-    const [name, allowed] = path === "/charts" ? (["window", CHART_WINDOWS] as const) : (["metric", BADGE_METRICS] as const);
-    if (keys.some((k) => k !== name) || keys.length > 1) return null;
-    const value = params.get(name);
-    if (value !== null && !(allowed as readonly string[]).includes(value)) return null;
-    if (value !== null) query = `?${name}=${value}`;
-  } else if (!HOT_PATHS.has(path) || keys.length > 0) {
+  let url = path;
+  if (path === "/charts") {
+    const windows = params.getAll("window");
+    const window = windows.length === 1 ? windows[0]! : null;
+    if (window !== null && (CHART_WINDOWS as readonly string[]).includes(window)) url = `/charts?window=${window}`;
+  } else if (BADGE_PATH.test(path)) {
+    const keys = [...params.keys()];
+    const metric = params.get("metric");
+    if (keys.some((k) => k !== "metric") || keys.length > 1 || (metric !== null && !(BADGE_METRICS as readonly string[]).includes(metric))) return null;
+    if (metric !== null) url = `${path}?metric=${metric}`;
+  } else if (!HOT_PATHS.has(path) || q >= 0) {
     return null;
   }
   // Feeds' links follow the Host header, so the host is part of what was rendered.
-  return `${req.headers.host ?? ""}${path}${query}`;
+  return { key: `${req.headers.host ?? ""}${url}`, url };
 }
 
 function mergeVary(vary: string | undefined): string {
@@ -112,12 +122,12 @@ export function createFront({ handle, readVersion, store = new SnapshotStore() }
   });
   const inflight = new Map<string, Promise<Snapshot | Rendered>>();
 
-  const render = async (req: IncomingMessage): Promise<Rendered> => {
+  const render = async (req: IncomingMessage, url: string): Promise<Rendered> => {
     const port = await internalReady;
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = { "accept-encoding": "identity" };
       if (req.headers.host) headers.host = req.headers.host;
-      const out = httpRequest({ host: "127.0.0.1", port, path: req.url, method: "GET", headers, agent, timeout: RENDER_TIMEOUT_MS }, (answer) => {
+      const out = httpRequest({ host: "127.0.0.1", port, path: url, method: "GET", headers, agent, timeout: RENDER_TIMEOUT_MS }, (answer) => {
         const chunks: Buffer[] = [];
         answer.on("data", (c: Buffer) => chunks.push(c));
         answer.on("error", reject);
@@ -141,13 +151,13 @@ export function createFront({ handle, readVersion, store = new SnapshotStore() }
   };
 
   /** One render per key at a time; a 200 becomes the key's snapshot, anything else is passed on once. */
-  const refresh = (key: string, req: IncomingMessage): Promise<Snapshot | Rendered> => {
+  const refresh = ({ key, url }: HotRequest, req: IncomingMessage): Promise<Snapshot | Rendered> => {
     const running = inflight.get(key);
     if (running) return running;
     const startedVersion = version;
     const startedAt = Date.now();
     const job = (async () => {
-      const rendered = await render(req);
+      const rendered = await render(req, url);
       if (rendered.status !== 200 || rendered.headers["x-witness-uncacheable"]) return rendered;
       const snapshot = await makeSnapshot(rendered, startedVersion, startedAt);
       store.set(key, snapshot);
@@ -157,12 +167,12 @@ export function createFront({ handle, readVersion, store = new SnapshotStore() }
     return job;
   };
 
-  const serveHot = async (key: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    let hit = store.get(key);
+  const serveHot = async (hot: HotRequest, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let hit = store.get(hot.key);
     const state = hit ? freshness(hit, version, Date.now()) : "expired";
-    if (state === "stale") void refresh(key, req).catch(() => undefined);
+    if (state === "stale") void refresh(hot, req).catch(() => undefined);
     if (!hit || state === "expired") {
-      const result = await refresh(key, req);
+      const result = await refresh(hot, req);
       if (!("bodies" in result)) {
         const { "x-witness-uncacheable": _, ...headers } = result.headers;
         res.writeHead(result.status, { ...headers, "content-length": result.body.length });
@@ -180,10 +190,10 @@ export function createFront({ handle, readVersion, store = new SnapshotStore() }
     if (!(ALLOWED_METHODS as readonly string[]).includes(req.method ?? "")) {
       return plain(res, 405, `method not allowed: ${ALLOW} only`, { Allow: ALLOW });
     }
-    const key = hotKey(req);
-    if (key === null) return void handle(req, res);
-    serveHot(key, req, res).catch((err: Error) => {
-      console.error(`witness web: render of ${JSON.stringify(key)} failed: ${err.message}`);
+    const hot = hotRequest(req);
+    if (hot === null) return void handle(req, res);
+    serveHot(hot, req, res).catch((err: Error) => {
+      console.error(`witness web: render of ${JSON.stringify(hot.url)} failed: ${err.message}`);
       if (!res.headersSent) void handle(req, res);
       else res.destroy();
     });

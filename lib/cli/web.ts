@@ -24,7 +24,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 const { default: next } = await import("next");
 const app = next({ dev: false, dir: PROJECT_ROOT, hostname: values.hostname, port });
 await app.prepare();
-const front = createFront({ handle: app.getRequestHandler(), readVersion: () => dataVersion(getWebContext()) ?? "no-database" });
+const front = createFront({ handle: app.getRequestHandler(), readVersion: () => dataVersion(getWebContext()) ?? "no-database",
+  databasePath: config.databasePath,
+});
 
 let stopping = false;
 const stop = (signal: NodeJS.Signals) => {

@@ -6,7 +6,9 @@
  * and every visitor meanwhile gets the same bytes, compressed ahead of time, or a 304. Everything else goes to Next.
  */
 import { createServer, request as httpRequest, Agent, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { watch, type FSWatcher } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { basename, dirname, resolve } from "node:path";
 import type { ChartWindow } from "@/lib/dashboard/types";
 import { BADGE_METRICS } from "@/lib/web/badges";
 import { isNotModifiedBy } from "@/lib/web/http";
@@ -21,6 +23,11 @@ export interface FrontOptions {
   /** The database's data version now (lib/web/cache.ts dataVersion); read every VERSION_POLL_MS, not per request. */
   readVersion: () => string;
   store?: SnapshotStore;
+  /**
+   * The database file: its directory is watched, so a commit or a file moved over it is seen at once rather than at
+   * the next poll (a restore followed by a visit within 250 ms must not get the old database's page).
+   */
+  databasePath?: string;
 }
 
 export const ALLOWED_METHODS = ["GET", "HEAD", "OPTIONS"] as const;
@@ -29,7 +36,8 @@ const ALLOW = ALLOWED_METHODS.join(", ");
 export const VERSION_POLL_MS = 250;
 const RENDER_TIMEOUT_MS = 30_000;
 
-const HOT_PATHS = new Set(["/", "/api/v1/status", "/feed.xml", "/feed.atom", "/feed.json", "/charts"]);
+const FEED_PATHS = new Set(["/feed.xml", "/feed.atom", "/feed.json"]);
+const HOT_PATHS = new Set(["/", "/api/v1/status", "/charts", ...FEED_PATHS]);
 const BADGE_PATH = /^\/api\/v1\/badges\/[A-Za-z0-9._-]{1,64}$/;
 const CHART_WINDOWS: readonly ChartWindow[] = ["24h", "7d", "30d", "90d"];
 // Requests the App Router makes for itself (client navigation, prefetch, server actions) get another body than the HTML.
@@ -48,7 +56,9 @@ function plain(res: ServerResponse, status: number, text: string, extra: Record<
 
 /** A request target that cannot be a path of ours: not origin-form, or a percent-escape that does not decode. */
 export function isMalformedTarget(target: string): boolean {
-  if (!target.startsWith("/")) return true;
+  if (target.charCodeAt(0) !== 47 /* "/" */) return true;
+  // The common case, checked without a parse: nothing escaped, not "//host" (which URL would take for an authority).
+  if (!target.includes("%") && target.charCodeAt(1) !== 47 && !target.includes("\\")) return false;
   try {
     decodeURIComponent(target);
     return !URL.canParse(target, "http://x");
@@ -75,7 +85,8 @@ export function hotRequest(req: IncomingMessage): HotRequest | null {
   const target = req.url ?? "/";
   const q = target.indexOf("?");
   const path = q < 0 ? target : target.slice(0, q);
-  const params = new URLSearchParams(q < 0 ? "" : target.slice(q + 1));
+  if (q < 0) return HOT_PATHS.has(path) || BADGE_PATH.test(path) ? { key: keyOf(req, path), url: path } : null;
+  const params = new URLSearchParams(target.slice(q + 1));
   let url = path;
   if (path === "/charts") {
     const windows = params.getAll("window");
@@ -89,14 +100,17 @@ export function hotRequest(req: IncomingMessage): HotRequest | null {
   } else if (!HOT_PATHS.has(path) || q >= 0) {
     return null;
   }
-  // Feeds' links follow the Host header, so the host is part of what was rendered.
-  return { key: `${req.headers.host ?? ""}${url}`, url };
+  return { key: keyOf(req, url), url };
 }
 
-function mergeVary(vary: string | undefined): string {
-  const names = (vary ?? "").split(",").map((v) => v.trim()).filter(Boolean);
-  if (!names.some((n) => n.toLowerCase() === "accept-encoding")) names.push("Accept-Encoding");
-  return names.join(", ");
+/**
+ * Feeds' links follow the Host header (lib/web/feeds.ts, without WITNESS_PUBLIC_URL), so a feed's Host is part of
+ * what was rendered; nothing else reads it, and keying the rest by a header any client sets would let each visitor
+ * force a render of the home page.
+ */
+function keyOf(req: IncomingMessage, url: string): string {
+  const path = url.split("?", 1)[0]!;
+  return FEED_PATHS.has(path) ? `${req.headers.host ?? ""}${url}` : url;
 }
 
 export interface Front {
@@ -108,10 +122,11 @@ export interface Front {
 }
 
 /** The front server around `handle` (see the file's comment). Not listening until listen(). */
-export function createFront({ handle, readVersion, store = new SnapshotStore() }: FrontOptions): Front {
+export function createFront({ handle, readVersion, store = new SnapshotStore(), databasePath }: FrontOptions): Front {
   let version = safeVersion(readVersion);
   const poll = setInterval(() => (version = safeVersion(readVersion)), VERSION_POLL_MS);
   poll.unref();
+  const watcher = watchDatabase(databasePath, () => (version = safeVersion(readVersion)));
 
   // Renders reach Next through a loopback listener of their own, as a request Next cannot tell from a visitor's.
   const internal = createServer((req, res) => void handle(req, res));
@@ -214,6 +229,7 @@ export function createFront({ handle, readVersion, store = new SnapshotStore() }
       }),
     close: async () => {
       clearInterval(poll);
+      watcher?.close();
       const closed = Promise.all([new Promise<void>((r) => server.close(() => r())), new Promise<void>((r) => internal.close(() => r()))]);
       server.closeIdleConnections();
       internal.closeIdleConnections();
@@ -225,6 +241,22 @@ export function createFront({ handle, readVersion, store = new SnapshotStore() }
       clearTimeout(cut);
     },
   };
+}
+
+/** Call `onChange` when anything named after the database file (itself, -wal, -journal) changes in its directory. */
+function watchDatabase(path: string | undefined, onChange: () => void): FSWatcher | null {
+  if (!path || path === ":memory:") return null;
+  const name = basename(path);
+  try {
+    const watcher = watch(dirname(resolve(path)), { persistent: false }, (_event, file) => {
+      if (file === null || String(file).startsWith(name)) onChange();
+    });
+    watcher.on("error", () => watcher.close());
+    return watcher;
+  } catch {
+    // No directory yet or no inotify: the poll alone keeps the version.
+    return null;
+  }
 }
 
 function safeVersion(readVersion: () => string): string {
@@ -239,16 +271,14 @@ function safeVersion(readVersion: () => string): string {
 /** 304 when the client has this representation, else its bytes in the encoding it accepts; HEAD gets the headers. */
 function sendSnapshot(snapshot: Snapshot, req: IncomingMessage, res: ServerResponse): void {
   const encoding = chooseEncoding(req.headers["accept-encoding"]);
-  const headers: Record<string, string | number> = { ...snapshot.headers, etag: snapshot.etags[encoding], vary: mergeVary(snapshot.headers.vary) };
-  if (isNotModifiedBy(req.headers["if-none-match"], req.headers["if-modified-since"], Object.values(snapshot.etags), snapshot.lastModified)) {
-    delete headers["content-type"];
-    res.writeHead(304, headers);
+  const answer = snapshot.answers[encoding];
+  const ifNoneMatch = req.headers["if-none-match"];
+  const ifModifiedSince = req.headers["if-modified-since"];
+  if ((ifNoneMatch !== undefined || ifModifiedSince !== undefined) && isNotModifiedBy(ifNoneMatch, ifModifiedSince, snapshot.etagList, snapshot.lastModified)) {
+    res.writeHead(304, answer.notModified);
     res.end();
     return;
   }
-  const body = snapshot.bodies[encoding];
-  if (encoding !== "identity") headers["content-encoding"] = encoding;
-  headers["content-length"] = body.length;
-  res.writeHead(snapshot.status, headers);
-  res.end(req.method === "HEAD" ? undefined : body);
+  res.writeHead(snapshot.status, answer.ok);
+  res.end(req.method === "HEAD" ? undefined : snapshot.bodies[encoding]);
 }

@@ -36,6 +36,10 @@ export interface Snapshot {
   bodies: Record<Encoding, Buffer>;
   /** Strong validators, one per encoding (RFC 9110 §8.8.3: each encoding is its own representation). */
   etags: Record<Encoding, string>;
+  /** The etags as a list, for If-None-Match. */
+  etagList: string[];
+  /** The complete headers of a 200 and of a 304 in each encoding, built once: a hit is a lookup and a write. */
+  answers: Record<Encoding, { ok: Record<string, string | number>; notModified: Record<string, string> }>;
   lastModified: number | null;
   version: string;
   renderedAt: number;
@@ -51,16 +55,35 @@ export async function makeSnapshot(rendered: Rendered, version: string, rendered
   ]);
   const hash = createHash("sha256").update(identity).digest("base64url");
   const lastModified = Date.parse(rendered.headers["last-modified"] ?? "");
+  const bodies = { identity, br, gzip: gzipped };
+  const etags = { identity: `"${hash}"`, br: `"${hash}-br"`, gzip: `"${hash}-gz"` };
+  const answer = (encoding: Encoding) => {
+    const common: Record<string, string> = { ...rendered.headers, etag: etags[encoding], vary: withAcceptEncoding(rendered.headers.vary) };
+    const notModified = { ...common };
+    delete notModified["content-type"];
+    const ok: Record<string, string | number> = { ...common, "content-length": bodies[encoding].length };
+    if (encoding !== "identity") ok["content-encoding"] = encoding;
+    return { ok, notModified };
+  };
   return {
     status: rendered.status,
     headers: rendered.headers,
-    bodies: { identity, br, gzip: gzipped },
-    etags: { identity: `"${hash}"`, br: `"${hash}-br"`, gzip: `"${hash}-gz"` },
+    bodies,
+    etags,
+    etagList: Object.values(etags),
+    answers: { identity: answer("identity"), br: answer("br"), gzip: answer("gzip") },
     lastModified: Number.isNaN(lastModified) ? null : lastModified,
     version,
     renderedAt,
     bytes: identity.length + br.length + gzipped.length,
   };
+}
+
+/** The response's Vary with Accept-Encoding added: the body now depends on it. */
+function withAcceptEncoding(vary: string | undefined): string {
+  const names = (vary ?? "").split(",").map((v) => v.trim()).filter(Boolean);
+  if (!names.some((n) => n.toLowerCase() === "accept-encoding")) names.push("Accept-Encoding");
+  return names.join(", ");
 }
 
 export type Freshness = "fresh" | "stale" | "expired";
@@ -116,9 +139,20 @@ export class SnapshotStore {
   }
 }
 
+// Browsers send one of a few Accept-Encoding strings: remember the answer for those, a bounded handful.
+const chosen = new Map<string, Encoding>();
+
 /** br, then gzip, then identity, as the client's Accept-Encoding allows (q=0 refuses; `*` stands for the rest). */
 export function chooseEncoding(acceptEncoding: string | undefined): Encoding {
   if (!acceptEncoding) return "identity";
+  const known = chosen.get(acceptEncoding);
+  if (known) return known;
+  const encoding = parseAcceptEncoding(acceptEncoding);
+  if (chosen.size < 64) chosen.set(acceptEncoding, encoding);
+  return encoding;
+}
+
+function parseAcceptEncoding(acceptEncoding: string): Encoding {
   const q = new Map<string, number>();
   for (const part of acceptEncoding.toLowerCase().split(",")) {
     const [name, ...params] = part.trim().split(";");

@@ -75,11 +75,16 @@ describe("the front's choices", () => {
     ["/charts?window=constructor", "/charts"],
     ["/charts?window=7d&window=90d", "/charts"],
   ])("%s is the snapshot of %s", (url, rendered) => {
-    expect(hotRequest(get(url))).toEqual({ key: `w.test${rendered}`, url: rendered });
+    expect(hotRequest(get(url))).toEqual({ key: rendered.startsWith("/feed") ? `w.test${rendered}` : rendered, url: rendered });
   });
 
   it.each(["/?bust=1", "/incidents/m-1", "/api/v1/badges/api.svg?metric=nope", "/api/v1/badges/api.svg?x=1", "/api/v1/uptime"])("%s goes to Next", (url) => {
     expect(hotRequest(get(url))).toBeNull();
+  });
+
+  it("only a feed's snapshot is per Host: a Host header cannot make the home page render again", () => {
+    expect(hotRequest(get("/", { host: "a.test" }))?.key).toBe(hotRequest(get("/", { host: "b.test" }))?.key);
+    expect(hotRequest(get("/feed.xml", { host: "a.test" }))?.key).not.toBe(hotRequest(get("/feed.xml", { host: "b.test" }))?.key);
   });
 
   it("the router's own requests go to Next", () => {

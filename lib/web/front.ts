@@ -35,6 +35,8 @@ const ALLOW = ALLOWED_METHODS.join(", ");
 /** How often the data version is read: far below a probe interval, far above a request rate. */
 export const VERSION_POLL_MS = 250;
 const RENDER_TIMEOUT_MS = 30_000;
+/** Far below any probe interval (10 s at least), so a new result still shows within one; caps render CPU per key. */
+export const MIN_RENDER_SPACING_MS = 2_000;
 
 const FEED_PATHS = new Set(["/feed.xml", "/feed.atom", "/feed.json"]);
 const HOT_PATHS = new Set(["/", "/api/v1/status", "/charts", ...FEED_PATHS]);
@@ -185,7 +187,8 @@ export function createFront({ handle, readVersion, store = new SnapshotStore(), 
   const serveHot = async (hot: HotRequest, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let hit = store.get(hot.key);
     const state = hit ? freshness(hit, version, Date.now()) : "expired";
-    if (state === "stale") void refresh(hot, req).catch(() => undefined);
+    // A render runs on this event loop: at most one per key every MIN_RENDER_SPACING_MS, however often the worker commits.
+    if (state === "stale" && Date.now() - hit!.renderedAt >= MIN_RENDER_SPACING_MS) void refresh(hot, req).catch(() => undefined);
     if (!hit || state === "expired") {
       const result = await refresh(hot, req);
       if (!("bodies" in result)) {
@@ -246,10 +249,18 @@ export function createFront({ handle, readVersion, store = new SnapshotStore(), 
 /** Call `onChange` when anything named after the database file (itself, -wal, -journal) changes in its directory. */
 function watchDatabase(path: string | undefined, onChange: () => void): FSWatcher | null {
   if (!path || path === ":memory:") return null;
-  const name = basename(path);
+  // Not -shm: reading the version itself touches it, and reacting to it would loop.
+  const names = new Set(["", "-wal", "-journal"].map((suffix) => basename(path) + suffix));
+  let queued = false;
   try {
     const watcher = watch(dirname(resolve(path)), { persistent: false }, (_event, file) => {
-      if (file === null || String(file).startsWith(name)) onChange();
+      if (queued || (file !== null && !names.has(String(file)))) return;
+      // One re-read per burst of events (a commit is several writes).
+      queued = true;
+      setTimeout(() => {
+        queued = false;
+        onChange();
+      }, 20).unref();
     });
     watcher.on("error", () => watcher.close());
     return watcher;

@@ -3,7 +3,7 @@
  * read-only, never finds it missing), builds the web app when there is no build or it is older than the sources, then
  * runs two children until SIGINT/SIGTERM:
  *
- *   web     `next start -p $PORT` (the dashboard, reading the database)
+ *   web     lib/cli/web.ts -p $PORT: Next behind the front server of lib/web/front.ts (the dashboard, reading the database)
  *   worker  lib/cli/start.ts (the probes, writing it)
  *
  * A signal is forwarded to both; exit 0 once both have stopped cleanly. If either exits on its own, the other is
@@ -73,14 +73,15 @@ export function runNextBuild(root: string = PROJECT_ROOT, env: NodeJS.ProcessEnv
 }
 
 /**
- * The worker as one ESM bundle in .next/ (packages stay external). Run as plain JavaScript it is about 40 MB smaller
- * resident than TypeScript compiled on the fly by tsx. Takes tens of milliseconds, so it is redone at every start.
+ * An entry point (lib/cli/start.ts: the worker; lib/cli/web.ts: the web server) as one ESM bundle in .next/
+ * (packages stay external). Run as plain JavaScript it is about 40 MB smaller resident than TypeScript compiled on the
+ * fly by tsx. Takes tens of milliseconds, so it is redone at every start.
  */
-export async function bundleWorker(root: string = PROJECT_ROOT): Promise<string> {
+export async function bundleEntry(name: "start" | "web", root: string = PROJECT_ROOT): Promise<string> {
   const { build } = await import("esbuild");
-  const outfile = join(root, ".next", "witness-worker.mjs");
+  const outfile = join(root, ".next", name === "start" ? "witness-worker.mjs" : "witness-web.mjs");
   await build({
-    entryPoints: [join(root, "lib", "cli", "start.ts")],
+    entryPoints: [join(root, "lib", "cli", `${name}.ts`)],
     bundle: true,
     platform: "node",
     format: "esm",
@@ -88,10 +89,21 @@ export async function bundleWorker(root: string = PROJECT_ROOT): Promise<string>
     packages: "external",
     outfile,
     logLevel: "warning",
-    // The worker's only import.meta.url is db/migrate.ts's, which finds the migrations beside it: keep it pointing there.
-    define: { "import.meta.url": JSON.stringify(pathToFileURL(join(root, "db", "migrate.ts")).href) },
+    // The worker's only import.meta.url is db/migrate.ts's, which finds the migrations beside it; the web server's is
+    // PROJECT_ROOT above (it never migrates): keep each pointing where its source is.
+    define: { "import.meta.url": JSON.stringify(pathToFileURL(name === "start" ? join(root, "db", "migrate.ts") : join(root, "lib", "cli", "serve.ts")).href) },
   });
   return outfile;
+}
+
+/** The worker's bundle (bundleEntry). */
+export function bundleWorker(root: string = PROJECT_ROOT): Promise<string> {
+  return bundleEntry("start", root);
+}
+
+/** The web server's bundle (bundleEntry), run as `node <bundle> -p <port> [-H <host>]`. */
+export function bundleWeb(root: string = PROJECT_ROOT): Promise<string> {
+  return bundleEntry("web", root);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -196,14 +208,17 @@ async function main(): Promise<void> {
     }
   };
 
-  start("web", [nextBin(), "start", "-p", String(config.port)]);
-  // Plain Node on the bundle (or `--import tsx` if bundling failed), never the tsx CLI: one process, so the signal
-  // reaches the worker itself.
-  const worker = await bundleWorker().catch((err: Error) => {
-    log.warn(`worker bundle failed (${err.message.split("\n")[0]}): running it through tsx`);
-    return null;
-  });
-  start("worker", worker ? [worker] : ["--import", "tsx", join(PROJECT_ROOT, "lib", "cli", "start.ts")]);
+  // Plain Node on a bundle (or `--import tsx` if bundling failed), never the tsx CLI: one process, so the signal
+  // reaches the server or worker itself.
+  const bundled = async (name: "start" | "web") =>
+    bundleEntry(name)
+      .then((file) => [file])
+      .catch((err: Error) => {
+        log.warn(`${name} bundle failed (${err.message.split("\n")[0]}): running it through tsx`);
+        return ["--import", "tsx", join(PROJECT_ROOT, "lib", "cli", `${name}.ts`)];
+      });
+  start("web", [...(await bundled("web")), "-p", String(config.port)]);
+  start("worker", await bundled("start"));
 }
 
 const invokedDirectly = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);

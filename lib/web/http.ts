@@ -60,13 +60,18 @@ export function strongEtag(body: string): string {
  * compared at the one-second resolution of HTTP dates. An unparsable date is ignored, as the RFC requires.
  */
 export function isNotModified(request: Request, etag: string, lastModified: Date | null): boolean {
-  const ifNoneMatch = request.headers.get("if-none-match");
-  if (ifNoneMatch !== null) {
+  return isNotModifiedBy(request.headers.get("if-none-match"), request.headers.get("if-modified-since"), [etag], lastModified?.getTime() ?? null);
+}
+
+/** isNotModified on raw header values, for any of a resource's `etags` (the front server's encodings). */
+export function isNotModifiedBy(ifNoneMatch: string | null | undefined, ifModifiedSince: string | null | undefined, etags: string[], lastModifiedMs: number | null): boolean {
+  if (ifNoneMatch !== null && ifNoneMatch !== undefined) {
     const opaque = (tag: string) => tag.trim().replace(/^W\//, "");
-    return ifNoneMatch.split(",").some((tag) => tag.trim() === "*" || opaque(tag) === opaque(etag));
+    const own = new Set(etags.map(opaque));
+    return ifNoneMatch.split(",").some((tag) => tag.trim() === "*" || own.has(opaque(tag)));
   }
-  const since = Date.parse(request.headers.get("if-modified-since") ?? "");
-  return lastModified !== null && !Number.isNaN(since) && Math.floor(lastModified.getTime() / 1000) <= Math.floor(since / 1000);
+  const since = Date.parse(ifModifiedSince ?? "");
+  return lastModifiedMs !== null && !Number.isNaN(since) && Math.floor(lastModifiedMs / 1000) <= Math.floor(since / 1000);
 }
 
 export interface Document {

@@ -1,4 +1,5 @@
 /** `npm run bench`: every benchmark, printed as markdown tables. Loopback only, bounded in count. */
+import { benchCrowd } from "@/tests/bench/crowd";
 import { benchEventLoop } from "@/tests/bench/eventloop";
 import { benchIncidents } from "@/tests/bench/incidents";
 import { benchTiming } from "@/tests/bench/timing";
@@ -10,3 +11,4 @@ if (!only || only === "timing") await benchTiming();
 if (!only || only === "incidents") await benchIncidents();
 if (!only || only === "web") await benchWeb();
 if (!only || only === "eventloop") await benchEventLoop();
+if (!only || only === "crowd") await benchCrowd();

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
-import { bundleWorker, nextBin, nextEnv, PROJECT_ROOT, runNextBuild, webBuildState } from "@/lib/cli/serve";
+import { bundleWeb, bundleWorker, nextEnv, PROJECT_ROOT, runNextBuild, webBuildState } from "@/lib/cli/serve";
 import { loadConfig } from "@/lib/config";
 import { getCharts } from "@/lib/dashboard/charts";
 import { getSurfaceDays } from "@/lib/dashboard/days";
@@ -24,7 +24,7 @@ import { fmt, median, printTable, quantile } from "@/tests/bench/stats";
 
 const REQUESTS = 50;
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer();
     server.listen(0, "127.0.0.1", () => {
@@ -55,7 +55,7 @@ async function timeRequests(url: string): Promise<{ median: number; p95: number;
     const t = performance.now();
     const res = await fetch(url);
     const body = await res.arrayBuffer();
-    if (i >= 2) times.push(performance.now() - t); // two warm-ups: the first render fills the ISR cache
+    if (i >= 2) times.push(performance.now() - t); // two warm-ups: the first render fills the snapshot
     status = res.status;
     bytes = body.byteLength;
   }
@@ -75,7 +75,7 @@ async function firstLoadJsGzip(base: string): Promise<{ scripts: number; raw: nu
   return { scripts: new Set(srcs).size, raw, gzip };
 }
 
-function waitForServer(url: string, child: ChildProcess): Promise<void> {
+export function waitForServer(url: string, child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
     const deadline = Date.now() + 60_000;
     const poll = async () => {
@@ -127,7 +127,7 @@ export async function benchWeb(): Promise<void> {
   const env = nextEnv({ ...process.env, DATABASE_PATH: dbPath, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url, ANTHROPIC_API_KEY: "sk-bench-not-a-real-key", NODE_ENV: "production" });
   if (webBuildState().state !== "fresh" && (await runNextBuild(PROJECT_ROOT, env)) !== 0) throw new Error("next build failed");
   const port = await freePort();
-  const web = spawn(process.execPath, [nextBin(), "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: PROJECT_ROOT, env, stdio: "ignore" });
+  const web = spawn(process.execPath, [await bundleWeb(), "-p", String(port), "-H", "127.0.0.1"], { cwd: PROJECT_ROOT, env, stdio: "ignore" });
   const worker = spawn(process.execPath, [await bundleWorker()], { cwd: PROJECT_ROOT, env, stdio: "ignore" });
   const base = `http://127.0.0.1:${port}`;
   try {
@@ -142,7 +142,7 @@ export async function benchWeb(): Promise<void> {
       const r = await timeRequests(`${base}${path}`);
       rows.push([name, r.status, fmt(r.median), fmt(r.p95), `${fmt(r.bytes / 1024)} KB`, target]);
     }
-    printTable(`Server time from a loopback client, ${REQUESTS} requests each after 2 warm-ups (pages are ISR, revalidate 30 s)`, ["route", "status", "median ms", "p95 ms", "body", "target"], rows);
+    printTable(`Server time from a loopback client, ${REQUESTS} requests each after 2 warm-ups (hot routes come from the front server's snapshots, lib/web/front.ts)`, ["route", "status", "median ms", "p95 ms", "body", "target"], rows);
     const js = await firstLoadJsGzip(base);
     await new Promise((r) => setTimeout(r, 3_000)); // let the worker run a few probes
     const webMb = rssMb(web.pid!);

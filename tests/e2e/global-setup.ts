@@ -1,6 +1,6 @@
 /**
  * Before any spec: a temporary directory with a seeded database, a production build (made when missing or older than
- * the sources), and `next start` on a free loopback port. Its URL reaches the tests as WITNESS_E2E_BASE_URL.
+ * the sources), and the web server npm start runs (lib/cli/web.ts) on a free loopback port. Its URL reaches the tests as WITNESS_E2E_BASE_URL.
  *
  * No warm-up: pages are rendered per request from data the server reads itself (lib/web/cache.ts), so the first visit
  * already shows the seeded database; the specs check that it does (fixtures.ts gotoFresh, stale-pages.spec.ts).

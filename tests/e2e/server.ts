@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { openSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { nextBin, nextEnv, PROJECT_ROOT } from "@/lib/cli/serve";
+import { bundleWeb, nextEnv, PROJECT_ROOT } from "@/lib/cli/serve";
 
 export const ENV_BASE_URL = "WITNESS_E2E_BASE_URL";
 export const ENV_SERVER_PID = "WITNESS_E2E_SERVER_PID";
@@ -64,12 +64,12 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** `next start` of the existing build on a free loopback port with `env`, once it answers; output to `logPath`. */
+/** The web server npm start runs (lib/cli/web.ts) on the existing build, a free loopback port and `env`, once it answers; output to `logPath`. */
 export async function startServer(env: NodeJS.ProcessEnv, logPath: string): Promise<TestServer> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const out = openSync(logPath, "a");
-  const child = spawn(process.execPath, [nextBin(), "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: PROJECT_ROOT, env, stdio: ["ignore", out, out] });
+  const child = spawn(process.execPath, [await bundleWeb(), "-p", String(port), "-H", "127.0.0.1"], { cwd: PROJECT_ROOT, env, stdio: ["ignore", out, out] });
   const server: TestServer = { baseUrl, child, log: () => readFileSync(logPath, "utf8"), stop: () => stopChild(child) };
   try {
     await waitUntilUp(baseUrl, child);
@@ -106,7 +106,7 @@ async function waitUntilUp(baseUrl: string, child: ChildProcess): Promise<void> 
   child.once("exit", (code, signal) => (exited = signal ? `signal ${signal}` : `code ${code}`));
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`next start exited before answering (${exited})`);
+    if (exited) throw new Error(`the web server exited before answering (${exited})`);
     try {
       // The health route reads no page: probing "/" here would itself be the first visit a spec means to check.
       const res = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(2_000) });
@@ -117,5 +117,5 @@ async function waitUntilUp(baseUrl: string, child: ChildProcess): Promise<void> 
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`next start did not answer at ${baseUrl} within ${STARTUP_TIMEOUT_MS / 1000} s`);
+  throw new Error(`the web server did not answer at ${baseUrl} within ${STARTUP_TIMEOUT_MS / 1000} s`);
 }

@@ -1,0 +1,168 @@
+/**
+ * Hot answers kept whole in memory: the response Next rendered for a URL, with its headers and its body three ways
+ * (identity, gzip, br) and a strong ETag. The same freshness rule as lib/web/cache.ts, applied to whole answers: a
+ * snapshot is reused while the database's data version (dataVersion) is the one it was rendered at and it is younger
+ * than FRESH_FOR_MS. A snapshot that is stale but still younger than FRESH_FOR_MS is served while one re-render runs
+ * in the background (a new result shows up one render later, milliseconds); an older one is never served.
+ *
+ * Bounded by entries and by bytes, least recently used out first: a key is a URL a visitor chose (Host included),
+ * so what visitors send can never grow this past MAX_SNAPSHOTS / MAX_SNAPSHOT_BYTES.
+ */
+import { createHash } from "node:crypto";
+import { promisify } from "node:util";
+import { brotliCompress, constants, gzip } from "node:zlib";
+import { FRESH_FOR_MS } from "@/lib/web/cache";
+
+/** The hot routes are a handful of URLs per Host; 64 holds them all with room for a few Host spellings. */
+export const MAX_SNAPSHOTS = 64;
+/** Three encodings of a 400 KB page is about 450 KB: 32 MB is ample for the hot routes and caps a flood of keys. */
+export const MAX_SNAPSHOT_BYTES = 32 * 1024 * 1024;
+
+const brotli = promisify(brotliCompress);
+const gz = promisify(gzip);
+
+export type Encoding = "br" | "gzip" | "identity";
+
+export interface Rendered {
+  status: number;
+  /** Response headers as Next sent them, minus the per-connection ones; names lower case. */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface Snapshot {
+  status: number;
+  headers: Record<string, string>;
+  bodies: Record<Encoding, Buffer>;
+  /** Strong validators, one per encoding (RFC 9110 §8.8.3: each encoding is its own representation). */
+  etags: Record<Encoding, string>;
+  /** The etags as a list, for If-None-Match. */
+  etagList: string[];
+  /** The complete headers of a 200 and of a 304 in each encoding, built once: a hit is a lookup and a write. */
+  answers: Record<Encoding, { ok: Record<string, string | number>; notModified: Record<string, string> }>;
+  lastModified: number | null;
+  version: string;
+  renderedAt: number;
+  bytes: number;
+}
+
+/** Compress once and name each representation: what every later request for the same data is answered with. */
+export async function makeSnapshot(rendered: Rendered, version: string, renderedAt: number): Promise<Snapshot> {
+  const identity = rendered.body;
+  const [br, gzipped] = await Promise.all([
+    brotli(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
+    gz(identity, { level: 9 }),
+  ]);
+  const hash = createHash("sha256").update(identity).digest("base64url");
+  const lastModified = Date.parse(rendered.headers["last-modified"] ?? "");
+  const bodies = { identity, br, gzip: gzipped };
+  const etags = { identity: `"${hash}"`, br: `"${hash}-br"`, gzip: `"${hash}-gz"` };
+  const answer = (encoding: Encoding) => {
+    const common: Record<string, string> = { ...rendered.headers, etag: etags[encoding], vary: withAcceptEncoding(rendered.headers.vary) };
+    const notModified = { ...common };
+    delete notModified["content-type"];
+    const ok: Record<string, string | number> = { ...common, "content-length": bodies[encoding].length };
+    if (encoding !== "identity") ok["content-encoding"] = encoding;
+    return { ok, notModified };
+  };
+  return {
+    status: rendered.status,
+    headers: rendered.headers,
+    bodies,
+    etags,
+    etagList: Object.values(etags),
+    answers: { identity: answer("identity"), br: answer("br"), gzip: answer("gzip") },
+    lastModified: Number.isNaN(lastModified) ? null : lastModified,
+    version,
+    renderedAt,
+    bytes: identity.length + br.length + gzipped.length,
+  };
+}
+
+/** The response's Vary with Accept-Encoding added: the body now depends on it. */
+function withAcceptEncoding(vary: string | undefined): string {
+  const names = (vary ?? "").split(",").map((v) => v.trim()).filter(Boolean);
+  if (!names.some((n) => n.toLowerCase() === "accept-encoding")) names.push("Accept-Encoding");
+  return names.join(", ");
+}
+
+export type Freshness = "fresh" | "stale" | "expired";
+
+/** The one rule (see the file's comment). `version` is the database's data version now. */
+export function freshness(snapshot: Snapshot, version: string, now: number): Freshness {
+  const age = now - snapshot.renderedAt;
+  if (age < 0 || age >= FRESH_FOR_MS) return "expired";
+  return snapshot.version === version ? "fresh" : "stale";
+}
+
+/** An LRU of snapshots bounded by count and total bytes. */
+export class SnapshotStore {
+  private readonly entries = new Map<string, Snapshot>();
+  private total = 0;
+
+  constructor(
+    readonly maxEntries = MAX_SNAPSHOTS,
+    readonly maxBytes = MAX_SNAPSHOT_BYTES,
+  ) {}
+
+  get(key: string): Snapshot | undefined {
+    const hit = this.entries.get(key);
+    if (hit) {
+      // Re-inserting moves the key to the end: the Map's order is least recently used first.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(key: string, snapshot: Snapshot): void {
+    this.delete(key);
+    if (snapshot.bytes > this.maxBytes) return;
+    this.entries.set(key, snapshot);
+    this.total += snapshot.bytes;
+    while (this.entries.size > this.maxEntries || this.total > this.maxBytes) this.delete(this.entries.keys().next().value!);
+  }
+
+  delete(key: string): void {
+    const old = this.entries.get(key);
+    if (!old) return;
+    this.entries.delete(key);
+    this.total -= old.bytes;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get bytes(): number {
+    return this.total;
+  }
+}
+
+// Browsers send one of a few Accept-Encoding strings: remember the answer for those, a bounded handful.
+const chosen = new Map<string, Encoding>();
+
+/** br, then gzip, then identity, as the client's Accept-Encoding allows (q=0 refuses; `*` stands for the rest). */
+export function chooseEncoding(acceptEncoding: string | undefined): Encoding {
+  if (!acceptEncoding) return "identity";
+  const known = chosen.get(acceptEncoding);
+  if (known) return known;
+  const encoding = parseAcceptEncoding(acceptEncoding);
+  if (chosen.size < 64) chosen.set(acceptEncoding, encoding);
+  return encoding;
+}
+
+function parseAcceptEncoding(acceptEncoding: string): Encoding {
+  const q = new Map<string, number>();
+  for (const part of acceptEncoding.toLowerCase().split(",")) {
+    const [name, ...params] = part.trim().split(";");
+    if (!name) continue;
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    const value = qParam ? Number(qParam.slice(2)) : 1;
+    q.set(name.trim(), Number.isNaN(value) ? 0 : value);
+  }
+  const accepts = (name: string) => (q.get(name) ?? q.get("*") ?? 0) > 0;
+  if (accepts("br")) return "br";
+  if (accepts("gzip")) return "gzip";
+  return "identity";
+}

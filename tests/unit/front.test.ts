@@ -1,0 +1,222 @@
+/**
+ * The web server npm start runs (lib/cli/web.ts: Next behind lib/web/front.ts), started for real on 127.0.0.1 on the
+ * production build: guards in front of every route, hot answers from snapshots, and nothing a visitor sends kept.
+ */
+import { request } from "node:http";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, type OpenedDatabase } from "@/db/client";
+import { migrateDatabase } from "@/db/migrate";
+import { insertProbeResult } from "@/db/queries/probe-results";
+import { loadConfig } from "@/lib/config";
+import { coverageGapOf } from "@/lib/coverage";
+import { updateRollupsForResult } from "@/lib/rollup-writer";
+import { PROJECT_ROOT } from "@/lib/cli/serve";
+import { securityHeaders } from "@/lib/web/security-headers";
+import { serverEnv, startServer, type TestServer } from "@/tests/e2e/server";
+import { sampleResult } from "@/tests/unit/support";
+import type { ProbeResult } from "@/probes/types";
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** A raw HTTP/1.1 request: fetch refuses TRACE and re-encodes a malformed path, and both are what is tested here. */
+function raw(base: string, method: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, method, path, headers, timeout: 15_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`${method} ${path} timed out`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** Files and bytes under `dir`, as du would count them. */
+function diskUsage(dir: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const inner = diskUsage(path);
+      files += inner.files;
+      bytes += inner.bytes;
+    } else {
+      files += 1;
+      bytes += statSync(path).size;
+    }
+  }
+  return { files, bytes };
+}
+
+function rssMb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+}
+
+// A series of the default configuration, so /api/v1/status reports it.
+const SERIES = "messages:claude-opus-4-5";
+/** Store a result as the worker does: the row, then its rollups (what /api/v1/status reads series from). */
+function record(store: OpenedDatabase, result: ProbeResult): void {
+  const gapOf = coverageGapOf(loadConfig({}));
+  store.sqlite.transaction(() => {
+    insertProbeResult(store.db, result);
+    updateRollupsForResult(store.db, result, { gapMs: gapOf(result.probe) });
+  })();
+}
+
+const ROUTE_KINDS = [
+  ["home page", "/"],
+  ["page with a query", "/charts?window=90d"],
+  ["incident page", "/incidents/m-1"],
+  ["JSON API", "/api/v1/status"],
+  ["badge", "/api/v1/badges/api.svg"],
+  ["feed", "/feed.xml"],
+  ["unknown API path", "/api/v1/nothing"],
+  ["unknown page", "/no-such-page"],
+  ["static asset", "/icon.svg"],
+] as const;
+
+describe("the web server's front", () => {
+  let dir: string;
+  let dbPath: string;
+  let writer: OpenedDatabase;
+  let server: TestServer;
+  const base = () => server.baseUrl;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "witness-front-"));
+    dbPath = join(dir, "witness.db");
+    writer = openDatabase(dbPath);
+    migrateDatabase(writer.db);
+    record(writer, sampleResult(new Date(Date.now() - 60_000).toISOString(), { probe: SERIES, kind: "messages", model: "claude-opus-4-5" }));
+    // The log goes elsewhere: the data directory must hold only what the worker writes.
+    server = await startServer(serverEnv(dir, dbPath), join(mkdtempSync(join(tmpdir(), "witness-front-log-")), "server.log"));
+  }, 90_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    writer?.close();
+  }, 20_000);
+
+  describe.each(ROUTE_KINDS)("%s (%s)", (_kind, path) => {
+    it.each(["POST", "PUT", "DELETE", "PATCH", "TRACE"])("%s is a 405 naming GET, HEAD, OPTIONS in Allow", async (method) => {
+      const res = await raw(base(), method, path);
+      expect(res.status).toBe(405);
+      expect(res.headers.allow).toBe("GET, HEAD, OPTIONS");
+      expect(res.headers["x-frame-options"]).toBe("DENY");
+    });
+  });
+
+  it.each(["/%E0%A4%A", "/incidents/%E0%A4%A", "/api/v1/incidents/%E0%A4%A", "/api/v1/status?x=%E0%A4%A", "/%"])(
+    "%s is a 400 with every security header",
+    async (path) => {
+      const res = await raw(base(), "GET", path);
+      expect(res.status).toBe(400);
+      for (const { key, value } of securityHeaders()) expect(res.headers[key.toLowerCase()]).toBe(value);
+    },
+  );
+
+  it.each(["/", "/api/v1/status", "/api/v1/badges/api.svg", "/feed.xml", "/charts?window=90d"])(
+    "%s: a strong ETag, a 304 for If-None-Match, HEAD with no body, and the security headers",
+    async (path) => {
+      const first = await raw(base(), "GET", path, { "accept-encoding": "br, gzip" });
+      expect(first.status).toBe(200);
+      const etag = first.headers.etag as string;
+      expect(etag).toMatch(/^"[A-Za-z0-9_-]+-br"$/);
+      expect(String(first.headers.vary)).toMatch(/Accept-Encoding/i);
+      for (const { key, value } of securityHeaders()) expect(first.headers[key.toLowerCase()]).toBe(value);
+      const again = await raw(base(), "GET", path, { "accept-encoding": "br, gzip", "if-none-match": etag });
+      expect(again.status).toBe(304);
+      expect(again.body.length).toBe(0);
+      const head = await raw(base(), "HEAD", path, { "accept-encoding": "br, gzip" });
+      expect(head.status).toBe(200);
+      expect(head.headers["content-length"]).toBe(first.headers["content-length"]);
+      expect(head.body.length).toBe(0);
+    },
+  );
+
+  it.each(["/", "/api/v1/status", "/api/v1/badges/api.svg", "/feed.xml"])("%s: gzip and br bodies decode to the identity body", async (path) => {
+    const [identity, gzip, br] = await Promise.all([
+      raw(base(), "GET", path, { "accept-encoding": "identity" }),
+      raw(base(), "GET", path, { "accept-encoding": "gzip" }),
+      raw(base(), "GET", path, { "accept-encoding": "br" }),
+    ]);
+    expect(identity.headers["content-encoding"]).toBeUndefined();
+    expect(gzip.headers["content-encoding"]).toBe("gzip");
+    expect(br.headers["content-encoding"]).toBe("br");
+    expect(identity.body.length).toBeGreaterThan(0);
+    expect(gunzipSync(gzip.body).equals(identity.body)).toBe(true);
+    expect(brotliDecompressSync(br.body).equals(identity.body)).toBe(true);
+  });
+
+  it("a result the worker commits is in /api/v1/status within seconds, not after the 30 s freshness bound", async () => {
+    const before = await raw(base(), "GET", "/api/v1/status");
+    const at = Date.now() - 1_000;
+    record(writer, sampleResult(new Date(at).toISOString(), { probe: SERIES, kind: "messages", model: "claude-opus-4-5", outcome: "down", errorClass: "http_5xx", httpStatus: 500 }));
+    const lastResultAt = (answer: Answer) => (JSON.parse(answer.body.toString()) as { lastResultAt: number | null }).lastResultAt;
+    expect(lastResultAt(before)).toBeLessThan(at);
+    const deadline = Date.now() + 5_000;
+    let after = before;
+    while (Date.now() < deadline) {
+      after = await raw(base(), "GET", "/api/v1/status");
+      if (lastResultAt(after) === at) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(lastResultAt(after)).toBe(at);
+  });
+
+  it("10,000 requests for random slugs leave .next and the data directory the same size, and memory bounded", async () => {
+    const random = () => Math.random().toString(36).slice(2, 12);
+    const paths = [
+      () => `/incidents/${random()}`,
+      () => `/api/v1/incidents/${random()}`,
+      () => `/api/v1/badges/${random()}.svg`,
+      () => `/api/v1/series/${random()}/results`,
+      () => `/charts?window=${random()}`,
+      () => `/${random()}`,
+      // A feed for a Host of its own is a snapshot of its own (its links follow it): the store's bounds must hold them.
+      () => `host:${random()}.test`,
+    ];
+    let sent = 0;
+    const statuses = new Map<number, number>();
+    const deadline = Date.now() + 200_000;
+    const lane = async (count: number) => {
+      while (sent < count && Date.now() < deadline) {
+        const path = paths[sent++ % paths.length]!();
+        const res = path.startsWith("host:") ? await raw(base(), "GET", "/feed.xml", { host: path.slice(5) }) : await raw(base(), "GET", path);
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      }
+    };
+    // A warm-up, so what Next loads on first visits and the heap's growth to its working size are not counted.
+    await Promise.all(Array.from({ length: 16 }, () => lane(1_000)));
+    const nextDir = join(PROJECT_ROOT, ".next");
+    const nextBefore = diskUsage(nextDir);
+    const dataBefore = diskUsage(dir);
+    const rssBefore = rssMb(server.child.pid!);
+
+    sent = 0;
+    await Promise.all(Array.from({ length: 16 }, () => lane(5_000)));
+    const rssHalfway = rssMb(server.child.pid!);
+    await Promise.all(Array.from({ length: 16 }, () => lane(10_000)));
+    expect(sent).toBe(10_000);
+    expect([...statuses.keys()].every((s) => s === 404 || s === 400 || s === 200), JSON.stringify([...statuses])).toBe(true);
+
+    expect(diskUsage(nextDir)).toEqual(nextBefore);
+    expect(diskUsage(dir)).toEqual(dataBefore);
+    // A coarse bound on the whole process: the second 5,000 (each a new URL or Host) must leave it about level. The
+    // heap's own drift measured up to ~60 MB; the exact bounds (entries, bytes) are snapshot.test.ts's.
+    expect(rssMb(server.child.pid!) - rssHalfway).toBeLessThan(100);
+    expect(rssMb(server.child.pid!) - rssBefore).toBeLessThan(250);
+  }, 240_000);
+});

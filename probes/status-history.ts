@@ -9,8 +9,8 @@ import { joinUrl, timedRequest, type TimedResponse } from "@/probes/http";
 import { isResult, ProbeRun } from "@/probes/result";
 import { sanitizeMessage } from "@/probes/sanitize";
 import type { Shaped } from "@/probes/json-thread";
-import { checkEach, describeIssue, describeParse, documentReaders, incidentSchema, type Parsed, type StatusIncident, type Steps } from "@/probes/statuspage";
-import type { Bounded } from "@/probes/statuspage-bounds";
+import { checkEach, describeIssue, describeParse, incidentSchema, runSteps, runStepsSliced, type Parsed, type StatusIncident, type Steps } from "@/probes/statuspage";
+import { DOCUMENT_LIMITS, statusDocumentParser, type Bounded } from "@/probes/statuspage-bounds";
 import type { ProbeTarget } from "@/probes/types";
 
 export const INCIDENTS_PATH = "/api/v2/incidents.json";
@@ -29,11 +29,15 @@ const envelopeSchema = z.object({ incidents: z.array(z.unknown()) });
 
 export type ParsedIncidents = Parsed<"incidents", StatusIncident[]>;
 
-const incidentsReaders = documentReaders(incidentsSteps);
 /** Parse an incidents.json body on this thread, keeping every well-formed incident; `notes` describes the rest. */
-export const parseIncidents = incidentsReaders.parse;
-/** parseIncidents without blocking probes. */
-export const readIncidents = incidentsReaders.read;
+export function parseIncidents(body: string): ParsedIncidents {
+  return runSteps(incidentsSteps(statusDocumentParser.parseHere(body, DOCUMENT_LIMITS)));
+}
+
+/** parseIncidents without blocking probes: a big body is parsed and cut on a thread, then checked in short slices. */
+export async function readIncidents(body: string): Promise<ParsedIncidents> {
+  return runStepsSliced(incidentsSteps(await statusDocumentParser.parse(body, DOCUMENT_LIMITS)));
+}
 
 function* incidentsSteps(bounded: Shaped<Bounded>): Steps<ParsedIncidents> {
   if ("error" in bounded) return bounded;

@@ -83,22 +83,15 @@ export type Steps<T> = Generator<void, T, void>;
 // The envelope only: list entries are checked one by one, so one odd incident cannot hide the page.
 const summaryEnvelope = summarySchema.extend({ incidents: z.array(z.unknown()).default([]), scheduled_maintenances: z.array(z.unknown()).default([]) });
 
-/**
- * The two ways to read one kind of document from its validation steps: `parse` on this thread, and `read` without
- * blocking probes (a big body parsed and cut on a thread, then checked in short slices).
- */
-export function documentReaders<T>(steps: (bounded: Shaped<Bounded>) => Steps<T>): { parse: (body: string) => T; read: (body: string) => Promise<T> } {
-  return {
-    parse: (body) => runSteps(steps(statusDocumentParser.parseHere(body, DOCUMENT_LIMITS))),
-    read: async (body) => runStepsSliced(steps(await statusDocumentParser.parse(body, DOCUMENT_LIMITS))),
-  };
+/** Parse a summary.json body on this thread; the error names the first offending key path. */
+export function parseSummary(body: string): ParsedSummary {
+  return runSteps(summarySteps(statusDocumentParser.parseHere(body, DOCUMENT_LIMITS)));
 }
 
-const summaryReaders = documentReaders(summarySteps);
-/** Parse a summary.json body on this thread; the error names the first offending key path. */
-export const parseSummary = summaryReaders.parse;
-/** parseSummary without blocking probes. */
-export const readSummary = summaryReaders.read;
+/** parseSummary without blocking probes: a big body is parsed and cut on a thread, then checked in short slices. */
+export async function readSummary(body: string): Promise<ParsedSummary> {
+  return runStepsSliced(summarySteps(await statusDocumentParser.parse(body, DOCUMENT_LIMITS)));
+}
 
 function* summarySteps(bounded: Shaped<Bounded>): Steps<ParsedSummary> {
   if ("error" in bounded) return bounded;

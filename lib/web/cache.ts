@@ -9,6 +9,7 @@
  *
  * Nothing is kept on disk, so a restart, or a server started on another database, begins with nothing cached.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Config } from "@/lib/config";
 import type { Db } from "@/db/client";
 import type { WebContext } from "@/lib/web/context";
@@ -30,9 +31,25 @@ interface Entry {
   snapshot: Snapshot<unknown>;
 }
 
-// One cache per process, whichever bundle (pages, route handlers) loaded this module.
-const holder = globalThis as unknown as { __witnessCache?: Map<string, Entry> };
+/**
+ * A render the front server (lib/web/front.ts) keeps as a snapshot: the snapshot is then served for up to
+ * FRESH_FOR_MS, so its age must count from the oldest data the render used, not from when the render ran. Inside a
+ * scope, cached data older than half of FRESH_FOR_MS is read again, so a snapshot always has at least that long to live.
+ */
+export interface RenderScope {
+  /** The readAt of the oldest data the render used; null while it has read none through this cache. */
+  oldestReadAt: number | null;
+}
+
+// One cache and one scope store per process, whichever bundle (pages, route handlers, the front) loaded this module.
+const holder = globalThis as unknown as { __witnessCache?: Map<string, Entry>; __witnessRenderScope?: AsyncLocalStorage<RenderScope> };
 const entries = (holder.__witnessCache ??= new Map());
+const scopes = (holder.__witnessRenderScope ??= new AsyncLocalStorage<RenderScope>());
+
+/** Run `fn` (a render) in a fresh scope; `scope.oldestReadAt` tells, once it has finished, how old its data was. */
+export function inRenderScope<T>(scope: RenderScope, fn: () => T): T {
+  return scopes.run(scope, fn);
+}
 
 /** The database's version as this rule sees it: which file and handle, and SQLite's count of others' commits. */
 export function dataVersion(context: Pick<WebContext, "store" | "identity">): string | null {
@@ -48,11 +65,15 @@ export function readThrough<T>(context: WebContext, key: string, read: (db: Db, 
   const { store, config } = context;
   const version = dataVersion(context);
   if (!store || version === null) return null;
+  const scope = scopes.getStore();
+  const maxAge = scope ? FRESH_FOR_MS / 2 : FRESH_FOR_MS;
   const hit = entries.get(key);
-  if (hit && hit.version === version && now - hit.snapshot.readAt < FRESH_FOR_MS && hit.snapshot.readAt <= now) {
+  if (hit && hit.version === version && now - hit.snapshot.readAt < maxAge && hit.snapshot.readAt <= now) {
+    if (scope) scope.oldestReadAt = Math.min(scope.oldestReadAt ?? Infinity, hit.snapshot.readAt);
     return hit.snapshot as Snapshot<T>;
   }
   const snapshot: Snapshot<T> = { value: read(store.db, config, now), readAt: now };
+  if (scope) scope.oldestReadAt = Math.min(scope.oldestReadAt ?? Infinity, now);
   // Re-inserting moves the key to the end: the Map's order is then least recently refreshed first.
   entries.delete(key);
   entries.set(key, { version, snapshot });

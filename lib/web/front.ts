@@ -12,6 +12,7 @@ import { basename, dirname, resolve } from "node:path";
 import type { ChartWindow } from "@/lib/dashboard/types";
 import { BADGE_METRICS } from "@/lib/web/badges";
 import { isNotModifiedBy } from "@/lib/web/http";
+import { inRenderScope, type RenderScope } from "@/lib/web/cache";
 import { securityHeaders } from "@/lib/web/security-headers";
 import { chooseEncoding, freshness, makeSnapshot, SnapshotStore, type Rendered, type Snapshot } from "@/lib/web/snapshot";
 
@@ -35,6 +36,8 @@ const ALLOW = ALLOWED_METHODS.join(", ");
 /** How often the data version is read: far below a probe interval, far above a request rate. */
 export const VERSION_POLL_MS = 250;
 const RENDER_TIMEOUT_MS = 30_000;
+/** Sent only on the front's own loopback renders; names the render scope (see createFront). */
+const RENDER_ID_HEADER = "x-witness-render-id";
 /** Far below any probe interval (10 s at least), so a new result still shows within one; caps render CPU per key. */
 export const MIN_RENDER_SPACING_MS = 2_000;
 
@@ -130,8 +133,16 @@ export function createFront({ handle, readVersion, store = new SnapshotStore(), 
   poll.unref();
   const watcher = watchDatabase(databasePath, () => (version = safeVersion(readVersion)));
 
-  // Renders reach Next through a loopback listener of their own, as a request Next cannot tell from a visitor's.
-  const internal = createServer((req, res) => void handle(req, res));
+  // Renders reach Next through a loopback listener of their own, as a request Next cannot tell from a visitor's. Each
+  // runs in a render scope, found again by the id the render sent, so the snapshot knows how old its data is.
+  const scopes = new Map<string, RenderScope>();
+  let renders = 0;
+  const internal = createServer((req, res) => {
+    const id = req.headers[RENDER_ID_HEADER];
+    const scope = typeof id === "string" ? scopes.get(id) : undefined;
+    if (scope) inRenderScope(scope, () => void handle(req, res));
+    else void handle(req, res);
+  });
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });
   const internalReady = new Promise<number>((resolve, reject) => {
     internal.once("error", reject);
@@ -139,10 +150,12 @@ export function createFront({ handle, readVersion, store = new SnapshotStore(), 
   });
   const inflight = new Map<string, Promise<Snapshot | Rendered>>();
 
-  const render = async (req: IncomingMessage, url: string): Promise<Rendered> => {
+  const render = async (req: IncomingMessage, url: string, scope: RenderScope): Promise<Rendered> => {
     const port = await internalReady;
-    return new Promise((resolve, reject) => {
-      const headers: Record<string, string> = { "accept-encoding": "identity" };
+    const id = String(++renders);
+    scopes.set(id, scope);
+    return new Promise<Rendered>((resolve, reject) => {
+      const headers: Record<string, string> = { "accept-encoding": "identity", [RENDER_ID_HEADER]: id };
       if (req.headers.host) headers.host = req.headers.host;
       const out = httpRequest({ host: "127.0.0.1", port, path: url, method: "GET", headers, agent, timeout: RENDER_TIMEOUT_MS }, (answer) => {
         const chunks: Buffer[] = [];
@@ -164,7 +177,7 @@ export function createFront({ handle, readVersion, store = new SnapshotStore(), 
       out.on("timeout", () => out.destroy(new Error("render timed out")));
       out.on("error", reject);
       out.end();
-    });
+    }).finally(() => scopes.delete(id));
   };
 
   /** One render per key at a time; a 200 becomes the key's snapshot, anything else is passed on once. */
@@ -173,10 +186,12 @@ export function createFront({ handle, readVersion, store = new SnapshotStore(), 
     if (running) return running;
     const startedVersion = version;
     const startedAt = Date.now();
+    const scope: RenderScope = { oldestReadAt: null };
     const job = (async () => {
-      const rendered = await render(req, url);
+      const rendered = await render(req, url, scope);
       if (rendered.status !== 200 || rendered.headers["x-witness-uncacheable"]) return rendered;
-      const snapshot = await makeSnapshot(rendered, startedVersion, startedAt);
+      // Served for FRESH_FOR_MS from the oldest data it shows: a page must never say it read data more than that ago.
+      const snapshot = await makeSnapshot(rendered, startedVersion, Math.min(startedAt, scope.oldestReadAt ?? startedAt));
       store.set(key, snapshot);
       return snapshot;
     })().finally(() => inflight.delete(key));

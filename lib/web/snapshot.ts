@@ -42,6 +42,7 @@ export interface Snapshot {
   answers: Record<Encoding, { ok: Record<string, string | number>; notModified: Record<string, string> }>;
   lastModified: number | null;
   version: string;
+  /** When the oldest data it shows was read (lib/web/cache.ts RenderScope), or when its render began: its age counts from here. */
   renderedAt: number;
   bytes: number;
 }

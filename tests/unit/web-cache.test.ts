@@ -11,7 +11,7 @@ import { openDatabase, type OpenedDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { countProbeResults, insertProbeResult } from "@/db/queries/probe-results";
 import { loadConfig, type Config } from "@/lib/config";
-import { clearCache, FRESH_FOR_MS, MAX_ENTRIES, readThrough } from "@/lib/web/cache";
+import { clearCache, FRESH_FOR_MS, inRenderScope, MAX_ENTRIES, readThrough, type RenderScope } from "@/lib/web/cache";
 import { getWebContext, setWebContext } from "@/lib/web/context";
 import { sampleResult } from "./support";
 
@@ -135,6 +135,36 @@ describe("the freshness rule", () => {
     expect(reads).toBe(MAX_ENTRIES + 1);
     readThrough(getWebContext(), "incident:o-0", read, now);
     expect(reads).toBe(MAX_ENTRIES + 2);
+  });
+});
+
+describe("a render the front keeps as a snapshot", () => {
+  it("learns the age of the oldest data it used, so the snapshot never outlives the 30 s rule", async () => {
+    makeDatabase("witness.db", 2);
+    const count = counter();
+    const t0 = Date.now();
+    count.at(t0);
+    // 10 s later a visitor's render reuses the copy, and across an await the scope still sees the read.
+    const scope: RenderScope = { oldestReadAt: null };
+    await inRenderScope(scope, async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      expect(count.at(t0 + 10_000)?.readAt).toBe(t0);
+    });
+    expect(scope.oldestReadAt).toBe(t0);
+    expect(count.reads()).toBe(1);
+  });
+
+  it("reads again what is older than half the rule, so each snapshot has at least 15 s to live", () => {
+    makeDatabase("witness.db", 2);
+    const count = counter();
+    const t0 = Date.now();
+    count.at(t0);
+    const scope: RenderScope = { oldestReadAt: null };
+    inRenderScope(scope, () => expect(count.at(t0 + FRESH_FOR_MS / 2)?.readAt).toBe(t0 + FRESH_FOR_MS / 2));
+    expect(scope.oldestReadAt).toBe(t0 + FRESH_FOR_MS / 2);
+    expect(count.reads()).toBe(2);
+    // Outside a render the copy is reused for the full 30 s.
+    expect(count.at(t0 + FRESH_FOR_MS - 1)?.readAt).toBe(t0 + FRESH_FOR_MS / 2);
   });
 });
 

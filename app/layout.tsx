@@ -50,9 +50,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         {config.isDemo ? <DemoBanner /> : null}
         <header className="site-header">
           <div className="container site-header-inner">
-            <Link href="/" className="brand">
+            <a href="/" className="brand">
               Witness
-            </Link>
+            </a>
             <NavLinks />
             <div className="header-extra">
               <a href="#subscribe" className="header-subscribe">

@@ -10,7 +10,7 @@ export default function NotFound() {
       <h1 id="not-found-title">Page not found</h1>
       <p>There is nothing at this address. It may have moved, or the link may be mistyped.</p>
       <p>
-        <Link href="/">Go to the current status</Link> or see the <Link href="/incidents">incident history</Link>.
+        <a href="/">Go to the current status</a> or see the <Link href="/incidents">incident history</Link>.
       </p>
     </section>
   );

@@ -49,7 +49,7 @@ export default function Home() {
           official status page said at the same time. Times are in your time zone (UTC on hover).
         </p>
         <DataReadAt at={loaded.now} />
-        <LiveStatus intervalMs={Number.isFinite(intervalMs) ? intervalMs : 60_000} readAt={loaded.now} title={loaded.status === "ok" ? headline(loaded.data.status).title : TITLE} />
+        <LiveStatus intervalMs={Number.isFinite(intervalMs) ? intervalMs : 60_000} readAt={loaded.now} />
       </header>
       {loaded.status === "ok" ? <Dashboard status={loaded.data.status} days={loaded.data.days} now={loaded.now} /> : <NoData status={loaded.status} what="the dashboard" />}
     </div>

@@ -1,5 +1,9 @@
 "use client";
-/** The site navigation; a client component only to mark the current page with aria-current. */
+/**
+ * The site navigation; a client component only to mark the current page with aria-current. Home is a plain link: the
+ * home page runs without React (lib/web/static-home.ts), so it must be loaded as a document, never rendered by the
+ * client router. Nothing is prefetched: during an outage every open page would otherwise ask for four renders.
+ */
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 
@@ -22,9 +26,15 @@ export function NavLinks() {
       <ul className="nav-list">
         {LINKS.map(({ href, label }) => (
           <li key={href}>
-            <Link href={href} aria-current={isCurrent(pathname, href) ? "page" : undefined}>
-              {label}
-            </Link>
+            {href === "/" ? (
+              <a href={href} aria-current={isCurrent(pathname, href) ? "page" : undefined}>
+                {label}
+              </a>
+            ) : (
+              <Link href={href} prefetch={false} aria-current={isCurrent(pathname, href) ? "page" : undefined}>
+                {label}
+              </Link>
+            )}
           </li>
         ))}
       </ul>

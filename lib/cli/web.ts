@@ -10,6 +10,7 @@ import { PROJECT_ROOT } from "@/lib/cli/serve";
 import { dataVersion } from "@/lib/web/cache";
 import { getWebContext } from "@/lib/web/context";
 import { createFront } from "@/lib/web/front";
+import { buildHomeScript } from "@/lib/web/static-home";
 
 const { values } = parseArgs({ options: { port: { type: "string", short: "p" }, hostname: { type: "string", short: "H" } } });
 const config = loadConfigOrExit();
@@ -26,6 +27,7 @@ const app = next({ dev: false, dir: PROJECT_ROOT, hostname: values.hostname, por
 await app.prepare();
 const front = createFront({ handle: app.getRequestHandler(), readVersion: () => dataVersion(getWebContext()) ?? "no-database",
   databasePath: config.databasePath,
+  homeScript: buildHomeScript(PROJECT_ROOT),
 });
 
 let stopping = false;

@@ -15,6 +15,7 @@ import { isNotModifiedBy } from "@/lib/web/http";
 import { inRenderScope, type RenderScope } from "@/lib/web/cache";
 import { securityHeaders } from "@/lib/web/security-headers";
 import { chooseEncoding, freshness, makeSnapshot, SnapshotStore, type Rendered, type Snapshot } from "@/lib/web/snapshot";
+import { withoutReactRuntime, type ClientScript } from "@/lib/web/static-home";
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
@@ -29,6 +30,8 @@ export interface FrontOptions {
    * the next poll (a restore followed by a visit within 250 ms must not get the old database's page).
    */
   databasePath?: string;
+  /** The home page's own script (lib/web/static-home.ts): when given, `/` is kept without Next's runtime, with this. */
+  homeScript?: ClientScript;
 }
 
 export const ALLOWED_METHODS = ["GET", "HEAD", "OPTIONS"] as const;
@@ -127,7 +130,10 @@ export interface Front {
 }
 
 /** The front server around `handle` (see the file's comment). Not listening until listen(). */
-export function createFront({ handle, readVersion, store = new SnapshotStore(), databasePath }: FrontOptions): Front {
+export function createFront({ handle, readVersion, store = new SnapshotStore(), databasePath, homeScript }: FrontOptions): Front {
+  // Files the front serves itself from memory: their paths name their content, so they are cacheable for ever.
+  const statics = new Map<string, Promise<Snapshot>>();
+  if (homeScript) statics.set(homeScript.path, staticSnapshot(homeScript.code, "text/javascript; charset=utf-8"));
   let version = safeVersion(readVersion);
   const poll = setInterval(() => (version = safeVersion(readVersion)), VERSION_POLL_MS);
   poll.unref();
@@ -188,8 +194,9 @@ export function createFront({ handle, readVersion, store = new SnapshotStore(), 
     const startedAt = Date.now();
     const scope: RenderScope = { oldestReadAt: null };
     const job = (async () => {
-      const rendered = await render(req, url, scope);
+      let rendered = await render(req, url, scope);
       if (rendered.status !== 200 || rendered.headers["x-witness-uncacheable"]) return rendered;
+      if (url === "/" && homeScript) rendered = { ...rendered, body: Buffer.from(withoutReactRuntime(rendered.body.toString("utf8"), homeScript)) };
       // Served for FRESH_FOR_MS from the oldest data it shows: a page must never say it read data more than that ago.
       const snapshot = await makeSnapshot(rendered, startedVersion, Math.min(startedAt, scope.oldestReadAt ?? startedAt));
       store.set(key, snapshot);
@@ -202,9 +209,13 @@ export function createFront({ handle, readVersion, store = new SnapshotStore(), 
   const serveHot = async (hot: HotRequest, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let hit = store.get(hot.key);
     const state = hit ? freshness(hit, version, Date.now()) : "expired";
-    // A render runs on this event loop: at most one per key every MIN_RENDER_SPACING_MS, however often the worker commits.
-    if (state === "stale" && Date.now() - hit!.renderedAt >= MIN_RENDER_SPACING_MS) void refresh(hot, req).catch(() => undefined);
-    if (!hit || state === "expired") {
+    // A client that asks for no-cache (a reload, the home page's live refresh) is never given a copy from before the
+    // data changed: it waits for the one render of the new data, which every such client shares.
+    const mustRevalidate = state === "stale" && /no-cache/i.test(String(req.headers["cache-control"] ?? ""));
+    // Otherwise a render runs on this event loop at most once per key every MIN_RENDER_SPACING_MS, however often the
+    // worker commits, while the stale copy is served.
+    if (state === "stale" && !mustRevalidate && Date.now() - hit!.renderedAt >= MIN_RENDER_SPACING_MS) void refresh(hot, req).catch(() => undefined);
+    if (!hit || state === "expired" || mustRevalidate) {
       const result = await refresh(hot, req);
       if (!("bodies" in result)) {
         const { "x-witness-uncacheable": _, ...headers } = result.headers;
@@ -222,6 +233,10 @@ export function createFront({ handle, readVersion, store = new SnapshotStore(), 
     if (isMalformedTarget(target)) return plain(res, 400, "bad request: malformed URL");
     if (!(ALLOWED_METHODS as readonly string[]).includes(req.method ?? "")) {
       return plain(res, 405, `method not allowed: ${ALLOW} only`, { Allow: ALLOW });
+    }
+    const file = statics.get(target);
+    if (file && (req.method === "GET" || req.method === "HEAD")) {
+      return void file.then((snapshot) => sendSnapshot(snapshot, req, res));
     }
     const hot = hotRequest(req);
     if (hot === null) return void handle(req, res);
@@ -292,6 +307,12 @@ function safeVersion(readVersion: () => string): string {
     // Unreadable now (file being replaced): a version no snapshot has, so nothing stale is reused.
     return `unreadable@${Date.now()}`;
   }
+}
+
+/** A file of the front's own, compressed once, with the security headers and a year's immutable caching. */
+function staticSnapshot(body: Buffer, contentType: string): Promise<Snapshot> {
+  const headers = { ...Object.fromEntries(Object.entries(SECURITY).map(([k, v]) => [k.toLowerCase(), v])), "content-type": contentType, "cache-control": "public, max-age=31536000, immutable" };
+  return makeSnapshot({ status: 200, headers, body }, "static", Date.now());
 }
 
 /** 304 when the client has this representation, else its bytes in the encoding it accepts; HEAD gets the headers. */

@@ -27,10 +27,16 @@ test.describe("home", () => {
   });
 
   test("hydrates under the CSP (inline scripts allowed, nothing blocked)", async ({ page }) => {
-    await page.goto("/");
+    await page.goto("/charts");
     // Set by the inline hydration scripts: if the CSP blocked them this would be missing and the console would show
     // "Refused to execute inline script", which the fixture fails on too.
     await page.waitForFunction(() => Array.isArray((self as unknown as { __next_f?: unknown }).__next_f));
+  });
+
+  test("the home page runs its own script under the CSP, without React", async ({ page }) => {
+    await page.goto("/");
+    await expect(page.locator(".live-updated")).toContainText("Updated");
+    expect(await page.evaluate(() => "__next_f" in self)).toBe(false);
   });
 
   test("the skip link is the first tab stop and moves focus to main", async ({ page }) => {
@@ -84,12 +90,17 @@ test.describe("security headers", () => {
   }
 
   test("are sent on static assets too", async ({ page, request }) => {
+    await page.goto("/charts");
+    const sources = [await page.locator('script[src^="/_next/static/"]').first().getAttribute("src")];
     await page.goto("/");
-    const src = await page.locator('script[src^="/_next/static/"]').first().getAttribute("src");
-    expect(src).toBeTruthy();
-    const response = await request.get(src!);
-    expect(response.status()).toBe(200);
-    expect(response.headers()["x-content-type-options"]).toBe("nosniff");
+    sources.push(await page.locator('script[src^="/_witness/"]').first().getAttribute("src"));
+    for (const src of sources) {
+      expect(src).toBeTruthy();
+      const response = await request.get(src!);
+      expect(response.status()).toBe(200);
+      expect(response.headers()["x-content-type-options"]).toBe("nosniff");
+      expect(response.headers()["content-security-policy"]).toContain("default-src 'self'");
+    }
   });
 });
 

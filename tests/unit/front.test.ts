@@ -176,6 +176,33 @@ describe("the web server's front", () => {
     expect(lastResultAt(after)).toBe(at);
   });
 
+  it("a client asking no-cache (a reload, the live refresh) never gets the copy from before a commit", async () => {
+    const lastResultAt = (answer: Answer) => (JSON.parse(answer.body.toString()) as { lastResultAt: number | null }).lastResultAt;
+    await raw(base(), "GET", "/api/v1/status");
+    const at = Date.now() - 500;
+    record(writer, sampleResult(new Date(at).toISOString(), { probe: SERIES, kind: "messages", model: "claude-opus-4-5", outcome: "up" }));
+    // The front reads the data version every 250 ms (and on a file event): after that, no-cache waits for the render.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(lastResultAt(await raw(base(), "GET", "/api/v1/status", { "cache-control": "no-cache" }))).toBe(at);
+  });
+
+  it("/ is sent without the React runtime: one small script of its own, cacheable for ever", async () => {
+    const home = (await raw(base(), "GET", "/")).body.toString();
+    const scripts = [...home.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+    expect(scripts).toHaveLength(1);
+    const src = /src="(\/_witness\/home-[A-Za-z0-9_-]+\.js)"/.exec(scripts[0]!)?.[1];
+    expect(src).toBeDefined();
+    expect(home).not.toContain("__next_f");
+    const script = await raw(base(), "GET", src!, { "accept-encoding": "gzip" });
+    expect(script.status).toBe(200);
+    expect(script.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+    expect(script.headers["content-type"]).toMatch(/^text\/javascript/);
+    expect(script.body.length).toBeLessThan(10 * 1024);
+    expect((await raw(base(), "GET", src!, { "if-none-match": String(script.headers.etag) })).status).toBe(304);
+    // Another page keeps React: only the home page is served this way.
+    expect((await raw(base(), "GET", "/methodology")).body.toString()).toContain("/_next/static/chunks/");
+  });
+
   it("10,000 requests for random slugs leave .next and the data directory the same size, and memory bounded", async () => {
     const random = () => Math.random().toString(36).slice(2, 12);
     const paths = [

@@ -68,7 +68,8 @@ export function fit(text: string, max: number, escape: (s: string) => string = (
   let out = escape(text);
   let keep = Math.min(text.length, max);
   for (let i = 0; size(out) > max && i < 40; i++) {
-    keep = Math.max(0, keep - Math.max(1, size(out) - max));
+    // Shrink in proportion (escaping may grow each character fivefold), and always by at least one.
+    keep = Math.max(0, Math.min(keep - 1, Math.floor((keep * max) / size(out))));
     out = escape(truncate(text, keep));
   }
   return size(out) > max ? "" : out;
@@ -125,7 +126,7 @@ export function describeFailures(data: AlertData): string | null {
 
 /** "Partial outage" from "partial_outage"; null reads as not known. */
 export function officialStateWords(state: string | null | undefined): string {
-  if (!state) return "unknown (not read)";
+  if (!state) return "Unknown (not read)";
   const words = humanise(oneLine(state, 60));
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

@@ -7,7 +7,7 @@ import { createSlackChannel } from "@/lib/alerts/channels/slack";
 import { createTeamsChannel } from "@/lib/alerts/channels/teams";
 import { createTelegramChannel } from "@/lib/alerts/channels/telegram";
 import { channelSchema, type ChannelConfig } from "@/lib/alerts/types";
-import { hostileEvent, json, never, openedEvent, resolvedEvent, startReceiver, type Receiver } from "@/tests/unit/alert-support";
+import { HOSTILE, hostileEvent, json, never, openedEvent, resolvedEvent, startReceiver, type Receiver } from "@/tests/unit/alert-support";
 
 // Each chat URL carries its secret in the path, as the real services do.
 const SLACK_PATH = "/services/T0ABCDEF/B0GHIJKL/SlackSecretToken0123456789";
@@ -248,6 +248,19 @@ describe("pagerduty", () => {
     rx.answers = [json(202, { status: "success" })];
     await channels().pagerduty.send(openedEvent({ summary: "x".repeat(5_000) }), never);
     expect(only().json.payload.summary.length).toBeLessThanOrEqual(1_024);
+  });
+});
+
+describe("plain-text channels", () => {
+  it("ntfy and PagerDuty carry hostile official text as one line of text, never as a header or markup", async () => {
+    rx.answers = [json(202, { status: "success" })];
+    await channels().ntfy.send(hostileEvent(), never);
+    await channels().pagerduty.send(hostileEvent(), never);
+    const [ntfy, pagerduty] = rx.requests;
+    expect(ntfy!.body).toContain(`Latest official update: “${HOSTILE}”`);
+    expect(ntfy!.headers.title).toBe("Claude API is failing");
+    const details = JSON.parse(pagerduty!.body).payload.custom_details;
+    expect(details["Latest official update"]).toBe(`“${HOSTILE}” (18:02 UTC, 1 Dec)`);
   });
 });
 

@@ -3,9 +3,10 @@
  * Channels only escape and fit them to their format, so Slack, email and Telegram never tell one outage differently.
  *
  * Upstream text (official incident names and updates) is untrusted: here it is flattened to one line and capped, and
- * each channel escapes it for its own markup with the escapers below (`fit` keeps the escaped form within a limit).
+ * each channel escapes it for its own markup with lib/alerts/text.ts.
  */
 import type { AlertData, AlertEvent, AlertSeverity } from "@/lib/alerts/types";
+import { oneLine, safeUrl, truncate } from "@/lib/alerts/text";
 import { describeSeries, formatDuration, formatPercent, formatShortDay, formatUtcTime, humanise } from "@/lib/dashboard/format";
 
 export interface MessageFact { label: string; value: string }
@@ -27,7 +28,6 @@ export const SEVERITY_COLOUR: Record<AlertSeverity, number> = { critical: 0xd92d
 
 // Upstream text is capped well below every API's limit, so a whole message fits Telegram's 4096 characters.
 const MAX_TITLE = 150; // Slack's header block
-const MAX_NAME = 200;
 const MAX_UPDATE = 600;
 const MAX_SUMMARY = 400;
 
@@ -36,62 +36,6 @@ export function formatSince(iso: string): string {
   const ms = Date.parse(iso);
   return Number.isFinite(ms) ? `${formatUtcTime(ms)}, ${formatShortDay(ms)}` : "an unknown time";
 }
-
-/** Untrusted text as one printable line of at most `max` characters. */
-export function oneLine(text: string, max = MAX_NAME): string {
-  return truncate(text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ").replace(/\s+/g, " ").trim(), max);
-}
-
-/** The URL when it is an absolute http(s) one (upstream links may be anything), else null. */
-export function safeUrl(url: string | null | undefined): string | null {
-  if (!url) return null;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : null;
-  } catch {
-    return null;
-  }
-}
-
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  // Never cut a surrogate pair in half: a lone surrogate is invalid JSON for some receivers.
-  const cut = text.slice(0, Math.max(0, max - 1)).replace(/[\ud800-\udbff]$/, "");
-  return `${cut}…`;
-}
-
-/**
- * `escape(text)`, shortened (before escaping, so no entity is cut) until its `size` (characters, or bytes for an API
- * that counts bytes) is at most `max`.
- */
-export function fit(text: string, max: number, escape: (s: string) => string = (s) => s, size: (s: string) => number = (s) => s.length): string {
-  let out = escape(text);
-  let keep = Math.min(text.length, max);
-  for (let i = 0; size(out) > max && i < 40; i++) {
-    // Shrink in proportion (escaping may grow each character fivefold), and always by at least one.
-    keep = Math.max(0, Math.min(keep - 1, Math.floor((keep * max) / size(out))));
-    out = escape(truncate(text, keep));
-  }
-  return size(out) > max ? "" : out;
-}
-
-/** `parts` joined by `sep`, dropping trailing parts that would take the whole past `max` (links never cut mid-way). */
-export function joinWithin(parts: string[], sep: string, max: number): string {
-  let out = "";
-  for (const part of parts) {
-    const next = out ? `${out}${sep}${part}` : part;
-    if (next.length > max) break;
-    out = next;
-  }
-  return out;
-}
-
-/** Slack mrkdwn: only &, < and > are control characters (a `<!channel>` in upstream text must not ping). */
-export const escapeSlack = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-/** Discord markdown: a backslash before any ASCII punctuation renders it literally (links, mentions, headings). */
-export const escapeDiscord = (s: string) => s.replace(/[!-/:-@[-`{-~]/g, "\\$&");
-/** HTML text and attribute values (email, Telegram's parse_mode HTML accepts these entities). */
-export const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 const ERROR_WORDS: Record<string, [string, string]> = {
   overloaded: ["overloaded (HTTP 529)", "overloaded (HTTP 529)"],

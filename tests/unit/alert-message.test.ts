@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { retryAfterMs, urlSecrets } from "@/lib/alerts/channels/http";
-import { buildMessage, describeFailures, escapeDiscord, escapeHtml, escapeSlack, fit, messageLines, safeUrl } from "@/lib/alerts/message";
+import { buildMessage, describeFailures, messageLines } from "@/lib/alerts/message";
+import { escapeDiscord, escapeHtml, escapeSlack, fit, safeUrl } from "@/lib/alerts/text";
 import type { AlertEvent } from "@/lib/alerts/types";
 import { HOSTILE, hostileEvent, openedEvent, resolvedEvent } from "@/tests/unit/alert-support";
 

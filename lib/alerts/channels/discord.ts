@@ -2,7 +2,8 @@
  * Discord webhook: one embed coloured by severity, the facts as fields, the incident link as the embed's url.
  * Upstream text is backslash-escaped for Discord markdown, and `allowed_mentions` is empty, so it can never ping.
  */
-import { buildMessage, escapeDiscord, fit, joinWithin, SEVERITY_COLOUR, type AlertMessage } from "@/lib/alerts/message";
+import { buildMessage, SEVERITY_COLOUR, type AlertMessage } from "@/lib/alerts/message";
+import { escapeDiscord, fit, joinWithin } from "@/lib/alerts/text";
 import { numberAt, postJson } from "@/lib/alerts/channels/http";
 import type { Channel, ChannelConfig } from "@/lib/alerts/types";
 

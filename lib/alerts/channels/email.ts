@@ -4,7 +4,8 @@
  * exchange, so every error is redacted of the URL's parts before it leaves.
  */
 import { createTransport } from "nodemailer";
-import { buildMessage, escapeHtml, messageLines, SEVERITY_COLOUR, type AlertMessage } from "@/lib/alerts/message";
+import { buildMessage, messageLines, SEVERITY_COLOUR, type AlertMessage } from "@/lib/alerts/message";
+import { escapeHtml } from "@/lib/alerts/text";
 import { urlSecrets } from "@/lib/alerts/channels/http";
 import type { Channel, ChannelConfig, DeliveryOutcome } from "@/lib/alerts/types";
 import { sanitizeMessage } from "@/probes/sanitize";

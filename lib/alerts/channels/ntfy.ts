@@ -3,7 +3,8 @@
  * incident page. Plain text needs no escaping; headers are one line, and a non-ASCII title goes RFC 2047-encoded
  * (ntfy decodes it) because HTTP headers carry Latin-1 at best.
  */
-import { buildMessage, fit, messageLines, oneLine, type AlertMessage } from "@/lib/alerts/message";
+import { buildMessage, messageLines, type AlertMessage } from "@/lib/alerts/message";
+import { fit, oneLine } from "@/lib/alerts/text";
 import { postBody } from "@/lib/alerts/channels/http";
 import type { AlertSeverity, Channel, ChannelConfig } from "@/lib/alerts/types";
 

@@ -3,7 +3,8 @@
  * fact (the measured incident "m-42" is `witness-m-42`), so PagerDuty closes exactly the alert Witness opened, even
  * after a restart. 202 is accepted, 400 is a malformed event (not retried), 429 and 5xx are retried.
  */
-import { buildMessage, fit } from "@/lib/alerts/message";
+import { buildMessage } from "@/lib/alerts/message";
+import { fit } from "@/lib/alerts/text";
 import { postJson } from "@/lib/alerts/channels/http";
 import type { AlertEvent, AlertEventType, Channel, ChannelConfig } from "@/lib/alerts/types";
 

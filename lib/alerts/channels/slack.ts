@@ -2,7 +2,8 @@
  * Slack incoming webhook: Block Kit (header, facts, links, context) with a `text` fallback for notifications.
  * Upstream text is escaped for mrkdwn (&, <, >) so it can neither ping `<!channel>` nor forge a link.
  */
-import { buildMessage, escapeSlack, fit, joinWithin, type AlertMessage } from "@/lib/alerts/message";
+import { buildMessage, type AlertMessage } from "@/lib/alerts/message";
+import { escapeSlack, fit, joinWithin } from "@/lib/alerts/text";
 import { postJson } from "@/lib/alerts/channels/http";
 import type { Channel, ChannelConfig } from "@/lib/alerts/types";
 

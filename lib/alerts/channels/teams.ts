@@ -3,7 +3,8 @@
  * Every piece of text sits in a RichTextBlock TextRun, which Adaptive Cards never parse as markdown, so upstream
  * text cannot forge links or formatting; links are Action.OpenUrl buttons.
  */
-import { buildMessage, fit, type AlertMessage } from "@/lib/alerts/message";
+import { buildMessage, type AlertMessage } from "@/lib/alerts/message";
+import { fit } from "@/lib/alerts/text";
 import { postJson } from "@/lib/alerts/channels/http";
 import type { AlertSeverity, Channel, ChannelConfig } from "@/lib/alerts/types";
 

@@ -2,7 +2,8 @@
  * Telegram Bot API sendMessage with parse_mode HTML: the only markup is ours (<b>, <i>, <a>), and upstream text is
  * entity-escaped, which is all Telegram's HTML mode needs. The bot token is in the path, so it is a secret.
  */
-import { buildMessage, escapeHtml, fit, joinWithin, type AlertMessage } from "@/lib/alerts/message";
+import { buildMessage, type AlertMessage } from "@/lib/alerts/message";
+import { escapeHtml, fit, joinWithin } from "@/lib/alerts/text";
 import { numberAt, postJson } from "@/lib/alerts/channels/http";
 import type { Channel, ChannelConfig } from "@/lib/alerts/types";
 

@@ -71,8 +71,7 @@ export function describeFailures(data: AlertData): string | null {
 /** "Partial outage" from "partial_outage"; null reads as not known. */
 export function officialStateWords(state: string | null | undefined): string {
   if (!state) return "Unknown (not read)";
-  const words = humanise(oneLine(state, 60));
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  return capitalise(humanise(oneLine(state, 60)));
 }
 
 /** "the official page acknowledged it 1 h 12 min after it began" / "the official page never acknowledged it". */

@@ -109,7 +109,10 @@ describe("discord", () => {
   it("hostile official text is markdown-escaped and cannot mention anyone", async () => {
     rx.answers = [{ status: 204 }];
     await channels().discord.send(hostileEvent(), never);
-    const update = only().json.embeds[0].fields.find((f: any) => f.name === "Latest official update").value as string;
+    const embed = only().json.embeds[0];
+    const update = embed.fields.find((f: any) => f.name === "Latest official update").value as string;
+    const total = [embed.title, embed.description, embed.footer.text, ...embed.fields.flatMap((f: any) => [f.name, f.value])].join("").length;
+    expect(total).toBeLessThanOrEqual(6_000);
     expect(update).toContain("\\@everyone");
     expect(update).toContain("\\[click\\]\\(https\\:");
     expect(update).toContain("\\*\\*bold\\*\\*");

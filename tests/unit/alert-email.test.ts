@@ -1,4 +1,4 @@
-import type { AddressInfo } from "node:net";
+import { createServer, type AddressInfo } from "node:net";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { afterEach, describe, expect, it } from "vitest";
@@ -130,5 +130,15 @@ describe("email", () => {
     const outcome = await emailChannel(port).send(openedEvent(), never);
     expect(outcome).toMatchObject({ ok: false, retryable: true, status: null });
     expect(outcome.ok ? "" : outcome.error).not.toContain(PASSWORD);
+  });
+
+  it("a server that accepts but never greets is given up within timeoutMs, retryable", async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const started = Date.now();
+    const outcome = await emailChannel((silent.address() as AddressInfo).port).send(openedEvent(), never);
+    silent.close();
+    expect(outcome).toMatchObject({ ok: false, retryable: true, status: null });
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

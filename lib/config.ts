@@ -154,6 +154,8 @@ export interface Config extends FileConfig {
   publicUrl: string | null;
   /** WITNESS_DEMO=1 (set by `npm run demo`): the data is the simulator's and generated history; every page says so. */
   isDemo: boolean;
+  /** WITNESS_DASHBOARD_PASSWORD: set, every page, feed and API route wants it (lib/web/auth.ts); null: public. */
+  dashboardPassword: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -187,6 +189,8 @@ export function loadConfig(env: Env = process.env): Config {
     configPath,
     publicUrl: envOrigin(env, "WITNESS_PUBLIC_URL"),
     isDemo: env.WITNESS_DEMO?.trim() === "1",
+    // Not trimmed: a password may end in a space. Empty means unset.
+    dashboardPassword: env.WITNESS_DASHBOARD_PASSWORD || null,
   };
 }
 

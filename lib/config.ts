@@ -110,6 +110,10 @@ const fileSchema = z
       .object({
         // Raw results answer "what exactly happened at 14:02"; after this, rollups keep the shape for good.
         rawDays: z.number().int().min(1).max(3650).default(30),
+        // The official page's stored bodies are an audit trail, not data: a page whose bytes change on every read would
+        // add ~700 MB a day. Each endpoint keeps at most its newest `payloadKeep` bodies, none older than `payloadDays`.
+        payloadKeep: z.number().int().min(1).max(100_000).default(100),
+        payloadDays: z.number().int().min(1).max(3650).default(30),
       })
       .strict()
       .prefault({}),

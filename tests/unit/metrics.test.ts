@@ -5,7 +5,7 @@
  * official page's text.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -125,4 +125,20 @@ describe("GET /metrics", () => {
     const labelValues = [...text.matchAll(/="([^"]*)"/g)].map((m) => m[1]!);
     for (const v of labelValues) expect(v).toMatch(/^[A-Za-z0-9_.:+-]*$/);
   });
+
+  it("backs every query of deploy/grafana-dashboard.json: valid PromQL (promtool check rules) over names the scrape has", async () => {
+    const text = await scrape();
+    const dashboard = JSON.parse(readFileSync("deploy/grafana-dashboard.json", "utf8")) as { panels: { targets: { expr: string }[] }[] };
+    const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+    expect(exprs.length).toBeGreaterThan(10);
+    for (const expr of exprs) {
+      for (const [name] of expr.matchAll(/witness_[a-z_]+/g)) expect(text).toContain(`\n${name}`);
+    }
+    const rules = join(dir, "dashboard-rules.yml");
+    writeFileSync(rules, `groups:\n  - name: dashboard\n    rules:\n${exprs.map((e, i) => `      - record: witness_dashboard_${i}\n        expr: ${JSON.stringify(e)}\n`).join("")}`);
+    const promtool = execFileSync("bash", ["tests/tools/ensure-prometheus.sh"], { encoding: "utf8", timeout: 300_000 }).trim();
+    const checked = spawnSync(promtool, ["check", "rules", rules], { encoding: "utf8", timeout: 30_000 });
+    expect(checked.stderr).toBe("");
+    expect(checked.status).toBe(0);
+  }, 320_000);
 });

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { loadConfigOrExit } from "@/lib/cli/common";
 import { PROJECT_ROOT } from "@/lib/cli/serve";
 import { dataVersion } from "@/lib/web/cache";
+import { getDashboardAuth } from "@/lib/web/auth";
 import { getWebContext } from "@/lib/web/context";
 import { createFront } from "@/lib/web/front";
 import { buildHomeScript } from "@/lib/web/static-home";
@@ -28,6 +29,7 @@ await app.prepare();
 const front = createFront({ handle: app.getRequestHandler(), readVersion: () => dataVersion(getWebContext()) ?? "no-database",
   databasePath: config.databasePath,
   homeScript: buildHomeScript(PROJECT_ROOT),
+  auth: getDashboardAuth(config.dashboardPassword),
 });
 
 let stopping = false;
@@ -43,7 +45,8 @@ process.on("SIGTERM", stop);
 try {
   const address = await front.listen(port, values.hostname);
   const shown = values.hostname ?? "localhost";
-  console.error(`witness web: listening on http://${shown.includes(":") ? `[${shown}]` : shown}:${address.port}`);
+  const mode = config.dashboardPassword ? " (private: WITNESS_DASHBOARD_PASSWORD is set; feed and badge tokens on /methodology)" : "";
+  console.error(`witness web: listening on http://${shown.includes(":") ? `[${shown}]` : shown}:${address.port}${mode}`);
 } catch (err) {
   console.error(`witness web: cannot listen on port ${port}: ${(err as Error).message}`);
   process.exit(1);

@@ -8,6 +8,8 @@ export interface Received {
   headers: IncomingMessage["headers"];
   at: number;
   status: number;
+  /** When the answer was written (0: never). */
+  answeredAt: number;
 }
 
 export type Answer = (req: Received, count: number) => { status: number; headers?: Record<string, string>; delayMs?: number };
@@ -48,15 +50,22 @@ export async function startReceiver(answer: Answer = () => ({ status: 204 }), po
         const chunks: Buffer[] = [];
         req.on("data", (c: Buffer) => chunks.push(c));
         req.on("end", () => {
-          const entry: Received = { id: String(req.headers["webhook-id"] ?? ""), body: Buffer.concat(chunks).toString("utf8"), headers: req.headers, at: Date.now(), status: 0 };
+          const entry: Received = { id: String(req.headers["webhook-id"] ?? ""), body: Buffer.concat(chunks).toString("utf8"), headers: req.headers, at: Date.now(), status: 0, answeredAt: 0 };
           const reply = r.answer(entry, r.received.length);
           entry.status = reply.status;
           r.received.push(entry);
           const send = () => {
+            // The sender died while we held the answer: it never got it, so this was no acknowledgement.
+            // A killed sender's kernel sends FIN: the socket has ended (half-open), not necessarily destroyed.
+            if (req.socket.destroyed || req.socket.readableEnded) {
+              entry.status = -1;
+              return;
+            }
             if (reply.status >= 200 && reply.status < 300) {
               if (r.accepted.has(entry.id)) r.duplicatesAfter2xx += 1;
               r.accepted.add(entry.id);
             }
+            entry.answeredAt = Date.now();
             res.writeHead(reply.status, reply.headers ?? {}).end(reply.status >= 400 ? "nope" : "");
           };
           if (reply.delayMs) setTimeout(send, reply.delayMs);

@@ -7,7 +7,9 @@
  * the resend carries the same webhook-id. Async and bounded: one delivery per channel, `concurrency` in all, and every
  * database touch is one small indexed statement, so probes and recording never wait on a receiver.
  */
+import { alertSecrets } from "@/lib/config";
 import type { Logger } from "@/lib/log";
+import { sanitizeMessage } from "@/probes/sanitize";
 import type { AlertEvent, AlertsConfig, Channel, DeliveryOutcome } from "@/lib/alerts/types";
 import type { Db } from "@/db/client";
 import { getOutboxHead, markOutboxAttempt, markOutboxDelivered } from "@/db/queries/alerts";
@@ -43,6 +45,8 @@ export function backoffMs(attempts: number, retry: AlertsConfig["retry"], random
 
 export class Dispatcher {
   private readonly byName: Map<string, Channel>;
+  /** A receiver may echo its URL or token in an error body: redacted before the log and the database see it. */
+  private readonly secrets: string[];
   private readonly busy = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
@@ -58,6 +62,7 @@ export class Dispatcher {
     private readonly opts: DispatcherOptions = {},
   ) {
     this.byName = new Map(channels.map((c) => [c.name, c]));
+    this.secrets = alertSecrets({ alerts: config });
   }
 
   /** Start polling; pending rows from before a restart are picked up on the first look. */
@@ -139,7 +144,7 @@ export class Dispatcher {
   private recordFailure(channel: Channel, row: AlertOutboxRow, outcome: Extract<DeliveryOutcome, { ok: false }>, at: number): void {
     const attempts = row.attempts + 1;
     const giveUpAt = row.createdAt.getTime() + this.config.giveUpAfterMinutes * 60_000;
-    const error = outcome.error.slice(0, 300);
+    const error = sanitizeMessage(outcome.error, this.secrets, 300);
     if (!outcome.retryable || at >= giveUpAt) {
       markOutboxAttempt(this.db, row.id, { state: "failed", nextAttemptAt: new Date(at), lastError: error });
       this.stats.failed += 1;

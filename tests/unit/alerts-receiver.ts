@@ -8,11 +8,13 @@ export interface Received {
   headers: IncomingMessage["headers"];
   at: number;
   status: number;
+  /** The request path and query, as sent. */
+  path: string;
   /** When the answer was written (0: never). */
   answeredAt: number;
 }
 
-export type Answer = (req: Received, count: number) => { status: number; headers?: Record<string, string>; delayMs?: number };
+export type Answer = (req: Received, count: number) => { status: number; headers?: Record<string, string>; delayMs?: number; body?: string };
 
 export interface Receiver {
   url: string;
@@ -50,7 +52,7 @@ export async function startReceiver(answer: Answer = () => ({ status: 204 }), po
         const chunks: Buffer[] = [];
         req.on("data", (c: Buffer) => chunks.push(c));
         req.on("end", () => {
-          const entry: Received = { id: String(req.headers["webhook-id"] ?? ""), body: Buffer.concat(chunks).toString("utf8"), headers: req.headers, at: Date.now(), status: 0, answeredAt: 0 };
+          const entry: Received = { id: String(req.headers["webhook-id"] ?? ""), body: Buffer.concat(chunks).toString("utf8"), headers: req.headers, at: Date.now(), status: 0, answeredAt: 0, path: req.url ?? "" };
           const reply = r.answer(entry, r.received.length);
           entry.status = reply.status;
           r.received.push(entry);
@@ -66,7 +68,7 @@ export async function startReceiver(answer: Answer = () => ({ status: 204 }), po
               r.accepted.add(entry.id);
             }
             entry.answeredAt = Date.now();
-            res.writeHead(reply.status, reply.headers ?? {}).end(reply.status >= 400 ? "nope" : "");
+            res.writeHead(reply.status, reply.headers ?? {}).end(reply.body ?? (reply.status >= 400 ? "nope" : ""));
           };
           if (reply.delayMs) setTimeout(send, reply.delayMs);
           else send();

@@ -232,3 +232,47 @@ export type OfficialMaintenanceRow = typeof officialMaintenances.$inferSelect;
 export type MeasuredIncidentRow = typeof measuredIncidents.$inferSelect;
 export type NewMeasuredIncidentRow = typeof measuredIncidents.$inferInsert;
 export type RollupRow = typeof rollupsMinute.$inferSelect;
+
+// ---- Alerts: the outbox the dispatcher delivers, and the bookkeeping that keeps alerts from repeating -----------
+
+export const OUTBOX_STATES = ["pending", "delivered", "failed"] as const;
+
+/**
+ * One row per (event, channel), written in the transaction of the fact it reports, so a crash neither loses nor
+ * invents an alert. `event` is the whole AlertEvent (lib/alerts/types.ts) as true when written; a channel is named,
+ * never its URL or token. The unique key makes writing an event twice (a restart, a replay) a no-op.
+ */
+export const alertOutbox = sqliteTable(
+  "alert_outbox",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    eventId: text("event_id").notNull(),
+    channel: text("channel").notNull(),
+    event: text("event", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    state: text("state", { enum: OUTBOX_STATES }).notNull(),
+    attempts: integer("attempts").notNull(),
+    nextAttemptAt: integer("next_attempt_at", { mode: "timestamp_ms" }).notNull(),
+    /** Redacted by the dispatcher; a status code and a short reason, never a URL. */
+    lastError: text("last_error"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    deliveredAt: integer("delivered_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    uniqueIndex("alert_outbox_event_channel_uq").on(t.eventId, t.channel),
+    // Serves "the oldest pending row of a channel" (the head of its queue) and the pending/failed counts.
+    index("alert_outbox_state_channel_idx").on(t.state, t.channel, t.id),
+  ],
+);
+
+/**
+ * Small alert states the recorder carries across results and restarts, one JSON value per key: a surface's incident
+ * thread (which open incidents, when it last resolved: flapping folds into it), its disagreement, the monitor's network.
+ */
+export const alertStates = sqliteTable("alert_states", {
+  key: text("key").primaryKey(),
+  value: text("value", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+export type AlertOutboxRow = typeof alertOutbox.$inferSelect;
+export type NewAlertOutboxRow = typeof alertOutbox.$inferInsert;

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { alertsSchema, CHANNEL_TYPES } from "@/lib/alerts/types";
 import { PROBE_KINDS, type AnswerCheck, type ProbeKind } from "@/probes/types";
 
 /** Thrown for anything wrong in the file or the environment; the message names the key path. */
@@ -137,6 +138,7 @@ const fileSchema = z
       .strict()
       .prefault({}),
     userAgent: z.string().min(1).max(200).default("witness/0.1 (independent Claude status monitor)"),
+    alerts: alertsSchema,
   })
   .strict();
 
@@ -178,6 +180,7 @@ export function officialStaleMs(config: FileConfig): number {
 export function loadConfig(env: Env = process.env): Config {
   const configPath = env.WITNESS_CONFIG ?? (existsSync("witness.config.yaml") ? "witness.config.yaml" : null);
   const raw = configPath ? readYaml(configPath) : {};
+  if (raw && typeof raw === "object" && "alerts" in raw) (raw as { alerts: unknown }).alerts = substituteEnv((raw as { alerts: unknown }).alerts, env, ["alerts"]);
   const parsed = fileSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     throw new ConfigError(`${configPath}: ${describeIssue(parsed.error.issues[0])}`);
@@ -241,8 +244,55 @@ function envPort(env: Env): number {
 function describeIssue(issue: z.core.$ZodIssue | undefined): string {
   if (!issue) return "invalid";
   const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0] ?? ""] : issue.path;
-  const message = issue.code === "unrecognized_keys" ? "unknown key" : issue.message;
-  return `${path.join(".") || "(root)"}: ${message}`;
+  let message = issue.code === "unrecognized_keys" ? "unknown key" : issue.message;
+  // A discriminated union names no option on a bad `type`: say which types exist (never the value: it may be a secret).
+  if (issue.code === "invalid_union" && path.at(-1) === "type") message = `unknown channel type (one of ${CHANNEL_TYPES.join(", ")})`;
+  return `${keyPath(path) || "(root)"}: ${message}`;
+}
+
+/** "alerts.channels[0].url" under alerts:, the older "models.0" elsewhere (scripts grep those). */
+function keyPath(path: readonly PropertyKey[]): string {
+  if (path[0] !== "alerts") return path.join(".");
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
+}
+
+/** `${NAME}` in any string under alerts: replaced from the environment; an unset one names the key, never a value. */
+function substituteEnv(value: unknown, env: Env, path: (string | number)[]): unknown {
+  if (typeof value === "string") {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const found = env[name];
+      if (found === undefined || found.trim() === "") throw new ConfigError(`${keyPath(path)}: ${name} is not set`);
+      return found.trim();
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, [...path, i]));
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, env, [...path, k])]));
+  return value;
+}
+
+/** Every secret in alerts: (channel URLs and their parts, tokens, keys, the heartbeat URL), for the log redactor. */
+export function alertSecrets(config: Pick<FileConfig, "alerts">): string[] {
+  const out = new Set<string>();
+  const addUrl = (raw: string | null | undefined) => {
+    if (!raw) return;
+    out.add(raw);
+    if (!URL.canParse(raw)) return;
+    const url = new URL(raw);
+    out.add(url.href);
+    if (url.password) out.add(decodeURIComponent(url.password)).add(url.password);
+    // A chat webhook's token is its path (Slack, Discord, Teams) or query; the origin alone is no secret.
+    if (url.pathname.length > 8) out.add(url.pathname + url.search);
+    if (url.search.length > 8) out.add(url.search);
+  };
+  for (const c of config.alerts.channels) {
+    addUrl(c.url);
+    if (c.type === "webhook") out.add(c.secret).add(c.secret.replace(/^whsec_/, ""));
+    if (c.type === "ntfy" && c.token) out.add(c.token);
+    if (c.type === "pagerduty") out.add(c.routingKey);
+    if (c.type === "telegram") out.add(c.botToken);
+  }
+  addUrl(config.alerts.heartbeatUrl);
+  return [...out].filter((s) => s.length >= 6);
 }
 
 function isValidRegex(source: string): boolean {

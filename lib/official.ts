@@ -66,6 +66,16 @@ export interface ObservationRecord {
   incidentsDeferred: number;
   maintenancesUpserted: number;
   payloadStored: boolean;
+  /** What this reading told that was not stored before (alerts are written from it). */
+  incidentChanges: IncidentChange[];
+}
+
+/** One incident write, seen from before: new to us, newly resolved, and which of its updates are new. */
+export interface IncidentChange {
+  incident: NewOfficialIncidentRow;
+  isNew: boolean;
+  isNewlyResolved: boolean;
+  newUpdates: NewOfficialIncidentUpdateRow[];
 }
 
 export interface IncidentWrite {
@@ -163,7 +173,7 @@ export function recordStatusObservation(db: Db, obs: { at: Date; summary: Status
     insertComponentStatuses(tx, plan.rows);
     const record = { changes: plan.changes, heartbeats: plan.heartbeats, unknownRows: plan.unknowns, unknown: obs.summary === null };
     // An unreadable body is not a claim of the page: the status probe's result already says what came back.
-    if (!obs.summary) return { ...record, incidentsUpserted: 0, incidentsUnchanged: 0, incidentsDeferred: 0, maintenancesUpserted: 0, payloadStored: false };
+    if (!obs.summary) return { ...record, incidentsUpserted: 0, incidentsUnchanged: 0, incidentsDeferred: 0, maintenancesUpserted: 0, payloadStored: false, incidentChanges: [] };
     const incidents = storeIncidents(tx, obs.summary.incidents, obs.at);
     const maintenancesUpserted = upsertMaintenances(tx, obs.summary.scheduled_maintenances.map((m) => maintenanceRow(m, obs.at)));
     const payloadStored = obs.raw !== null && storePayload(tx, "summary", obs.raw, obs.at);
@@ -175,7 +185,12 @@ export function recordStatusObservation(db: Db, obs: { at: Date; summary: Status
  * Record one incidents.json reading: resolved incidents and their resolved_at arrive here. Null incidents write
  * nothing. Written in WRITE_BUDGET-sized transactions with the event loop let through between them.
  */
-export async function recordIncidentHistory(db: Db, obs: { at: Date; incidents: StatusIncident[] | null; raw: string | null }): Promise<{ incidentsUpserted: number; payloadStored: boolean }> {
+export async function recordIncidentHistory(
+  db: Db,
+  obs: { at: Date; incidents: StatusIncident[] | null; raw: string | null },
+  /** Called inside each write's transaction, so what it writes (alerts) commits or rolls back with the incidents. */
+  onChanges: (tx: Db, changes: IncidentChange[]) => void = () => {},
+): Promise<{ incidentsUpserted: number; payloadStored: boolean }> {
   const { incidents } = obs;
   if (!incidents) return { incidentsUpserted: 0, payloadStored: false };
   let incidentsUpserted = 0;
@@ -184,6 +199,7 @@ export async function recordIncidentHistory(db: Db, obs: { at: Date; incidents: 
   for (let round = 0; round <= incidents.length; round++) {
     const step = db.transaction((tx) => {
       const written = storeIncidents(tx, incidents, obs.at);
+      onChanges(tx as unknown as Db, written.incidentChanges);
       return { ...written, payloadStored: round === 0 && obs.raw !== null && storePayload(tx, "incidents", obs.raw, obs.at) };
     });
     incidentsUpserted += step.incidentsUpserted;
@@ -245,7 +261,7 @@ export function capText(raw: string, max = MAX_TEXT): string {
   return `${text.slice(0, end)}…`;
 }
 
-function storeIncidents(tx: Conn, incidents: readonly StatusIncident[], at: Date): Pick<ObservationRecord, "incidentsUpserted" | "incidentsUnchanged" | "incidentsDeferred"> {
+function storeIncidents(tx: Conn, incidents: readonly StatusIncident[], at: Date): Pick<ObservationRecord, "incidentsUpserted" | "incidentsUnchanged" | "incidentsDeferred" | "incidentChanges"> {
   const ids = incidents.map((i) => i.id);
   const stored = new Map(getOfficialIncidentsByIds(tx, ids).map((row) => [row.id, row]));
   const missing = getMissingUpdateIds(tx, incidents.flatMap((i) => (stored.has(i.id) ? i.incident_updates.map((u) => u.id) : [])));
@@ -253,7 +269,12 @@ function storeIncidents(tx: Conn, incidents: readonly StatusIncident[], at: Date
   upsertOfficialIncidents(tx, plan.writes.map((w) => w.incident));
   upsertIncidentUpdates(tx, plan.writes.flatMap((w) => w.updates));
   touchOfficialIncidents(tx, plan.touched, at);
-  return { incidentsUpserted: plan.writes.length, incidentsUnchanged: plan.unchanged, incidentsDeferred: plan.deferred };
+  const incidentChanges = plan.writes.map(({ incident, updates }): IncidentChange => {
+    const before = stored.get(incident.id);
+    const isResolved = (r: { status: string; resolvedAt?: Date | null }) => r.resolvedAt != null || r.status === "resolved" || r.status === "postmortem";
+    return { incident, isNew: !before, isNewlyResolved: isResolved(incident) && !(before && isResolved(before)), newUpdates: before ? updates.filter((u) => missing.has(u.id)) : updates };
+  });
+  return { incidentsUpserted: plan.writes.length, incidentsUnchanged: plan.unchanged, incidentsDeferred: plan.deferred, incidentChanges };
 }
 
 function incidentRow(i: StatusIncident, at: Date, before: OfficialIncidentRow | undefined): NewOfficialIncidentRow {

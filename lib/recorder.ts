@@ -2,7 +2,8 @@
  * Where a probe's result becomes stored facts: the raw row, its rollups, the detector's verdict and, for the status
  * probe, what the official page claimed. One transaction per result, so a crash loses at most the probe in flight.
  */
-import { gapMs, type Config } from "@/lib/config";
+import { AlertRules } from "@/lib/alerts/facts";
+import { gapMs, type Config, type Surface } from "@/lib/config";
 import { initialSeriesState, nextIncidentState, type DetectorPolicy, type OpenIncident, type SeriesState } from "@/lib/detector";
 import type { Logger } from "@/lib/log";
 import { recordStatusObservation } from "@/lib/official";
@@ -29,12 +30,15 @@ export function detectorPolicy(config: Config, kind: ProbeKind): DetectorPolicy 
 
 export class Recorder {
   private readonly states = new Map<string, SeriesState>();
+  /** The alert rules; their outbox rows are written in the same transaction as the facts they report. */
+  readonly alerts: AlertRules;
 
   constructor(
     private readonly config: Config,
     private readonly db: Db,
     private readonly log: Logger,
   ) {
+    this.alerts = new AlertRules(config);
     // Restored so a restart neither opens a second incident for an outage in progress nor alerts again.
     for (const { series, state } of getDetectorStates(db)) this.states.set(series, state as SeriesState);
   }
@@ -47,14 +51,30 @@ export class Recorder {
       const db = tx as unknown as Db;
       insertProbeResult(db, result);
       updateRollupsForResult(db, result, { gapMs: gapMs(this.config, [result.kind]) });
+      const offline = this.alerts.monitorResult(db, result);
       if (run.status) {
         const at = new Date(result.startedAt);
-        recordStatusObservation(db, { at, summary: run.status.summary, raw: run.status.raw }, { heartbeatMs: this.config.official.heartbeatMinutes * 60_000 });
+        const stored = recordStatusObservation(db, { at, summary: run.status.summary, raw: run.status.raw }, { heartbeatMs: this.config.official.heartbeatMinutes * 60_000 });
+        this.alerts.officialChanges(db, stored.incidentChanges, at.getTime());
       }
-      return this.detect(db, result);
+      const next = this.detect(db, result);
+      // While the monitor is offline nothing is measured, so nothing can disagree with the official page.
+      if (!offline && this.alerts.isActive) this.checkDisagreement(db, result, next);
+      return next;
     });
     // Only once committed: a rolled-back write must not leave the detector believing it happened.
     if (next) this.states.set(result.probe, next);
+  }
+
+  /** Disagreement per surface: is any of its series in an open incident, counting this result's uncommitted state? */
+  private checkDisagreement(db: Db, result: ProbeResult, next: SeriesState | null): void {
+    const own = surfaceOfSeries(this.config.surfaces, result.probe);
+    const surfaces = result.kind === "status" ? this.config.surfaces : own ? [own] : [];
+    for (const surface of surfaces) {
+      const open = [...this.states].some(([series, state]) => series !== result.probe && state.open !== null && surfaceOfSeries(this.config.surfaces, series)?.id === surface.id);
+      const ownOpen = next?.open != null && own?.id === surface.id;
+      this.alerts.surfaceState(db, surface, open || ownOpen, Date.parse(result.startedAt));
+    }
   }
 
   private detect(db: Db, result: ProbeResult): SeriesState | null {
@@ -66,15 +86,25 @@ export class Recorder {
     if (transition?.type === "opened") {
       const id = insertMeasuredIncident(db, { ...incidentColumns(transition.incident), surface: surface.id, series: result.probe, model: result.model });
       state.open = { ...transition.incident, id };
+      this.alerts.incidentOpened(db, measuredFact(surface, result, { ...transition.incident, id }), observation.at);
       this.log.warn(`incident opened: ${surface.name} ${result.probe} ${transition.incident.severity} since ${new Date(transition.incident.startedAt).toISOString()}`);
     } else if (transition && transition.incident.id !== null) {
       const endedAt = transition.type === "resolved" ? new Date(transition.endedAt) : null;
       updateMeasuredIncident(db, transition.incident.id, { ...incidentColumns(transition.incident), endedAt });
-      if (endedAt) this.log.info(`incident resolved: ${surface.name} ${result.probe} at ${endedAt.toISOString()}`);
+      if (endedAt) {
+        this.alerts.incidentResolved(db, measuredFact(surface, result, transition.incident), endedAt.getTime(), observation.at);
+        this.log.info(`incident resolved: ${surface.name} ${result.probe} at ${endedAt.toISOString()}`);
+      } else {
+        this.alerts.incidentContinues(db, surface, observation.at);
+      }
     }
     saveDetectorState(db, result.probe, state, new Date(observation.at));
     return state;
   }
+}
+
+function measuredFact(surface: Surface, result: ProbeResult, i: OpenIncident & { id: number | null }) {
+  return { id: i.id ?? 0, surface: { id: surface.id, name: surface.name }, series: result.probe, model: result.model, severity: i.severity, startedAt: i.startedAt, peakFailureRatio: i.peakFailureRatio, errorClassCounts: i.errorClassCounts };
 }
 
 /** A detector incident as measured_incidents columns (the caller adds surface, series, model and end). */

@@ -3,6 +3,10 @@
  * spread across it; a run still going at its next tick is skipped and counted, never overlapped.
  */
 import cron, { type ScheduledTask } from "node-cron";
+import { buildChannels } from "@/lib/alerts/channels";
+import { Dispatcher } from "@/lib/alerts/dispatcher";
+import { beat } from "@/lib/alerts/heartbeat";
+import type { Channel } from "@/lib/alerts/types";
 import type { Config } from "@/lib/config";
 import { ownNetworkOf, type OwnNetwork } from "@/lib/connectivity";
 import type { Logger } from "@/lib/log";
@@ -51,20 +55,29 @@ export class Worker {
   private readonly stats: WorkerStats = { runs: 0, stored: 0, skippedTicks: {} };
   private readonly recorder: Recorder;
   private readonly network: OwnNetwork;
+  /** Delivers the alert outbox beside the probes; the recorder only writes it. */
+  readonly dispatcher: Dispatcher;
+  private lastStoredAt: number | null = null;
+  private readonly startedAt = Date.now();
 
   constructor(
     private readonly config: Config,
     private readonly db: Db,
     private readonly log: Logger,
     private readonly onResult: (run: RunOutput) => void = () => {},
+    /** The built channels (default: from config.alerts; throws ConfigError for a type that cannot be built). */
+    channels: readonly Channel[] = buildChannels(config.alerts.channels),
   ) {
     this.recorder = new Recorder(config, db, log);
     this.network = ownNetworkOf(config);
+    this.dispatcher = new Dispatcher(config.alerts, db, log, channels);
   }
 
   /** Schedule every planned probe, the official history beside the status probe, and raw-result pruning. */
   start(probes: readonly PlannedProbe[]): void {
     this.scheduleHousekeeping(probes.find((p) => p.kind === "status"));
+    this.scheduleHeartbeat(probes);
+    this.dispatcher.start();
     const offsets = spreadOffsets(probes);
     probes.forEach((probe, i) => {
       const pattern = cronPattern(probe.intervalSeconds, offsets[i] ?? 0);
@@ -92,6 +105,8 @@ export class Worker {
   async stop(graceMs = this.config.shutdownGraceMs): Promise<void> {
     for (const task of this.tasks) await task.destroy();
     this.tasks.length = 0;
+    // Deliveries in flight are cancelled; their rows stay pending and go out after the next start.
+    await this.dispatcher.stop();
     if (this.inFlight.size === 0) return;
     this.log.info(`waiting up to ${graceMs} ms for ${this.inFlight.size} probe(s) in flight`);
     let timer: NodeJS.Timeout | undefined;
@@ -115,6 +130,8 @@ export class Worker {
     try {
       this.recorder.record(run);
       this.stats.stored += 1;
+      this.lastStoredAt = Date.now();
+      this.dispatcher.nudge();
     } catch (err) {
       this.log.error(`${result.probe}: result not stored: ${(err as Error).message}`);
     }
@@ -129,7 +146,9 @@ export class Worker {
     if (this.stopping.signal.aborted) return;
     if (history.error) this.log.warn(`official incident history: ${history.error}`);
     try {
-      await recordIncidentHistory(this.db, { at: new Date(), incidents: history.incidents, raw: history.raw });
+      const at = new Date();
+      await recordIncidentHistory(this.db, { at, incidents: history.incidents, raw: history.raw }, (tx, changes) => this.recorder.alerts.officialChanges(tx, changes, at.getTime()));
+      this.dispatcher.nudge();
     } catch (err) {
       this.log.error(`official incident history not stored: ${(err as Error).message}`);
     }
@@ -161,6 +180,15 @@ export class Worker {
     }
     // Daily, at a quiet minute: pruning is batched anyway, but there is no reason to do it on the hour.
     this.tasks.push(cron.schedule("45 17 3 * * *", () => this.track(this.pruneNow()), { ...silent, name: "prune" }));
+  }
+
+  /** alerts.heartbeatUrl, every minute while healthy: a result stored within three of the slowest intervals. */
+  private scheduleHeartbeat(probes: readonly PlannedProbe[]): void {
+    const url = this.config.alerts.heartbeatUrl;
+    if (!url || probes.length === 0) return;
+    const maxSilenceMs = 3 * Math.max(...probes.map((p) => p.intervalSeconds)) * 1000 + 30_000;
+    const ping = () => this.track(beat(url, this.db, { lastStoredAt: this.lastStoredAt, maxSilenceMs, startedAt: this.startedAt }, this.log));
+    this.tasks.push(cron.schedule("50 * * * * *", ping, { noOverlap: true, logger: silentCronLogger(this.log), name: "heartbeat" }));
   }
 
   private track<T>(work: Promise<T>): Promise<T> {

@@ -75,6 +75,10 @@ export interface AlertData {
   disagreement?: { kind: "official_up_measured_down" | "official_down_measured_up"; since: string };
   /** monitor.* events: what Witness could not reach, and since when. */
   monitor?: { since: string; detail: string };
+  /** Measured incidents: the first incident of a flapping run ("m-41"); a channel threads (and dedups) on it. */
+  threadId?: string;
+  /** incident.resolved of a series that re-opened within FLAP_WINDOW of a resolution: how often, since when. */
+  flapped?: { reopenings: number; firstStartedAt: string } | null;
 }
 
 /** What a channel's send answers; the dispatcher decides what happens next. Messages never carry a secret. */
@@ -131,6 +135,11 @@ export const alertsSchema = z
     heartbeatUrl: httpUrl.nullable().default(null),
     /** A delivery not accepted within this long is given up: one logged failure and a metric. */
     giveUpAfterMinutes: z.number().int().min(1).max(7 * 1440).default(24 * 60),
+    /** Backoff between attempts of one delivery: doubled from firstDelayMs up to maxDelayMs, with jitter. */
+    retry: z
+      .object({ firstDelayMs: z.number().int().min(10).max(600_000).default(5_000), maxDelayMs: z.number().int().min(10).max(3_600_000).default(600_000) })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .refine((a) => new Set(a.channels.map((c) => c.name)).size === a.channels.length, { message: "channel names must be unique", path: ["channels"] })

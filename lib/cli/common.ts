@@ -1,5 +1,5 @@
 /** What every command does first: configuration, logger and a migrated database, with exit 2 on bad input. */
-import { ConfigError, loadConfig, type Config } from "@/lib/config";
+import { alertSecrets, ConfigError, loadConfig, type Config } from "@/lib/config";
 import { createLogger, type Logger } from "@/lib/log";
 import { openDatabase, type OpenedDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
@@ -21,7 +21,8 @@ export function loadConfigOrExit(): Config {
 }
 
 export function createCliLogger(config: Config, quiet = false): Logger {
-  return createLogger({ secrets: config.apiKey ? [config.apiKey] : [], quiet });
+  // Channel URLs carry their tokens (Slack, Discord, Teams), so every one of them is a secret to the log.
+  return createLogger({ secrets: [...(config.apiKey ? [config.apiKey] : []), ...alertSecrets(config)], quiet });
 }
 
 /** Open the database at DATABASE_PATH and apply migrations, or exit 2 saying why. */

@@ -14,7 +14,9 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createCliLogger, loadConfigOrExit, openStoreOrExit } from "@/lib/cli/common";
+import { buildChannels } from "@/lib/alerts/channels";
+import { createCliLogger, exitWithUsageError, loadConfigOrExit, openStoreOrExit } from "@/lib/cli/common";
+import { ConfigError } from "@/lib/config";
 
 /** The project root: where package.json, next.config.ts and .next live. */
 export const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -119,6 +121,13 @@ interface Managed {
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createCliLogger(config);
+  // An alert channel that cannot be built is a configuration error: exit 2 before building or starting anything.
+  try {
+    buildChannels(config.alerts.channels);
+  } catch (err) {
+    if (err instanceof ConfigError) exitWithUsageError(`configuration: ${err.message}`);
+    throw err;
+  }
 
   // Migrate once, before either child starts: the web app opens the file read-only and must find the schema there.
   openStoreOrExit(config).close();

@@ -1,0 +1,246 @@
+/**
+ * AlertEvents built from stored facts. Pure: the caller hands in what the database says, so an event is a function
+ * of the fact and its id is derived from the fact ("incident.opened:m-42"): a restart or a replay builds the same id,
+ * and the outbox's unique key turns a second write into nothing. The summary is plain text a person reads first;
+ * channels (lib/alerts/channels/) format the rest from `data`.
+ */
+import type { AlertData, AlertEvent, AlertEventType, AlertSeverity, OfficialAtTheTime } from "@/lib/alerts/types";
+
+/** A measured incident as the events need it (one row of measured_incidents, or the first of a thread). */
+export interface MeasuredFact {
+  id: number;
+  surface: { id: string; name: string };
+  series: string;
+  model: string | null;
+  severity: "degraded" | "down";
+  startedAt: number;
+  peakFailureRatio: number;
+  errorClassCounts: Record<string, number>;
+}
+
+export interface Links {
+  /** WITNESS_PUBLIC_URL as an origin, or null. */
+  publicUrl: string | null;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+/** "17:54 UTC": a person reads the time; the date is in occurredAt and the channel shows it. */
+export const clock = (ms: number) => `${iso(ms).slice(11, 16)} UTC`;
+export const minutes = (ms: number) => `${Math.max(1, Math.round(ms / 60_000))} min`;
+const pct = (ratio: number) => `${Math.round(ratio * 100)}%`;
+
+export function incidentUrl(links: Links, slug: string): string | null {
+  return links.publicUrl ? `${links.publicUrl}/incidents/${encodeURIComponent(slug)}` : null;
+}
+
+/** Error classes and counts, largest first. */
+export function errorMix(counts: Record<string, number>): { errorClass: string; count: number }[] {
+  return Object.entries(counts)
+    .map(([errorClass, count]) => ({ errorClass, count }))
+    .sort((a, b) => b.count - a.count || a.errorClass.localeCompare(b.errorClass));
+}
+
+function mixInWords(counts: Record<string, number>): string {
+  const mix = errorMix(counts).slice(0, 3);
+  return mix.length === 0 ? "" : ` (${mix.map((m) => `${m.errorClass.replace(/_/g, " ")} ×${m.count}`).join(", ")})`;
+}
+
+function officialInWords(o: OfficialAtTheTime): string {
+  if (o.incident) return `official page: "${o.incident.name}" (${o.incident.status})`;
+  if (o.componentState === null) return "official page: not read";
+  return `official page: ${o.componentState.replace(/_/g, " ")}`;
+}
+
+function event(type: AlertEventType, id: string, fields: { occurredAt: number; surface: { id: string; name: string } | null; severity: AlertSeverity; summary: string; url: string | null; data: AlertData }): AlertEvent {
+  return {
+    id: `${type}:${id}`,
+    type,
+    occurredAt: iso(fields.occurredAt),
+    surface: fields.surface?.id ?? null,
+    surfaceName: fields.surface?.name ?? null,
+    severity: fields.severity,
+    summary: fields.summary,
+    url: fields.url,
+    test: false,
+    data: fields.data,
+  };
+}
+
+function measuredData(i: MeasuredFact, official: OfficialAtTheTime): AlertData {
+  return {
+    incidentId: `m-${i.id}`,
+    threadId: `m-${i.id}`,
+    series: i.series,
+    model: i.model,
+    incidentSeverity: i.severity === "down" ? "outage" : "degraded",
+    startedAt: iso(i.startedAt),
+    failureRatio: i.peakFailureRatio,
+    errorMix: errorMix(i.errorClassCounts),
+    official,
+  };
+}
+
+/** A confirmed measured incident, the first of its thread. */
+export function incidentOpenedEvent(i: MeasuredFact, official: OfficialAtTheTime, links: Links): AlertEvent {
+  const what = i.severity === "down" ? "is failing" : "is degraded";
+  return event("incident.opened", `m-${i.id}`, {
+    occurredAt: i.startedAt,
+    surface: i.surface,
+    severity: i.severity === "down" ? "critical" : "warning",
+    summary: `${i.surface.name} ${what}: ${pct(i.peakFailureRatio)} of requests since ${clock(i.startedAt)}${mixInWords(i.errorClassCounts)}; ${officialInWords(official)}`,
+    url: incidentUrl(links, `m-${i.id}`),
+    data: { ...measuredData(i, official), endedAt: null, durationMs: null },
+  });
+}
+
+export interface ResolutionFact {
+  /** The incident whose end closed the thread; the event id is its id. */
+  last: MeasuredFact;
+  /** The first incident of the thread (the one whose "opened" was sent). */
+  rootId: number;
+  runStartedAt: number;
+  endedAt: number;
+  /** Re-openings within the flap window since the thread began, and when it began. */
+  reopenings: number;
+  threadStartedAt: number;
+  acknowledgementDelayMs: number | null;
+}
+
+/** The thread is over: every series of the surface recovered. Names the duration and the official acknowledgement. */
+export function incidentResolvedEvent(r: ResolutionFact, official: OfficialAtTheTime, links: Links): AlertEvent {
+  const ack = r.acknowledgementDelayMs === null ? "the official page never acknowledged it" : `the official page acknowledged it after ${minutes(r.acknowledgementDelayMs)}`;
+  const flap = r.reopenings > 0 ? `; it flapped: re-opened ${r.reopenings} time${r.reopenings === 1 ? "" : "s"} since ${clock(r.threadStartedAt)}` : "";
+  return event("incident.resolved", `m-${r.last.id}`, {
+    occurredAt: r.endedAt,
+    surface: r.last.surface,
+    severity: "resolved",
+    summary: `${r.last.surface.name} recovered at ${clock(r.endedAt)} after ${minutes(r.endedAt - r.runStartedAt)} (since ${clock(r.runStartedAt)}); ${ack}${flap}`,
+    url: incidentUrl(links, `m-${r.rootId}`),
+    data: {
+      ...measuredData(r.last, official),
+      threadId: `m-${r.rootId}`,
+      startedAt: iso(r.runStartedAt),
+      endedAt: iso(r.endedAt),
+      durationMs: r.endedAt - r.runStartedAt,
+      acknowledgementDelayMs: r.acknowledgementDelayMs,
+      flapped: r.reopenings > 0 ? { reopenings: r.reopenings, firstStartedAt: iso(r.threadStartedAt) } : null,
+    },
+  });
+}
+
+export interface OfficialFact {
+  id: string;
+  name: string;
+  status: string;
+  impact: string;
+  shortlink: string | null;
+  createdAt: number;
+  resolvedAt: number | null;
+}
+
+/** The official page's incident in force, as OfficialAtTheTime shows it. */
+export function officialBrief(o: OfficialFact, latest: { body: string; createdAt: number } | null): NonNullable<OfficialAtTheTime["incident"]> {
+  return { id: o.id, name: o.name, status: o.status, url: o.shortlink, latestUpdate: latest ? latest.body.slice(0, 500) : null, latestUpdateAt: latest ? iso(latest.createdAt) : null };
+}
+
+export function officialOpenedEvent(o: OfficialFact, surface: { id: string; name: string } | null, componentState: string | null, links: Links): AlertEvent {
+  return event("official.opened", o.id, {
+    occurredAt: o.createdAt,
+    surface,
+    severity: o.impact === "critical" || o.impact === "major" ? "critical" : "warning",
+    summary: `The official status page posted "${o.name}" (impact ${o.impact}) at ${clock(o.createdAt)}${surface ? ` for ${surface.name}` : ""}`,
+    url: incidentUrl(links, `o-${o.id}`),
+    data: { official: { componentState, incident: officialBrief(o, null) } },
+  });
+}
+
+export function officialUpdatedEvent(o: OfficialFact, update: { id: string; status: string; body: string; createdAt: number }, surface: { id: string; name: string } | null, componentState: string | null, links: Links): AlertEvent {
+  const body = update.body.replace(/\s+/g, " ").trim();
+  return event("official.updated", update.id, {
+    occurredAt: update.createdAt,
+    surface,
+    severity: "info",
+    summary: `Official update on "${o.name}" (${update.status}) at ${clock(update.createdAt)}: ${body.length > 200 ? `${body.slice(0, 199)}…` : body}`,
+    url: incidentUrl(links, `o-${o.id}`),
+    data: { official: { componentState, incident: officialBrief(o, update) } },
+  });
+}
+
+export function officialResolvedEvent(o: OfficialFact, surface: { id: string; name: string } | null, componentState: string | null, at: number, links: Links): AlertEvent {
+  const resolvedAt = o.resolvedAt ?? at;
+  return event("official.resolved", o.id, {
+    occurredAt: resolvedAt,
+    surface,
+    severity: "resolved",
+    summary: `The official status page resolved "${o.name}" at ${clock(resolvedAt)} after ${minutes(resolvedAt - o.createdAt)}`,
+    url: incidentUrl(links, `o-${o.id}`),
+    data: { endedAt: iso(resolvedAt), durationMs: resolvedAt - o.createdAt, official: { componentState, incident: officialBrief(o, null) } },
+  });
+}
+
+export type DisagreementKind = "official_up_measured_down" | "official_down_measured_up";
+
+export function disagreementStartedEvent(surface: { id: string; name: string }, kind: DisagreementKind, since: number, official: OfficialAtTheTime, links: Links): AlertEvent {
+  const words =
+    kind === "official_up_measured_down"
+      ? `the official page says operational while Witness measures it failing since ${clock(since)}`
+      : `the official page reports ${official.componentState?.replace(/_/g, " ") ?? "an outage"} while Witness measures it working since ${clock(since)}`;
+  return event("disagreement.started", `${surface.id}:${since}`, {
+    occurredAt: since,
+    surface,
+    severity: "warning",
+    summary: `${surface.name}: ${words}`,
+    url: links.publicUrl ? `${links.publicUrl}/` : null,
+    data: { disagreement: { kind, since: iso(since) }, official },
+  });
+}
+
+export function disagreementEndedEvent(surface: { id: string; name: string }, kind: DisagreementKind, since: number, at: number, official: OfficialAtTheTime, links: Links): AlertEvent {
+  return event("disagreement.ended", `${surface.id}:${since}`, {
+    occurredAt: at,
+    surface,
+    severity: "resolved",
+    summary: `${surface.name}: the official page and Witness agree again at ${clock(at)}, after ${minutes(at - since)} of disagreement`,
+    url: links.publicUrl ? `${links.publicUrl}/` : null,
+    data: { disagreement: { kind, since: iso(since) }, endedAt: iso(at), durationMs: at - since, official },
+  });
+}
+
+/** Witness lost the internet: said so that nobody reads it as Claude's outage. */
+export function monitorOfflineEvent(since: number, detail: string): AlertEvent {
+  return event("monitor.offline", `${since}`, {
+    occurredAt: since,
+    surface: null,
+    severity: "warning",
+    summary: `Witness itself cannot reach the internet since ${clock(since)}: this is the monitor's own network, not Claude; its probes say nothing about Claude until it is back`,
+    url: null,
+    data: { monitor: { since: iso(since), detail } },
+  });
+}
+
+export function monitorOnlineEvent(since: number, at: number): AlertEvent {
+  return event("monitor.online", `${since}`, {
+    occurredAt: at,
+    surface: null,
+    severity: "resolved",
+    summary: `Witness reaches the internet again at ${clock(at)} after ${minutes(at - since)} offline (its own network, not Claude); probes resumed`,
+    url: null,
+    data: { monitor: { since: iso(since), detail: "back online" }, endedAt: iso(at), durationMs: at - since },
+  });
+}
+
+/** The one event `npm run alerts -- --test` sends: marked as a test in its id, its summary and `test`. */
+export function testEvent(at: number, links: Links): AlertEvent {
+  return {
+    ...event("incident.opened", `test-${at}`, {
+      occurredAt: at,
+      surface: null,
+      severity: "info",
+      summary: `TEST: this is a test alert from Witness (npm run alerts -- --test) at ${clock(at)}; nothing is wrong`,
+      url: links.publicUrl ? `${links.publicUrl}/` : null,
+      data: {},
+    }),
+    id: `test:${at}`,
+    test: true,
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * Writing events into the outbox: one row per (event, channel) the channel's `events` and `surfaces` filters let
+ * through, inside the caller's transaction. A channel is stored by name, never by URL or token.
+ */
+import type { AlertEvent, ChannelConfig } from "@/lib/alerts/types";
+import type { Db } from "@/db/client";
+import { insertOutboxRows } from "@/db/queries/alerts";
+
+/** Does this channel take this event? `surfaces` filters every event that has surfaces; monitor.* events have none. */
+export function channelWants(channel: Pick<ChannelConfig, "events" | "surfaces">, event: Pick<AlertEvent, "type">, surfaces: readonly string[]): boolean {
+  if (!channel.events.includes(event.type)) return false;
+  if (event.type.startsWith("monitor.") || channel.surfaces === null) return true;
+  return surfaces.some((s) => channel.surfaces!.includes(s));
+}
+
+/**
+ * Queue `event` for every channel that wants it (and passes `also`); insert-or-ignore, so a fact written again adds
+ * nothing. `surfaces`: the surfaces the event concerns (default its own). Returns the channels that got a new row.
+ */
+export function enqueueEvent(
+  db: Db,
+  channels: readonly ChannelConfig[],
+  event: AlertEvent,
+  at: Date,
+  opts: { surfaces?: readonly string[]; also?: (channel: ChannelConfig) => boolean } = {},
+): string[] {
+  const surfaces = opts.surfaces ?? (event.surface ? [event.surface] : []);
+  const wanted = channels.filter((c) => channelWants(c, event, surfaces) && (opts.also?.(c) ?? true));
+  const added: string[] = [];
+  for (const c of wanted) {
+    const n = insertOutboxRows(db, [{ eventId: event.id, channel: c.name, event: event as unknown as Record<string, unknown>, state: "pending", attempts: 0, nextAttemptAt: at, lastError: null, createdAt: at, deliveredAt: null }]);
+    if (n > 0) added.push(c.name);
+  }
+  return added;
+}

@@ -51,7 +51,7 @@ describe("npm run alerts -- --test", () => {
     const run = await runCli("alerts", ["--test"], env);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain("ops (webhook): accepted (HTTP 200)");
-    expect(run.stdout).toContain("broken (webhook): not accepted: HTTP 500");
+    expect(run.stdout).toMatch(/broken \(webhook\): not accepted: webhook via 127\.0\.0\.1:\d+: HTTP 500/);
     expect(run.stdout + run.stderr).not.toContain(TOKEN);
     const req = good.received.at(-1)!;
     expect(good.received.length).toBe(before + 1);

@@ -2,6 +2,13 @@
  * From a channel's config to the adapter that sends to it: one switch over CHANNEL_TYPES, checked at start so an
  * unknown or unbuilt type is a ConfigError (exit 2) before any probe runs.
  */
+import { createDiscordChannel } from "@/lib/alerts/channels/discord";
+import { createEmailChannel } from "@/lib/alerts/channels/email";
+import { createNtfyChannel } from "@/lib/alerts/channels/ntfy";
+import { createPagerdutyChannel } from "@/lib/alerts/channels/pagerduty";
+import { createSlackChannel } from "@/lib/alerts/channels/slack";
+import { createTeamsChannel } from "@/lib/alerts/channels/teams";
+import { createTelegramChannel } from "@/lib/alerts/channels/telegram";
 import { createWebhookChannel } from "@/lib/alerts/channels/webhook";
 import type { Channel, ChannelConfig } from "@/lib/alerts/types";
 import { ConfigError } from "@/lib/config";
@@ -14,15 +21,20 @@ export function channelFactory(config: ChannelConfig, deps: ChannelDeps = {}): C
   switch (config.type) {
     case "webhook":
       return createWebhookChannel(config, deps);
-    // Built on their own branch (lib/alerts/channels/<type>.ts); the integrator wires each here.
     case "slack":
+      return createSlackChannel(config);
     case "discord":
+      return createDiscordChannel(config);
     case "teams":
+      return createTeamsChannel(config);
     case "ntfy":
+      return createNtfyChannel(config);
     case "email":
+      return createEmailChannel(config);
     case "pagerduty":
+      return createPagerdutyChannel(config);
     case "telegram":
-      throw new ConfigError(`alerts.channels (${config.name}): channel type ${config.type} is not built yet`);
+      return createTelegramChannel(config);
     default: {
       const unknown: never = config;
       throw new ConfigError(`alerts.channels: unknown channel type ${(unknown as { type: string }).type}`);

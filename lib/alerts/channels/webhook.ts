@@ -4,7 +4,7 @@
  * a retry carries the same id and a receiver can drop one it already took.
  */
 import { Webhook } from "standardwebhooks";
-import { postForOutcome } from "@/lib/alerts/http-delivery";
+import { postBody } from "@/lib/alerts/channels/http";
 import type { AlertEvent, Channel, ChannelConfig } from "@/lib/alerts/types";
 
 type WebhookConfig = Extract<ChannelConfig, { type: "webhook" }>;
@@ -28,9 +28,9 @@ export function createWebhookChannel(config: WebhookConfig, deps: { now?: () => 
         "webhook-id": event.id,
         "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
         "webhook-signature": signer.sign(event.id, at, body),
-        "user-agent": "witness-alerts/0.1",
+        "content-type": "application/json",
       };
-      return postForOutcome(config.url, body, headers, signal);
+      return postBody(config.url, body, { headers, timeoutMs: config.timeoutMs, signal, label: "webhook", secrets: [config.secret] });
     },
   };
 }

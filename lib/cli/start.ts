@@ -1,12 +1,21 @@
 /** `npm start`: migrate, then run the probe worker until SIGINT/SIGTERM. */
-import { createCliLogger, loadConfigOrExit, openStoreOrExit } from "@/lib/cli/common";
+import { createCliLogger, exitWithUsageError, loadConfigOrExit, openStoreOrExit } from "@/lib/cli/common";
 import { ownNetworkOf } from "@/lib/connectivity";
 import { planProbes } from "@/lib/targets";
 import { Worker } from "@/lib/worker";
+import { acquireWriterLease, describeHolder, holdWriterLease, LEASE_STALE_MS } from "@/lib/writer-lease";
 
 const config = loadConfigOrExit();
 const log = createCliLogger(config);
 const store = openStoreOrExit(config);
+// Before any probe: a second worker on a held database sends nothing and says who holds it.
+const lease = acquireWriterLease(store.db);
+if (!lease.ok) {
+  store.close();
+  exitWithUsageError(`another worker holds ${config.databasePath}: ${describeHolder(lease.holder)}; stop it first (if it died, its lease is free ${Math.max(1, Math.ceil((LEASE_STALE_MS - (Date.now() - lease.holder.heartbeatAt.getTime())) / 1000))} s from now)`);
+}
+if (lease.tookOverFrom) log.warn(`took over the writer lease of a worker that stopped renewing it: ${describeHolder(lease.tookOverFrom)}`);
+const held = holdWriterLease(store.db, lease.token, log, () => void shutdown("lease lost", 1));
 const plan = planProbes(config);
 if (plan.skippedForKey.length > 0) log.warn(`ANTHROPIC_API_KEY is not set: skipping ${plan.skippedForKey.join(", ")} (the keyless probes still run)`);
 log.info(`witness: ${plan.probes.length} probes, database ${config.databasePath}${config.configPath ? `, config ${config.configPath}` : ""}`);
@@ -17,15 +26,16 @@ const worker = new Worker(config, store.db, log);
 worker.start(plan.probes);
 
 let stopping = false;
-async function shutdown(signal: string): Promise<void> {
+async function shutdown(signal: string, code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info(`${signal}: stopping`);
   await worker.stop();
+  held.release();
   store.close();
   const { skippedTicks, stored } = worker.getStats();
   log.info(`stopped: ${stored} results stored, skipped ticks ${JSON.stringify(skippedTicks)}`);
-  process.exit(0);
+  process.exit(code);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -113,6 +113,17 @@ const fileSchema = z
       })
       .strict()
       .prefault({}),
+    // Optional daily backup the worker takes itself (lib/backup-schedule.ts); null: none, use `npm run backup`.
+    backup: z
+      .object({
+        dir: z.string().min(1).max(1000),
+        keepDays: z.number().int().min(1).max(3650).default(14),
+        // UTC; the default is a quiet hour, away from the 03:17 pruning.
+        atHour: z.number().int().min(0).max(23).default(4),
+      })
+      .strict()
+      .nullable()
+      .default(null),
     feed: z
       .object({
         // Which measured incidents reach RSS/Atom/JSON Feed readers: those that lasted (or have lasted) this long.

@@ -34,3 +34,10 @@ export function openStoreOrExit(config: Config): OpenedDatabase {
     exitWithUsageError(`database: ${(err as Error).message}`);
   }
 }
+
+/** `--help` or `-h` anywhere in argv: print `usage` on stdout and exit 0, before anything else is read or opened. */
+export function exitWithHelpIfAsked(usage: string, argv: readonly string[] = process.argv.slice(2)): void {
+  if (!argv.some((a) => a === "--help" || a === "-h")) return;
+  process.stdout.write(`${usage.trim()}\n`);
+  process.exit(0);
+}

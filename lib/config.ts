@@ -2,7 +2,7 @@
  * Witness's configuration: one zod schema with defaults that work with no file at all, an optional YAML file merged
  * over them, and secrets and URLs from the environment. The only module that reads process.env.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { PROBE_KINDS, type AnswerCheck, type ProbeKind } from "@/probes/types";
@@ -201,11 +201,19 @@ export function loadConfig(env: Env = process.env): Config {
   };
 }
 
+/** A config is a few KB; anything past this is the wrong file (a log, a database), not worth reading into memory. */
+const MAX_CONFIG_BYTES = 1_048_576;
+
 function readYaml(path: string): unknown {
   let text: string;
   try {
+    // Checked before reading: /dev/zero or a FIFO would never end, and a huge file would only fail later.
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new ConfigError(`${path}: not a regular file: point WITNESS_CONFIG at a YAML file`);
+    if (stat.size > MAX_CONFIG_BYTES) throw new ConfigError(`${path}: larger than 1 MB (${stat.size} bytes): point WITNESS_CONFIG at the YAML config file`);
     text = readFileSync(path, "utf8");
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(`${path}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? "error"})`);
   }
   try {

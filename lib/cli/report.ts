@@ -1,16 +1,25 @@
 /** `npm run report -- [--json] [--since 24h|7d|30d|90d]`: measured vs official, per surface, for an SLA talk. */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { exitWithUsageError, loadConfigOrExit } from "@/lib/cli/common";
+import { exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit } from "@/lib/cli/common";
 import { buildReport, WINDOWS, type Report, type SurfaceReport, type WindowName } from "@/lib/report";
 import { openDatabase } from "@/db/client";
 
+const USAGE = `
+usage: npm run -s report -- [--json] [--since 24h|7d|30d|90d]
+
+Measured against official, per surface, from DATABASE_PATH (read-only): uptime, disagreement minutes, the grade and
+every incident. --json prints one JSON object on stdout (npm run -s keeps npm's banner out: pipe it to jq).
+  --since WINDOW    24h, 7d (default), 30d or 90d
+`;
+
 function parseCli(argv: string[]): { json: boolean; window: WindowName } {
+  exitWithHelpIfAsked(USAGE, argv);
   let values;
   try {
     ({ values } = parseArgs({ args: argv, options: { json: { type: "boolean" }, since: { type: "string" } }, strict: true, allowPositionals: false }));
   } catch (err) {
-    exitWithUsageError(`${(err as Error).message} (usage: npm run report -- [--json] [--since 24h|7d|30d|90d])`);
+    exitWithUsageError(`${(err as Error).message} (usage: npm run -s report -- [--json] [--since 24h|7d|30d|90d])`);
   }
   const window = values.since ?? "7d";
   if (!(window in WINDOWS)) exitWithUsageError(`--since: must be one of ${Object.keys(WINDOWS).join(", ")}`);

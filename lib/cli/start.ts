@@ -1,11 +1,20 @@
-/** `npm start`: migrate, then run the probe worker until SIGINT/SIGTERM. */
-import { createCliLogger, exitWithUsageError, loadConfigOrExit, openStoreOrExit } from "@/lib/cli/common";
+/** `npm run worker` (and the worker half of `npm start`): migrate, then run the probe worker until SIGINT/SIGTERM. */
+import { createCliLogger, exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit, openStoreOrExit, refuseUselessStartOrExit } from "@/lib/cli/common";
+import { describeStartup } from "@/lib/cli/startup-summary";
 import { ownNetworkOf } from "@/lib/connectivity";
 import { planProbes } from "@/lib/targets";
 import { Worker } from "@/lib/worker";
 import { acquireWriterLease, describeHolder, holdWriterLease, LEASE_STALE_MS } from "@/lib/writer-lease";
 
+exitWithHelpIfAsked(`
+usage: npm run worker
+
+The probe worker alone (npm start runs it beside the dashboard): migrates DATABASE_PATH, takes the one-writer lease,
+then runs every enabled probe on its interval until SIGINT or SIGTERM. Configuration: WITNESS_CONFIG (default
+./witness.config.yaml) and the environment variables in the README. Exit 2 with a one-line reason when it cannot start.
+`);
 const config = loadConfigOrExit();
+refuseUselessStartOrExit(config);
 const log = createCliLogger(config);
 const store = openStoreOrExit(config);
 // Before any probe: a second worker on a held database sends nothing and says who holds it.
@@ -18,7 +27,7 @@ if (lease.tookOverFrom) log.warn(`took over the writer lease of a worker that st
 const held = holdWriterLease(store.db, lease.token, log, () => void shutdown("lease lost", 1));
 const plan = planProbes(config);
 if (plan.skippedForKey.length > 0) log.warn(`ANTHROPIC_API_KEY is not set: skipping ${plan.skippedForKey.join(", ")} (the keyless probes still run)`);
-log.info(`witness: ${plan.probes.length} probes, database ${config.databasePath}${config.configPath ? `, config ${config.configPath}` : ""}`);
+log.info(describeStartup(config, plan.probes));
 if (ownNetworkOf(config).origins.length < 2) {
   log.warn("every target is on one host: Witness cannot tell its own network failing from Claude's; set connectivityCheck.url to another host");
 }

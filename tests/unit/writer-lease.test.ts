@@ -1,6 +1,6 @@
 /** One writer per database: the lease row, and real worker processes started on one file. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,8 @@ import { acquireWriterLease, holdWriterLease, isLeaseStale, LEASE_STALE_MS, read
 import { createLogger } from "@/lib/log";
 
 const dir = mkdtempSync(join(tmpdir(), "witness-lease-"));
+const EMPTY_CONFIG = join(dir, "witness.config.yaml");
+writeFileSync(EMPTY_CONFIG, "{}\n");
 const freshDb = (name: string) => {
   const store = openDatabase(join(dir, name));
   migrateDatabase(store.db);
@@ -81,7 +83,7 @@ interface Running {
 
 /** The worker CLI as `npm run worker` runs it, but as one node process so its pid is the holder's pid. */
 function startWorker(dbPath: string, sim: Simulator): Running {
-  const env: NodeJS.ProcessEnv = { NODE_ENV: "test", PATH: process.env.PATH ?? "", DATABASE_PATH: dbPath, WITNESS_CONFIG: "/dev/null", ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url };
+  const env: NodeJS.ProcessEnv = { NODE_ENV: "test", PATH: process.env.PATH ?? "", DATABASE_PATH: dbPath, WITNESS_CONFIG: EMPTY_CONFIG, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url };
   const child = spawn(process.execPath, ["--import", "tsx", "lib/cli/start.ts"], { cwd: process.cwd(), env });
   spawned.push(child);
   let stderr = "";

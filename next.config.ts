@@ -5,8 +5,9 @@ import { securityHeaders } from "./lib/web/security-headers";
 export default function config(phase: string): NextConfig {
   const dev = phase === PHASE_DEVELOPMENT_SERVER;
   return {
-    // The web app reads the worker's SQLite file through the native module: load it from node_modules at run time.
-    serverExternalPackages: ["better-sqlite3"],
+    // The web app reads the worker's SQLite file through the native module, and prom-client keeps module-level state
+    // (its default registry): load both from node_modules at run time rather than bundling them.
+    serverExternalPackages: ["better-sqlite3", "prom-client"],
     poweredByHeader: false,
     reactStrictMode: true,
     typedRoutes: false,

@@ -110,6 +110,10 @@ const fileSchema = z
       .object({
         // Raw results answer "what exactly happened at 14:02"; after this, rollups keep the shape for good.
         rawDays: z.number().int().min(1).max(3650).default(30),
+        // The official page's stored bodies are an audit trail, not data: a page whose bytes change on every read would
+        // add ~700 MB a day. Each endpoint keeps at most its newest `payloadKeep` bodies, none older than `payloadDays`.
+        payloadKeep: z.number().int().min(1).max(100_000).default(100),
+        payloadDays: z.number().int().min(1).max(3650).default(30),
       })
       .strict()
       .prefault({}),
@@ -165,6 +169,8 @@ export interface Config extends FileConfig {
   publicUrl: string | null;
   /** WITNESS_DEMO=1 (set by `npm run demo`): the data is the simulator's and generated history; every page says so. */
   isDemo: boolean;
+  /** WITNESS_DASHBOARD_PASSWORD: set, every page, feed and API route wants it (lib/web/auth.ts); null: public. */
+  dashboardPassword: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -198,6 +204,8 @@ export function loadConfig(env: Env = process.env): Config {
     configPath,
     publicUrl: envOrigin(env, "WITNESS_PUBLIC_URL"),
     isDemo: env.WITNESS_DEMO?.trim() === "1",
+    // Not trimmed: a password may end in a space. Empty means unset.
+    dashboardPassword: env.WITNESS_DASHBOARD_PASSWORD || null,
   };
 }
 

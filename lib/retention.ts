@@ -1,9 +1,13 @@
 /**
  * Raw results are kept for `retention.rawDays`, then pruned; rollups are never pruned, so charts keep the shape
- * of every day for good. Pruning shares the writer connection with the probes, hence small batches.
+ * of every day for good. The official page's stored bodies (an audit trail) keep at most `retention.payloadKeep` per
+ * endpoint and none older than `retention.payloadDays`, so their disk is bounded by count times page size whatever
+ * the page does; SQLite reuses the freed pages, so the file stops growing rather than shrinking. Pruning shares the
+ * writer connection with the probes, hence small batches.
  */
 import { setImmediate } from "node:timers/promises";
 import type { Db } from "@/db/client";
+import { deletePayloadsBeyond, getPayloadEndpoints } from "@/db/queries/official";
 import { deleteResultsBefore } from "@/db/queries/probe-results";
 import { BUCKETS, bucketStartOf } from "@/lib/rollups";
 
@@ -29,4 +33,20 @@ export async function pruneRawResults(db: Db, params: { olderThan: Date; batchSi
     // Each batch is a short write lock; between them a probe's insert (and the web app's reads) get their turn.
     await setImmediate();
   }
+}
+
+/** Deletes official payloads beyond the newest `keep` per endpoint or fetched before `olderThan`; returns rows deleted. */
+export async function prunePayloads(db: Db, params: { keep: number; olderThan: Date; batchSize?: number }): Promise<number> {
+  const limit = params.batchSize ?? 50;
+  let deleted = 0;
+  for (const endpoint of getPayloadEndpoints(db)) {
+    for (;;) {
+      // Small batches: each row can be a megabyte of page, and each batch holds the write lock.
+      const changes = deletePayloadsBeyond(db, { endpoint, keep: params.keep, before: params.olderThan, limit });
+      deleted += changes;
+      if (changes < limit) break;
+      await setImmediate();
+    }
+  }
+  return deleted;
 }

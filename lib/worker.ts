@@ -11,7 +11,7 @@ import type { PlannedProbe } from "@/lib/targets";
 import { recordIncidentHistory } from "@/lib/official";
 import { Recorder } from "@/lib/recorder";
 import { backupCronPattern, takeScheduledBackup } from "@/lib/backup-schedule";
-import { pruneRawResults, rawCutoff } from "@/lib/retention";
+import { prunePayloads, pruneRawResults, rawCutoff } from "@/lib/retention";
 import type { Db } from "@/db/client";
 import { probeIncidentHistory } from "@/probes/status-history";
 import type { ProbeResult } from "@/probes/types";
@@ -136,11 +136,14 @@ export class Worker {
     }
   }
 
-  /** Delete raw results past retention, in small batches between probes. */
+  /** Delete raw results and official payloads past retention, in small batches between probes; returns raw rows deleted. */
   async pruneNow(now = new Date()): Promise<number> {
     try {
-      const deleted = await pruneRawResults(this.db, { olderThan: rawCutoff(now, this.config.retention.rawDays) });
-      if (deleted > 0) this.log.info(`pruned ${deleted} raw results older than ${this.config.retention.rawDays} days (rollups kept)`);
+      const { rawDays, payloadKeep, payloadDays } = this.config.retention;
+      const deleted = await pruneRawResults(this.db, { olderThan: rawCutoff(now, rawDays) });
+      if (deleted > 0) this.log.info(`pruned ${deleted} raw results older than ${rawDays} days (rollups kept)`);
+      const payloads = await prunePayloads(this.db, { keep: payloadKeep, olderThan: new Date(now.getTime() - payloadDays * 86_400_000) });
+      if (payloads > 0) this.log.info(`pruned ${payloads} official payloads (keeping the newest ${payloadKeep} per endpoint, none over ${payloadDays} days)`);
       return deleted;
     } catch (err) {
       this.log.error(`pruning failed: ${(err as Error).message}`);

@@ -10,6 +10,7 @@ import { describeGradeScale } from "@/lib/grade";
 import { formatDuration, formatPercent, plural } from "@/lib/dashboard/format";
 import { getWebContext } from "@/lib/web/context";
 import { DataReadAt } from "@/app/_components/data-read-at";
+import { ReadToken } from "@/app/_components/read-token";
 import { PROBE_KINDS, type ProbeKind } from "@/probes/types";
 
 // Rendered per request from data lib/web/cache.ts keeps fresh; never a copy on disk from another server or database.
@@ -116,6 +117,7 @@ export default function MethodologyPage() {
           </li>
         </ul>
       </nav>
+      <ReadToken password={config.dashboardPassword} />
       <Probes config={config} />
       <ErrorClasses />
       <Incidents config={config} />

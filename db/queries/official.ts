@@ -97,6 +97,26 @@ export function getLatestPayloadSha(db: Conn, endpoint: string): string | null {
   return row?.sha256 ?? null;
 }
 
+/** Every endpoint that has a stored payload. */
+export function getPayloadEndpoints(db: Pick<Db, "selectDistinct">): string[] {
+  return db.selectDistinct({ endpoint: officialPayloads.endpoint }).from(officialPayloads).all().map((r) => r.endpoint);
+}
+
+/**
+ * Delete up to `limit` payloads of `endpoint` that are older than `before` or not among its newest `keep`, by the
+ * (endpoint, fetched_at) index; returns how many.
+ */
+export function deletePayloadsBeyond(db: Pick<Db, "run" | "select">, params: { endpoint: string; keep: number; before: Date; limit: number }): number {
+  const p = officialPayloads;
+  const newest = db.select({ id: p.id }).from(p).where(eq(p.endpoint, params.endpoint)).orderBy(desc(p.fetchedAt), desc(p.id)).limit(params.keep);
+  const doomed = db
+    .select({ id: p.id })
+    .from(p)
+    .where(and(eq(p.endpoint, params.endpoint), or(lt(p.fetchedAt, params.before), sql`${p.id} NOT IN ${newest}`)))
+    .limit(params.limit);
+  return db.run(sql`DELETE FROM ${p} WHERE ${p.id} IN ${doomed}`).changes;
+}
+
 /** The most recently fetched payload of one endpoint (`summary`, `incidents`), or null. */
 export function getLatestPayload(db: Conn, endpoint: string): OfficialPayloadRow | null {
   const row = db

@@ -1,29 +1,35 @@
-/** `npm run report -- [--json] [--since 24h|7d|30d|90d]`: measured vs official, per surface, for an SLA talk. */
+/**
+ * `npm run -s report -- [--json] [--since 24h|7d|30d|90d]`: measured vs official, per surface, for an SLA talk.
+ * `--storage` instead: what each table holds and weighs (lib/storage.ts).
+ */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit } from "@/lib/cli/common";
+import { formatStorage, readStorage } from "@/lib/storage";
 import { buildReport, WINDOWS, type Report, type SurfaceReport, type WindowName } from "@/lib/report";
 import { openDatabase } from "@/db/client";
 
 const USAGE = `
-usage: npm run -s report -- [--json] [--since 24h|7d|30d|90d]
+usage: npm run -s report -- [--json] [--since 24h|7d|30d|90d | --storage]
 
 Measured against official, per surface, from DATABASE_PATH (read-only): uptime, disagreement minutes, the grade and
 every incident. --json prints one JSON object on stdout (npm run -s keeps npm's banner out: pipe it to jq).
   --since WINDOW    24h, 7d (default), 30d or 90d
+  --storage         instead: what each table holds and weighs
 `;
 
-function parseCli(argv: string[]): { json: boolean; window: WindowName } {
+function parseCli(argv: string[]): { json: boolean; storage: boolean; window: WindowName } {
   exitWithHelpIfAsked(USAGE, argv);
   let values;
   try {
-    ({ values } = parseArgs({ args: argv, options: { json: { type: "boolean" }, since: { type: "string" } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: argv, options: { json: { type: "boolean" }, since: { type: "string" }, storage: { type: "boolean" } }, strict: true, allowPositionals: false }));
   } catch (err) {
-    exitWithUsageError(`${(err as Error).message} (usage: npm run -s report -- [--json] [--since 24h|7d|30d|90d])`);
+    exitWithUsageError(`${(err as Error).message} (usage: npm run -s report -- [--json] [--since 24h|7d|30d|90d | --storage])`);
   }
   const window = values.since ?? "7d";
   if (!(window in WINDOWS)) exitWithUsageError(`--since: must be one of ${Object.keys(WINDOWS).join(", ")}`);
-  return { json: values.json ?? false, window: window as WindowName };
+  if (values.storage && values.since !== undefined) exitWithUsageError("--storage and --since: give one of them");
+  return { json: values.json ?? false, storage: values.storage ?? false, window: window as WindowName };
 }
 
 const pct = (v: number | null) => (v === null ? "no data" : `${(v * 100).toFixed(3)}%`);
@@ -61,6 +67,12 @@ try {
 } catch (err) {
   exitWithUsageError(`database: ${(err as Error).message}`);
 }
-const report = buildReport(store.db, config, args.window, Date.now());
-store.close();
-process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+if (args.storage) {
+  const storage = readStorage(store.sqlite);
+  store.close();
+  process.stdout.write(args.json ? `${JSON.stringify(storage, null, 2)}\n` : formatStorage(storage));
+} else {
+  const report = buildReport(store.db, config, args.window, Date.now());
+  store.close();
+  process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+}

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit } from "@/lib/cli/common";
 import { PROJECT_ROOT } from "@/lib/cli/serve";
 import { dataVersion } from "@/lib/web/cache";
+import { getDashboardAuth } from "@/lib/web/auth";
 import { getWebContext } from "@/lib/web/context";
 import { createFront } from "@/lib/web/front";
 import { buildHomeScript } from "@/lib/web/static-home";
@@ -40,6 +41,7 @@ await app.prepare();
 const front = createFront({ handle: app.getRequestHandler(), readVersion: () => dataVersion(getWebContext()) ?? "no-database",
   databasePath: config.databasePath,
   homeScript: buildHomeScript(PROJECT_ROOT),
+  auth: getDashboardAuth(config.dashboardPassword),
 });
 
 let stopping = false;
@@ -55,7 +57,8 @@ process.on("SIGTERM", stop);
 try {
   const address = await front.listen(port, values.hostname);
   const shown = values.hostname ?? "localhost";
-  console.error(`witness web: listening on http://${shown.includes(":") ? `[${shown}]` : shown}:${address.port}`);
+  const mode = config.dashboardPassword ? " (private: WITNESS_DASHBOARD_PASSWORD is set; feed and badge tokens on /methodology)" : "";
+  console.error(`witness web: listening on http://${shown.includes(":") ? `[${shown}]` : shown}:${address.port}${mode}`);
 } catch (err) {
   const code = (err as NodeJS.ErrnoException).code;
   const fix = values.port === undefined ? "set PORT=<another port>" : "pass another -p";

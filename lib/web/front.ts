@@ -4,12 +4,14 @@
  * security headers. The hot routes (the home page, /api/v1/status, badges, feeds, /charts windows) are answered from
  * snapshots (lib/web/snapshot.ts): Next renders each once per data version through a loopback listener of its own,
  * and every visitor meanwhile gets the same bytes, compressed ahead of time, or a 304. Everything else goes to Next.
+ * In private mode (lib/web/auth.ts) a request is admitted after the two guards and before anything else.
  */
 import { createServer, request as httpRequest, Agent, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { watch, type FSWatcher } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { basename, dirname, resolve } from "node:path";
 import type { ChartWindow } from "@/lib/dashboard/types";
+import type { DashboardAuth } from "@/lib/web/auth";
 import { BADGE_METRICS } from "@/lib/web/badges";
 import { isNotModifiedBy } from "@/lib/web/http";
 import { inRenderScope, type RenderScope } from "@/lib/web/cache";
@@ -32,6 +34,8 @@ export interface FrontOptions {
   databasePath?: string;
   /** The home page's own script (lib/web/static-home.ts): when given, `/` is kept without Next's runtime, with this. */
   homeScript?: ClientScript;
+  /** Private mode (lib/web/auth.ts): checked before any snapshot or static file, so nothing cached leaks. */
+  auth?: DashboardAuth | null;
 }
 
 export const ALLOWED_METHODS = ["GET", "HEAD", "OPTIONS"] as const;
@@ -130,7 +134,7 @@ export interface Front {
 }
 
 /** The front server around `handle` (see the file's comment). Not listening until listen(). */
-export function createFront({ handle, readVersion, store = new SnapshotStore(), databasePath, homeScript }: FrontOptions): Front {
+export function createFront({ handle, readVersion, store = new SnapshotStore(), databasePath, homeScript, auth = null }: FrontOptions): Front {
   // Files the front serves itself from memory: their paths name their content, so they are cacheable for ever.
   const statics = new Map<string, Promise<Snapshot>>();
   if (homeScript) statics.set(homeScript.path, staticSnapshot(homeScript.code, "text/javascript; charset=utf-8"));
@@ -234,7 +238,8 @@ export function createFront({ handle, readVersion, store = new SnapshotStore(), 
     if (!(ALLOWED_METHODS as readonly string[]).includes(req.method ?? "")) {
       return plain(res, 405, `method not allowed: ${ALLOW} only`, { Allow: ALLOW });
     }
-    const file = statics.get(target);
+    if (auth && !auth.admit(req, res)) return;
+    const file = statics.get(req.url ?? target);
     if (file && (req.method === "GET" || req.method === "HEAD")) {
       return void file.then((snapshot) => sendSnapshot(snapshot, req, res));
     }

@@ -2,6 +2,7 @@
 import { benchCrowd } from "@/tests/bench/crowd";
 import { benchEventLoop } from "@/tests/bench/eventloop";
 import { benchIncidents } from "@/tests/bench/incidents";
+import { benchMetrics } from "@/tests/bench/metrics";
 import { benchTiming } from "@/tests/bench/timing";
 import { benchWeb } from "@/tests/bench/web";
 
@@ -12,3 +13,4 @@ if (!only || only === "incidents") await benchIncidents();
 if (!only || only === "web") await benchWeb();
 if (!only || only === "eventloop") await benchEventLoop();
 if (!only || only === "crowd") await benchCrowd();
+if (!only || only === "metrics") await benchMetrics();

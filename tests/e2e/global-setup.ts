@@ -5,7 +5,7 @@
  * No warm-up: pages are rendered per request from data the server reads itself (lib/web/cache.ts), so the first visit
  * already shows the seeded database; the specs check that it does (fixtures.ts gotoFresh, stale-pages.spec.ts).
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT, runNextBuild, webBuildState } from "@/lib/cli/serve";
@@ -17,6 +17,10 @@ export default async function globalSetup(): Promise<void> {
   process.env[ENV_TMP_DIR] = dir;
   const dbPath = join(dir, "witness.db");
   const env = serverEnv(dir, dbPath);
+  // The seeded "now" (the open outage, the last results) must stay now for the whole run: a series reads as having
+  // no recent data 2.5 intervals after its last result, 150 s at the default minute, and a slow machine runs the
+  // specs for longer than that. With 5-minute intervals it lasts 12.5 minutes; the history itself is per minute.
+  writeFileSync(env.WITNESS_CONFIG!, ["messages", "stream", "edge", "web", "status"].map((kind) => `  ${kind}: { intervalSeconds: 300 }`).join("\n").replace(/^/, "probes:\n") + "\n");
   // Specs that open the database or read the configuration themselves find the same ones.
   Object.assign(process.env, { DATABASE_PATH: dbPath, WITNESS_CONFIG: env.WITNESS_CONFIG });
 

@@ -276,3 +276,19 @@ export const alertStates = sqliteTable("alert_states", {
 
 export type AlertOutboxRow = typeof alertOutbox.$inferSelect;
 export type NewAlertOutboxRow = typeof alertOutbox.$inferInsert;
+
+/**
+ * The one-writer lease: at most one row (id 1), the worker that may write this file. Taken in a BEGIN IMMEDIATE
+ * transaction at worker start, its heartbeat renewed every few seconds, stolen only once the heartbeat is stale
+ * (lib/writer-lease.ts). `token` tells this holder from a later one with the same pid on the same host.
+ */
+export const writerLeases = sqliteTable("writer_leases", {
+  id: integer("id").primaryKey(),
+  token: text("token").notNull(),
+  holderPid: integer("holder_pid").notNull(),
+  holderHost: text("holder_host").notNull(),
+  startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+  heartbeatAt: integer("heartbeat_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+export type WriterLeaseRow = typeof writerLeases.$inferSelect;

@@ -2,7 +2,7 @@
  * Witness's configuration: one zod schema with defaults that work with no file at all, an optional YAML file merged
  * over them, and secrets and URLs from the environment. The only module that reads process.env.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { alertsSchema, CHANNEL_TYPES } from "@/lib/alerts/types";
@@ -118,6 +118,17 @@ const fileSchema = z
       })
       .strict()
       .prefault({}),
+    // Optional daily backup the worker takes itself (lib/backup-schedule.ts); null: none, use `npm run backup`.
+    backup: z
+      .object({
+        dir: z.string().min(1).max(1000),
+        keepDays: z.number().int().min(1).max(3650).default(14),
+        // UTC; the default is a quiet hour, away from the 03:17 pruning.
+        atHour: z.number().int().min(0).max(23).default(4),
+      })
+      .strict()
+      .nullable()
+      .default(null),
     feed: z
       .object({
         // Which measured incidents reach RSS/Atom/JSON Feed readers: those that lasted (or have lasted) this long.
@@ -201,11 +212,19 @@ export function loadConfig(env: Env = process.env): Config {
   };
 }
 
+/** A config is a few KB; anything past this is the wrong file (a log, a database), not worth reading into memory. */
+const MAX_CONFIG_BYTES = 1_048_576;
+
 function readYaml(path: string): unknown {
   let text: string;
   try {
+    // Checked before reading: /dev/zero or a FIFO would never end, and a huge file would only fail later.
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new ConfigError(`${path}: not a regular file: point WITNESS_CONFIG at a YAML file`);
+    if (stat.size > MAX_CONFIG_BYTES) throw new ConfigError(`${path}: larger than 1 MB (${stat.size} bytes): point WITNESS_CONFIG at the YAML config file`);
     text = readFileSync(path, "utf8");
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(`${path}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? "error"})`);
   }
   try {

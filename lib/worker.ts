@@ -14,6 +14,7 @@ import { runProbe, type RunOutput } from "@/lib/run-probe";
 import type { PlannedProbe } from "@/lib/targets";
 import { recordIncidentHistory } from "@/lib/official";
 import { Recorder } from "@/lib/recorder";
+import { backupCronPattern, takeScheduledBackup } from "@/lib/backup-schedule";
 import { prunePayloads, pruneRawResults, rawCutoff } from "@/lib/retention";
 import type { Db } from "@/db/client";
 import { probeIncidentHistory } from "@/probes/status-history";
@@ -180,6 +181,8 @@ export class Worker {
     }
     // Daily, at a quiet minute: pruning is batched anyway, but there is no reason to do it on the hour.
     this.tasks.push(cron.schedule("45 17 3 * * *", () => this.track(this.pruneNow()), { ...silent, name: "prune" }));
+    const backup = this.config.backup;
+    if (backup) this.tasks.push(cron.schedule(backupCronPattern(backup.atHour), () => this.track(takeScheduledBackup(this.db.$client, backup, this.log)), { ...silent, name: "backup" }));
   }
 
   /** alerts.heartbeatUrl, every minute while healthy: a result stored within three of the slowest intervals. */

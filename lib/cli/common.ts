@@ -1,8 +1,11 @@
 /** What every command does first: configuration, logger and a migrated database, with exit 2 on bad input. */
+import { existsSync, readFileSync } from "node:fs";
 import { alertSecrets, ConfigError, loadConfig, type Config } from "@/lib/config";
 import { createLogger, type Logger } from "@/lib/log";
 import { openDatabase, type OpenedDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
+import { planProbes } from "@/lib/targets";
+import { PROBE_KINDS } from "@/probes/types";
 
 /** Exit 2 with a one-line reason on stderr: the CLI contract for bad arguments or configuration. */
 export function exitWithUsageError(reason: string): never {
@@ -25,13 +28,100 @@ export function createCliLogger(config: Config, quiet = false): Logger {
   return createLogger({ secrets: [...(config.apiKey ? [config.apiKey] : []), ...alertSecrets(config)], quiet });
 }
 
-/** Open the database at DATABASE_PATH and apply migrations, or exit 2 saying why. */
+/**
+ * Open the database at DATABASE_PATH for writing and apply migrations, or exit 2 saying why: a file that is not
+ * Witness's (named, not overwritten), or one that fails `PRAGMA quick_check` (never written into: restore a backup).
+ */
 export function openStoreOrExit(config: Config): OpenedDatabase {
+  const path = config.databasePath;
+  // Checked read-only first: opening for writing already switches the file to WAL, a write into a file we may refuse.
+  if (path !== ":memory:" && path !== "" && existsSync(path)) refuseUnusableOrExit(path);
+  let store: OpenedDatabase;
   try {
-    const store = openDatabase(config.databasePath);
+    store = openDatabase(path);
+  } catch (err) {
+    exitWithUsageError(`database: ${describeDatabaseError(err)}`);
+  }
+  try {
     migrateDatabase(store.db);
     return store;
   } catch (err) {
-    exitWithUsageError(`database: ${(err as Error).message}`);
+    store.close();
+    exitWithUsageError(`database: ${path}: ${describeDatabaseError(err)}`);
   }
+}
+
+/** Exit 2 for someone else's SQLite file or one that fails `PRAGMA quick_check`, having written nothing into it. */
+function refuseUnusableOrExit(path: string): void {
+  let store: OpenedDatabase;
+  try {
+    store = openDatabase(path, { readonly: true });
+  } catch (err) {
+    exitWithUsageError(`database: ${describeDatabaseError(err)}`);
+  }
+  let problem: string | null = null;
+  try {
+    const foreign = foreignTables(store);
+    if (foreign.length > 0) {
+      problem = `${path} is not a Witness database (it has tables Witness did not create: ${foreign.slice(0, 5).join(", ")}): set DATABASE_PATH to a new file`;
+    } else {
+      const check = String(store.sqlite.pragma("quick_check", { simple: true }));
+      if (check !== "ok") problem = `${path} fails PRAGMA quick_check (${check.split("\n")[0]?.slice(0, 120)}): refusing to write into it; stop Witness, move it aside and copy your latest backup (npm run -s backup) to ${path}`;
+    }
+  } catch (err) {
+    problem = `${path}: ${describeDatabaseError(err)}`;
+  } finally {
+    store.close();
+  }
+  if (problem) exitWithUsageError(`database: ${problem}`);
+}
+
+/**
+ * Tables in a file with no applied Witness migration: someone else's SQLite file. Empty for a new or Witness file. (An
+ * empty migrations table is what an earlier failed start on that file left behind: still foreign.)
+ */
+function foreignTables(store: OpenedDatabase): string[] {
+  const tables = store.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
+  const applied = tables.includes(MIGRATIONS_TABLE) && (store.sqlite.prepare(`SELECT count(*) FROM ${MIGRATIONS_TABLE}`).pluck().get() as number) > 0;
+  return applied ? [] : tables.filter((t) => t !== MIGRATIONS_TABLE);
+}
+
+/** Where drizzle records applied migrations. */
+const MIGRATIONS_TABLE = "__drizzle_migrations";
+
+/** The innermost reason (drizzle wraps SQLite's "table x already exists" in "Failed to run the query ..."), on one line. */
+export function describeDatabaseError(err: unknown): string {
+  let inner = err;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  const reason = (inner instanceof Error ? inner.message : String(inner)).replace(/\s+/g, " ").trim();
+  const outer = err instanceof Error && err !== inner ? err.message.split("\n")[0]!.slice(0, 80) : null;
+  return (outer && outer.startsWith("Cannot open") ? `${outer.replace(/:.*$/, "")}: ${reason}` : reason).slice(0, 300);
+}
+
+/** The worker's refusals, before it opens anything: a database that would be thrown away, or nothing to run. */
+export function refuseUselessStartOrExit(config: Config): void {
+  if (config.databasePath === ":memory:" || config.databasePath === "") {
+    exitWithUsageError("DATABASE_PATH=:memory: would throw away every result when Witness stops: set DATABASE_PATH to a file (default ./data/witness.db)");
+  }
+  const enabled = PROBE_KINDS.filter((kind) => config.probes[kind].enabled);
+  if (enabled.length === 0) exitWithUsageError(`nothing to do: every probe is disabled${config.configPath ? ` in ${config.configPath}` : ""}; set probes.<kind>.enabled: true for at least one of ${PROBE_KINDS.join(", ")}`);
+  if (planProbes(config).probes.length === 0) {
+    exitWithUsageError(`nothing to do: the enabled probes (${enabled.join(", ")}) all need ANTHROPIC_API_KEY; set it, or enable one of edge, web, status`);
+  }
+}
+
+/** The version in package.json (read at run time: the worker runs as a bundle, where this path still resolves). */
+export function witnessVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string }).version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** `--help` or `-h` anywhere in argv: print `usage` on stdout and exit 0, before anything else is read or opened. */
+export function exitWithHelpIfAsked(usage: string, argv: readonly string[] = process.argv.slice(2)): void {
+  if (!argv.some((a) => a === "--help" || a === "-h")) return;
+  process.stdout.write(`${usage.trim()}\n`);
+  process.exit(0);
 }

@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import { loadConfig } from "@/lib/config";
 import { createLogger } from "@/lib/log";
 import { PROJECT_ROOT } from "@/lib/cli/serve";
+import { exitWithHelpIfAsked } from "@/lib/cli/common";
 import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { generateHistory } from "@/lib/simulator/history";
@@ -46,6 +47,13 @@ const ACTS: Act[] = [
   { seconds: 60, say: "recovered; the page still shows the incident for a while", apply: (sim) => sim.setFault("api", HEALTHY) },
 ];
 
+exitWithHelpIfAsked(`
+usage: npm run demo
+
+The whole product (worker and dashboard) against the built-in simulator: no key, no network. Backfills two weeks of
+generated history into DATABASE_PATH (default ./data/demo.db) on the first run, then replays a small outage on a loop.
+SIMULATOR_PORT picks the simulator's port (default: any free one); PORT the dashboard's. Ctrl-C stops it.
+`);
 const log = createLogger({ secrets: [] });
 const sim = await startSimulator({ port: Number(process.env.SIMULATOR_PORT ?? 0) });
 const databasePath = resolve(process.env.DATABASE_PATH ?? "./data/demo.db");

@@ -1,6 +1,6 @@
 /** `npm run probe -- --once [--json] [--only KIND[,KIND…]] [--timeout MS]`: run the probes once, store, print. */
 import { parseArgs } from "node:util";
-import { createCliLogger, exitWithUsageError, loadConfigOrExit, openStoreOrExit } from "@/lib/cli/common";
+import { createCliLogger, exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit, openStoreOrExit } from "@/lib/cli/common";
 import { planProbes } from "@/lib/targets";
 import { Worker } from "@/lib/worker";
 import { PROBE_KINDS, type ProbeKind, type ProbeResult } from "@/probes/types";
@@ -11,7 +11,20 @@ interface Args {
   timeoutMs?: number;
 }
 
+const USAGE = `
+usage: npm run -s probe -- --once [--json] [--only KIND[,KIND…]] [--timeout MS]
+
+Runs the selected probes once now, stores the results in DATABASE_PATH and prints a table, or with --json only a
+JSON array of results on stdout (-s keeps npm's banner out of it).
+  --once            required: the scheduled worker is npm start
+  --json            print the results as JSON
+  --only KINDS      comma-separated kinds: ${PROBE_KINDS.join(", ")}
+  --timeout MS      replace every selected probe's deadline (1 to 600000)
+Exit 0 when the probes ran, whatever they found; exit 2 with a one-line reason for bad arguments or configuration.
+`;
+
 function parseCli(argv: string[]): Args {
+  exitWithHelpIfAsked(USAGE, argv);
   let values;
   try {
     ({ values } = parseArgs({

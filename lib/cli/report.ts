@@ -4,12 +4,22 @@
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { exitWithUsageError, loadConfigOrExit } from "@/lib/cli/common";
+import { exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit } from "@/lib/cli/common";
 import { formatStorage, readStorage } from "@/lib/storage";
 import { buildReport, WINDOWS, type Report, type SurfaceReport, type WindowName } from "@/lib/report";
 import { openDatabase } from "@/db/client";
 
+const USAGE = `
+usage: npm run -s report -- [--json] [--since 24h|7d|30d|90d | --storage]
+
+Measured against official, per surface, from DATABASE_PATH (read-only): uptime, disagreement minutes, the grade and
+every incident. --json prints one JSON object on stdout (npm run -s keeps npm's banner out: pipe it to jq).
+  --since WINDOW    24h, 7d (default), 30d or 90d
+  --storage         instead: what each table holds and weighs
+`;
+
 function parseCli(argv: string[]): { json: boolean; storage: boolean; window: WindowName } {
+  exitWithHelpIfAsked(USAGE, argv);
   let values;
   try {
     ({ values } = parseArgs({ args: argv, options: { json: { type: "boolean" }, since: { type: "string" }, storage: { type: "boolean" } }, strict: true, allowPositionals: false }));

@@ -14,8 +14,9 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { createServer } from "node:net";
 import { buildChannels } from "@/lib/alerts/channels";
-import { createCliLogger, exitWithUsageError, loadConfigOrExit, openStoreOrExit } from "@/lib/cli/common";
+import { createCliLogger, exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit, openStoreOrExit, refuseUselessStartOrExit } from "@/lib/cli/common";
 import { ConfigError } from "@/lib/config";
 
 /** The project root: where package.json, next.config.ts and .next live. */
@@ -118,8 +119,32 @@ interface Managed {
   exited: boolean;
 }
 
+const USAGE = `
+usage: npm start
+
+Witness in one command: migrates DATABASE_PATH, builds the dashboard when needed, then runs the probe worker and the
+dashboard on PORT (default 3000) until SIGINT or SIGTERM. Configuration: WITNESS_CONFIG (default
+./witness.config.yaml) and the environment variables in the README. Other commands: npm run -s probe -- --help,
+npm run -s report -- --help, npm run -s backup -- --help.
+`;
+
+/** Resolves with the listen error's code (EADDRINUSE, EACCES) or null once `port` could be bound and was let go. */
+function tryPort(port: number): Promise<string | null> {
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once("error", (err: NodeJS.ErrnoException) => done(err.code ?? "error"));
+    probe.listen(port, () => probe.close(() => done(null)));
+  });
+}
+
 async function main(): Promise<void> {
+  exitWithHelpIfAsked(USAGE);
   const config = loadConfigOrExit();
+  refuseUselessStartOrExit(config);
+  // Before a build that can take minutes: a port clash is said at once, with the fix.
+  const portProblem = await tryPort(config.port);
+  if (portProblem === "EADDRINUSE") exitWithUsageError(`port ${config.port} is already in use: set PORT=<another port> (or stop what holds ${config.port})`);
+  if (portProblem) exitWithUsageError(`cannot listen on port ${config.port} (${portProblem}): set PORT=<another port>`);
   const log = createCliLogger(config);
   // An alert channel that cannot be built is a configuration error: exit 2 before building or starting anything.
   try {

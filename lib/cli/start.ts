@@ -1,12 +1,22 @@
-/** `npm start`: migrate, then run the probe worker until SIGINT/SIGTERM. */
+/** `npm run worker` (and the worker half of `npm start`): migrate, then run the probe worker until SIGINT/SIGTERM. */
 import { buildChannels } from "@/lib/alerts/channels";
-import { createCliLogger, exitWithUsageError, loadConfigOrExit, openStoreOrExit } from "@/lib/cli/common";
+import { createCliLogger, exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit, openStoreOrExit, refuseUselessStartOrExit } from "@/lib/cli/common";
+import { describeStartup } from "@/lib/cli/startup-summary";
 import { ConfigError } from "@/lib/config";
 import { ownNetworkOf } from "@/lib/connectivity";
 import { planProbes } from "@/lib/targets";
 import { Worker } from "@/lib/worker";
+import { acquireWriterLease, describeHolder, holdWriterLease, LEASE_STALE_MS } from "@/lib/writer-lease";
 
+exitWithHelpIfAsked(`
+usage: npm run worker
+
+The probe worker alone (npm start runs it beside the dashboard): migrates DATABASE_PATH, takes the one-writer lease,
+then runs every enabled probe on its interval until SIGINT or SIGTERM. Configuration: WITNESS_CONFIG (default
+./witness.config.yaml) and the environment variables in the README. Exit 2 with a one-line reason when it cannot start.
+`);
 const config = loadConfigOrExit();
+refuseUselessStartOrExit(config);
 const log = createCliLogger(config);
 // Checked before the database is touched: a channel that cannot be built is a configuration error (exit 2).
 let channels;
@@ -17,9 +27,17 @@ try {
   throw err;
 }
 const store = openStoreOrExit(config);
+// Before any probe: a second worker on a held database sends nothing and says who holds it.
+const lease = acquireWriterLease(store.db);
+if (!lease.ok) {
+  store.close();
+  exitWithUsageError(`another worker holds ${config.databasePath}: ${describeHolder(lease.holder)}; stop it first (if it died, its lease is free ${Math.max(1, Math.ceil((LEASE_STALE_MS - (Date.now() - lease.holder.heartbeatAt.getTime())) / 1000))} s from now)`);
+}
+if (lease.tookOverFrom) log.warn(`took over the writer lease of a worker that stopped renewing it: ${describeHolder(lease.tookOverFrom)}`);
+const held = holdWriterLease(store.db, lease.token, log, () => void shutdown("lease lost", 1));
 const plan = planProbes(config);
 if (plan.skippedForKey.length > 0) log.warn(`ANTHROPIC_API_KEY is not set: skipping ${plan.skippedForKey.join(", ")} (the keyless probes still run)`);
-log.info(`witness: ${plan.probes.length} probes, database ${config.databasePath}${config.configPath ? `, config ${config.configPath}` : ""}`);
+log.info(describeStartup(config, plan.probes));
 if (ownNetworkOf(config).origins.length < 2) {
   log.warn("every target is on one host: Witness cannot tell its own network failing from Claude's; set connectivityCheck.url to another host");
 }
@@ -28,15 +46,16 @@ if (channels.length > 0) log.info(`alerts: ${channels.map((c) => `${c.name} (${c
 worker.start(plan.probes);
 
 let stopping = false;
-async function shutdown(signal: string): Promise<void> {
+async function shutdown(signal: string, code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info(`${signal}: stopping`);
   await worker.stop();
+  held.release();
   store.close();
   const { skippedTicks, stored } = worker.getStats();
   log.info(`stopped: ${stored} results stored, skipped ticks ${JSON.stringify(skippedTicks)}`);
-  process.exit(0);
+  process.exit(code);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -5,7 +5,7 @@
  * use: one line naming it, exit 1.
  */
 import { parseArgs } from "node:util";
-import { loadConfigOrExit } from "@/lib/cli/common";
+import { exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit } from "@/lib/cli/common";
 import { PROJECT_ROOT } from "@/lib/cli/serve";
 import { dataVersion } from "@/lib/web/cache";
 import { getDashboardAuth } from "@/lib/web/auth";
@@ -13,7 +13,19 @@ import { getWebContext } from "@/lib/web/context";
 import { createFront } from "@/lib/web/front";
 import { buildHomeScript } from "@/lib/web/static-home";
 
-const { values } = parseArgs({ options: { port: { type: "string", short: "p" }, hostname: { type: "string", short: "H" } } });
+exitWithHelpIfAsked(`
+usage: node --import tsx lib/cli/web.ts [-p PORT] [-H HOST]
+
+The dashboard's web server alone, on the existing build (npm run -s build:web), reading DATABASE_PATH read-only.
+-p: the port (default PORT, else 3000); -H: the address to listen on (default every address).
+npm start runs it beside the worker; run it alone behind a reverse proxy, or in tests.
+`);
+let values: { port?: string; hostname?: string };
+try {
+  ({ values } = parseArgs({ options: { port: { type: "string", short: "p" }, hostname: { type: "string", short: "H" } } }));
+} catch (err) {
+  exitWithUsageError(`${(err as Error).message} (usage: lib/cli/web.ts [-p PORT] [-H HOST])`);
+}
 const config = loadConfigOrExit();
 const port = values.port === undefined ? config.port : Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -48,6 +60,8 @@ try {
   const mode = config.dashboardPassword ? " (private: WITNESS_DASHBOARD_PASSWORD is set; feed and badge tokens on /methodology)" : "";
   console.error(`witness web: listening on http://${shown.includes(":") ? `[${shown}]` : shown}:${address.port}${mode}`);
 } catch (err) {
-  console.error(`witness web: cannot listen on port ${port}: ${(err as Error).message}`);
+  const code = (err as NodeJS.ErrnoException).code;
+  const fix = values.port === undefined ? "set PORT=<another port>" : "pass another -p";
+  console.error(code === "EADDRINUSE" ? `witness web: port ${port} is already in use: ${fix} (or stop what holds ${port})` : `witness web: cannot listen on port ${port}: ${(err as Error).message}; ${fix}`);
   process.exit(1);
 }

@@ -1,0 +1,28 @@
+/** Reads and writes of the single writer_leases row. Whether a lease may be taken is decided in lib/writer-lease.ts. */
+import { and, eq } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { writerLeases, type WriterLeaseRow } from "@/db/schema";
+
+/** The lease is one row; its key is fixed so a second insert can only replace it. */
+export const LEASE_ROW_ID = 1;
+
+type Tx = Pick<Db, "select" | "insert" | "update" | "delete">;
+
+export function getWriterLease(db: Tx): WriterLeaseRow | undefined {
+  return db.select().from(writerLeases).where(eq(writerLeases.id, LEASE_ROW_ID)).get();
+}
+
+/** Write `lease` as the holder, replacing whoever held it. */
+export function putWriterLease(db: Tx, lease: Omit<WriterLeaseRow, "id">): void {
+  const row = { id: LEASE_ROW_ID, ...lease };
+  db.insert(writerLeases).values(row).onConflictDoUpdate({ target: writerLeases.id, set: lease }).run();
+}
+
+/** Move the heartbeat of the lease held under `token`; false when that lease is no longer ours. */
+export function touchWriterLease(db: Tx, token: string, at: Date): boolean {
+  return db.update(writerLeases).set({ heartbeatAt: at }).where(and(eq(writerLeases.id, LEASE_ROW_ID), eq(writerLeases.token, token))).run().changes === 1;
+}
+
+export function deleteWriterLease(db: Tx, token: string): void {
+  db.delete(writerLeases).where(and(eq(writerLeases.id, LEASE_ROW_ID), eq(writerLeases.token, token))).run();
+}

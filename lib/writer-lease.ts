@@ -1,0 +1,97 @@
+/**
+ * One writer per database. Two workers on one file would send every probe twice (twice the token cost) and store
+ * every result and incident twice, so the worker holds a lease row in the database itself: taken in a BEGIN IMMEDIATE
+ * transaction (SQLite's write lock, so two starts cannot both see the row free), its heartbeat renewed every
+ * RENEW_MS, released on a clean stop. A lease whose heartbeat is older than STALE_MS belongs to a worker that died
+ * (kill -9, power loss) and may be taken over. The web process, `report` and `backup` never take it.
+ */
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { Logger } from "@/lib/log";
+import type { Db } from "@/db/client";
+import { deleteWriterLease, getWriterLease, putWriterLease, touchWriterLease } from "@/db/queries/writer-leases";
+import type { WriterLeaseRow } from "@/db/schema";
+
+/** How often a live worker renews its heartbeat. */
+export const LEASE_RENEW_MS = 5_000;
+/** Six missed renewals: long enough for a busy disk or a paused VM, short enough that a restart after a crash waits little. */
+export const LEASE_STALE_MS = 30_000;
+
+export interface LeaseHolder {
+  pid: number;
+  host: string;
+  startedAt: Date;
+  heartbeatAt: Date;
+}
+
+export type LeaseAttempt = { ok: true; token: string; tookOverFrom: LeaseHolder | null } | { ok: false; holder: LeaseHolder };
+
+const holderOf = (row: WriterLeaseRow): LeaseHolder => ({ pid: row.holderPid, host: row.holderHost, startedAt: row.startedAt, heartbeatAt: row.heartbeatAt });
+
+/** Is a lease last renewed at `heartbeatAt` stale at `now`? Pure. */
+export function isLeaseStale(heartbeatAt: Date, now: Date, staleMs = LEASE_STALE_MS): boolean {
+  return now.getTime() - heartbeatAt.getTime() > staleMs;
+}
+
+/** Take the lease unless a live holder has it. One write transaction: the check and the take are one step. */
+export function acquireWriterLease(db: Db, { now = new Date(), pid = process.pid, host = hostname() } = {}): LeaseAttempt {
+  return db.transaction(
+    (tx) => {
+      const current = getWriterLease(tx);
+      if (current && !isLeaseStale(current.heartbeatAt, now)) return { ok: false, holder: holderOf(current) } as const;
+      const token = randomUUID();
+      putWriterLease(tx, { token, holderPid: pid, holderHost: host, startedAt: now, heartbeatAt: now });
+      return { ok: true, token, tookOverFrom: current ? holderOf(current) : null } as const;
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/** "pid 4242 on host vm-1 since 2026-01-02T03:04:05.000Z (last heartbeat 3 s ago)". */
+export function describeHolder(holder: LeaseHolder, now = new Date()): string {
+  const ago = Math.max(0, Math.round((now.getTime() - holder.heartbeatAt.getTime()) / 1000));
+  return `pid ${holder.pid} on host ${holder.host} since ${holder.startedAt.toISOString()} (last heartbeat ${ago} s ago)`;
+}
+
+export interface HeldLease {
+  /** Stop renewing and delete the row, so the next start need not wait for it to go stale. */
+  release(): void;
+}
+
+/**
+ * Renew the lease held under `token` every LEASE_RENEW_MS. A renewal that finds the row no longer ours (another
+ * worker took it after ours went stale, e.g. this process was paused) calls `onLost` once: the caller must stop writing.
+ * A renewal that fails (the file is busy) is logged and retried at the next beat.
+ */
+export function holdWriterLease(db: Db, token: string, log: Logger, onLost: () => void): HeldLease {
+  let lost = false;
+  const timer = setInterval(() => {
+    try {
+      if (touchWriterLease(db, token, new Date())) return;
+      lost = true;
+      clearInterval(timer);
+      log.error("writer lease lost: another worker took over this database; stopping");
+      onLost();
+    } catch (err) {
+      log.warn(`writer lease not renewed: ${(err as Error).message}`);
+    }
+  }, LEASE_RENEW_MS);
+  timer.unref();
+  return {
+    release: () => {
+      clearInterval(timer);
+      if (lost) return;
+      try {
+        deleteWriterLease(db, token);
+      } catch (err) {
+        log.warn(`writer lease not released (the next start waits ${LEASE_STALE_MS / 1000} s): ${(err as Error).message}`);
+      }
+    },
+  };
+}
+
+/** The holder as it stands, for messages and tests. */
+export function readWriterLease(db: Db): LeaseHolder | null {
+  const row = getWriterLease(db);
+  return row ? holderOf(row) : null;
+}

@@ -1,0 +1,138 @@
+/** One writer per database: the lease row, and real worker processes started on one file. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "@/db/client";
+import { migrateDatabase } from "@/db/migrate";
+import { writerLeases } from "@/db/schema";
+import { startSimulator, type Simulator } from "@/lib/simulator";
+import { acquireWriterLease, holdWriterLease, isLeaseStale, LEASE_STALE_MS, readWriterLease } from "@/lib/writer-lease";
+import { createLogger } from "@/lib/log";
+
+const dir = mkdtempSync(join(tmpdir(), "witness-lease-"));
+const EMPTY_CONFIG = join(dir, "witness.config.yaml");
+writeFileSync(EMPTY_CONFIG, "{}\n");
+const freshDb = (name: string) => {
+  const store = openDatabase(join(dir, name));
+  migrateDatabase(store.db);
+  return store;
+};
+
+describe("the writer lease", () => {
+  it("is taken once; a second taker is refused and told the holder", () => {
+    const store = freshDb("unit.db");
+    const now = new Date("2026-03-01T10:00:00Z");
+    const first = acquireWriterLease(store.db, { now, pid: 100, host: "vm-a" });
+    expect(first).toMatchObject({ ok: true, tookOverFrom: null });
+    const second = acquireWriterLease(store.db, { now: new Date(now.getTime() + LEASE_STALE_MS), pid: 200, host: "vm-b" });
+    expect(second).toEqual({ ok: false, holder: { pid: 100, host: "vm-a", startedAt: now, heartbeatAt: now } });
+    store.close();
+  });
+
+  it("is taken over only once its heartbeat is older than the stale limit", () => {
+    const store = freshDb("stale.db");
+    const now = new Date("2026-03-01T10:00:00Z");
+    expect(acquireWriterLease(store.db, { now, pid: 100, host: "vm-a" }).ok).toBe(true);
+    const later = new Date(now.getTime() + LEASE_STALE_MS + 1);
+    const taken = acquireWriterLease(store.db, { now: later, pid: 200, host: "vm-b" });
+    expect(taken).toMatchObject({ ok: true, tookOverFrom: { pid: 100, host: "vm-a" } });
+    expect(readWriterLease(store.db)).toMatchObject({ pid: 200, host: "vm-b", startedAt: later });
+    expect(isLeaseStale(now, new Date(now.getTime() + LEASE_STALE_MS))).toBe(false);
+    store.close();
+  });
+
+  it("release frees it at once, and a holder whose lease was taken over does not delete the new one", () => {
+    const store = freshDb("release.db");
+    const log = createLogger({ secrets: [], write: () => {} });
+    const a = acquireWriterLease(store.db);
+    if (!a.ok) throw new Error("not taken");
+    holdWriterLease(store.db, a.token, log, () => {}).release();
+    expect(readWriterLease(store.db)).toBeNull();
+    const b = acquireWriterLease(store.db, { pid: 1 });
+    if (!b.ok) throw new Error("not taken");
+    // A stale leftover token (a paused worker waking up) must not release the new holder's lease.
+    holdWriterLease(store.db, "someone-else", log, () => {}).release();
+    expect(readWriterLease(store.db)).toMatchObject({ pid: 1 });
+    store.close();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+
+let simA: Simulator;
+let simB: Simulator;
+beforeAll(async () => {
+  simA = await startSimulator();
+  simB = await startSimulator();
+});
+const spawned: ChildProcess[] = [];
+afterAll(async () => {
+  // A failed assertion must not leave a worker probing behind the test run.
+  for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  await simA.close();
+  await simB.close();
+});
+
+interface Running {
+  child: ChildProcess;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+/** The worker CLI as `npm run worker` runs it, but as one node process so its pid is the holder's pid. */
+function startWorker(dbPath: string, sim: Simulator): Running {
+  const env: NodeJS.ProcessEnv = { NODE_ENV: "test", PATH: process.env.PATH ?? "", DATABASE_PATH: dbPath, WITNESS_CONFIG: EMPTY_CONFIG, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url };
+  const child = spawn(process.execPath, ["--import", "tsx", "lib/cli/start.ts"], { cwd: process.cwd(), env });
+  spawned.push(child);
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return { child, stderr: () => stderr, exited };
+}
+
+async function waitFor(what: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!what() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+describe("two workers on one database", () => {
+  it("the second exits 2 within 10 s naming the holder and sends no probe; a kill -9 holder is taken over once stale", async () => {
+    const dbPath = join(dir, "two.db");
+    const a = startWorker(dbPath, simA);
+    await waitFor(() => a.stderr().includes("scheduled status"), 15_000);
+    expect(a.stderr()).toContain("scheduled status");
+
+    const started = Date.now();
+    const b = startWorker(dbPath, simB);
+    expect(await b.exited).toBe(2);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const lines = b.stderr().trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^witness: another worker holds .*two\\.db: pid ${a.child.pid} on host \\S+ since \\d{4}-\\d\\d-\\d\\dT`));
+    expect(simB.requests).toHaveLength(0);
+
+    // kill -9: no release. A worker started at once still finds a live-looking lease and refuses.
+    a.child.kill("SIGKILL");
+    await a.exited;
+    const early = startWorker(dbPath, simB);
+    expect(await early.exited).toBe(2);
+    expect(simB.requests).toHaveLength(0);
+
+    // Stand in for the 30 s of silence after the kill (the staleness rule itself is tested above with a clock).
+    const store = openDatabase(dbPath);
+    store.db.update(writerLeases).set({ heartbeatAt: new Date(Date.now() - LEASE_STALE_MS - 1_000) }).run();
+    store.close();
+    const c = startWorker(dbPath, simB);
+    await waitFor(() => c.stderr().includes("scheduled status"), 15_000);
+    expect(c.stderr()).toContain(`took over the writer lease of a worker that stopped renewing it: pid ${a.child.pid}`);
+    const check = openDatabase(dbPath, { readonly: true });
+    expect(readWriterLease(check.db)).toMatchObject({ pid: c.child.pid });
+    c.child.kill("SIGTERM");
+    expect(await c.exited).toBe(0);
+    // A clean stop releases it: the next start need not wait.
+    expect(readWriterLease(check.db)).toBeNull();
+    check.close();
+  }, 60_000);
+});

@@ -289,6 +289,8 @@ export const writerLeases = sqliteTable("writer_leases", {
   holderHost: text("holder_host").notNull(),
   startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
   heartbeatAt: integer("heartbeat_at", { mode: "timestamp_ms" }).notNull(),
+  /** Ticks the holder skipped because a run of the same series was still going, since it started (for /metrics). */
+  skippedTicks: integer("skipped_ticks").notNull().default(0),
 });
 
 export type WriterLeaseRow = typeof writerLeases.$inferSelect;

@@ -2,7 +2,7 @@
  * One writer per database. Two workers on one file would send every probe twice (twice the token cost) and store
  * every result and incident twice, so the worker holds a lease row in the database itself: taken in a BEGIN IMMEDIATE
  * transaction (SQLite's write lock, so two starts cannot both see the row free), its heartbeat renewed every
- * RENEW_MS, released on a clean stop. A lease whose heartbeat is older than STALE_MS belongs to a worker that died
+ * RENEW_MS with the worker's count of skipped ticks (so /metrics can read them), released on a clean stop. A lease whose heartbeat is older than STALE_MS belongs to a worker that died
  * (kill -9, power loss) and may be taken over. The web process, `report` and `backup` never take it.
  */
 import { randomUUID } from "node:crypto";
@@ -63,11 +63,11 @@ export interface HeldLease {
  * worker took it after ours went stale, e.g. this process was paused) calls `onLost` once: the caller must stop writing.
  * A renewal that fails (the file is busy) is logged and retried at the next beat.
  */
-export function holdWriterLease(db: Db, token: string, log: Logger, onLost: () => void): HeldLease {
+export function holdWriterLease(db: Db, token: string, log: Logger, onLost: () => void, skippedTicks?: () => number): HeldLease {
   let lost = false;
   const timer = setInterval(() => {
     try {
-      if (touchWriterLease(db, token, new Date())) return;
+      if (touchWriterLease(db, token, new Date(), skippedTicks?.())) return;
       lost = true;
       clearInterval(timer);
       log.error("writer lease lost: another worker took over this database; stopping");

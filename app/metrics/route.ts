@@ -22,7 +22,7 @@ export function GET(): Promise<Response> {
     const store = context.store;
     const data: MetricsData =
       (status && store && readThrough(context, "metrics", (_db, config, at) => readMetrics(store, config, at, status.value))?.value) ||
-      { now, status: emptyStatus(context.config, now), totals: new Map(), ttfbMs: new Map(), outbox: null };
+      { now, status: emptyStatus(context.config, now), totals: new Map(), ttfbMs: new Map(), outbox: { pending: 0, failed: 0 }, worker: null };
     // A scrape is a reading of this moment: never kept by a cache in between.
     return new Response(await renderMetrics(data), { headers: { "Content-Type": METRICS_CONTENT_TYPE, "Cache-Control": "no-store" } });
   });

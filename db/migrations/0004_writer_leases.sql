@@ -4,5 +4,6 @@ CREATE TABLE `writer_leases` (
 	`holder_pid` integer NOT NULL,
 	`holder_host` text NOT NULL,
 	`started_at` integer NOT NULL,
-	`heartbeat_at` integer NOT NULL
+	`heartbeat_at` integer NOT NULL,
+	`skipped_ticks` integer DEFAULT 0 NOT NULL
 );

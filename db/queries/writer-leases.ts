@@ -13,14 +13,14 @@ export function getWriterLease(db: Tx): WriterLeaseRow | undefined {
 }
 
 /** Write `lease` as the holder, replacing whoever held it. */
-export function putWriterLease(db: Tx, lease: Omit<WriterLeaseRow, "id">): void {
+export function putWriterLease(db: Tx, lease: Omit<WriterLeaseRow, "id" | "skippedTicks"> & { skippedTicks?: number }): void {
   const row = { id: LEASE_ROW_ID, ...lease };
   db.insert(writerLeases).values(row).onConflictDoUpdate({ target: writerLeases.id, set: lease }).run();
 }
 
-/** Move the heartbeat of the lease held under `token`; false when that lease is no longer ours. */
-export function touchWriterLease(db: Tx, token: string, at: Date): boolean {
-  return db.update(writerLeases).set({ heartbeatAt: at }).where(and(eq(writerLeases.id, LEASE_ROW_ID), eq(writerLeases.token, token))).run().changes === 1;
+/** Move the heartbeat of the lease held under `token` (with the holder's skipped ticks); false when it is no longer ours. */
+export function touchWriterLease(db: Tx, token: string, at: Date, skippedTicks?: number): boolean {
+  return db.update(writerLeases).set(skippedTicks === undefined ? { heartbeatAt: at } : { heartbeatAt: at, skippedTicks }).where(and(eq(writerLeases.id, LEASE_ROW_ID), eq(writerLeases.token, token))).run().changes === 1;
 }
 
 export function deleteWriterLease(db: Tx, token: string): void {

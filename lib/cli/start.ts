@@ -34,7 +34,7 @@ if (!lease.ok) {
   exitWithUsageError(`another worker holds ${config.databasePath}: ${describeHolder(lease.holder)}; stop it first (if it died, its lease is free ${Math.max(1, Math.ceil((LEASE_STALE_MS - (Date.now() - lease.holder.heartbeatAt.getTime())) / 1000))} s from now)`);
 }
 if (lease.tookOverFrom) log.warn(`took over the writer lease of a worker that stopped renewing it: ${describeHolder(lease.tookOverFrom)}`);
-const held = holdWriterLease(store.db, lease.token, log, () => void shutdown("lease lost", 1));
+const held = holdWriterLease(store.db, lease.token, log, () => void shutdown("lease lost", 1), () => skippedTicks());
 const plan = planProbes(config);
 if (plan.skippedForKey.length > 0) log.warn(`ANTHROPIC_API_KEY is not set: skipping ${plan.skippedForKey.join(", ")} (the keyless probes still run)`);
 log.info(describeStartup(config, plan.probes));
@@ -42,6 +42,9 @@ if (ownNetworkOf(config).origins.length < 2) {
   log.warn("every target is on one host: Witness cannot tell its own network failing from Claude's; set connectivityCheck.url to another host");
 }
 const worker = new Worker(config, store.db, log, undefined, channels);
+function skippedTicks(): number {
+  return Object.values(worker.getStats().skippedTicks).reduce((a, b) => a + b, 0);
+}
 if (channels.length > 0) log.info(`alerts: ${channels.map((c) => `${c.name} (${c.type})`).join(", ")}`);
 worker.start(plan.probes);
 

@@ -9,6 +9,7 @@ import { Counter, Gauge, Registry } from "prom-client";
 import type { MeasuredState, OfficialState } from "@/lib/dashboard/types";
 import { bucketValue, type Histogram } from "@/lib/histogram";
 import type { MetricsData } from "@/lib/metrics/read";
+import { LEASE_STALE_MS } from "@/lib/writer-lease";
 import { ERROR_CLASSES, OUTCOMES } from "@/probes/types";
 
 /** Upper bounds (seconds) of the exported histograms: from a fast edge 401 to a stream near its 60 s deadline. */
@@ -72,10 +73,14 @@ export async function renderMetrics(data: MetricsData): Promise<string> {
     gauge("witness_worker_last_result_age_seconds", "Seconds since the newest stored result started: alert when it passes a few probe intervals.").set(Math.max(0, (data.now - last) / 1000));
   }
   gauge("witness_monitor_online", "0 while Witness cannot reach the internet (its results then say nothing about Claude).").set(data.status.monitor.online ? 1 : 0);
-  gauge("witness_alert_outbox_present", "1 when this database has the alert delivery table; without it the delivery counts are 0.").set(data.outbox ? 1 : 0);
   const deliveries = gauge("witness_alert_deliveries", "Alert deliveries waiting to be sent (pending) or given up on (failed).", ["state"]);
-  deliveries.set({ state: "pending" }, data.outbox?.pending ?? 0);
-  deliveries.set({ state: "failed" }, data.outbox?.failed ?? 0);
+  deliveries.set({ state: "pending" }, data.outbox.pending);
+  deliveries.set({ state: "failed" }, data.outbox.failed);
+  gauge("witness_worker_running", "1 while a worker holds this database's writer lease with a live heartbeat.").set(data.worker && data.now - data.worker.heartbeatAt <= LEASE_STALE_MS ? 1 : 0);
+  if (data.worker) {
+    gauge("witness_worker_heartbeat_age_seconds", "Seconds since the worker last renewed its writer lease (every 5 s while it runs).").set(Math.max(0, (data.now - data.worker.heartbeatAt) / 1000));
+    new Counter({ name: "witness_worker_skipped_ticks_total", help: "Probe ticks the running worker skipped because the series' previous run was still going (since it started).", registers }).inc(data.worker.skippedTicks);
+  }
   return registry.metrics();
 }
 

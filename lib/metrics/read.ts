@@ -8,9 +8,8 @@
  * - the TTFB histogram: raw results, since rollups do not keep TTFB. Read incrementally by row id per open database
  *   (seeded with the last TTFB_SEED_MS), so a scrape reads only the rows since the previous one;
  * - last outcome, measured and official state: the same StatusNow the JSON API serves (lib/dashboard/now.ts);
- * - alert deliveries: the alert_outbox table when this database has one, else reported as absent, with zero counts.
- *
- * Worker ticks skipped for overlap are counted only in the worker's memory (lib/worker.ts), not stored: not exported.
+ * - alert deliveries: the alert_outbox table;
+ * - ticks skipped for overlap: the writer lease row, where the worker puts its count with every heartbeat (5 s).
  */
 import type { Config } from "@/lib/config";
 import { getStatusNow } from "@/lib/dashboard/now";
@@ -18,6 +17,7 @@ import type { StatusNow } from "@/lib/dashboard/types";
 import { addToHistogram, type Histogram } from "@/lib/histogram";
 import type { Db, OpenedDatabase } from "@/db/client";
 import { getRollupsRange } from "@/db/queries/rollups";
+import { getWriterLease } from "@/db/queries/writer-leases";
 import { ERROR_CLASSES, OUTCOMES, type Outcome } from "@/probes/types";
 
 /** The first scrape of a database counts this much of its raw TTFB history; later scrapes add what is new. */
@@ -39,8 +39,9 @@ export interface MetricsData {
   totals: Map<string, SeriesTotals>;
   /** Per series, raw TTFB values counted since this process first scraped this database. */
   ttfbMs: Map<string, Histogram>;
-  /** Null when the database has no alert_outbox table (alert delivery is not in this version of the schema). */
-  outbox: { pending: number; failed: number } | null;
+  outbox: { pending: number; failed: number };
+  /** The worker holding the database now (its lease), or null when none does. */
+  worker: { skippedTicks: number; heartbeatAt: number } | null;
 }
 
 const EVER = { from: new Date(0), to: new Date(8.64e15) };
@@ -95,10 +96,8 @@ export function readTtfb(store: OpenedDatabase, now: number): Map<string, Histog
   return state.bySeries;
 }
 
-/** Pending and failed alert deliveries, or null when this database has no alert_outbox table. */
-export function readOutbox(store: OpenedDatabase): { pending: number; failed: number } | null {
-  const exists = store.sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alert_outbox'").get();
-  if (!exists) return null;
+/** Pending and failed alert deliveries. */
+export function readOutbox(store: OpenedDatabase): { pending: number; failed: number } {
   const rows = store.sqlite.prepare("SELECT state, count(*) AS n FROM alert_outbox WHERE state IN ('pending', 'failed') GROUP BY state").all() as { state: string; n: number }[];
   const count = (state: string) => rows.find((r) => r.state === state)?.n ?? 0;
   return { pending: count("pending"), failed: count("failed") };
@@ -106,5 +105,10 @@ export function readOutbox(store: OpenedDatabase): { pending: number; failed: nu
 
 /** Everything one scrape reports. */
 export function readMetrics(store: OpenedDatabase, config: Config, now: number, status: StatusNow = getStatusNow(store.db, config, now)): MetricsData {
-  return { now, status, totals: readTotals(store.db), ttfbMs: readTtfb(store, now), outbox: readOutbox(store) };
+  return { now, status, totals: readTotals(store.db), ttfbMs: readTtfb(store, now), outbox: readOutbox(store), worker: readWorker(store.db) };
+}
+
+function readWorker(db: Db): MetricsData["worker"] {
+  const lease = getWriterLease(db);
+  return lease ? { skippedTicks: lease.skippedTicks, heartbeatAt: lease.heartbeatAt.getTime() } : null;
 }

@@ -104,18 +104,28 @@ describe("GET /metrics", () => {
     expect(sum(sample(text, "witness_probe_ttfb_seconds_count", { series: "edge" }))).toBe(before + 1);
   });
 
-  it("reads pending and failed alert deliveries from alert_outbox when the table exists, else reports it absent", async () => {
+  it("reads pending and failed alert deliveries from alert_outbox", async () => {
     let text = await scrape();
-    expect(sample(text, "witness_alert_outbox_present")).toEqual([0]);
     expect(sample(text, "witness_alert_deliveries", { state: "pending" })).toEqual([0]);
-    writer.sqlite.exec("CREATE TABLE alert_outbox (id INTEGER PRIMARY KEY, state TEXT NOT NULL)");
-    writer.sqlite.exec("INSERT INTO alert_outbox (state) VALUES ('pending'), ('pending'), ('failed'), ('delivered')");
+    const insert = writer.sqlite.prepare("INSERT INTO alert_outbox (event_id, channel, event, state, attempts, next_attempt_at, created_at) VALUES (?, 'ops', '{}', ?, 0, 0, 0)");
+    ["pending", "pending", "failed", "delivered"].forEach((state, i) => insert.run(`metrics-test:${i}`, state));
     clearCache();
     text = await scrape();
-    expect(sample(text, "witness_alert_outbox_present")).toEqual([1]);
     expect(sample(text, "witness_alert_deliveries", { state: "pending" })).toEqual([2]);
     expect(sample(text, "witness_alert_deliveries", { state: "failed" })).toEqual([1]);
-    writer.sqlite.exec("DROP TABLE alert_outbox");
+    writer.sqlite.exec("DELETE FROM alert_outbox WHERE event_id LIKE 'metrics-test:%'");
+  });
+
+  it("reads the running worker's heartbeat and skipped ticks from its writer lease", async () => {
+    let text = await scrape();
+    expect(sample(text, "witness_worker_running")).toEqual([0]);
+    writer.sqlite.prepare("INSERT INTO writer_leases (id, token, holder_pid, holder_host, started_at, heartbeat_at, skipped_ticks) VALUES (1, 't', 1, 'h', ?, ?, 3)").run(Date.now(), Date.now());
+    clearCache();
+    text = await scrape();
+    expect(sample(text, "witness_worker_running")).toEqual([1]);
+    expect(sample(text, "witness_worker_skipped_ticks_total")).toEqual([3]);
+    expect(sample(text, "witness_worker_heartbeat_age_seconds")[0]).toBeLessThan(60);
+    writer.sqlite.exec("DELETE FROM writer_leases");
   });
 
   it("never puts the official page's text in a label", async () => {

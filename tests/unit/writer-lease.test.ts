@@ -97,6 +97,28 @@ async function waitFor(what: () => boolean, ms: number): Promise<void> {
   while (!what() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
+describe("the heartbeat", () => {
+  it("renews the lease every 5 s with the worker's count of skipped ticks, which /metrics reads", async () => {
+    const store = freshDb("beat.db");
+    const log = createLogger({ secrets: [], write: () => {} });
+    const taken = acquireWriterLease(store.db, { now: new Date(Date.now() - 1_000) });
+    if (!taken.ok) throw new Error("not taken");
+    const skipped = 7;
+    const held = holdWriterLease(store.db, taken.token, log, () => {}, () => skipped);
+    try {
+      const before = store.db.select().from(writerLeases).get()!;
+      expect(before.skippedTicks).toBe(0);
+      await new Promise((r) => setTimeout(r, 5_400));
+      const after = store.db.select().from(writerLeases).get()!;
+      expect(after.skippedTicks).toBe(7);
+      expect(after.heartbeatAt.getTime()).toBeGreaterThan(before.heartbeatAt.getTime());
+    } finally {
+      held.release();
+      store.close();
+    }
+  }, 15_000);
+});
+
 describe("two workers on one database", () => {
   it("the second exits 2 within 10 s naming the holder and sends no probe; a kill -9 holder is taken over once stale", async () => {
     const dbPath = join(dir, "two.db");

@@ -24,7 +24,7 @@ export interface LeaseHolder {
   heartbeatAt: Date;
 }
 
-export type LeaseAttempt = { ok: true; token: string; tookOverFrom: LeaseHolder | null } | { ok: false; holder: LeaseHolder };
+export type LeaseAttempt = { ok: true; token: string; tookOverFrom: LeaseHolder | null; holderGone: boolean } | { ok: false; holder: LeaseHolder };
 
 const holderOf = (row: WriterLeaseRow): LeaseHolder => ({ pid: row.holderPid, host: row.holderHost, startedAt: row.startedAt, heartbeatAt: row.heartbeatAt });
 
@@ -33,15 +33,36 @@ export function isLeaseStale(heartbeatAt: Date, now: Date, staleMs = LEASE_STALE
   return now.getTime() - heartbeatAt.getTime() > staleMs;
 }
 
-/** Take the lease unless a live holder has it. One write transaction: the check and the take are one step. */
+/**
+ * Is the process that holds a lease gone? Only knowable on its own host: no process has its pid (EPERM means one does,
+ * of another user), or the pid is our own (a container restarted: the new worker got the old one's pid). A pid taken
+ * by an unrelated process reads as alive, so such a lease waits for the stale limit, as one from another host does.
+ */
+export function isHolderGone(holder: { holderPid: number; holderHost: string }, self = { pid: process.pid, host: hostname() }): boolean {
+  if (holder.holderHost !== self.host) return false;
+  if (holder.holderPid === self.pid) return true;
+  try {
+    process.kill(holder.holderPid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/**
+ * Take the lease unless a live holder has it: one whose heartbeat is fresh and whose process, when it ran on this host,
+ * still exists (a worker restarted after kill -9 need not wait out the stale limit). One write transaction: the check
+ * and the take are one step.
+ */
 export function acquireWriterLease(db: Db, { now = new Date(), pid = process.pid, host = hostname() } = {}): LeaseAttempt {
   return db.transaction(
     (tx) => {
       const current = getWriterLease(tx);
-      if (current && !isLeaseStale(current.heartbeatAt, now)) return { ok: false, holder: holderOf(current) } as const;
+      const gone = current ? isHolderGone(current, { pid, host }) : false;
+      if (current && !gone && !isLeaseStale(current.heartbeatAt, now)) return { ok: false, holder: holderOf(current) } as const;
       const token = randomUUID();
       putWriterLease(tx, { token, holderPid: pid, holderHost: host, startedAt: now, heartbeatAt: now });
-      return { ok: true, token, tookOverFrom: current ? holderOf(current) : null } as const;
+      return { ok: true, token, tookOverFrom: current ? holderOf(current) : null, holderGone: gone } as const;
     },
     { behavior: "immediate" },
   );

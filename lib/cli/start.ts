@@ -33,7 +33,7 @@ if (!lease.ok) {
   store.close();
   exitWithUsageError(`another worker holds ${config.databasePath}: ${describeHolder(lease.holder)}; stop it first (if it died, its lease is free ${Math.max(1, Math.ceil((LEASE_STALE_MS - (Date.now() - lease.holder.heartbeatAt.getTime())) / 1000))} s from now)`);
 }
-if (lease.tookOverFrom) log.warn(`took over the writer lease of a worker that stopped renewing it: ${describeHolder(lease.tookOverFrom)}`);
+if (lease.tookOverFrom) log.warn(`took over the writer lease of a worker that ${lease.holderGone ? "is no longer running" : "stopped renewing it"}: ${describeHolder(lease.tookOverFrom)}`);
 const held = holdWriterLease(store.db, lease.token, log, () => void shutdown("lease lost", 1), () => skippedTicks());
 const plan = planProbes(config);
 if (plan.skippedForKey.length > 0) log.warn(`ANTHROPIC_API_KEY is not set: skipping ${plan.skippedForKey.join(", ")} (the keyless probes still run)`);

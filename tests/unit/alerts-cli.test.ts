@@ -96,7 +96,8 @@ describe("channel secrets", () => {
     const dispatcher = new Dispatcher(config.alerts, store.db, log, [createWebhookChannel(config.alerts.channels[0] as never)], { pollMs: 20 });
     enqueueEvent(store.db, config.alerts.channels, monitorOfflineEvent(Date.now(), "x"), new Date());
     dispatcher.start();
-    const end = Date.now() + 5_000;
+    // Two retries take about a second of backoff; a loaded machine gets more time, the loop ends as soon as they are in.
+    const end = Date.now() + 20_000;
     while (dispatcher.stats.retries < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     await dispatcher.stop();
     store.close();

@@ -8,7 +8,7 @@ import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { writerLeases } from "@/db/schema";
 import { startSimulator, type Simulator } from "@/lib/simulator";
-import { acquireWriterLease, holdWriterLease, isLeaseStale, LEASE_STALE_MS, readWriterLease } from "@/lib/writer-lease";
+import { acquireWriterLease, holdWriterLease, isHolderGone, isLeaseStale, LEASE_STALE_MS, readWriterLease } from "@/lib/writer-lease";
 import { createLogger } from "@/lib/log";
 
 const dir = mkdtempSync(join(tmpdir(), "witness-lease-"));
@@ -41,6 +41,15 @@ describe("the writer lease", () => {
     expect(readWriterLease(store.db)).toMatchObject({ pid: 200, host: "vm-b", startedAt: later });
     expect(isLeaseStale(now, new Date(now.getTime() + LEASE_STALE_MS))).toBe(false);
     store.close();
+  });
+
+  it("knows its holder gone only on the holder's own host: no such pid, or our own pid (a restarted container)", () => {
+    const self = { pid: process.pid, host: "vm-a" };
+    expect(isHolderGone({ holderPid: process.ppid, holderHost: "vm-a" }, self)).toBe(false);
+    expect(isHolderGone({ holderPid: process.pid, holderHost: "vm-a" }, self)).toBe(true);
+    // Far above any pid the kernel hands out (pid_max is at most 2^22).
+    expect(isHolderGone({ holderPid: 2 ** 30, holderHost: "vm-a" }, self)).toBe(true);
+    expect(isHolderGone({ holderPid: 2 ** 30, holderHost: "vm-b" }, self)).toBe(false);
   });
 
   it("release frees it at once, and a holder whose lease was taken over does not delete the new one", () => {
@@ -120,7 +129,7 @@ describe("the heartbeat", () => {
 });
 
 describe("two workers on one database", () => {
-  it("the second exits 2 within 10 s naming the holder and sends no probe; a kill -9 holder is taken over once stale", async () => {
+  it("the second exits 2 within 10 s naming the holder and sends no probe; a kill -9 holder is taken over once stale, or at once on its own host", async () => {
     const dbPath = join(dir, "two.db");
     const a = startWorker(dbPath, simA);
     await waitFor(() => a.stderr().includes("scheduled status"), 15_000);
@@ -135,9 +144,13 @@ describe("two workers on one database", () => {
     expect(lines[0]).toMatch(new RegExp(`^witness: another worker holds .*two\\.db: pid ${a.child.pid} on host \\S+ since \\d{4}-\\d\\d-\\d\\dT`));
     expect(simB.requests).toHaveLength(0);
 
-    // kill -9: no release. A worker started at once still finds a live-looking lease and refuses.
+    // kill -9: no release. Were the holder on another host (the file on a shared disk), a worker started at once
+    // could not tell it gone, finds a live-looking lease and refuses.
     a.child.kill("SIGKILL");
     await a.exited;
+    const shared = openDatabase(dbPath);
+    shared.db.update(writerLeases).set({ holderHost: "another-host" }).run();
+    shared.close();
     const early = startWorker(dbPath, simB);
     expect(await early.exited).toBe(2);
     expect(simB.requests).toHaveLength(0);
@@ -151,8 +164,16 @@ describe("two workers on one database", () => {
     expect(c.stderr()).toContain(`took over the writer lease of a worker that stopped renewing it: pid ${a.child.pid}`);
     const check = openDatabase(dbPath, { readonly: true });
     expect(readWriterLease(check.db)).toMatchObject({ pid: c.child.pid });
-    c.child.kill("SIGTERM");
-    expect(await c.exited).toBe(0);
+
+    // On its own host a holder killed with -9 is known gone (no such pid): a restart takes over at once.
+    c.child.kill("SIGKILL");
+    await c.exited;
+    const d = startWorker(dbPath, simB);
+    await waitFor(() => d.stderr().includes("scheduled status"), 15_000);
+    expect(d.stderr()).toContain(`took over the writer lease of a worker that is no longer running: pid ${c.child.pid}`);
+    expect(readWriterLease(check.db)).toMatchObject({ pid: d.child.pid });
+    d.child.kill("SIGTERM");
+    expect(await d.exited).toBe(0);
     // A clean stop releases it: the next start need not wait.
     expect(readWriterLease(check.db)).toBeNull();
     check.close();

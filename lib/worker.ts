@@ -49,8 +49,17 @@ export function spreadOffsets(probes: readonly PlannedProbe[]): number[] {
   });
 }
 
+/** alerts.heartbeatUrl is pinged this often while the worker is healthy. */
+export const HEARTBEAT_EVERY_MS = 60_000;
+
+export interface WorkerOptions {
+  /** The heartbeat's period and silence limit (tests); default every minute, three of the slowest intervals + 30 s. */
+  heartbeat?: { everyMs?: number; maxSilenceMs?: number };
+}
+
 export class Worker {
   private readonly tasks: ScheduledTask[] = [];
+  private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly stopping = new AbortController();
   private readonly stats: WorkerStats = { runs: 0, stored: 0, skippedTicks: {} };
@@ -68,6 +77,7 @@ export class Worker {
     private readonly onResult: (run: RunOutput) => void = () => {},
     /** The built channels (default: from config.alerts; throws ConfigError for a type that cannot be built). */
     channels: readonly Channel[] = buildChannels(config.alerts.channels),
+    private readonly opts: WorkerOptions = {},
   ) {
     this.recorder = new Recorder(config, db, log);
     this.network = ownNetworkOf(config);
@@ -106,6 +116,8 @@ export class Worker {
   async stop(graceMs = this.config.shutdownGraceMs): Promise<void> {
     for (const task of this.tasks) await task.destroy();
     this.tasks.length = 0;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
     // Deliveries in flight are cancelled; their rows stay pending and go out after the next start.
     await this.dispatcher.stop();
     if (this.inFlight.size === 0) return;
@@ -189,9 +201,15 @@ export class Worker {
   private scheduleHeartbeat(probes: readonly PlannedProbe[]): void {
     const url = this.config.alerts.heartbeatUrl;
     if (!url || probes.length === 0) return;
-    const maxSilenceMs = 3 * Math.max(...probes.map((p) => p.intervalSeconds)) * 1000 + 30_000;
-    const ping = () => this.track(beat(url, this.db, { lastStoredAt: this.lastStoredAt, maxSilenceMs, startedAt: this.startedAt }, this.log));
-    this.tasks.push(cron.schedule("50 * * * * *", ping, { noOverlap: true, logger: silentCronLogger(this.log), name: "heartbeat" }));
+    const maxSilenceMs = this.opts.heartbeat?.maxSilenceMs ?? 3 * Math.max(...probes.map((p) => p.intervalSeconds)) * 1000 + 30_000;
+    let pinging = false;
+    // A timer, not cron: the period is the test seam. A ping still going at the next period is skipped, never doubled.
+    const ping = () => {
+      if (pinging) return;
+      pinging = true;
+      void this.track(beat(url, this.db, { lastStoredAt: this.lastStoredAt, maxSilenceMs, startedAt: this.startedAt }, this.log)).finally(() => (pinging = false));
+    };
+    this.heartbeatTimer = setInterval(ping, this.opts.heartbeat?.everyMs ?? HEARTBEAT_EVERY_MS);
   }
 
   private track<T>(work: Promise<T>): Promise<T> {

@@ -5,6 +5,7 @@
  */
 import type { Metadata } from "next";
 import Link from "next/link";
+import { listAlerts } from "@/lib/alerts/listing";
 import type { Config } from "@/lib/config";
 import { describeGradeScale } from "@/lib/grade";
 import { formatDuration, formatPercent, plural } from "@/lib/dashboard/format";
@@ -115,6 +116,9 @@ export default function MethodologyPage() {
           <li>
             <a href="#grade">The grade</a>
           </li>
+          <li>
+            <a href="#alerts">Alerts</a>
+          </li>
         </ul>
       </nav>
       <ReadToken password={config.dashboardPassword} />
@@ -124,6 +128,7 @@ export default function MethodologyPage() {
       <Official config={config} />
       <Comparison config={config} />
       <Grade />
+      <Alerts config={config} />
     </div>
   );
 }
@@ -354,6 +359,49 @@ function Grade() {
         The grade is n/a when there was nothing to acknowledge. Under 15 minutes is what independent trackers call good. See the{" "}
         <Link href="/incidents">incident history</Link> for each incident&rsquo;s delay.
       </p>
+    </section>
+  );
+}
+
+/** The configured channels by type and name only: their URLs and tokens are secrets and never rendered. */
+function Alerts({ config }: { config: Config }) {
+  const { channels, disagreementMinutes, hasHeartbeat } = listAlerts(config.alerts);
+  return (
+    <section id="alerts" aria-labelledby="alerts-title" className="section">
+      <h2 id="alerts-title">Alerts</h2>
+      {channels.length === 0 ? (
+        <p>No alert channels are configured on this instance.</p>
+      ) : (
+        <>
+          <p>
+            This instance tells {plural(channels.length, "channel")} when a measured incident is confirmed or resolved, when the official page posts,
+            and when the two disagree for {plural(disagreementMinutes, "minute")}:
+          </p>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Channel</th>
+                <th scope="col">Type</th>
+                <th scope="col">Events</th>
+                <th scope="col">Surfaces</th>
+                <th scope="col">Waits</th>
+              </tr>
+            </thead>
+            <tbody>
+              {channels.map((c) => (
+                <tr key={c.name}>
+                  <th scope="row">{c.name}</th>
+                  <td>{c.type}</td>
+                  <td>{c.events === null ? "all" : c.events.join(", ")}</td>
+                  <td>{c.surfaces === null ? "all" : c.surfaces.join(", ")}</td>
+                  <td>{c.minIncidentMinutes === 0 ? "no" : plural(c.minIncidentMinutes, "minute")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      <p>{hasHeartbeat ? "A heartbeat URL is pinged every minute while the worker is healthy, so an outside monitor notices if Witness stops." : "No heartbeat URL is configured."}</p>
     </section>
   );
 }

@@ -1,4 +1,5 @@
 /** `npm run bench`: every benchmark, printed as markdown tables. Loopback only, bounded in count. */
+import { benchAlerts } from "@/tests/bench/alerts";
 import { benchCrowd } from "@/tests/bench/crowd";
 import { benchEventLoop } from "@/tests/bench/eventloop";
 import { benchIncidents } from "@/tests/bench/incidents";
@@ -14,3 +15,4 @@ if (!only || only === "web") await benchWeb();
 if (!only || only === "eventloop") await benchEventLoop();
 if (!only || only === "crowd") await benchCrowd();
 if (!only || only === "metrics") await benchMetrics();
+if (!only || only === "alerts") await benchAlerts();

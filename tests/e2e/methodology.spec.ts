@@ -6,7 +6,7 @@ import { describeGradeScale } from "@/lib/grade";
 import { ERROR_CLASSES } from "@/probes/types";
 import { expect, test } from "./fixtures";
 import { HOSTILE_INCIDENT_SLUG } from "./seed";
-import { E2E_API_KEY_CANARY } from "./server";
+import { E2E_ALERT_CANARIES, E2E_API_KEY_CANARY } from "./server";
 
 test.describe("methodology", () => {
   test("explains the grade scale, every error class and the configured detector", async ({ page }) => {
@@ -32,6 +32,20 @@ test.describe("methodology", () => {
     const probes = page.getByRole("region", { name: "What the probes send" });
     await expect(probes).toContainText("claude-haiku-4-5");
     await expect(probes.locator("tbody tr")).toHaveCount(5);
+  });
+
+  test("lists the configured alert channels by name and type, never their URLs or tokens", async ({ page, request }) => {
+    await page.goto("/methodology");
+    const alerts = page.getByRole("region", { name: "Alerts" });
+    const rows = alerts.locator("tbody tr");
+    await expect(rows).toHaveCount(2);
+    await expect(rows.nth(0)).toContainText(/ops\s*webhook\s*all\s*all\s*no/);
+    await expect(rows.nth(1)).toContainText(/pager\s*telegram\s*incident\.opened, incident\.resolved\s*api\s*5 minutes/);
+    await expect(alerts).toContainText("No heartbeat URL is configured.");
+    for (const headers of [{}, { RSC: "1" }] as Record<string, string>[]) {
+      const body = await (await request.get("/methodology", { headers })).text();
+      for (const secret of [...E2E_ALERT_CANARIES, "hooks.example.com", "bot-token"]) expect(body.includes(secret), `/methodology ${JSON.stringify(headers)} shows ${secret}`).toBe(false);
+    }
   });
 
   test("no page contains the API key, in its HTML or its RSC payload", async ({ request }) => {

@@ -30,6 +30,18 @@ export const ENV_SEEDED_AT = "WITNESS_E2E_SEEDED_AT";
  */
 export const E2E_API_KEY_CANARY = "sk-ant-e2e-CANARY-0d9f3b7e-must-never-be-rendered";
 
+/**
+ * Alert channels global setup configures (the web app only lists them; nothing is sent). Their URL, signing secret and
+ * bot token are canaries too: /methodology names each channel by type and name, and no page may contain these.
+ */
+export const E2E_ALERT_CANARIES = ["https://hooks.example.com/CANARY-hook-token", "whsec_CANARYsigningSecret0000", "123456:CANARY-bot-token"] as const;
+export const E2E_ALERTS_YAML = [
+  "alerts:",
+  "  channels:",
+  `    - { name: ops, type: webhook, url: "${E2E_ALERT_CANARIES[0]}", secret: ${E2E_ALERT_CANARIES[1]} }`,
+  `    - { name: pager, type: telegram, botToken: "${E2E_ALERT_CANARIES[2]}", chatId: 42, events: [incident.opened, incident.resolved], surfaces: [api], minIncidentMinutes: 5 }`,
+].join("\n");
+
 const STARTUP_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 

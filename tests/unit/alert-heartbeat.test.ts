@@ -1,0 +1,107 @@
+/**
+ * alerts.heartbeatUrl: pinged every period while the worker is healthy, and not while its results are late or its
+ * database does not take a write, so an outside dead-man's switch notices. The URL (a secret) is never logged.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { OpenedDatabase } from "@/db/client";
+import { loadConfig } from "@/lib/config";
+import { createLogger } from "@/lib/log";
+import { startSimulator, type Simulator } from "@/lib/simulator";
+import type { PlannedProbe } from "@/lib/targets";
+import { HEARTBEAT_EVERY_MS, Worker } from "@/lib/worker";
+import { startReceiver, type Receiver } from "@/tests/unit/alerts-receiver";
+import { openMigratedMemory, testTarget } from "@/tests/unit/support";
+
+const TOKEN = "7c0e9b2a-heartbeat-token";
+const EVERY_MS = 100;
+const MAX_SILENCE_MS = 1_500;
+
+let sim: Simulator;
+let receiver: Receiver;
+let store: OpenedDatabase;
+let worker: Worker | null = null;
+beforeAll(async () => {
+  sim = await startSimulator();
+  receiver = await startReceiver(() => ({ status: 200 }));
+});
+afterAll(async () => {
+  await sim.close();
+  await receiver.close();
+});
+afterEach(async () => {
+  await worker?.stop(0);
+  worker = null;
+  store?.close();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pings = () => receiver.received.filter((r) => r.path === `/ping/${TOKEN}`).length;
+
+function startWorker(lines: string[]): { worker: Worker; probe: PlannedProbe } {
+  store = openMigratedMemory();
+  const base = loadConfig({ ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url });
+  const heartbeatUrl = `${new URL(receiver.url).origin}/ping/${TOKEN}`;
+  const config = { ...base, alerts: { ...base.alerts, heartbeatUrl } };
+  // No secrets given to the logger: a URL that reached a log line would show, not be redacted away.
+  const log = createLogger({ secrets: [], write: (line) => lines.push(line) });
+  worker = new Worker(config, store.db, log, undefined, [], { heartbeat: { everyMs: EVERY_MS, maxSilenceMs: MAX_SILENCE_MS } });
+  // Hourly, so its own tick never stores a result during the test: the test decides when results come.
+  const probe: PlannedProbe = { kind: "edge", intervalSeconds: 3600, target: testTarget("edge", sim.url, { timeoutMs: 2_000 }) };
+  worker.start([probe]);
+  return { worker, probe };
+}
+
+describe("the heartbeat", () => {
+  it("is every minute unless a test asks otherwise", () => {
+    expect(HEARTBEAT_EVERY_MS).toBe(60_000);
+  });
+
+  it("pings every period while healthy, stops while results are late or the database refuses writes, and never logs the URL", { timeout: 20_000 }, async () => {
+    receiver.received.length = 0;
+    const lines: string[] = [];
+    const { worker: w, probe } = startWorker(lines);
+
+    // Healthy: a result just stored, the database writable.
+    expect(await w.runAndStore(probe)).toMatchObject({ outcome: "up" });
+    await sleep(1_000);
+    const healthy = pings();
+    // 10 periods; a loaded machine runs timers late, never early.
+    expect(healthy).toBeGreaterThanOrEqual(5);
+    expect(healthy).toBeLessThanOrEqual(11);
+
+    // Late: no result stored for longer than the silence limit. Pings stop.
+    await sleep(MAX_SILENCE_MS - 1_000 + 300);
+    const late = pings();
+    await sleep(800);
+    expect(pings()).toBe(late);
+    expect(lines.some((l) => /warn heartbeat not sent: no result stored for \d+ s/.test(l))).toBe(true);
+
+    // A result again: pings resume.
+    await w.runAndStore(probe);
+    const resumedAt = pings();
+    await sleep(400);
+    expect(pings()).toBeGreaterThan(resumedAt);
+
+    // The database refuses writes while results are still fresh: pings stop, and the reason is the database.
+    store.sqlite.pragma("query_only = ON");
+    await sleep(2 * EVERY_MS);
+    const refused = pings();
+    await sleep(500);
+    expect(pings()).toBe(refused);
+    expect(lines.some((l) => l.includes("heartbeat not sent: database not writable"))).toBe(true);
+    store.sqlite.pragma("query_only = OFF");
+
+    // Writable again (and a fresh result): pings resume; an HTTP error from the receiver is logged without the URL.
+    receiver.answer = () => ({ status: 500 });
+    await w.runAndStore(probe);
+    const before = pings();
+    await sleep(400);
+    expect(pings()).toBeGreaterThan(before);
+    expect(lines.some((l) => l.includes("heartbeat: the heartbeat URL answered HTTP 500"))).toBe(true);
+
+    const log = lines.join("");
+    expect(log).not.toContain(TOKEN);
+    expect(log).not.toContain("/ping/");
+    expect(log).not.toContain(new URL(receiver.url).host);
+  });
+});

@@ -5,10 +5,9 @@
  * arguments or configuration.
  */
 import { parseArgs } from "node:util";
-import { buildChannels } from "@/lib/alerts/channels";
 import { testEvent } from "@/lib/alerts/events";
-import { createCliLogger, exitWithUsageError, loadConfigOrExit } from "@/lib/cli/common";
-import { alertSecrets, ConfigError } from "@/lib/config";
+import { buildChannelsOrExit, createCliLogger, exitWithUsageError, loadConfigOrExit } from "@/lib/cli/common";
+import { alertSecrets } from "@/lib/config";
 import { sanitizeMessage } from "@/probes/sanitize";
 
 const USAGE = `Usage: npm run -s alerts -- --test [--channel NAME]
@@ -32,13 +31,7 @@ if (!args.test) exitWithUsageError("nothing to do: pass --test (see --help)");
 
 const config = loadConfigOrExit();
 createCliLogger(config);
-let channels;
-try {
-  channels = buildChannels(config.alerts.channels);
-} catch (err) {
-  if (err instanceof ConfigError) exitWithUsageError(`configuration: ${err.message}`);
-  throw err;
-}
+let channels = buildChannelsOrExit(config);
 if (args.channel !== undefined) channels = channels.filter((c) => c.name === args.channel);
 if (channels.length === 0) exitWithUsageError(args.channel !== undefined ? `no channel named ${JSON.stringify(args.channel.slice(0, 64))} under alerts.channels` : "no channels configured under alerts.channels");
 

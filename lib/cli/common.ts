@@ -1,5 +1,7 @@
 /** What every command does first: configuration, logger and a migrated database, with exit 2 on bad input. */
 import { existsSync, readFileSync } from "node:fs";
+import { buildChannels } from "@/lib/alerts/channels";
+import type { Channel } from "@/lib/alerts/types";
 import { alertSecrets, ConfigError, loadConfig, type Config } from "@/lib/config";
 import { createLogger, type Logger } from "@/lib/log";
 import { openDatabase, type OpenedDatabase } from "@/db/client";
@@ -124,4 +126,14 @@ export function exitWithHelpIfAsked(usage: string, argv: readonly string[] = pro
   if (!argv.some((a) => a === "--help" || a === "-h")) return;
   process.stdout.write(`${usage.trim()}\n`);
   process.exit(0);
+}
+
+/** Every configured alert channel, built; one that cannot be built is a configuration error: exit 2 with its key path. */
+export function buildChannelsOrExit(config: Config): Channel[] {
+  try {
+    return buildChannels(config.alerts.channels);
+  } catch (err) {
+    if (err instanceof ConfigError) exitWithUsageError(`configuration: ${err.message}`);
+    throw err;
+  }
 }

@@ -15,9 +15,7 @@ import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createServer } from "node:net";
-import { buildChannels } from "@/lib/alerts/channels";
-import { createCliLogger, exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit, openStoreOrExit, refuseUselessStartOrExit } from "@/lib/cli/common";
-import { ConfigError } from "@/lib/config";
+import { buildChannelsOrExit, createCliLogger, exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit, openStoreOrExit, refuseUselessStartOrExit } from "@/lib/cli/common";
 
 /** The project root: where package.json, next.config.ts and .next live. */
 export const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -147,12 +145,7 @@ async function main(): Promise<void> {
   if (portProblem) exitWithUsageError(`cannot listen on port ${config.port} (${portProblem}): set PORT=<another port>`);
   const log = createCliLogger(config);
   // An alert channel that cannot be built is a configuration error: exit 2 before building or starting anything.
-  try {
-    buildChannels(config.alerts.channels);
-  } catch (err) {
-    if (err instanceof ConfigError) exitWithUsageError(`configuration: ${err.message}`);
-    throw err;
-  }
+  buildChannelsOrExit(config);
 
   // Migrate once, before either child starts: the web app opens the file read-only and must find the schema there.
   openStoreOrExit(config).close();

@@ -1,8 +1,6 @@
 /** `npm run worker` (and the worker half of `npm start`): migrate, then run the probe worker until SIGINT/SIGTERM. */
-import { buildChannels } from "@/lib/alerts/channels";
-import { createCliLogger, exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit, openStoreOrExit, refuseUselessStartOrExit } from "@/lib/cli/common";
+import { buildChannelsOrExit, createCliLogger, exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit, openStoreOrExit, refuseUselessStartOrExit } from "@/lib/cli/common";
 import { describeStartup } from "@/lib/cli/startup-summary";
-import { ConfigError } from "@/lib/config";
 import { ownNetworkOf } from "@/lib/connectivity";
 import { planProbes } from "@/lib/targets";
 import { Worker } from "@/lib/worker";
@@ -19,13 +17,7 @@ const config = loadConfigOrExit();
 refuseUselessStartOrExit(config);
 const log = createCliLogger(config);
 // Checked before the database is touched: a channel that cannot be built is a configuration error (exit 2).
-let channels;
-try {
-  channels = buildChannels(config.alerts.channels);
-} catch (err) {
-  if (err instanceof ConfigError) exitWithUsageError(`configuration: ${err.message}`);
-  throw err;
-}
+const channels = buildChannelsOrExit(config);
 const store = openStoreOrExit(config);
 // Before any probe: a second worker on a held database sends nothing and says who holds it.
 const lease = acquireWriterLease(store.db);

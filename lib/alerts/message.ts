@@ -182,7 +182,8 @@ function describeFacts(event: AlertEvent): MessageFact[] {
 
 /** The whole message for `event`: what every channel renders. Pure. */
 export function buildMessage(event: AlertEvent): AlertMessage {
-  const title = truncate(`${event.test ? "TEST: " : ""}${describeTitle(event)}`, MAX_TITLE);
+  // `npm run alerts -- --test` names no surface: its title must not read as an outage of "Claude" to whoever sees it.
+  const title = event.test && event.surface === null ? "TEST: a test alert from Witness, nothing is wrong" : truncate(`${event.test ? "TEST: " : ""}${describeTitle(event)}`, MAX_TITLE);
   const summary = oneLine(event.summary, MAX_SUMMARY);
   const links: MessageLink[] = [];
   const own = safeUrl(event.url);

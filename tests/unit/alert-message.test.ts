@@ -88,6 +88,9 @@ describe("the words of an alert", () => {
     const message = buildMessage(openedEvent({ test: true }));
     expect(message.title).toBe("TEST: Claude API is failing");
     expect(message.summary.startsWith("TEST: ")).toBe(true);
+    // The CLI's test event names no surface: its title says it is a test, never that Claude is failing.
+    const cli = buildMessage(openedEvent({ test: true, surface: null, surfaceName: null }));
+    expect(cli.title).toBe("TEST: a test alert from Witness, nothing is wrong");
     expect(message.facts[0]?.label).toBe("TEST");
     expect(message.footer).toMatch(/TEST$/);
   });

@@ -33,11 +33,13 @@ export function createCliLogger(config: Config, quiet = false): Logger {
 /**
  * Open the database at DATABASE_PATH for writing and apply migrations, or exit 2 saying why: a file that is not
  * Witness's (named, not overwritten), or one that fails `PRAGMA quick_check` (never written into: restore a backup).
+ * `checked`: the caller's parent (npm start) has just done that check on this file, so it is not read twice (the
+ * quick_check alone takes 1.5 s on a 90-day database).
  */
-export function openStoreOrExit(config: Config): OpenedDatabase {
+export function openStoreOrExit(config: Config, { checked = false }: { checked?: boolean } = {}): OpenedDatabase {
   const path = config.databasePath;
   // Checked read-only first: opening for writing already switches the file to WAL, a write into a file we may refuse.
-  if (path !== ":memory:" && path !== "" && existsSync(path)) refuseUnusableOrExit(path);
+  if (!checked && path !== ":memory:" && path !== "" && existsSync(path)) refuseUnusableOrExit(path);
   let store: OpenedDatabase;
   try {
     store = openDatabase(path);

@@ -245,7 +245,8 @@ async function main(): Promise<void> {
         return ["--import", "tsx", join(PROJECT_ROOT, "lib", "cli", `${name}.ts`)];
       });
   start("web", [...(await bundled("web")), "-p", String(config.port)]);
-  start("worker", await bundled("start"));
+  // The database was checked and migrated above: the worker need not read it through again.
+  start("worker", [...(await bundled("start")), "--checked"]);
 }
 
 const invokedDirectly = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);

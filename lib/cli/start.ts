@@ -18,7 +18,8 @@ refuseUselessStartOrExit(config);
 const log = createCliLogger(config);
 // Checked before the database is touched: a channel that cannot be built is a configuration error (exit 2).
 const channels = buildChannelsOrExit(config);
-const store = openStoreOrExit(config);
+// --checked: passed only by npm start (lib/cli/serve.ts), which checked and migrated this file a moment ago.
+const store = openStoreOrExit(config, { checked: process.argv.includes("--checked") });
 // Before any probe: a second worker on a held database sends nothing and says who holds it.
 const lease = acquireWriterLease(store.db);
 if (!lease.ok) {

@@ -25,23 +25,23 @@ export function installLive({ onSwap }: LiveOptions): void {
   let inFlight = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
+  // The two lines, made once and moved into each swapped-in page's mount; each second only their text changes.
+  const updated = document.createElement("p");
+  updated.className = "small muted live-updated";
+  updated.setAttribute("aria-live", "off");
+  const banner = document.createElement("p");
+  banner.className = "live-banner";
+  banner.setAttribute("role", "alert");
+
   const render = () => {
     const target = document.querySelector<HTMLElement>("[data-live]");
     if (!target) return;
     const ago = formatDuration(Math.max(0, Date.now() - lastOk));
-    const updated = document.createElement("p");
-    updated.className = "small muted live-updated";
-    updated.setAttribute("aria-live", "off");
     updated.textContent = `Updated ${ago} ago · refreshes every ${formatDuration(intervalMs)} while this tab is open`;
-    const parts: Node[] = [updated];
-    if (failedSince !== null) {
-      const banner = document.createElement("p");
-      banner.className = "live-banner";
-      banner.setAttribute("role", "alert");
-      banner.textContent = `Cannot reach Witness: this page shows what it knew ${ago} ago and may be out of date. Retrying every ${formatDuration(intervalMs)}.`;
-      parts.push(banner);
-    }
-    target.replaceChildren(...parts);
+    banner.textContent = `Cannot reach Witness: this page shows what it knew ${ago} ago and may be out of date. Retrying every ${formatDuration(intervalMs)}.`;
+    if (updated.parentElement !== target) target.append(updated);
+    if (failedSince === null) banner.remove();
+    else if (banner.parentElement !== target) target.append(banner);
   };
 
   /**

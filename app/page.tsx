@@ -40,16 +40,17 @@ export default function Home() {
   const loaded = readHome();
   // Every probe interval: the live view asks for new data as often as there can be any.
   const intervalMs = Math.min(...Object.values(loaded.config.probes).filter((p) => p.enabled).map((p) => p.intervalSeconds)) * 1000;
+  const everyMs = Number.isFinite(intervalMs) ? intervalMs : 60_000;
   return (
     <div className="page" data-generated-at={loaded.now}>
       <header className="page-head">
         <h1>Claude status, measured</h1>
         <p className="lead">
-          Witness calls Claude every minute from here and records what really happened, then sets it beside what the
+          Witness calls Claude every {formatDuration(everyMs)} from here and records what really happened, then sets it beside what the
           official status page said at the same time. Times are in your time zone (UTC on hover).
         </p>
         <DataReadAt at={loaded.now} />
-        <LiveStatus intervalMs={Number.isFinite(intervalMs) ? intervalMs : 60_000} readAt={loaded.now} />
+        <LiveStatus intervalMs={everyMs} readAt={loaded.now} />
       </header>
       {loaded.status === "ok" ? <Dashboard status={loaded.data.status} days={loaded.data.days} now={loaded.now} /> : <NoData status={loaded.status} what="the dashboard" />}
     </div>

@@ -182,7 +182,7 @@ const rollupColumns = () => ({
   down: integer("down").notNull(),
   inconclusive: integer("inconclusive").notNull(),
   errorClassCounts: text("error_class_counts", { mode: "json" }).$type<Record<string, number>>().notNull(),
-  /** Log-bucketed histograms (lib/histogram.ts), so percentiles stay correct when buckets merge. */
+  /** Log-bucketed histograms (lib/keep/histogram.ts), so percentiles stay correct when buckets merge. */
   totalMsHistogram: text("total_ms_histogram", { mode: "json" }).$type<Record<string, number>>().notNull(),
   ttftMsHistogram: text("ttft_ms_histogram", { mode: "json" }).$type<Record<string, number>>().notNull(),
   tokensPerSecondSum: real("tokens_per_second_sum").notNull(),
@@ -201,7 +201,7 @@ export const rollupsDay = sqliteTable("rollups_day", rollupColumns(), (t) => [
 ]);
 
 /**
- * Which minutes of an hour Witness measured one series (lib/coverage.ts has the rule). Kept beside the rollups, not
+ * Which minutes of an hour Witness measured one series (lib/judge/coverage.ts has the rule). Kept beside the rollups, not
  * in them: a minute's coverage needs its results' exact times, and the 90-day pages read only these small rows.
  */
 export const coverageHours = sqliteTable(
@@ -280,7 +280,7 @@ export type NewAlertOutboxRow = typeof alertOutbox.$inferInsert;
 /**
  * The one-writer lease: at most one row (id 1), the worker that may write this file. Taken in a BEGIN IMMEDIATE
  * transaction at worker start, its heartbeat renewed every few seconds, stolen only once the heartbeat is stale
- * (lib/writer-lease.ts). `token` tells this holder from a later one with the same pid on the same host.
+ * (lib/keep/writer-lease.ts). `token` tells this holder from a later one with the same pid on the same host.
  */
 export const writerLeases = sqliteTable("writer_leases", {
   id: integer("id").primaryKey(),

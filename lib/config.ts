@@ -118,7 +118,7 @@ const fileSchema = z
       })
       .strict()
       .prefault({}),
-    // Optional daily backup the worker takes itself (lib/backup-schedule.ts); null: none, use `npm run backup`.
+    // Optional daily backup the worker takes itself (lib/keep/backup-schedule.ts); null: none, use `npm run backup`.
     backup: z
       .object({
         dir: z.string().min(1).max(1000),

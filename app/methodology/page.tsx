@@ -7,7 +7,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { listAlerts } from "@/lib/alerts/listing";
 import type { Config } from "@/lib/config";
-import { describeGradeScale } from "@/lib/grade";
+import { describeGradeScale } from "@/lib/judge/grade";
 import { formatDuration, formatPercent, plural } from "@/lib/dashboard/format";
 import { getWebContext } from "@/lib/web/context";
 import { DataReadAt } from "@/app/_components/data-read-at";

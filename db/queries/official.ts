@@ -1,6 +1,6 @@
 /**
  * Reads and writes of the official-page tables. Plain data access: when a row is a change or a heartbeat, what
- * "unknown" means and how statuses compare are decided in lib/official.ts.
+ * "unknown" means and how statuses compare are decided in lib/judge/official.ts.
  */
 import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";

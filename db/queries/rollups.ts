@@ -1,6 +1,6 @@
 /**
  * Reads and writes of rollups_minute/hour/day, plus the raw reads that feed them. Plain data access: which
- * buckets to recompute and how they merge is decided in lib/rollups.ts and lib/rollup-writer.ts.
+ * buckets to recompute and how they merge is decided in lib/keep/rollups.ts and lib/keep/rollup-writer.ts.
  * Ranges are half-open everywhere: `from` inclusive, `to` exclusive, like the buckets themselves.
  */
 import { and, asc, eq, getTableColumns, getTableName, gte, inArray, lt, sql } from "drizzle-orm";
@@ -8,7 +8,7 @@ import type Database from "better-sqlite3";
 import type { Db } from "@/db/client";
 import { coverageHours, probeResults, rollupsDay, rollupsHour, rollupsMinute, type CoverageHourRow, type ProbeResultRow, type RollupRow } from "@/db/schema";
 
-/** Mirrors lib/rollups.ts Granularity (db/ never imports lib/). */
+/** Mirrors lib/keep/rollups.ts Granularity (db/ never imports lib/). */
 export type RollupTable = "minute" | "hour" | "day";
 
 const TABLES = { minute: rollupsMinute, hour: rollupsHour, day: rollupsDay } as const;
@@ -210,7 +210,7 @@ function mapTables<T>(make: (name: string) => T): Record<RollupTable, T> {
   };
 }
 
-// ---- Coverage: which minutes of each hour a series measured (lib/coverage.ts decides) -------------------------
+// ---- Coverage: which minutes of each hour a series measured (lib/judge/coverage.ts decides) -------------------------
 
 /** Inserts the hour, or replaces every column of the stored one. */
 export function upsertCoverageHour(db: Writer, row: CoverageHourRow): void {

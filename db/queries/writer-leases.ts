@@ -1,4 +1,4 @@
-/** Reads and writes of the single writer_leases row. Whether a lease may be taken is decided in lib/writer-lease.ts. */
+/** Reads and writes of the single writer_leases row. Whether a lease may be taken is decided in lib/keep/writer-lease.ts. */
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { writerLeases, type WriterLeaseRow } from "@/db/schema";

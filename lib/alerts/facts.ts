@@ -9,7 +9,7 @@
  * - a disagreement is announced only after `alerts.disagreementMinutes`, and ends once;
  * - monitor.offline/online from the own-network rule's inconclusive results, never as Claude's outage.
  */
-import { MONITOR_OFFLINE_PREFIX, isMonitorOffline } from "@/lib/connectivity";
+import { MONITOR_OFFLINE_PREFIX, isMonitorOffline } from "@/lib/measure/connectivity";
 import type { Config, Surface } from "@/lib/config";
 import {
   disagreementEndedEvent,
@@ -26,7 +26,7 @@ import {
 } from "@/lib/alerts/events";
 import { enqueueEvent } from "@/lib/alerts/outbox";
 import type { AlertEvent, ChannelConfig, OfficialAtTheTime } from "@/lib/alerts/types";
-import { firstAcknowledgedAt, officialLevel, type IncidentChange } from "@/lib/official";
+import { firstAcknowledgedAt, officialLevel, type IncidentChange } from "@/lib/judge/official";
 import type { Db } from "@/db/client";
 import { deleteAlertState, getAlertState, getChannelsWithEvent, saveAlertState } from "@/db/queries/alerts";
 import { getMeasuredIncidentById } from "@/db/queries/measured-incidents";

@@ -1,8 +1,8 @@
-/** `npm run backup -- PATH`: a consistent copy of the live database, safe while the worker writes (lib/backup.ts). */
+/** `npm run backup -- PATH`: a consistent copy of the live database, safe while the worker writes (lib/keep/backup.ts). */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit } from "@/lib/cli/common";
-import { backupDatabase, backupTarget, refusalFor } from "@/lib/backup";
+import { backupDatabase, backupTarget, refusalFor } from "@/lib/keep/backup";
 import { openDatabase } from "@/db/client";
 
 const USAGE = `

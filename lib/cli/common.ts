@@ -6,7 +6,7 @@ import { alertSecrets, ConfigError, loadConfig, type Config } from "@/lib/config
 import { createLogger, type Logger } from "@/lib/log";
 import { openDatabase, type OpenedDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
-import { planProbes } from "@/lib/targets";
+import { planProbes } from "@/lib/measure/targets";
 import { PROBE_KINDS } from "@/probes/types";
 
 /** Exit 2 with a one-line reason on stderr: the CLI contract for bad arguments or configuration. */

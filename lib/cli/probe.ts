@@ -1,8 +1,8 @@
 /** `npm run probe -- --once [--json] [--only KIND[,KIND…]] [--timeout MS]`: run the probes once, store, print. */
 import { parseArgs } from "node:util";
 import { createCliLogger, exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit, openStoreOrExit } from "@/lib/cli/common";
-import { planProbes } from "@/lib/targets";
-import { Worker } from "@/lib/worker";
+import { planProbes } from "@/lib/measure/targets";
+import { Worker } from "@/lib/measure/worker";
 import { PROBE_KINDS, type ProbeKind, type ProbeResult } from "@/probes/types";
 
 interface Args {

@@ -1,12 +1,12 @@
 /**
  * `npm run -s report -- [--json] [--since 24h|7d|30d|90d]`: measured vs official, per surface, for an SLA talk.
- * `--storage` instead: what each table holds and weighs (lib/storage.ts).
+ * `--storage` instead: what each table holds and weighs (lib/keep/storage.ts).
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit } from "@/lib/cli/common";
-import { formatStorage, readStorage } from "@/lib/storage";
-import { buildReport, WINDOWS, type Report, type SurfaceReport, type WindowName } from "@/lib/report";
+import { formatStorage, readStorage } from "@/lib/keep/storage";
+import { buildReport, WINDOWS, type Report, type SurfaceReport, type WindowName } from "@/lib/judge/report";
 import { openDatabase } from "@/db/client";
 
 const USAGE = `

@@ -1,10 +1,10 @@
 /** `npm run worker` (and the worker half of `npm start`): migrate, then run the probe worker until SIGINT/SIGTERM. */
 import { buildChannelsOrExit, createCliLogger, exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit, openStoreOrExit, refuseUselessStartOrExit } from "@/lib/cli/common";
 import { describeStartup } from "@/lib/cli/startup-summary";
-import { ownNetworkOf } from "@/lib/connectivity";
-import { planProbes } from "@/lib/targets";
-import { Worker } from "@/lib/worker";
-import { acquireWriterLease, describeHolder, holdWriterLease, LEASE_STALE_MS } from "@/lib/writer-lease";
+import { ownNetworkOf } from "@/lib/measure/connectivity";
+import { planProbes } from "@/lib/measure/targets";
+import { Worker } from "@/lib/measure/worker";
+import { acquireWriterLease, describeHolder, holdWriterLease, LEASE_STALE_MS } from "@/lib/keep/writer-lease";
 
 exitWithHelpIfAsked(`
 usage: npm run worker

@@ -2,7 +2,7 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Config } from "@/lib/config";
-import type { PlannedProbe } from "@/lib/targets";
+import type { PlannedProbe } from "@/lib/measure/targets";
 import { witnessVersion } from "@/lib/cli/common";
 
 /** The main file and its WAL: together what the database weighs on disk. */

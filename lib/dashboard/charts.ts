@@ -1,9 +1,9 @@
 /** Latency, TTFT and failure rate over a window from rollups, with official non-operational spans as bands. */
 import type { Config } from "@/lib/config";
 import type { ChartPoint, Charts, ChartWindow, ModelComparison, OfficialBand, OfficialState, SeriesChart, SurfaceCharts } from "@/lib/dashboard/types";
-import { readOfficialStates, readOfficialViews, seriesOfSurface, WINDOWS } from "@/lib/report";
-import { mergeRollups, rollupStats, type Rollup } from "@/lib/rollups";
-import { alignToMinute, MINUTE, O } from "@/lib/timeline";
+import { readOfficialStates, readOfficialViews, seriesOfSurface, WINDOWS } from "@/lib/judge/report";
+import { mergeRollups, rollupStats, type Rollup } from "@/lib/keep/rollups";
+import { alignToMinute, MINUTE, O } from "@/lib/judge/timeline";
 import type { Db } from "@/db/client";
 import { getRollupsRange, getSeriesNames } from "@/db/queries/rollups";
 

@@ -1,9 +1,9 @@
 /** 90 daily bars per surface, measured beside official, each with its uptime, incidents and disagreement. */
-import { countDisagreement, daySlots, uptimes } from "@/lib/accountability";
+import { countDisagreement, daySlots, uptimes } from "@/lib/judge/accountability";
 import type { Config } from "@/lib/config";
 import type { DayBar, MeasuredState, OfficialState, SurfaceDays } from "@/lib/dashboard/types";
-import { readOfficialViews, readSurfaceFacts } from "@/lib/report";
-import { alignToMinute, M, MINUTE, O, slotCount, type Window } from "@/lib/timeline";
+import { readOfficialViews, readSurfaceFacts } from "@/lib/judge/report";
+import { alignToMinute, M, MINUTE, O, slotCount, type Window } from "@/lib/judge/timeline";
 import type { Db } from "@/db/client";
 import { getSeriesNames } from "@/db/queries/rollups";
 

@@ -1,10 +1,10 @@
 /** Incidents for the list, the page per incident and the feeds: measured ones with their official match, and official ones alone. */
-import { impactSeverity, matchIncidents, type IncidentMatch, type OfficialImpact, type OfficialIncidentView } from "@/lib/accountability";
+import { impactSeverity, matchIncidents, type IncidentMatch, type OfficialImpact, type OfficialIncidentView } from "@/lib/judge/accountability";
 import type { Config, Surface } from "@/lib/config";
-import { describeErrorMix } from "@/lib/detector";
+import { describeErrorMix } from "@/lib/judge/detector";
 import type { FeedEvent, IncidentDetail, IncidentSummary, OfficialIncidentBrief, TimelineEntry } from "@/lib/dashboard/types";
-import { readOfficialImpacts, readPageReading, toOfficialView } from "@/lib/report";
-import { groupSurfaceIncidents, toSeriesIncident, type SurfaceIncident } from "@/lib/surfaces";
+import { readOfficialImpacts, readPageReading, toOfficialView } from "@/lib/judge/report";
+import { groupSurfaceIncidents, toSeriesIncident, type SurfaceIncident } from "@/lib/judge/surfaces";
 import type { Db } from "@/db/client";
 import { getMeasuredIncidentById, getMeasuredIncidentsRange } from "@/db/queries/measured-incidents";
 import { getOfficialIncidentById, getOfficialIncidentsRange, type OfficialIncidentWithUpdates } from "@/db/queries/official";

@@ -1,14 +1,14 @@
 /** The state of every surface now, measured beside official, with the sentence a visitor reads when they disagree. */
-import { concernsComponent } from "@/lib/accountability";
+import { concernsComponent } from "@/lib/judge/accountability";
 import { gapMs, officialStaleMs, type Config, type Surface } from "@/lib/config";
-import { isMonitorOffline } from "@/lib/connectivity";
-import { describeMonitorNetwork, readMonitorNetwork } from "@/lib/monitor-network";
-import { officialLevel } from "@/lib/official";
-import { readPageReading, toOfficialView } from "@/lib/report";
-import { surfaceOfSeries } from "@/lib/surfaces";
+import { isMonitorOffline } from "@/lib/measure/connectivity";
+import { describeMonitorNetwork, readMonitorNetwork } from "@/lib/measure/monitor-network";
+import { officialLevel } from "@/lib/judge/official";
+import { readPageReading, toOfficialView } from "@/lib/judge/report";
+import { surfaceOfSeries } from "@/lib/judge/surfaces";
 import { formatUtcTime } from "@/lib/dashboard/format";
 import type { MeasuredState, OfficialIncidentBrief, OfficialLatest, OfficialState, SeriesNow, StatusNow, SurfaceNow } from "@/lib/dashboard/types";
-import { seriesName } from "@/lib/targets";
+import { seriesName } from "@/lib/measure/targets";
 import { KEYED_KINDS, PROBE_KINDS } from "@/probes/types";
 import type { Db } from "@/db/client";
 import { getOpenMeasuredIncidents } from "@/db/queries/measured-incidents";

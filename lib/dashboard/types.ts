@@ -3,7 +3,7 @@
  * 0–1; strings are ISO 8601 where they are times). Third-party text (official titles, bodies) is carried as-is and
  * must be rendered as text.
  */
-import type { MonitorNetwork } from "@/lib/monitor-network";
+import type { MonitorNetwork } from "@/lib/measure/monitor-network";
 
 export type MeasuredState = "up" | "degraded" | "down" | "nodata";
 export type OfficialState = "operational" | "degraded" | "down" | "maintenance" | "unknown";

@@ -7,9 +7,9 @@
  */
 import { Counter, Gauge, Registry } from "prom-client";
 import type { MeasuredState, OfficialState } from "@/lib/dashboard/types";
-import { bucketValue, type Histogram } from "@/lib/histogram";
+import { bucketValue, type Histogram } from "@/lib/keep/histogram";
 import type { MetricsData } from "@/lib/metrics/read";
-import { LEASE_STALE_MS } from "@/lib/writer-lease";
+import { LEASE_STALE_MS } from "@/lib/keep/writer-lease";
 import { ERROR_CLASSES, OUTCOMES } from "@/probes/types";
 
 /** Upper bounds (seconds) of the exported histograms: from a fast edge 401 to a stream near its 60 s deadline. */
@@ -86,7 +86,7 @@ export async function renderMetrics(data: MetricsData): Promise<string> {
 
 /**
  * A histogram whose bucket counts are already known (prom-client's Histogram only takes one observation at a time),
- * registered as a collector object: each log bucket of lib/histogram.ts goes to the first bound at or above the value
+ * registered as a collector object: each log bucket of lib/keep/histogram.ts goes to the first bound at or above the value
  * it reports, and the sum is those values times their counts.
  */
 function histogram(name: string, help: string, entries: [string, Histogram][]) {

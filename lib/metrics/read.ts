@@ -14,7 +14,7 @@
 import type { Config } from "@/lib/config";
 import { getStatusNow } from "@/lib/dashboard/now";
 import type { StatusNow } from "@/lib/dashboard/types";
-import { addToHistogram, type Histogram } from "@/lib/histogram";
+import { addToHistogram, type Histogram } from "@/lib/keep/histogram";
 import type { Db, OpenedDatabase } from "@/db/client";
 import { getRollupsRange } from "@/db/queries/rollups";
 import { getWriterLease } from "@/db/queries/writer-leases";

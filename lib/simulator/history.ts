@@ -8,11 +8,11 @@ import type { OpenedDatabase } from "@/db/client";
 import { insertMeasuredIncident, saveDetectorState } from "@/db/queries/measured-incidents";
 import { insertComponentStatuses, upsertIncidentUpdates, upsertOfficialIncident } from "@/db/queries/official";
 import type { Config } from "@/lib/config";
-import { replayIncidents, type Observation } from "@/lib/detector";
-import { detectorPolicy, incidentColumns } from "@/lib/recorder";
-import { coverageGapOf } from "@/lib/coverage";
-import { rebuildRollups } from "@/lib/rollup-writer";
-import { surfaceOfSeries } from "@/lib/surfaces";
+import { replayIncidents, type Observation } from "@/lib/judge/detector";
+import { detectorPolicy, incidentColumns } from "@/lib/measure/recorder";
+import { coverageGapOf } from "@/lib/judge/coverage";
+import { rebuildRollups } from "@/lib/keep/rollup-writer";
+import { surfaceOfSeries } from "@/lib/judge/surfaces";
 import type { ErrorClass, ProbeKind } from "@/probes/types";
 import { seeded } from "@/lib/simulator/random";
 

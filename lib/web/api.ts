@@ -4,12 +4,12 @@
  */
 import { and, desc, eq, gte, lt, or } from "drizzle-orm";
 import { z } from "zod";
-import { countDisagreement, type Disagreement } from "@/lib/accountability";
+import { countDisagreement, type Disagreement } from "@/lib/judge/accountability";
 import type { Config } from "@/lib/config";
 import type { StatusNow } from "@/lib/dashboard/types";
-import { ackStats, type AckStats } from "@/lib/grade";
-import { readMonitorNetwork, type MonitorNetwork } from "@/lib/monitor-network";
-import { buildReport, WINDOWS, type Report, type WindowName, type SurfaceReport } from "@/lib/report";
+import { ackStats, type AckStats } from "@/lib/judge/grade";
+import { readMonitorNetwork, type MonitorNetwork } from "@/lib/measure/monitor-network";
+import { buildReport, WINDOWS, type Report, type WindowName, type SurfaceReport } from "@/lib/judge/report";
 import type { Db } from "@/db/client";
 import { getLatestResults, rowToProbeResult } from "@/db/queries/probe-results";
 import { probeResults } from "@/db/schema";

@@ -2,7 +2,7 @@
  * The methodology page explains the grade scale, the error classes and the configured numbers; and no page, in its
  * HTML or its RSC payload, ever contains the API key the server runs with (a canary set by global setup).
  */
-import { describeGradeScale } from "@/lib/grade";
+import { describeGradeScale } from "@/lib/judge/grade";
 import { ERROR_CLASSES } from "@/probes/types";
 import { expect, test } from "./fixtures";
 import { HOSTILE_INCIDENT_SLUG } from "./seed";

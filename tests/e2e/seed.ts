@@ -12,8 +12,8 @@ import { migrateDatabase } from "@/db/migrate";
 import { insertMeasuredIncident } from "@/db/queries/measured-incidents";
 import { upsertOfficialIncident } from "@/db/queries/official";
 import { loadConfig, type Config } from "@/lib/config";
-import { coverageGapOf } from "@/lib/coverage";
-import { rebuildRollups } from "@/lib/rollup-writer";
+import { coverageGapOf } from "@/lib/judge/coverage";
+import { rebuildRollups } from "@/lib/keep/rollup-writer";
 import { generateHistory, type HistorySummary } from "@/lib/simulator/history";
 
 export const SEED_DAYS = 20;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { countDisagreement, daySlots, matchIncidents, uptimes, type OfficialIncidentView } from "@/lib/accountability";
-import { replayIncidents, type Observation } from "@/lib/detector";
-import { ackStats } from "@/lib/grade";
-import { groupSurfaceIncidents, type SeriesIncident } from "@/lib/surfaces";
-import { measuredTimeline, O, officialTimeline, type StatusPoint } from "@/lib/timeline";
+import { countDisagreement, daySlots, matchIncidents, uptimes, type OfficialIncidentView } from "@/lib/judge/accountability";
+import { replayIncidents, type Observation } from "@/lib/judge/detector";
+import { ackStats } from "@/lib/judge/grade";
+import { groupSurfaceIncidents, type SeriesIncident } from "@/lib/judge/surfaces";
+import { measuredTimeline, O, officialTimeline, type StatusPoint } from "@/lib/judge/timeline";
 import { coverageOf, DAY0, MIN, POLICY } from "@/tests/unit/timelines";
 
 const API = "k8w3r06qmzrp";

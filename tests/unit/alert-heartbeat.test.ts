@@ -7,8 +7,8 @@ import type { OpenedDatabase } from "@/db/client";
 import { loadConfig } from "@/lib/config";
 import { createLogger } from "@/lib/log";
 import { startSimulator, type Simulator } from "@/lib/simulator";
-import type { PlannedProbe } from "@/lib/targets";
-import { HEARTBEAT_EVERY_MS, Worker } from "@/lib/worker";
+import type { PlannedProbe } from "@/lib/measure/targets";
+import { HEARTBEAT_EVERY_MS, Worker } from "@/lib/measure/worker";
 import { startReceiver, type Receiver } from "@/tests/unit/alerts-receiver";
 import { openMigratedMemory, testTarget } from "@/tests/unit/support";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "@/lib/config";
-import { planProbes } from "@/lib/targets";
+import { planProbes } from "@/lib/measure/targets";
 
 const dir = mkdtempSync(join(tmpdir(), "witness-config-"));
 function withFile(yaml: string) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeErrorMix, initialSeriesState, nextIncidentState, replayIncidents, type Observation, type SeriesState } from "@/lib/detector";
+import { describeErrorMix, initialSeriesState, nextIncidentState, replayIncidents, type Observation, type SeriesState } from "@/lib/judge/detector";
 import { seeded } from "@/lib/simulator/random";
 import { DAY0, MIN, POLICY, timeline } from "@/tests/unit/timelines";
 

@@ -4,13 +4,13 @@ import { migrateDatabase } from "@/db/migrate";
 import { getMeasuredIncidentsRange } from "@/db/queries/measured-incidents";
 import { getOfficialIncidentsRange } from "@/db/queries/official";
 import { getRollupsRange } from "@/db/queries/rollups";
-import { matchIncidents } from "@/lib/accountability";
+import { matchIncidents } from "@/lib/judge/accountability";
 import { loadConfig, type Config } from "@/lib/config";
 import { createLogger } from "@/lib/log";
-import { buildReport, readPageReading, toOfficialView } from "@/lib/report";
-import { groupSurfaceIncidents, toSeriesIncident } from "@/lib/surfaces";
-import { planProbes } from "@/lib/targets";
-import { Worker } from "@/lib/worker";
+import { buildReport, readPageReading, toOfficialView } from "@/lib/judge/report";
+import { groupSurfaceIncidents, toSeriesIncident } from "@/lib/judge/surfaces";
+import { planProbes } from "@/lib/measure/targets";
+import { Worker } from "@/lib/measure/worker";
 import { startSimulator, type Simulator } from "@/lib/simulator";
 import { CANARY_KEY } from "@/tests/unit/support";
 

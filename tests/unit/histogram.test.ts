@@ -9,7 +9,7 @@ import {
   MAX_MS,
   mergeHistograms,
   type Histogram,
-} from "@/lib/histogram";
+} from "@/lib/keep/histogram";
 import { seeded } from "@/lib/simulator/random";
 
 /** Latency-shaped data: log-normal around `medianMs`, plus a slow tail. */

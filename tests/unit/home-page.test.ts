@@ -4,7 +4,7 @@ import { loadConfig } from "@/lib/config";
 import { currentSeries, getStatusNow, headline, phrasesText, plannedSeries, RETIRED_SERIES_MS } from "@/lib/dashboard/now";
 import { packDays, unpackDays } from "@/lib/dashboard/day-facts";
 import type { DayBar, SeriesNow, StatusNow, SurfaceNow } from "@/lib/dashboard/types";
-import { rebuildRollups } from "@/lib/rollup-writer";
+import { rebuildRollups } from "@/lib/keep/rollup-writer";
 import { insertProbeResult } from "@/db/queries/probe-results";
 import { openMigratedMemory, sampleResult } from "@/tests/unit/support";
 

@@ -20,7 +20,7 @@ import {
   recordIncidentHistory,
   recordStatusObservation,
   WRITE_BUDGET,
-} from "@/lib/official";
+} from "@/lib/judge/official";
 import { JsonParser } from "@/probes/json-thread";
 import { parseIncidents, readIncidents } from "@/probes/status-history";
 import { parseSummary, readSummary, type StatusIncident, type StatusSummary } from "@/probes/statuspage";

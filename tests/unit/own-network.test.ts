@@ -5,11 +5,11 @@ import { getLatestResults } from "@/db/queries/probe-results";
 import { getMeasuredIncidentsRange } from "@/db/queries/measured-incidents";
 import type { OpenedDatabase } from "@/db/client";
 import { loadConfig } from "@/lib/config";
-import { distinctOrigins, isMonitorOffline, MONITOR_OFFLINE_PREFIX } from "@/lib/connectivity";
+import { distinctOrigins, isMonitorOffline, MONITOR_OFFLINE_PREFIX } from "@/lib/measure/connectivity";
 import { createLogger } from "@/lib/log";
-import { describeMonitorNetwork, readMonitorNetwork } from "@/lib/monitor-network";
-import { planProbes } from "@/lib/targets";
-import { Worker } from "@/lib/worker";
+import { describeMonitorNetwork, readMonitorNetwork } from "@/lib/measure/monitor-network";
+import { planProbes } from "@/lib/measure/targets";
+import { Worker } from "@/lib/measure/worker";
 import { openMigratedMemory } from "@/tests/unit/support";
 
 /** A port on `host` with nothing listening: connecting to it is refused at once. */

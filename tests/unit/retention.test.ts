@@ -2,14 +2,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Db, OpenedDatabase } from "@/db/client";
 import { countProbeResults, getLatestResults, insertProbeResults } from "@/db/queries/probe-results";
 import { getRollupsRange } from "@/db/queries/rollups";
-import { prunePayloads, pruneRawResults, rawCutoff } from "@/lib/retention";
-import { recordStatusObservation } from "@/lib/official";
+import { prunePayloads, pruneRawResults, rawCutoff } from "@/lib/keep/retention";
+import { recordStatusObservation } from "@/lib/judge/official";
 import { loadConfig } from "@/lib/config";
 import { createLogger } from "@/lib/log";
 import { startSimulator, type Simulator } from "@/lib/simulator";
-import { Worker } from "@/lib/worker";
+import { Worker } from "@/lib/measure/worker";
 import { probeStatus } from "@/probes/status";
-import { rebuildRollups } from "@/lib/rollup-writer";
+import { rebuildRollups } from "@/lib/keep/rollup-writer";
 import type { ProbeResult } from "@/probes/types";
 import { openMigratedMemory, sampleResult, testTarget } from "@/tests/unit/support";
 

@@ -3,7 +3,7 @@ import { openDatabase, type OpenedDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { loadConfig, type Config } from "@/lib/config";
 import { createLogger } from "@/lib/log";
-import { Recorder } from "@/lib/recorder";
+import { Recorder } from "@/lib/measure/recorder";
 import type { ProbeKind, ProbeResult, ProbeTarget } from "@/probes/types";
 
 /** A fake but key-shaped secret: tests assert it never leaves the x-api-key header. */

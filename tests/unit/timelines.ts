@@ -1,7 +1,7 @@
 /** Building replayable timelines for detector and comparison tests. */
-import { hourCoverageOf, paintSeriesCoverage } from "@/lib/coverage";
-import type { DetectorPolicy, Observation } from "@/lib/detector";
-import { slotCount, type Window } from "@/lib/timeline";
+import { hourCoverageOf, paintSeriesCoverage } from "@/lib/judge/coverage";
+import type { DetectorPolicy, Observation } from "@/lib/judge/detector";
+import { slotCount, type Window } from "@/lib/judge/timeline";
 import type { ErrorClass } from "@/probes/types";
 
 export const MIN = 60_000;

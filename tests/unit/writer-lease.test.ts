@@ -8,7 +8,7 @@ import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { writerLeases } from "@/db/schema";
 import { startSimulator, type Simulator } from "@/lib/simulator";
-import { acquireWriterLease, holdWriterLease, isHolderGone, isLeaseStale, LEASE_STALE_MS, readWriterLease } from "@/lib/writer-lease";
+import { acquireWriterLease, holdWriterLease, isHolderGone, isLeaseStale, LEASE_STALE_MS, readWriterLease } from "@/lib/keep/writer-lease";
 import { createLogger } from "@/lib/log";
 
 const dir = mkdtempSync(join(tmpdir(), "witness-lease-"));

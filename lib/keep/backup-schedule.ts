@@ -6,7 +6,7 @@
 import type Database from "better-sqlite3";
 import type { Config } from "@/lib/config";
 import type { Logger } from "@/lib/log";
-import { backupDatabase, backupFileName, pruneBackups, type BackupSummary } from "@/lib/backup";
+import { backupDatabase, backupFileName, pruneBackups, type BackupSummary } from "@/lib/keep/backup";
 import { join, resolve } from "node:path";
 
 /** 100 pages (400 KB) per step: a few milliseconds each, then the event loop runs. */

@@ -15,7 +15,7 @@ import {
   type RollupBulkStatements,
 } from "@/db/queries/rollups";
 import type { ProbeResult } from "@/probes/types";
-import { hourCoverageOf, HourCoverageBuilder, toCoverageRow, type HourCoverage } from "@/lib/coverage";
+import { hourCoverageOf, HourCoverageBuilder, toCoverageRow, type HourCoverage } from "@/lib/judge/coverage";
 import {
   addResultToRollup,
   BUCKETS,
@@ -27,7 +27,7 @@ import {
   type Granularity,
   type Rollup,
   type RollupInput,
-} from "@/lib/rollups";
+} from "@/lib/keep/rollups";
 
 /** What updateRollupsForResult wrote; null where there was nothing to write. */
 export interface UpdatedRollups {
@@ -94,7 +94,7 @@ function totalOf(r: Rollup): number {
  * Rewrites the rollups of raw results started in [from, to) (default: all), widened to whole minutes, in one
  * pass over the started_at index. Hours and days at the edges of the range, or whose earlier raw results were
  * pruned, still count the minute and hour rows already stored for them. `gapMsOf` is each series' coverage reach
- * (lib/coverage.ts coverageGapOf).
+ * (lib/judge/coverage.ts coverageGapOf).
  */
 export function rebuildRollups(db: Db, range: { from?: Date; to?: Date; gapMsOf: (series: string) => number }): RebuildCounts {
   const bulk = prepareRollupBulkStatements(db);

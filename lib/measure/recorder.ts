@@ -4,12 +4,12 @@
  */
 import { AlertRules } from "@/lib/alerts/facts";
 import { gapMs, type Config, type Surface } from "@/lib/config";
-import { initialSeriesState, nextIncidentState, type DetectorPolicy, type OpenIncident, type SeriesState } from "@/lib/detector";
+import { initialSeriesState, nextIncidentState, type DetectorPolicy, type OpenIncident, type SeriesState } from "@/lib/judge/detector";
 import type { Logger } from "@/lib/log";
-import { recordStatusObservation } from "@/lib/official";
-import { updateRollupsForResult } from "@/lib/rollup-writer";
-import type { RunOutput } from "@/lib/run-probe";
-import { surfaceOfSeries } from "@/lib/surfaces";
+import { recordStatusObservation } from "@/lib/judge/official";
+import { updateRollupsForResult } from "@/lib/keep/rollup-writer";
+import type { RunOutput } from "@/lib/measure/run-probe";
+import { surfaceOfSeries } from "@/lib/judge/surfaces";
 import type { Db } from "@/db/client";
 import { getDetectorStates, insertMeasuredIncident, saveDetectorState, updateMeasuredIncident } from "@/db/queries/measured-incidents";
 import { insertProbeResult } from "@/db/queries/probe-results";

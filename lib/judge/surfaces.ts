@@ -1,6 +1,6 @@
 /** Surfaces: groups of series held against one official component, and their incidents rolled up per surface. */
 import type { Surface } from "@/lib/config";
-import type { Severity } from "@/lib/detector";
+import type { Severity } from "@/lib/judge/detector";
 import type { MeasuredIncidentRow } from "@/db/schema";
 import type { ProbeKind } from "@/probes/types";
 

@@ -9,7 +9,7 @@ import { setImmediate } from "node:timers/promises";
 import type { Db } from "@/db/client";
 import { deletePayloadsBeyond, getPayloadEndpoints } from "@/db/queries/official";
 import { deleteResultsBefore } from "@/db/queries/probe-results";
-import { BUCKETS, bucketStartOf } from "@/lib/rollups";
+import { BUCKETS, bucketStartOf } from "@/lib/keep/rollups";
 
 /**
  * The oldest raw time to keep: `rawDays` before `now`, moved back to 00:00 UTC. The whole-day cut keeps at

@@ -2,7 +2,7 @@
  * The acknowledgement grade, in the spirit of StatusGator's: how promptly and how often the official page admitted
  * what Witness measured. Each accountable incident scores by its acknowledgement delay; the mean score is the grade.
  */
-import type { IncidentMatch } from "@/lib/accountability";
+import type { IncidentMatch } from "@/lib/judge/accountability";
 
 /** Score bands: (delay at most, score). Independent trackers call under 15 minutes good. */
 const BANDS: readonly [number, number][] = [

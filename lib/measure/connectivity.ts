@@ -4,7 +4,7 @@
  * other host, made at once, so the verdict is about this moment and never needs rewriting later.
  */
 import type { Config } from "@/lib/config";
-import { baseUrlOf } from "@/lib/targets";
+import { baseUrlOf } from "@/lib/measure/targets";
 import { Clock, timedRequest } from "@/probes/http";
 import { PROBE_KINDS, type ProbeResult } from "@/probes/types";
 

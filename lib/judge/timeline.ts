@@ -2,7 +2,7 @@
  * Minute-by-minute states of one surface over a window: what Witness measured and what the official page claimed.
  * Pure arrays, one slot a minute, so 90 days is 129,600 small numbers and every figure below is a count over them.
  */
-import type { SurfaceIncident } from "@/lib/surfaces";
+import type { SurfaceIncident } from "@/lib/judge/surfaces";
 
 export const MINUTE = 60_000;
 
@@ -35,7 +35,7 @@ function paint(arr: Uint8Array, window: Window, start: number, end: number, valu
 }
 
 /**
- * Measured states. `covered` marks the minutes Witness measured the surface (lib/coverage.ts, one slot a minute
+ * Measured states. `covered` marks the minutes Witness measured the surface (lib/judge/coverage.ts, one slot a minute
  * over the window); those are up unless an incident spans them; the others are no data, never an outage.
  */
 export function measuredTimeline(window: Window, covered: Uint8Array, incidents: readonly SurfaceIncident[], now: number): Uint8Array {

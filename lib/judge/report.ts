@@ -14,15 +14,15 @@ import {
   type MeasuredImpact,
   type OfficialImpact,
   type OfficialIncidentView,
-} from "@/lib/accountability";
-import { paintSeriesCoverage } from "@/lib/coverage";
+} from "@/lib/judge/accountability";
+import { paintSeriesCoverage } from "@/lib/judge/coverage";
 import { officialStaleMs, type Config, type Surface } from "@/lib/config";
-import { describeErrorMix } from "@/lib/detector";
-import { ackStats, type AckStats } from "@/lib/grade";
-import { firstAcknowledgedAt, impactLevel, officialLevel } from "@/lib/official";
-import { BUCKETS } from "@/lib/rollups";
-import { groupSurfaceIncidents, surfaceOfSeries, toSeriesIncident, type SeriesIncident, type SurfaceIncident } from "@/lib/surfaces";
-import { alignToMinute, measuredTimeline, MINUTE, O, officialTimeline, slotCount, type OfficialClaim, type StatusPoint, type Window } from "@/lib/timeline";
+import { describeErrorMix } from "@/lib/judge/detector";
+import { ackStats, type AckStats } from "@/lib/judge/grade";
+import { firstAcknowledgedAt, impactLevel, officialLevel } from "@/lib/judge/official";
+import { BUCKETS } from "@/lib/keep/rollups";
+import { groupSurfaceIncidents, surfaceOfSeries, toSeriesIncident, type SeriesIncident, type SurfaceIncident } from "@/lib/judge/surfaces";
+import { alignToMinute, measuredTimeline, MINUTE, O, officialTimeline, slotCount, type OfficialClaim, type StatusPoint, type Window } from "@/lib/judge/timeline";
 import type { Db } from "@/db/client";
 import { getMeasuredIncidentsRange } from "@/db/queries/measured-incidents";
 import { getComponentStatusesRange, getLastReadingAt, getOfficialIncidentsRange, type OfficialIncidentWithUpdates } from "@/db/queries/official";

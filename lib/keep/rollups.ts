@@ -1,7 +1,7 @@
 /**
  * Rollups: per series and minute/hour/day, the counts and histograms that charts and reports need, so 90 days
  * read as a few thousand rows instead of millions. Pure: the writers that read and store them live in
- * lib/rollup-writer.ts. Every field merges by addition, so an hour is exactly the merge of its minutes.
+ * lib/keep/rollup-writer.ts. Every field merges by addition, so an hour is exactly the merge of its minutes.
  */
 import type { RollupRow } from "@/db/schema";
 import type { ProbeResult } from "@/probes/types";
@@ -11,7 +11,7 @@ import {
   histogramQuantile,
   mergeAllHistograms,
   sortedHistogram,
-} from "@/lib/histogram";
+} from "@/lib/keep/histogram";
 
 /** One bucket of one series; the same shape as a row of rollups_minute/hour/day. */
 export type Rollup = RollupRow;

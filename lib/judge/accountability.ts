@@ -2,10 +2,10 @@
  * Holding the official page to account: which measured incidents it acknowledged and how late, which of its
  * incidents Witness saw no impact for, the minutes it disagreed with reality, uptime both ways, and a grade.
  */
-import type { Severity } from "@/lib/detector";
-import { impactLevel } from "@/lib/official";
-import type { SurfaceIncident } from "@/lib/surfaces";
-import { M, MINUTE, O, type Window } from "@/lib/timeline";
+import type { Severity } from "@/lib/judge/detector";
+import { impactLevel } from "@/lib/judge/official";
+import type { SurfaceIncident } from "@/lib/judge/surfaces";
+import { M, MINUTE, O, type Window } from "@/lib/judge/timeline";
 
 /** An official incident as the comparison reads it. */
 export interface OfficialIncidentView {

@@ -1,5 +1,5 @@
 /** Whether Witness itself can reach the internet now, from the results it stored: the dashboard's and API's view. */
-import { isMonitorOffline, MONITOR_OFFLINE_PREFIX } from "@/lib/connectivity";
+import { isMonitorOffline, MONITOR_OFFLINE_PREFIX } from "@/lib/measure/connectivity";
 import type { Db } from "@/db/client";
 import { getFirstResultAfter, getLatestResults, getNewestResultWithoutPrefix } from "@/db/queries/probe-results";
 

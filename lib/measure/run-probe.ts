@@ -1,5 +1,5 @@
 /** One probe run by kind, with the two things a probe cannot judge alone: its own crash, and our own network. */
-import { judgeOwnNetwork, type OwnNetwork } from "@/lib/connectivity";
+import { judgeOwnNetwork, type OwnNetwork } from "@/lib/measure/connectivity";
 import { probeEdge } from "@/probes/edge";
 import { probeMessages } from "@/probes/messages";
 import { buildProbeResult } from "@/probes/result";

@@ -9,12 +9,12 @@
  *
  * Stored per series and hour (coverage_hours) so 90 days read as a few thousand small rows: each hour keeps its own
  * covered minutes, clipped at its end, and its first and last result, from which the reach of one hour's last result
- * into the next is worked out when hours are read together. Pure; the writers live in lib/rollup-writer.ts.
+ * into the next is worked out when hours are read together. Pure; the writers live in lib/keep/rollup-writer.ts.
  */
 import type { CoverageHourRow } from "@/db/schema";
 import type { FileConfig } from "@/lib/config";
 import { gapMs } from "@/lib/config";
-import { BUCKETS } from "@/lib/rollups";
+import { BUCKETS } from "@/lib/keep/rollups";
 import type { Outcome, ProbeKind } from "@/probes/types";
 import { PROBE_KINDS } from "@/probes/types";
 

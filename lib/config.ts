@@ -255,7 +255,8 @@ function envOrigin(env: Env, name: string): string | null {
 
 function envPort(env: Env): number {
   const port = Number(env.PORT ?? "3000");
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new ConfigError("PORT: must be an integer from 1 to 65535");
+  // 0 asks the OS for a free port (tests, a second instance): the web server prints the one it got.
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError("PORT: must be an integer from 0 (any free port) to 65535");
   return port;
 }
 

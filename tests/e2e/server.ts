@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { openSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { bundleWeb, nextEnv, PROJECT_ROOT } from "@/lib/cli/serve";
 
@@ -78,13 +77,16 @@ export interface TestServer {
 
 /** The web server npm start runs (lib/cli/web.ts) on the existing build, a free loopback port and `env`, once it answers; output to `logPath`. */
 export async function startServer(env: NodeJS.ProcessEnv, logPath: string): Promise<TestServer> {
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
   const out = openSync(logPath, "a");
-  const child = spawn(process.execPath, [await bundleWeb(), "-p", String(port), "-H", "127.0.0.1"], { cwd: PROJECT_ROOT, env, stdio: ["ignore", out, out] });
-  const server: TestServer = { baseUrl, child, log: () => readFileSync(logPath, "utf8"), stop: () => stopChild(child) };
+  const logged = readFileSync(logPath, "utf8").length;
+  // -p 0: the OS picks the port (no window in which another process can take a port we chose); it is read off the
+  // server's "listening on" line.
+  const child = spawn(process.execPath, [await bundleWeb(), "-p", "0", "-H", "127.0.0.1"], { cwd: PROJECT_ROOT, env, stdio: ["ignore", out, out] });
+  const server: TestServer = { baseUrl: "", child, log: () => readFileSync(logPath, "utf8"), stop: () => stopChild(child) };
   try {
-    await waitUntilUp(baseUrl, child);
+    const port = await waitForPort(() => server.log().slice(logged), child);
+    server.baseUrl = `http://127.0.0.1:${port}`;
+    await waitUntilUp(server.baseUrl, child);
   } catch (err) {
     child.kill("SIGKILL");
     throw new Error(`${(err as Error).message}\n--- ${logPath} ---\n${server.log().slice(-4_000)}`);
@@ -101,16 +103,16 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error("no free port"))));
-    });
-  });
+/** The port the server printed in its "listening on" line (lib/cli/web.ts), once it has. */
+async function waitForPort(log: () => string, child: ChildProcess): Promise<number> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const m = /listening on http:\/\/\S+?:(\d+)/.exec(log());
+    if (m) return Number(m[1]);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the web server exited before listening (code ${child.exitCode}, signal ${child.signalCode})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the web server did not say where it listens within ${STARTUP_TIMEOUT_MS / 1000} s`);
 }
 
 async function waitUntilUp(baseUrl: string, child: ChildProcess): Promise<void> {

@@ -9,7 +9,7 @@ import { openDatabase } from "@/db/client";
 import { countProbeResults } from "@/db/queries/probe-results";
 import { ERROR_CLASSES, OUTCOMES, PROBE_KINDS, type ProbeResult } from "@/probes/types";
 import { startSimulator, type Simulator } from "@/lib/simulator";
-import { runCli } from "@/tests/unit/cli";
+import { listeningPort, runCli } from "@/tests/unit/cli";
 import { CANARY_KEY } from "@/tests/unit/support";
 
 let sim: Simulator;
@@ -114,7 +114,8 @@ describe("npm run probe -- --once --json", () => {
 describe("npm start", () => {
   it("probes on schedule, and SIGTERM stops it cleanly with exit 0 and an intact database", async () => {
     const dbPath = join(dir, "start.db");
-    const child = spawn("npm", ["start"], { cwd: process.cwd(), env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", ...envFor("start.db") } });
+    // PORT=0: the OS picks a free port, so another process holding 3000 (or any fixed port) cannot fail this test.
+    const child = spawn("npm", ["start"], { cwd: process.cwd(), env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", ...envFor("start.db"), PORT: "0" } });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
@@ -135,7 +136,6 @@ describe("npm start", () => {
     const configPath = join(dir, "offline.yaml");
     const every10s = "{ intervalSeconds: 10, timeoutMs: 2000 }";
     writeFileSync(configPath, `probes:\n  edge: ${every10s}\n  web: ${every10s}\n  status: ${every10s}\nconnectivityCheck: { url: null, timeoutMs: 1000 }\n`);
-    const port = await freePort();
     const env: NodeJS.ProcessEnv = {
       NODE_ENV: "test",
       PATH: process.env.PATH ?? "",
@@ -144,7 +144,7 @@ describe("npm start", () => {
       STATUS_PAGE_URL: await refusingUrl("127.0.0.4"),
       DATABASE_PATH: dbPath,
       WITNESS_CONFIG: configPath,
-      PORT: String(port),
+      PORT: "0",
     };
     const child = spawn("npm", ["start"], { cwd: process.cwd(), env });
     let stderr = "";
@@ -152,8 +152,10 @@ describe("npm start", () => {
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
     try {
       const deadline = Date.now() + 100_000;
-      while (!stderr.includes("scheduled status") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      while (!(stderr.includes("scheduled status") && listeningPort(stderr)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
       expect(stderr).toContain("scheduled status");
+      const port = listeningPort(stderr);
+      expect(port).not.toBeNull();
       await new Promise((r) => setTimeout(r, 180_000));
       const base = `http://127.0.0.1:${port}`;
       const [home, status, health, feed] = await Promise.all(["/", "/api/v1/status", "/api/health", "/feed.xml"].map((path) => fetch(base + path)));

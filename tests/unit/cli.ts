@@ -27,3 +27,9 @@ export function runCli(name: string, args: string[], env: Record<string, string>
     });
   });
 }
+
+/** The port a web server started with PORT=0 (or -p 0) got from the OS, read off its "listening on" line; null until then. */
+export function listeningPort(output: string): number | null {
+  const m = /witness web: listening on http:\/\/\S+?:(\d+)/.exec(output);
+  return m ? Number(m[1]) : null;
+}

@@ -15,32 +15,37 @@ afterAll(() => sim.close());
 const never = new AbortController().signal;
 const slowTarget = { timeoutMs: 5_000, idleTimeoutMs: 2_000 };
 
-// Lower bounds catch a clock started after the request went out (it would read under the injected wait);
-// upper bounds catch one started early or a phase read at the wrong event. Loopback adds a few ms; the slack is for
-// a CI machine running other test files at the same time.
+// What a unit test can check on any machine, however loaded: lower bounds (a clock started after the request went
+// out would read under the injected wait), the order of the phases, that each field is there, and gross upper bounds
+// (seconds, not milliseconds) that still catch a unit mistake (seconds stored as ms, or ns as ms). Accuracy to the
+// millisecond is a benchmark's claim: `npm run bench -- timing` measures it against the same injected delays.
+const GROSS_MS = 5_000;
+
 describe("timing truth against injected delays", () => {
-  it("records TTFB and TTFT of a stream within tolerance of 300 ms TTFB and 50 ms per token", async () => {
+  it("a stream's TTFB, TTFT and total are never shorter than 300 ms TTFB and 50 ms per token, in phase order", async () => {
     sim.setFault("api", { fault: "none", ttfbMs: 300, gapMs: 50 });
     const r = await probeStream(testTarget("stream", sim.url, slowTarget), never);
     expect(r.outcome).toBe("up");
     expect(r.ttfbMs).toBeGreaterThanOrEqual(300);
-    expect(r.ttfbMs).toBeLessThan(325);
     // The first of the two deltas leaves one gap after the headers.
     expect(r.ttftMs).toBeGreaterThanOrEqual(350);
-    expect(r.ttftMs).toBeLessThan(375);
     expect(r.totalMs).toBeGreaterThanOrEqual(400);
+    expect(r.connectMs!).toBeLessThanOrEqual(r.ttfbMs!);
+    expect(r.ttfbMs!).toBeLessThanOrEqual(r.ttftMs!);
+    expect(r.ttftMs!).toBeLessThanOrEqual(r.totalMs!);
+    expect(r.totalMs!).toBeLessThan(GROSS_MS);
     expect(r.outputTokens).toBe(5);
-    // 5 tokens over the ~50 ms from first token to message_stop.
-    expect(r.tokensPerSecond).toBeGreaterThan(50);
-    expect(r.tokensPerSecond).toBeLessThan(110);
+    // 5 tokens over at least the 50 ms from first token to message_stop: at most 100/s, never a rate in tokens/ms.
+    expect(r.tokensPerSecond).toBeGreaterThan(0);
+    expect(r.tokensPerSecond).toBeLessThanOrEqual(100);
   });
 
-  it("records a plain call's TTFB within tolerance of 300 ms, and connect before it", async () => {
+  it("a plain call's TTFB is never shorter than 300 ms injected, with connect before it", async () => {
     sim.setFault("api", { fault: "none", ttfbMs: 300 });
     const r = await probeMessages(testTarget("messages", sim.url, slowTarget), never);
     expect(r.outcome).toBe("up");
     expect(r.ttfbMs).toBeGreaterThanOrEqual(300);
-    expect(r.ttfbMs).toBeLessThan(325);
+    expect(r.ttfbMs!).toBeLessThan(GROSS_MS);
     expect(r.connectMs).not.toBeNull();
     expect(r.connectMs!).toBeLessThan(r.ttfbMs!);
     expect(r.tlsMs).toBeNull();
@@ -55,31 +60,33 @@ describe("timing truth against injected delays", () => {
     expect(byIp.dnsMs).toBeNull();
   });
 
-  it("a gzip stream, decoded, keeps TTFB and TTFT within tolerance of the injected delays", async () => {
+  it("a gzip stream, decoded, keeps TTFB and TTFT at or above the injected delays, in order", async () => {
     sim.setFault("api", { fault: "gzip", ttfbMs: 300, gapMs: 50 });
     const r = await probeStream(testTarget("stream", sim.url, slowTarget), never);
     expect([r.outcome, r.outputTokens]).toEqual(["up", 5]);
     expect(r.ttfbMs).toBeGreaterThanOrEqual(300);
-    expect(r.ttfbMs).toBeLessThan(325);
     expect(r.ttftMs).toBeGreaterThanOrEqual(350);
-    expect(r.ttftMs).toBeLessThan(375);
+    expect(r.ttftMs!).toBeLessThanOrEqual(r.totalMs!);
+    expect(r.totalMs!).toBeLessThan(GROSS_MS);
   });
 
   it("a stream still open at the deadline is stalled at the deadline, on a close-delimited body too", async () => {
-    // Pings every 100 ms and an idle timeout longer than the deadline: only the deadline can end this stream.
+    // Pings every 100 ms and an idle timeout far longer than the deadline: only the deadline can end this stream.
     sim.setFault("api", "close_delimited_stall");
-    const r = await probeStream(testTarget("stream", sim.url, { timeoutMs: 600, idleTimeoutMs: 2_000 }), never);
+    const r = await probeStream(testTarget("stream", sim.url, { timeoutMs: 600, idleTimeoutMs: 10_000 }), never);
     expect([r.errorClass, r.outcome, r.httpStatus]).toEqual(["stream_stalled", "down", 200]);
     expect(r.totalMs).toBeGreaterThanOrEqual(600);
-    expect(r.totalMs).toBeLessThan(900);
+    // Far short of the 10 s idle timeout: it was the deadline that ended it.
+    expect(r.totalMs).toBeLessThan(GROSS_MS);
   });
 
   it("a stream that goes quiet is stalled at the idle timeout, not at the deadline", async () => {
     sim.setFault("api", "stream_stall");
-    const r = await probeStream(testTarget("stream", sim.url, { timeoutMs: 5_000, idleTimeoutMs: 400 }), never);
+    const r = await probeStream(testTarget("stream", sim.url, { timeoutMs: 10_000, idleTimeoutMs: 400 }), never);
     expect(r.errorClass).toBe("stream_stalled");
     expect(r.totalMs).toBeGreaterThanOrEqual(400);
-    expect(r.totalMs).toBeLessThan(1_500);
+    // Far short of the 10 s deadline: it was the idle timer that ended it.
+    expect(r.totalMs).toBeLessThan(GROSS_MS);
   });
 });
 

@@ -2,25 +2,11 @@
  * The rules for recording what the official status page claims, and the pure mappings the comparison code uses.
  * An unreadable page is stored as "unknown", never as operational; every component the page sends is kept, even
  * one it invented yesterday; third-party text is stored verbatim (escaping belongs to whoever renders it).
+ * Everything here is pure: a reading's plan is made from what is stored (read first, in one go, by
+ * lib/measure/official-record.ts) and the page's document, and that file then writes the plan.
  */
 import { createHash } from "node:crypto";
-import { setImmediate } from "node:timers/promises";
-import type { Db } from "@/db/client";
-import {
-  getLatestComponentStatuses,
-  getLatestPayloadSha,
-  getOfficialIncidentsByIds,
-  getMissingUpdateIds,
-  insertComponentStatuses,
-  insertPayload,
-  touchOfficialIncidents,
-  upsertIncidentUpdates,
-  upsertMaintenances,
-  upsertOfficialIncidents,
-  type NewOfficialComponentStatusRow,
-  type NewOfficialIncidentRow,
-  type NewOfficialIncidentUpdateRow,
-} from "@/db/queries/official";
+import type { NewOfficialComponentStatusRow, NewOfficialIncidentRow, NewOfficialIncidentUpdateRow, NewOfficialMaintenanceRow } from "@/db/queries/official";
 import type { OfficialComponentStatusRow, OfficialIncidentRow } from "@/db/schema";
 import type { StatusIncident, StatusMaintenance, StatusSummary } from "@/probes/statuspage";
 
@@ -41,8 +27,6 @@ export const WRITE_BUDGET = { rows: 100, chars: 128 * 1024 };
 
 /** Largest body kept verbatim for audit: about three real incidents.json; a bigger one is a page gone wrong. */
 export const MAX_PAYLOAD_CHARS = 512 * 1024;
-
-type Conn = Parameters<typeof getLatestComponentStatuses>[0];
 
 export interface ComponentPlan {
   rows: NewOfficialComponentStatusRow[];
@@ -166,50 +150,6 @@ export function planComponentRows(latest: readonly OfficialComponentStatusRow[],
   return plan;
 }
 
-/** Record one summary reading (null summary: the page was unreadable) in one transaction; returns what it wrote. */
-export function recordStatusObservation(db: Db, obs: { at: Date; summary: StatusSummary | null; raw: string | null }, opts: { heartbeatMs: number }): ObservationRecord {
-  return db.transaction((tx) => {
-    const plan = planComponentRows(getLatestComponentStatuses(tx), obs.summary, obs.at, opts.heartbeatMs);
-    insertComponentStatuses(tx, plan.rows);
-    const record = { changes: plan.changes, heartbeats: plan.heartbeats, unknownRows: plan.unknowns, unknown: obs.summary === null };
-    // An unreadable body is not a claim of the page: the status probe's result already says what came back.
-    if (!obs.summary) return { ...record, incidentsUpserted: 0, incidentsUnchanged: 0, incidentsDeferred: 0, maintenancesUpserted: 0, payloadStored: false, incidentChanges: [] };
-    const incidents = storeIncidents(tx, obs.summary.incidents, obs.at);
-    const maintenancesUpserted = upsertMaintenances(tx, obs.summary.scheduled_maintenances.map((m) => maintenanceRow(m, obs.at)));
-    const payloadStored = obs.raw !== null && storePayload(tx, "summary", obs.raw, obs.at);
-    return { ...record, ...incidents, maintenancesUpserted, payloadStored };
-  });
-}
-
-/**
- * Record one incidents.json reading: resolved incidents and their resolved_at arrive here. Null incidents write
- * nothing. Written in WRITE_BUDGET-sized transactions with the event loop let through between them.
- */
-export async function recordIncidentHistory(
-  db: Db,
-  obs: { at: Date; incidents: StatusIncident[] | null; raw: string | null },
-  /** Called inside each write's transaction, so what it writes (alerts) commits or rolls back with the incidents. */
-  onChanges: (tx: Db, changes: IncidentChange[]) => void = () => {},
-): Promise<{ incidentsUpserted: number; payloadStored: boolean }> {
-  const { incidents } = obs;
-  if (!incidents) return { incidentsUpserted: 0, payloadStored: false };
-  let incidentsUpserted = 0;
-  let payloadStored = false;
-  // Each round writes at least one incident, so this many rounds always finish.
-  for (let round = 0; round <= incidents.length; round++) {
-    const step = db.transaction((tx) => {
-      const written = storeIncidents(tx, incidents, obs.at);
-      onChanges(tx as unknown as Db, written.incidentChanges);
-      return { ...written, payloadStored: round === 0 && obs.raw !== null && storePayload(tx, "incidents", obs.raw, obs.at) };
-    });
-    incidentsUpserted += step.incidentsUpserted;
-    payloadStored ||= step.payloadStored;
-    if (step.incidentsDeferred === 0) break;
-    await setImmediate();
-  }
-  return { incidentsUpserted, payloadStored };
-}
-
 /**
  * Which incidents to write and which only to mark seen. An incident is written when it is new, when any stored field
  * differs, or when it lists an update not stored yet; most recently updated first (the parser's order), whole
@@ -261,23 +201,43 @@ export function capText(raw: string, max = MAX_TEXT): string {
   return `${text.slice(0, end)}…`;
 }
 
-function storeIncidents(tx: Conn, incidents: readonly StatusIncident[], at: Date): Pick<ObservationRecord, "incidentsUpserted" | "incidentsUnchanged" | "incidentsDeferred" | "incidentChanges"> {
-  const ids = incidents.map((i) => i.id);
-  const stored = new Map(getOfficialIncidentsByIds(tx, ids).map((row) => [row.id, row]));
-  const missing = getMissingUpdateIds(tx, incidents.flatMap((i) => (stored.has(i.id) ? i.incident_updates.map((u) => u.id) : [])));
-  const plan = planIncidentWrites(incidents, stored, missing, at);
-  upsertOfficialIncidents(tx, plan.writes.map((w) => w.incident));
-  upsertIncidentUpdates(tx, plan.writes.flatMap((w) => w.updates));
-  touchOfficialIncidents(tx, plan.touched, at);
-  const incidentChanges = plan.writes.map(({ incident, updates }): IncidentChange => {
+/** What an incident plan tells that was not stored before: new incidents, new resolutions, new updates. */
+export function incidentChangesOf(plan: IncidentPlan, stored: ReadonlyMap<string, OfficialIncidentRow>, missingUpdateIds: ReadonlySet<string>): IncidentChange[] {
+  const isResolved = (r: { status: string; resolvedAt?: Date | null }) => r.resolvedAt != null || r.status === "resolved" || r.status === "postmortem";
+  return plan.writes.map(({ incident, updates }): IncidentChange => {
     const before = stored.get(incident.id);
-    const isResolved = (r: { status: string; resolvedAt?: Date | null }) => r.resolvedAt != null || r.status === "resolved" || r.status === "postmortem";
-    return { incident, isNew: !before, isNewlyResolved: isResolved(incident) && !(before && isResolved(before)), newUpdates: before ? updates.filter((u) => missing.has(u.id)) : updates };
+    return { incident, isNew: !before, isNewlyResolved: isResolved(incident) && !(before && isResolved(before)), newUpdates: before ? updates.filter((u) => missingUpdateIds.has(u.id)) : updates };
   });
-  return { incidentsUpserted: plan.writes.length, incidentsUnchanged: plan.unchanged, incidentsDeferred: plan.deferred, incidentChanges };
 }
 
-function incidentRow(i: StatusIncident, at: Date, before: OfficialIncidentRow | undefined): NewOfficialIncidentRow {
+/** What is stored that a reading is planned against, read before anything is written (one read phase). */
+export interface StoredOfficial {
+  incidents: ReadonlyMap<string, OfficialIncidentRow>;
+  missingUpdateIds: ReadonlySet<string>;
+  /** The endpoint's latest audit payload hash (null: none). */
+  latestPayloadSha: string | null;
+}
+
+/** A body kept for audit, or null: only when it differs from the endpoint's latest and is not oversized. */
+export function planPayload(body: string | null, latestSha: string | null): { sha256: string; body: string } | null {
+  if (body === null || body.length > MAX_PAYLOAD_CHARS) return null;
+  const sha256 = createHash("sha256").update(body, "utf8").digest("hex");
+  return sha256 === latestSha ? null : { sha256, body };
+}
+
+/** One round of incident writes (and the audit payload) planned from what is stored. */
+export interface IncidentRound {
+  plan: IncidentPlan;
+  changes: IncidentChange[];
+  payload: { sha256: string; body: string } | null;
+}
+
+export function planIncidentRound(incidents: readonly StatusIncident[], stored: StoredOfficial, raw: string | null, at: Date): IncidentRound {
+  const plan = planIncidentWrites(incidents, stored.incidents, stored.missingUpdateIds, at);
+  return { plan, changes: incidentChangesOf(plan, stored.incidents, stored.missingUpdateIds), payload: planPayload(raw, stored.latestPayloadSha) };
+}
+
+export function incidentRow(i: StatusIncident, at: Date, before: OfficialIncidentRow | undefined): NewOfficialIncidentRow {
   return {
     id: i.id,
     name: capText(i.name, MAX_NAME),
@@ -296,7 +256,7 @@ function incidentRow(i: StatusIncident, at: Date, before: OfficialIncidentRow | 
   };
 }
 
-function updateRow(incidentId: string, u: StatusIncident["incident_updates"][number], at: Date): NewOfficialIncidentUpdateRow {
+export function updateRow(incidentId: string, u: StatusIncident["incident_updates"][number], at: Date): NewOfficialIncidentUpdateRow {
   return {
     id: u.id,
     incidentId,
@@ -315,7 +275,7 @@ function sameIncident(stored: OfficialIncidentRow, next: NewOfficialIncidentRow)
   return COMPARED.every((key) => same(stored[key], next[key])) && JSON.stringify(stored.componentIds) === JSON.stringify(next.componentIds);
 }
 
-function maintenanceRow(m: StatusMaintenance, at: Date) {
+export function maintenanceRow(m: StatusMaintenance, at: Date): NewOfficialMaintenanceRow {
   return {
     id: m.id,
     name: capText(m.name, MAX_NAME),
@@ -329,15 +289,6 @@ function maintenanceRow(m: StatusMaintenance, at: Date) {
     firstSeenAt: at,
     lastSeenAt: at,
   };
-}
-
-/** Keep the body only when it differs from the endpoint's latest and is not oversized; true when stored. */
-function storePayload(tx: Conn, endpoint: string, body: string, at: Date): boolean {
-  if (body.length > MAX_PAYLOAD_CHARS) return false;
-  const sha256 = createHash("sha256").update(body, "utf8").digest("hex");
-  if (getLatestPayloadSha(tx, endpoint) === sha256) return false;
-  insertPayload(tx, { endpoint, sha256, body, fetchedAt: at });
-  return true;
 }
 
 function toDate(value: string | null | undefined): Date | null {

@@ -6,7 +6,7 @@ import { AlertRules } from "@/lib/alerts/facts";
 import { gapMs, type Config, type Surface } from "@/lib/config";
 import { initialSeriesState, nextIncidentState, type DetectorPolicy, type OpenIncident, type SeriesState } from "@/lib/judge/detector";
 import type { Logger } from "@/lib/log";
-import { recordStatusObservation } from "@/lib/judge/official";
+import { recordStatusObservation } from "@/lib/measure/official-record";
 import { updateRollupsForResult } from "@/lib/keep/rollup-writer";
 import type { RunOutput } from "@/lib/measure/run-probe";
 import { surfaceOfSeries } from "@/lib/judge/surfaces";

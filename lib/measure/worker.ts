@@ -12,7 +12,7 @@ import { ownNetworkOf, type OwnNetwork } from "@/lib/measure/connectivity";
 import type { Logger } from "@/lib/log";
 import { runProbe, type RunOutput } from "@/lib/measure/run-probe";
 import type { PlannedProbe } from "@/lib/measure/targets";
-import { recordIncidentHistory } from "@/lib/judge/official";
+import { recordIncidentHistory } from "@/lib/measure/official-record";
 import { Recorder } from "@/lib/measure/recorder";
 import { backupCronPattern, takeScheduledBackup } from "@/lib/keep/backup-schedule";
 import { prunePayloads, pruneRawResults, rawCutoff } from "@/lib/keep/retention";

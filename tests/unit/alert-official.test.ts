@@ -11,7 +11,7 @@ import { OFFICIAL_NEWS_MS } from "@/lib/alerts/facts";
 import { alertsSchema } from "@/lib/alerts/types";
 import { loadConfig, type Config } from "@/lib/config";
 import { createLogger } from "@/lib/log";
-import { recordIncidentHistory } from "@/lib/judge/official";
+import { recordIncidentHistory } from "@/lib/measure/official-record";
 import { Recorder } from "@/lib/measure/recorder";
 import { parseIncidents } from "@/probes/status-history";
 import { parseSummary, type StatusIncident } from "@/probes/statuspage";

@@ -12,7 +12,7 @@ import { getSurfaceDays } from "@/lib/dashboard/days";
 import { getIncident, listIncidents } from "@/lib/dashboard/incidents";
 import { getStatusNow, headline } from "@/lib/dashboard/now";
 import type { StatusNow, SurfaceNow } from "@/lib/dashboard/types";
-import { recordIncidentHistory, recordStatusObservation } from "@/lib/judge/official";
+import { recordIncidentHistory, recordStatusObservation } from "@/lib/measure/official-record";
 import type { Recorder } from "@/lib/measure/recorder";
 import { buildReport } from "@/lib/judge/report";
 import { parseSummary, type StatusIncident, type StatusSummary } from "@/probes/statuspage";

@@ -17,10 +17,9 @@ import {
   MAX_PAYLOAD_CHARS,
   officialLevel,
   planIncidentWrites,
-  recordIncidentHistory,
-  recordStatusObservation,
   WRITE_BUDGET,
 } from "@/lib/judge/official";
+import { recordIncidentHistory, recordStatusObservation } from "@/lib/measure/official-record";
 import { JsonParser } from "@/probes/json-thread";
 import { parseIncidents, readIncidents } from "@/probes/status-history";
 import { parseSummary, readSummary, type StatusIncident, type StatusSummary } from "@/probes/statuspage";

@@ -3,7 +3,7 @@ import type { Db, OpenedDatabase } from "@/db/client";
 import { countProbeResults, getLatestResults, insertProbeResults } from "@/db/queries/probe-results";
 import { getRollupsRange } from "@/db/queries/rollups";
 import { prunePayloads, pruneRawResults, rawCutoff } from "@/lib/keep/retention";
-import { recordStatusObservation } from "@/lib/judge/official";
+import { recordStatusObservation } from "@/lib/measure/official-record";
 import { loadConfig } from "@/lib/config";
 import { createLogger } from "@/lib/log";
 import { startSimulator, type Simulator } from "@/lib/simulator";

@@ -7,7 +7,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { openDatabase, type Db, type OpenedDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { getLatestComponentStatuses, getOfficialIncidentById } from "@/db/queries/official";
-import { impactLevel, officialLevel, recordIncidentHistory, recordStatusObservation } from "@/lib/judge/official";
+import { impactLevel, officialLevel } from "@/lib/judge/official";
+import { recordIncidentHistory, recordStatusObservation } from "@/lib/measure/official-record";
 import { probeStatus } from "@/probes/status";
 import { probeIncidentHistory } from "@/probes/status-history";
 import { probeStream } from "@/probes/stream";

@@ -4,8 +4,6 @@
  * in one place and "52%" in another. The window is the caller's (an incident's span so far); the counts are conclusive
  * results only (inconclusive ones say nothing about Claude). Pure.
  */
-import type { ProbeKind } from "@/probes/types";
-
 /** Conclusive results of one series over the window, and how many of them failed (down or degraded). */
 export interface SeriesCount {
   series: string;
@@ -32,8 +30,8 @@ export interface FailureShare {
   words: string;
 }
 
-/** Each kind's requests in words, as a person would name them. */
-export const KIND_LABELS: Record<ProbeKind, string> = {
+/** Each kind's requests in words, as a person would name them (kinds to come included: console, browser, code). */
+export const KIND_LABELS: Record<string, string> = {
   messages: "plain requests",
   stream: "streaming requests",
   edge: "the edge",
@@ -64,7 +62,7 @@ export function failureShare(counts: readonly SeriesCount[], kinds: readonly str
   const order = [...kinds, ...[...byKind.keys()].filter((k) => !kinds.includes(k))];
   const shares: KindShare[] = order.flatMap((kind) => {
     const k = byKind.get(kind);
-    return k && k.total > 0 ? [{ kind, label: KIND_LABELS[kind as ProbeKind] ?? kind, failed: k.failed, total: k.total, share: k.failed / k.total }] : [];
+    return k && k.total > 0 ? [{ kind, label: KIND_LABELS[kind] ?? kind, failed: k.failed, total: k.total, share: k.failed / k.total }] : [];
   });
   const failed = shares.reduce((n, k) => n + k.failed, 0);
   const total = shares.reduce((n, k) => n + k.total, 0);

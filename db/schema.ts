@@ -78,6 +78,13 @@ export const officialIncidents = sqliteTable("official_incidents", {
   componentIds: text("component_ids", { mode: "json" }).$type<string[]>().notNull(),
   firstSeenAt: integer("first_seen_at", { mode: "timestamp_ms" }).notNull(),
   lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
+  /**
+   * The first and last summary.json reading that listed it: the page claims an incident only while its summary lists
+   * it (lib/judge/official-claims.ts). Null: only incidents.json ever listed it (history, or a page that contradicts
+   * itself).
+   */
+  firstListedAt: integer("first_listed_at", { mode: "timestamp_ms" }),
+  lastListedAt: integer("last_listed_at", { mode: "timestamp_ms" }),
 });
 
 export const officialIncidentUpdates = sqliteTable(
@@ -95,6 +102,8 @@ export const officialIncidentUpdates = sqliteTable(
     affectedComponents: text("affected_components", { mode: "json" })
       .$type<{ code: string | null; name: string | null; oldStatus: string | null; newStatus: string | null }[]>()
       .notNull(),
+    /** When Witness first read it: with created_at, when the page showed it (an update may be backdated too). */
+    firstSeenAt: integer("first_seen_at", { mode: "timestamp_ms" }),
   },
   (t) => [
     // Serves "the updates of one incident, in order" (incident timeline, first acknowledgement).
@@ -114,6 +123,17 @@ export const officialMaintenances = sqliteTable("official_maintenances", {
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }),
   firstSeenAt: integer("first_seen_at", { mode: "timestamp_ms" }).notNull(),
   lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/**
+ * When each of the page's documents was last read, and last read readable: "listed now" and "vanished" are decided
+ * against these (a component heartbeat row comes only every heartbeatMinutes).
+ */
+export const officialReads = sqliteTable("official_reads", {
+  /** `summary` or `incidents`. */
+  endpoint: text("endpoint").primaryKey(),
+  lastReadAt: integer("last_read_at", { mode: "timestamp_ms" }).notNull(),
+  lastOkAt: integer("last_ok_at", { mode: "timestamp_ms" }),
 });
 
 export const officialPayloads = sqliteTable(

@@ -11,6 +11,7 @@ import {
   officialIncidentUpdates,
   officialMaintenances,
   officialPayloads,
+  officialReads,
   type OfficialComponentStatusRow,
   type OfficialIncidentRow,
   type OfficialIncidentUpdateRow,
@@ -26,6 +27,7 @@ export type NewOfficialMaintenanceRow = typeof officialMaintenances.$inferInsert
 export type OfficialPayloadRow = typeof officialPayloads.$inferSelect;
 export type NewOfficialPayloadRow = typeof officialPayloads.$inferInsert;
 export type OfficialIncidentWithUpdates = OfficialIncidentRow & { updates: OfficialIncidentUpdateRow[] };
+export type OfficialReadRow = typeof officialReads.$inferSelect;
 
 const cs = officialComponentStatuses;
 
@@ -54,12 +56,33 @@ export function upsertOfficialIncident(db: Conn, row: NewOfficialIncidentRow): v
 
 /** Insert or refresh many incidents by Statuspage id in one statement; firstSeenAt keeps the value of the first insert. */
 export function upsertOfficialIncidents(db: Conn, rows: readonly NewOfficialIncidentRow[]): number {
-  return upsertRows(db, officialIncidents, rows, ["firstSeenAt"]);
+  // Listing times are written by markIncidentsListed alone: an upsert from incidents.json must not clear them.
+  return upsertRows(db, officialIncidents, rows, ["firstSeenAt", "firstListedAt", "lastListedAt"]);
+}
+
+/** A readable summary.json listed these incidents at `at`: the first listing is kept, the last moves. */
+export function markIncidentsListed(db: Conn, ids: readonly string[], at: Date): void {
+  if (ids.length === 0) return;
+  const i = officialIncidents;
+  db.update(i).set({ firstListedAt: sql`coalesce(${i.firstListedAt}, ${at.getTime()})`, lastListedAt: at }).where(inArray(i.id, [...ids])).run();
+}
+
+/** Record a reading of one of the page's documents (`ok`: it was readable). */
+export function recordOfficialRead(db: Conn, endpoint: string, at: Date, ok: boolean): void {
+  db.insert(officialReads)
+    .values({ endpoint, lastReadAt: at, lastOkAt: ok ? at : null })
+    .onConflictDoUpdate({ target: officialReads.endpoint, set: ok ? { lastReadAt: at, lastOkAt: at } : { lastReadAt: at } })
+    .run();
+}
+
+/** When each document was last read and last read readable. */
+export function getOfficialReads(db: Conn): Map<string, OfficialReadRow> {
+  return new Map(db.select().from(officialReads).all().map((r) => [r.endpoint, r]));
 }
 
 /** Insert or refresh each update by its Statuspage id; returns the rows actually written. */
 export function upsertIncidentUpdates(db: Conn, rows: readonly NewOfficialIncidentUpdateRow[]): number {
-  return upsertRows(db, officialIncidentUpdates, rows);
+  return upsertRows(db, officialIncidentUpdates, rows, ["firstSeenAt"]);
 }
 
 /** Insert or refresh maintenances by Statuspage id in one statement; firstSeenAt keeps the value of the first insert. */
@@ -80,9 +103,12 @@ export function getMissingUpdateIds(db: Conn, updateIds: readonly string[]): Set
   return new Set(rows.map((r) => r.id));
 }
 
-/** Record that the page still lists these incidents, without rewriting them. */
-export function touchOfficialIncidents(db: Conn, ids: readonly string[], lastSeenAt: Date): void {
-  if (ids.length > 0) db.update(officialIncidents).set({ lastSeenAt }).where(inArray(officialIncidents.id, [...ids])).run();
+/** Record that the page still lists these incidents, without rewriting them; `listed`: in its summary (see markIncidentsListed). */
+export function touchOfficialIncidents(db: Conn, ids: readonly string[], lastSeenAt: Date, opts: { listed?: boolean } = {}): void {
+  if (ids.length === 0) return;
+  const i = officialIncidents;
+  const listing = opts.listed ? { firstListedAt: sql`coalesce(${i.firstListedAt}, ${lastSeenAt.getTime()})`, lastListedAt: lastSeenAt } : {};
+  db.update(i).set({ lastSeenAt, ...listing }).where(inArray(i.id, [...ids])).run();
 }
 
 /** The sha256 of an endpoint's most recently stored payload, or null; the body itself is not read. */

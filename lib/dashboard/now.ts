@@ -1,9 +1,8 @@
 /** The state of every surface now, measured beside official, with the sentence a visitor reads when they disagree. */
-import { concernsComponent } from "@/lib/judge/accountability";
 import { gapMs, officialStaleMs, type Config, type Surface } from "@/lib/config";
 import { isMonitorOffline } from "@/lib/measure/connectivity";
 import { describeMonitorNetwork, readMonitorNetwork } from "@/lib/measure/monitor-network";
-import { officialLevel } from "@/lib/judge/official";
+import { readOfficialNow } from "@/lib/judge/official-state";
 import { readPageReading, toOfficialView } from "@/lib/judge/report";
 import { surfaceOfSeries } from "@/lib/judge/surfaces";
 import { formatUtcTime } from "@/lib/dashboard/format";
@@ -12,7 +11,7 @@ import { seriesName } from "@/lib/measure/targets";
 import { KEYED_KINDS, PROBE_KINDS } from "@/probes/types";
 import type { Db } from "@/db/client";
 import { getOpenMeasuredIncidents } from "@/db/queries/measured-incidents";
-import { getLatestComponentStatus, getOfficialIncidentsRange, type OfficialIncidentWithUpdates } from "@/db/queries/official";
+import { getOfficialIncidentsRange, type OfficialIncidentWithUpdates } from "@/db/queries/official";
 import { getLatestResultBySeries } from "@/db/queries/probe-results";
 import { getSeriesNames } from "@/db/queries/rollups";
 import type { MeasuredIncidentRow } from "@/db/schema";
@@ -27,9 +26,9 @@ export function freshness(config: Config, surface: Surface) {
 /** Every surface's state now. */
 export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
   const open = getOpenMeasuredIncidents(db);
-  // An unresolved incident a later reading no longer listed has vanished from the page: not open now (see toOfficialView).
   const reading = readPageReading(db, config);
-  const openOfficial = getOfficialIncidentsRange(db, { from: new Date(now), to: new Date(now + 1) }).filter((o) => toOfficialView(o, reading).resolvedAt === null);
+  const rows = getOfficialIncidentsRange(db, { from: new Date(now), to: new Date(now + 1) });
+  const views = rows.map((row) => toOfficialView(row, reading));
   const allSeries = getSeriesNames(db);
   const planned = plannedSeries(config);
   let lastResultAt: number | null = null;
@@ -38,12 +37,12 @@ export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
     const measured = allSeries.filter((s) => surfaceOfSeries(config.surfaces, s)?.id === surface.id).map((s) => seriesNow(db, s, open, now, fresh.resultMs));
     const series = currentSeries(measured, planned, now);
     for (const s of series) if (s.lastAt !== null && (lastResultAt === null || s.lastAt > lastResultAt)) lastResultAt = s.lastAt;
-    const incidents: OfficialIncidentBrief[] = openOfficial
-      .filter((o) => concernsComponent(o, surface.componentId))
-      .map((o) => ({ id: o.id, name: o.name, status: o.status, impact: o.impact, createdAt: o.createdAt.getTime(), resolvedAt: o.resolvedAt?.getTime() ?? null, shortlink: o.shortlink, vanished: false }));
-    const latest = getLatestComponentStatus(db, surface.componentId);
-    const current = latest && now - latest.observedAt.getTime() <= fresh.officialMs ? latest.status : null;
-    return { ...surfaceNow(surface, series, current, incidents, now), officialLatest: latestOfficialUpdate(openOfficial.filter((o) => concernsComponent(o, surface.componentId)), config.statusPageUrl) };
+    // The one definition of the page's state at a moment (lib/judge/official-state.ts): component status in force,
+    // raised by the incidents the summary lists now.
+    const official = readOfficialNow(db, config, surface, views, now);
+    const incidents: OfficialIncidentBrief[] = official.incidents.map((o) => ({ id: o.id, name: o.name, status: o.status, impact: o.impact, createdAt: o.createdAt, resolvedAt: o.resolvedAt, shortlink: o.shortlink, vanished: false }));
+    const claimingRows = rows.filter((r) => official.incidents.some((o) => o.id === r.id));
+    return { ...surfaceNow(surface, series, official.componentStatus, official.state, incidents, now), officialLatest: latestOfficialUpdate(claimingRows, config.statusPageUrl) };
   });
   return { generatedAt: now, lastResultAt, monitor: readMonitorNetwork(db), surfaces };
 }
@@ -102,14 +101,13 @@ function seriesNow(db: Db, series: string, open: readonly MeasuredIncidentRow[],
   };
 }
 
-function surfaceNow(surface: Surface, series: SeriesNow[], componentStatus: string | null, incidents: OfficialIncidentBrief[], now: number): SurfaceNow {
+function surfaceNow(surface: Surface, series: SeriesNow[], componentStatus: string | null, official: OfficialState, incidents: OfficialIncidentBrief[], now: number): SurfaceNow {
   const measured = series.reduce<MeasuredState>((worst, s) => (RANK[s.state] > RANK[worst] ? s.state : worst), "nodata");
   const failing = series.filter((s) => s.since !== null && s.state !== "nodata");
   const since = failing.length ? Math.min(...failing.map((s) => s.since!)) : null;
   // Weighted by results: the share of all requests the failing series made during their incidents that failed.
   const total = failing.reduce((sum, s) => sum + s.totalResults, 0);
   const failureRatio = total ? failing.reduce((sum, s) => sum + s.failedResults, 0) / total : null;
-  const official = officialNow(componentStatus, incidents);
   return {
     id: surface.id,
     name: surface.name,
@@ -123,19 +121,6 @@ function surfaceNow(surface: Surface, series: SeriesNow[], componentStatus: stri
     disagreement: disagreementSentence(measured, official, failureRatio, since, now),
     series,
   };
-}
-
-/**
- * The component's level, raised by open incidents' impact: the page's claim, never the banner alone. Without a
- * current reading the claim is unknown, open incidents or not: as on the bars, Witness says what the page claims
- * only while it reads the page.
- */
-function officialNow(componentStatus: string | null, incidents: readonly OfficialIncidentBrief[]): OfficialState {
-  const base: OfficialState = componentStatus === null ? "unknown" : officialLevel(componentStatus);
-  const impact = incidents.some((i) => i.impact === "major" || i.impact === "critical") ? "down" : incidents.some((i) => i.impact !== "none") ? "degraded" : null;
-  if (base === "unknown" || base === "maintenance" || impact === null) return base;
-  if (base === "operational") return impact;
-  return base === "down" || impact === "down" ? "down" : "degraded";
 }
 
 const OFFICIAL_WORDS: Record<OfficialState, string> = { operational: "operational", degraded: "degraded performance", down: "outage", maintenance: "under maintenance", unknown: "unknown (the page could not be read)" };

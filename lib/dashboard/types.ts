@@ -6,7 +6,8 @@
 import type { MonitorNetwork } from "@/lib/measure/monitor-network";
 
 export type MeasuredState = "up" | "degraded" | "down" | "nodata";
-export type OfficialState = "operational" | "degraded" | "down" | "maintenance" | "unknown";
+export type { OfficialState } from "@/lib/judge/official-state";
+import type { OfficialState } from "@/lib/judge/official-state";
 
 export interface SeriesNow {
   series: string;

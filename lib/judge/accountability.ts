@@ -2,28 +2,14 @@
  * Holding the official page to account: which measured incidents it acknowledged and how late, which of its
  * incidents Witness saw no impact for, the minutes it disagreed with reality, uptime both ways, and a grade.
  */
+import { acknowledgementOf, type Acknowledgement } from "@/lib/judge/acknowledgement";
 import type { Severity } from "@/lib/judge/detector";
 import { impactLevel } from "@/lib/judge/official";
+import { concernsComponent, type OfficialIncidentView } from "@/lib/judge/official-claims";
 import type { SurfaceIncident } from "@/lib/judge/surfaces";
-import { M, MINUTE, O, type Window } from "@/lib/judge/timeline";
 
-/** An official incident as the comparison reads it. */
-export interface OfficialIncidentView {
-  id: string;
-  name: string;
-  status: string;
-  impact: string;
-  componentIds: string[];
-  createdAt: number;
-  startedAt: number | null;
-  /** When the page resolved it, or for a vanished one when Witness last saw it listed; null while open. */
-  resolvedAt: number | null;
-  /** created_at or its first update, whichever came first: when the page first admitted it. */
-  firstAckAt: number;
-  shortlink: string | null;
-  /** It left the page's documents unresolved: Witness read them later and it was not there. */
-  vanished: boolean;
-}
+export { concernsComponent, type OfficialIncidentView };
+import { M, MINUTE, O, type Window } from "@/lib/judge/timeline";
 
 /** What Witness measured while an official incident was open: "no_data" as soon as any of its minutes went unmeasured. */
 export type MeasuredImpact = "none" | "no_data";
@@ -37,22 +23,19 @@ export interface OfficialImpact {
 
 export interface IncidentMatch {
   measured: SurfaceIncident;
+  /** The official incidents that acknowledge it (lib/judge/acknowledgement.ts), earliest first. */
   official: OfficialIncidentView[];
   acknowledged: boolean;
-  /** Official acknowledgement minus measured start; negative when the page spoke first. Null when never. */
+  /** When the page first showed it knew, minus the measured start; negative when the page spoke first. Null: never. */
   ackDelayMs: number | null;
+  ack: Acknowledgement;
   /** Whether the official impact (minor → degraded, major/critical → down) matched the measured severity. */
   impactMatches: boolean | null;
   /** Long enough to expect a status page to say something (shorter ones are listed, not graded). */
   accountable: boolean;
 }
 
-/** Whether an official incident is about this component: it names it, or names no component at all. */
-export function concernsComponent(official: Pick<OfficialIncidentView, "componentIds">, componentId: string): boolean {
-  return official.componentIds.length === 0 || official.componentIds.includes(componentId);
-}
-
-/** The span an official incident claims: from its start (or creation, if earlier) to its resolution, or now. */
+/** The span an official incident states: from its start (or creation, if earlier) to its resolution, or now. */
 export function officialSpan(o: Pick<OfficialIncidentView, "createdAt" | "startedAt" | "resolvedAt">, now: number): { from: number; to: number } {
   return { from: Math.min(o.createdAt, o.startedAt ?? o.createdAt), to: o.resolvedAt ?? now };
 }
@@ -76,10 +59,7 @@ export function impactSeverity(impact: string): Severity | null {
   return level === "none" ? null : level;
 }
 
-/**
- * Pair each measured incident with the official incidents that overlap it in time (± grace) on its component. A
- * vanished one ends when it was last seen, with no grace after: it never acknowledges what Witness measured later.
- */
+/** Each measured incident with its acknowledgement (lib/judge/acknowledgement.ts), and the official incidents that acknowledged none. */
 export function matchIncidents(
   measured: readonly SurfaceIncident[],
   official: readonly OfficialIncidentView[],
@@ -89,22 +69,10 @@ export function matchIncidents(
   const relevant = official.filter((o) => concernsComponent(o, componentId));
   const used = new Set<string>();
   const matches = measured.map((m): IncidentMatch => {
+    const ack = acknowledgementOf({ startedAt: m.startedAt, endedAt: m.endedAt, severity: m.severity, models: m.parts.map((p) => p.model) }, relevant, componentId, opts);
+    ack.by.forEach((o) => used.add(o.id));
     const mEnd = m.endedAt ?? opts.now;
-    const overlapping = relevant.filter((o) => {
-      const span = officialSpan(o, opts.now);
-      return span.from <= mEnd + opts.graceMs && span.to >= m.startedAt - (o.vanished ? 0 : opts.graceMs);
-    });
-    overlapping.forEach((o) => used.add(o.id));
-    const ackAt = overlapping.length ? Math.min(...overlapping.map((o) => o.firstAckAt)) : null;
-    const worst = overlapping.map((o) => impactSeverity(o.impact)).reduce<Severity | null>((a, b) => (a === "down" || b === "down" ? "down" : (a ?? b)), null);
-    return {
-      measured: m,
-      official: overlapping,
-      acknowledged: ackAt !== null,
-      ackDelayMs: ackAt === null ? null : ackAt - m.startedAt,
-      impactMatches: overlapping.length ? worst === m.severity : null,
-      accountable: mEnd - m.startedAt >= opts.accountableAfterMs,
-    };
+    return { measured: m, official: ack.by, acknowledged: ack.acknowledged, ackDelayMs: ack.delayMs, ack, impactMatches: ack.impactMatches, accountable: mEnd - m.startedAt >= opts.accountableAfterMs };
   });
   return { matches, officialWithoutImpact: relevant.filter((o) => !used.has(o.id)) };
 }

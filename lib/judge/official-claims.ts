@@ -28,7 +28,9 @@ export interface OfficialIncidentView {
   /** created_at is more than BACKDATED_MS before the page showed it. */
   backdated: boolean;
   shortlink: string | null;
-  /** It left the page unresolved: no longer listed, and no later reading resolved it. */
+  /** No longer listed by the summary, and not resolved: its claim ended at its last listing. */
+  leftUnresolved: boolean;
+  /** It left the page unresolved for good: a later incidents.json reading, or long enough, did not resolve it. */
   vanished: boolean;
 }
 
@@ -57,26 +59,30 @@ export interface PageReadings {
 }
 
 /**
- * When the page first showed something Witness first saw at `seenAt`: its own date when that date is no older than
- * Witness's previous reading could have missed, else the sighting itself (reading late can only make the page look
- * later by one reading interval; trusting a backdate would let the page rewrite the past).
+ * When the page first showed something Witness first saw in a reading that set out at `seenAt`: its own date when
+ * that date is no older than Witness's previous reading could have missed, else one reading interval before the
+ * sighting (reading late can only make the page look later by one interval; trusting a backdate would let the page
+ * rewrite the past). A date after the reading set out is believed up to one interval: the answer came later.
  */
 export function shownAt(createdAt: number, seenAt: number, readEveryMs: number): number {
-  return Math.max(Math.min(createdAt, seenAt), seenAt - readEveryMs);
+  return Math.min(Math.max(createdAt, seenAt - readEveryMs), seenAt + readEveryMs);
 }
 
 /** The view of one incident under the page readings so far. */
-export function incidentClaim(s: IncidentSightings, readings: PageReadings): Pick<OfficialIncidentView, "shownAt" | "claim" | "updatesShownAt" | "backdated" | "vanished" | "resolvedAt"> {
+export function incidentClaim(s: IncidentSightings, readings: PageReadings): Pick<OfficialIncidentView, "shownAt" | "claim" | "updatesShownAt" | "backdated" | "leftUnresolved" | "vanished" | "resolvedAt"> {
   const via = s.firstListedAt !== null && s.firstListedAt <= s.firstSeenAt ? readings.summaryEveryMs : readings.historyEveryMs;
   const shown = shownAt(s.createdAt, s.firstSeenAt, via);
   // Still listed by the newest readable summary: open now. Not listed: the claim ended at its last listing.
   const listedNow = s.lastListedAt !== null && readings.lastSummaryAt !== null && s.lastListedAt >= readings.lastSummaryAt;
   const left = s.resolvedAt === null && s.lastListedAt !== null && !listedNow;
-  const vanished = left && readings.lastHistoryAt !== null && readings.lastHistoryAt > s.lastListedAt!;
+  // A resolution shows in incidents.json: once it was read after the incident left the summary, or two of its
+  // intervals went by while the summary was read, an incident still unresolved vanished.
+  const historyHadItsChance = (readings.lastHistoryAt ?? -Infinity) > s.lastListedAt! || (readings.lastSummaryAt ?? -Infinity) - s.lastListedAt! > 2 * readings.historyEveryMs + readings.summaryEveryMs;
+  const vanished = left && historyHadItsChance;
   const end = s.resolvedAt ?? (left ? s.lastListedAt : null);
   const claim = s.firstListedAt === null ? null : { from: shownAt(s.createdAt, s.firstListedAt, readings.summaryEveryMs), to: end === null ? null : Math.max(end, s.firstListedAt) };
   const updatesShownAt = s.updates.map((u) => shownAt(u.createdAt, u.firstSeenAt, readings.summaryEveryMs)).sort((a, b) => a - b);
-  return { shownAt: shown, claim, updatesShownAt, backdated: s.createdAt < shown - BACKDATED_MS, vanished, resolvedAt: end };
+  return { shownAt: shown, claim, updatesShownAt, backdated: s.createdAt < shown - BACKDATED_MS, leftUnresolved: left, vanished, resolvedAt: end };
 }
 
 const MODEL_IN_TEXT = /\b(opus|sonnet|haiku)\s*(\d+(?:[.\s-]\d+)?)|\bclaude\s*(\d+(?:\.\d+)?)\s*(opus|sonnet|haiku)\b/gi;

@@ -264,6 +264,8 @@ export function updateRow(incidentId: string, u: StatusIncident["incident_update
     body: capText(u.body ?? ""),
     createdAt: toDate(u.created_at) ?? at,
     displayAt: toDate(u.display_at),
+    // Kept from the first insert (db upsertIncidentUpdates): when Witness first read this update.
+    firstSeenAt: at,
     affectedComponents: (u.affected_components ?? []).map((a) => ({ code: a.code ?? null, name: a.name ?? null, oldStatus: a.old_status ?? null, newStatus: a.new_status ?? null })),
   };
 }

@@ -19,13 +19,14 @@ import { paintSeriesCoverage } from "@/lib/judge/coverage";
 import { officialStaleMs, type Config, type Surface } from "@/lib/config";
 import { describeErrorMix } from "@/lib/judge/detector";
 import { ackStats, type AckStats } from "@/lib/judge/grade";
-import { firstAcknowledgedAt, impactLevel, officialLevel } from "@/lib/judge/official";
+import { impactLevel, officialLevel } from "@/lib/judge/official";
+import { incidentClaim, modelsInText, type PageReadings } from "@/lib/judge/official-claims";
 import { BUCKETS } from "@/lib/keep/rollups";
 import { groupSurfaceIncidents, surfaceOfSeries, toSeriesIncident, type SeriesIncident, type SurfaceIncident } from "@/lib/judge/surfaces";
 import { alignToMinute, measuredTimeline, MINUTE, O, officialTimeline, slotCount, type OfficialClaim, type StatusPoint, type Window } from "@/lib/judge/timeline";
 import type { Db } from "@/db/client";
 import { getMeasuredIncidentsRange } from "@/db/queries/measured-incidents";
-import { getComponentStatusesRange, getLastReadingAt, getOfficialIncidentsRange, type OfficialIncidentWithUpdates } from "@/db/queries/official";
+import { getComponentStatusesRange, getLastReadingAt, getOfficialIncidentsRange, getOfficialReads, type OfficialIncidentWithUpdates } from "@/db/queries/official";
 import { getSeriesCoverageWithCarry, getSeriesNames } from "@/db/queries/rollups";
 
 export const WINDOWS = { "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000, "90d": 90 * 86_400_000 } as const;
@@ -111,28 +112,35 @@ export function readOfficialViews(db: Db, config: Config, window: Window): Offic
     .filter((o) => o.resolvedAt === null || o.resolvedAt > window.from);
 }
 
-/** When Witness last read the page's documents, and how long an unresolved incident may go unlisted before it counts as vanished. */
-export interface PageReading {
-  lastReadAt: number | null;
-  vanishAfterMs: number;
+/** When Witness last read the page's documents, and how often it reads them (lib/judge/official-claims.ts). */
+export type PageReading = PageReadings;
+
+/**
+ * The page's reading times: official_reads, kept by every status read (a database from before it, or seeded by hand,
+ * falls back to its newest reading of any kind, so an incident listed then reads as listed now).
+ */
+export function readPageReading(db: Db, config: Config): PageReading {
+  const reads = getOfficialReads(db);
+  const fallback = () => getLastReadingAt(db, { componentIds: config.surfaces.map((s) => s.componentId) })?.getTime() ?? null;
+  const summary = reads.get("summary");
+  return {
+    lastSummaryAt: summary ? (summary.lastOkAt?.getTime() ?? null) : fallback(),
+    lastHistoryAt: reads.get("incidents")?.lastOkAt?.getTime() ?? null,
+    summaryEveryMs: config.probes.status.intervalSeconds * 1000,
+    historyEveryMs: config.official.historyIntervalMinutes * 60_000,
+  };
 }
 
 /**
- * An incident resolved on the page drops out of the summary at once but shows its resolution only in incidents.json,
- * read every `historyIntervalMinutes`: two of those and a status tick go by before its absence means it vanished.
+ * What the page claimed for one surface, minute by minute: its component status, raised by the incidents its summary
+ * listed on it, from when the page showed them (never from a backdated created_at).
  */
-export function readPageReading(db: Db, config: Config): PageReading {
-  const vanishAfterMs = 2 * config.official.historyIntervalMinutes * 60_000 + config.probes.status.intervalSeconds * 1000;
-  return { lastReadAt: getLastReadingAt(db, { componentIds: config.surfaces.map((s) => s.componentId) })?.getTime() ?? null, vanishAfterMs };
-}
-
-/** What the page claimed for one surface, minute by minute: its component status, raised by open incidents on it. */
 export function readOfficialStates(db: Db, config: Config, surface: Surface, window: Window, now: number, official: readonly OfficialIncidentView[]): Uint8Array {
   const rows = getComponentStatusesRange(db, { componentId: surface.componentId, from: new Date(window.from), to: new Date(window.to) });
   const points: StatusPoint[] = rows.map((row) => ({ at: row.observedAt.getTime(), level: LEVEL_SLOT[officialLevel(row.status)] }));
   const claims: OfficialClaim[] = official
-    .filter((o) => concernsComponent(o, surface.componentId))
-    .map((o) => ({ ...officialSpan(o, now), level: IMPACT_SLOT[impactLevel(o.impact)] }));
+    .filter((o) => o.claim !== null && concernsComponent(o, surface.componentId))
+    .map((o) => ({ from: o.claim!.from, to: o.claim!.to, level: IMPACT_SLOT[impactLevel(o.impact)] }));
   return officialTimeline(window, points, claims, officialStaleMs(config), now);
 }
 
@@ -243,14 +251,21 @@ function reportOfficial(o: OfficialIncidentView): ReportedOfficial {
   return { id: o.id, name: o.name, impact: o.impact, createdAt: iso(o.createdAt), shortlink: o.shortlink, vanished: o.vanished };
 }
 
-/**
- * An official incident row as the comparison reads it. One still unresolved that a later reading of the page no
- * longer listed left the page without a resolution: it is vanished and ends when it was last seen, not never. Only
- * a reading proves that; Witness being off proves nothing, so without one it stays open.
- */
+/** An official incident row as the comparison reads it: what it says, and what it claimed while Witness read the page. */
 export function toOfficialView(row: OfficialIncidentWithUpdates, reading: PageReading): OfficialIncidentView {
-  const lastSeen = row.lastSeenAt.getTime();
-  const vanished = row.resolvedAt === null && reading.lastReadAt !== null && reading.lastReadAt - lastSeen > reading.vanishAfterMs;
+  const firstSeenAt = row.firstSeenAt.getTime();
+  const claim = incidentClaim(
+    {
+      createdAt: row.createdAt.getTime(),
+      startedAt: row.startedAt?.getTime() ?? null,
+      resolvedAt: row.resolvedAt?.getTime() ?? null,
+      firstSeenAt,
+      firstListedAt: row.firstListedAt?.getTime() ?? null,
+      lastListedAt: row.lastListedAt?.getTime() ?? null,
+      updates: row.updates.map((u) => ({ createdAt: u.createdAt.getTime(), firstSeenAt: u.firstSeenAt?.getTime() ?? Math.max(u.createdAt.getTime(), firstSeenAt) })),
+    },
+    reading,
+  );
   return {
     id: row.id,
     name: row.name,
@@ -259,10 +274,9 @@ export function toOfficialView(row: OfficialIncidentWithUpdates, reading: PageRe
     componentIds: row.componentIds,
     createdAt: row.createdAt.getTime(),
     startedAt: row.startedAt?.getTime() ?? null,
-    resolvedAt: row.resolvedAt?.getTime() ?? (vanished ? lastSeen : null),
-    firstAckAt: firstAcknowledgedAt(row, row.updates).getTime(),
     shortlink: row.shortlink,
-    vanished,
+    models: modelsInText(row.name),
+    ...claim,
   };
 }
 

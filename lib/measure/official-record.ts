@@ -12,6 +12,8 @@ import {
   getOfficialIncidentsByIds,
   insertComponentStatuses,
   insertPayload,
+  markIncidentsListed,
+  recordOfficialRead,
   touchOfficialIncidents,
   upsertIncidentUpdates,
   upsertMaintenances,
@@ -28,10 +30,13 @@ export function recordStatusObservation(db: Db, obs: { at: Date; summary: Status
     const components = planComponentRows(getLatestComponentStatuses(tx), obs.summary, obs.at, opts.heartbeatMs);
     insertComponentStatuses(tx, components.rows);
     const record = { changes: components.changes, heartbeats: components.heartbeats, unknownRows: components.unknowns, unknown: obs.summary === null };
+    recordOfficialRead(tx, "summary", obs.at, obs.summary !== null);
     // An unreadable body is not a claim of the page: the status probe's result already says what came back.
     if (!obs.summary) return { ...record, incidentsUpserted: 0, incidentsUnchanged: 0, incidentsDeferred: 0, maintenancesUpserted: 0, payloadStored: false, incidentChanges: [] };
     const round = planIncidentRound(obs.summary.incidents, readStored(tx, obs.summary.incidents, "summary"), obs.raw, obs.at);
     writeRound(tx, round, "summary", obs.at);
+    // What the summary lists is what the page claims now (touched ones were marked with their touch).
+    markIncidentsListed(tx, round.plan.writes.map((w) => w.incident.id), obs.at);
     const maintenancesUpserted = upsertMaintenances(tx, obs.summary.scheduled_maintenances.map((m) => maintenanceRow(m, obs.at)));
     return { ...record, ...roundRecord(round), maintenancesUpserted, payloadStored: round.payload !== null };
   });
@@ -48,6 +53,7 @@ export async function recordIncidentHistory(
   onChanges: (tx: Db, changes: IncidentChange[]) => void = () => {},
 ): Promise<{ incidentsUpserted: number; payloadStored: boolean }> {
   const { incidents } = obs;
+  db.transaction((tx) => recordOfficialRead(tx, "incidents", obs.at, incidents !== null));
   if (!incidents) return { incidentsUpserted: 0, payloadStored: false };
   let incidentsUpserted = 0;
   let payloadStored = false;
@@ -78,7 +84,8 @@ function readStored(tx: Conn, incidents: readonly StatusIncident[], endpoint: st
 function writeRound(tx: Conn, { plan, payload }: IncidentRound, endpoint: string, at: Date): void {
   upsertOfficialIncidents(tx, plan.writes.map((w) => w.incident));
   upsertIncidentUpdates(tx, plan.writes.flatMap((w) => w.updates));
-  touchOfficialIncidents(tx, plan.touched, at);
+  // Deferred incidents are touched too: the summary listed them, only their fields wait for the next round.
+  touchOfficialIncidents(tx, plan.touched, at, { listed: endpoint === "summary" });
   if (payload) insertPayload(tx, { endpoint, sha256: payload.sha256, body: payload.body, fetchedAt: at });
 }
 

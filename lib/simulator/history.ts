@@ -6,7 +6,7 @@
  */
 import type { OpenedDatabase } from "@/db/client";
 import { insertMeasuredIncident, saveDetectorState } from "@/db/queries/measured-incidents";
-import { insertComponentStatuses, upsertIncidentUpdates, upsertOfficialIncident } from "@/db/queries/official";
+import { insertComponentStatuses, markIncidentsListed, recordOfficialRead, upsertIncidentUpdates, upsertOfficialIncident } from "@/db/queries/official";
 import type { Config } from "@/lib/config";
 import { replayIncidents, type Observation } from "@/lib/judge/detector";
 import { detectorPolicy, incidentColumns } from "@/lib/measure/recorder";
@@ -169,13 +169,19 @@ function writeOfficial(store: OpenedDatabase, outages: Outage[], ctx: { from: nu
       const resolved = new Date(outage.end + 10 * MIN);
       const common = { status: "resolved", impact: "major", createdAt: created, updatedAt: resolved, startedAt: created, monitoringAt: null, resolvedAt: resolved, shortlink: null, componentIds: [outage.component], firstSeenAt: created, lastSeenAt: resolved };
       upsertOfficialIncident(tx, { id, name, ...common });
+      // Listed by the page's summary from when it was posted until it was resolved, as Witness read it every minute.
+      markIncidentsListed(tx, [id], created);
+      markIncidentsListed(tx, [id], resolved);
       upsertIncidentUpdates(tx, [
-        { id: `${id}u1`, incidentId: id, status: "investigating", body: "We are investigating elevated errors.", createdAt: created, displayAt: created, affectedComponents: [] },
-        { id: `${id}u2`, incidentId: id, status: "resolved", body: "This incident has been resolved.", createdAt: resolved, displayAt: resolved, affectedComponents: [] },
+        { id: `${id}u1`, incidentId: id, status: "investigating", body: "We are investigating elevated errors.", createdAt: created, displayAt: created, affectedComponents: [], firstSeenAt: created },
+        { id: `${id}u2`, incidentId: id, status: "resolved", body: "This incident has been resolved.", createdAt: resolved, displayAt: resolved, affectedComponents: [], firstSeenAt: resolved },
       ]);
       official += 1;
     }
     official += writeUnmeasuredOfficial(tx, outages, ctx);
+    // Both documents were read to the end (the summary every minute, the history every ten).
+    recordOfficialRead(tx, "summary", new Date(ctx.to), true);
+    recordOfficialRead(tx, "incidents", new Date(ctx.to), true);
   });
   return official;
 }
@@ -190,13 +196,15 @@ function writeUnmeasuredOfficial(tx: Parameters<typeof upsertOfficialIncident>[0
   // 30% into the history, moved on past any outage so nothing measured matches it.
   let posted = ctx.from + Math.floor((ctx.to - ctx.from) * 0.3 / MIN) * MIN;
   while (outages.some((o) => posted < o.end + 60 * MIN && posted + 100 * MIN > o.start)) posted += 60 * MIN;
+  // The first only ever came from incidents.json (listed: null); the second was listed by the summary for 40 minutes.
   const rows = [
-    { id: "genbefore001", name: "Elevated errors on the Claude API", status: "resolved", impact: "major", at: before, resolvedAt: new Date(before + 45 * MIN), firstSeen: ctx.from, lastSeen: ctx.from },
-    { id: "genvanish001", name: "Investigating reports of slow responses", status: "investigating", impact: "minor", at: posted, resolvedAt: null, firstSeen: posted, lastSeen: posted + 40 * MIN },
+    { id: "genbefore001", name: "Elevated errors on the Claude API", status: "resolved", impact: "major", at: before, resolvedAt: new Date(before + 45 * MIN), firstSeen: ctx.from, lastSeen: ctx.from, listed: null },
+    { id: "genvanish001", name: "Investigating reports of slow responses", status: "investigating", impact: "minor", at: posted, resolvedAt: null, firstSeen: posted, lastSeen: posted + 40 * MIN, listed: [posted, posted + 40 * MIN] },
   ];
   for (const r of rows) {
     upsertOfficialIncident(tx, { id: r.id, name: r.name, status: r.status, impact: r.impact, createdAt: new Date(r.at), updatedAt: new Date(r.at), startedAt: new Date(r.at), monitoringAt: null, resolvedAt: r.resolvedAt, shortlink: null, componentIds: [API], firstSeenAt: new Date(r.firstSeen), lastSeenAt: new Date(r.lastSeen) });
-    upsertIncidentUpdates(tx, [{ id: `${r.id}u1`, incidentId: r.id, status: "investigating", body: "We are looking into it.", createdAt: new Date(r.at), displayAt: new Date(r.at), affectedComponents: [] }]);
+    for (const at of r.listed ?? []) markIncidentsListed(tx, [r.id], new Date(at));
+    upsertIncidentUpdates(tx, [{ id: `${r.id}u1`, incidentId: r.id, status: "investigating", body: "We are looking into it.", createdAt: new Date(r.at), displayAt: new Date(r.at), affectedComponents: [], firstSeenAt: new Date(r.firstSeen) }]);
   }
   return rows.length;
 }

@@ -41,8 +41,13 @@ const official: OfficialIncidentView = {
   createdAt: at("14:40"),
   startedAt: at("14:40"),
   resolvedAt: at("16:10"),
-  firstAckAt: at("14:40"),
+  shownAt: at("14:40"),
+  claim: { from: at("14:40"), to: at("16:10") },
+  updatesShownAt: [at("14:40")],
+  models: [],
+  backdated: false,
   shortlink: null,
+  leftUnresolved: false,
   vanished: false,
 };
 const opts = { graceMs: 15 * MIN, accountableAfterMs: 5 * MIN, now: NOW };
@@ -94,7 +99,7 @@ describe("holding the page to account: an April 13-style day", () => {
 
   it("lists an official incident for another component as not about this surface, and one Witness saw no impact for", () => {
     const elsewhere = { ...official, id: "ai", componentIds: ["rwppv331jlwc"] };
-    const later = { ...official, id: "late", createdAt: at("20:00"), startedAt: at("20:00"), firstAckAt: at("20:00"), resolvedAt: at("20:30") };
+    const later = { ...official, id: "late", createdAt: at("20:00"), startedAt: at("20:00"), shownAt: at("20:00"), claim: { from: at("20:00"), to: at("20:30") }, resolvedAt: at("20:30") };
     const { matches, officialWithoutImpact } = matchIncidents(incidents, [official, elsewhere, later], API, opts);
     expect(matches[0]!.official.map((o) => o.id)).toEqual(["apr13"]);
     expect(officialWithoutImpact.map((o) => o.id)).toEqual(["late"]);

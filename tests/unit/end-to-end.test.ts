@@ -20,6 +20,16 @@ let store: OpenedDatabase;
 let config: Config;
 const lines: string[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const count = (query: string) => (store.sqlite.prepare(query).get() as { n: number }).n;
+
+/** Wait until `done` holds (checked every 100 ms), failing after 30 s with what was awaited. */
+async function until(what: string, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
 
 function officialIncident(status: "investigating" | "resolved", createdAt: string, resolvedAt: string | null) {
   const component = { id: API, name: "Claude API (api.anthropic.com)", status: status === "resolved" ? "operational" : "major_outage" };
@@ -47,30 +57,33 @@ describe("a short real run against the simulator", () => {
     // An operational page with an empty history (the fixture's history holds an unresolved incident of its own).
     sim.setStatus({ scenario: "operational", incidents: [] });
     const base = loadConfig({ ANTHROPIC_API_KEY: CANARY_KEY, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url });
-    const fast = (k: keyof Config["probes"]) => ({ ...base.probes[k], intervalSeconds: 1, timeoutMs: 800 });
+    // Generous deadlines: on a loaded machine a healthy answer can take seconds, and a timeout would read as an outage.
+    const fast = (k: keyof Config["probes"]) => ({ ...base.probes[k], intervalSeconds: 1, timeoutMs: 10_000 });
     config = { ...base, probes: { messages: fast("messages"), stream: fast("stream"), edge: fast("edge"), web: fast("web"), status: fast("status") }, official: { heartbeatMinutes: 1, historyIntervalMinutes: 1 } };
     store = openDatabase(":memory:");
     migrateDatabase(store.db);
     const worker = new Worker(config, store.db, createLogger({ secrets: [CANARY_KEY], write: (l) => lines.push(l) }));
     worker.start(planProbes(config).probes);
-    await sleep(3_000);
+    const status = planProbes(config).probes.find((p) => p.kind === "status")!;
+    // Each step waits for what it needs to see, not for a fixed time: on a loaded machine a 1 s tick can come late.
+    await until("the first results", () => count("SELECT count(DISTINCT series) AS n FROM probe_results") >= 5);
     marks.failStart = Date.now();
     sim.setFault("api", "overloaded");
-    await sleep(2_000);
+    await until("an incident on each API series", () => count("SELECT count(*) AS n FROM measured_incidents WHERE surface = 'api'") >= 3);
     marks.ack = Date.now();
     const created = new Date(marks.ack).toISOString();
     sim.setStatus({ incidents: [officialIncident("investigating", created, null)], components: { [API]: "major_outage" }, indicator: "major" });
-    await sleep(2_000);
+    await until("the official incident", () => count("SELECT count(*) AS n FROM official_incidents") >= 1);
     marks.failEnd = Date.now();
     sim.setFault("api", "none");
-    await sleep(2_000);
+    await until("the API incidents resolved", () => count("SELECT count(*) AS n FROM measured_incidents WHERE ended_at IS NULL") === 0);
     const resolved = new Date().toISOString();
     sim.setStatus({ incidents: [officialIncident("resolved", created, resolved)], components: { [API]: "operational" }, indicator: "none" });
-    await sleep(2_000);
-    await worker.stop(2_000);
+    await until("the page read as operational again", () => count(`SELECT count(*) AS n FROM official_component_statuses WHERE component_id = '${API}' AND status = 'operational' AND observed_at > ${Date.parse(resolved)}`) >= 1);
     // The history sync runs on minute ticks; read it once more now, as the worker would at its next tick.
-    await worker.syncOfficialHistory(planProbes(config).probes.find((p) => p.kind === "status")!);
-  }, 30_000);
+    await worker.syncOfficialHistory(status);
+    await worker.stop(2_000);
+  }, 120_000);
   afterAll(async () => {
     store.close();
     await sim.close();
@@ -83,10 +96,11 @@ describe("a short real run against the simulator", () => {
       expect(row.surface).toBe("api");
       expect(row.severity).toBe("down");
       expect(row.errorClassCounts).toHaveProperty("overloaded");
-      expect(row.startedAt.getTime()).toBeGreaterThanOrEqual(marks.failStart!);
-      expect(row.startedAt.getTime()).toBeLessThan(marks.failStart! + 1_500);
-      expect(row.endedAt!.getTime()).toBeGreaterThanOrEqual(marks.failEnd!);
-      expect(row.endedAt!.getTime()).toBeLessThan(marks.failEnd! + 1_500);
+      // A probe that set out just before the switch can meet the fault: dated by its start, up to a deadline earlier.
+      expect(row.startedAt.getTime()).toBeGreaterThan(marks.failStart! - 10_000);
+      expect(row.startedAt.getTime()).toBeLessThan(marks.ack!);
+      expect(row.endedAt!.getTime()).toBeGreaterThan(marks.failEnd! - 10_000);
+      expect(row.endedAt!.getTime()).toBeGreaterThan(row.startedAt.getTime());
       expect(row.sampleRequestIds.length).toBeGreaterThan(0);
     }
     expect(lines.some((l) => l.includes("incident opened: Claude API"))).toBe(true);
@@ -104,8 +118,8 @@ describe("a short real run against the simulator", () => {
     const { matches } = matchIncidents(surface, views, API, { graceMs: 60_000, accountableAfterMs: 0, now: Date.now() });
     expect(matches[0]!.acknowledged).toBe(true);
     expect(matches[0]!.impactMatches).toBe(true);
-    const expected = marks.ack! - surface[0]!.startedAt;
-    expect(Math.abs(matches[0]!.ackDelayMs! - expected)).toBeLessThan(1_000);
+    // The page showed it at its created_at (marks.ack): the delay is from the measured start to then, to the millisecond.
+    expect(matches[0]!.ackDelayMs).toBe(marks.ack! - surface[0]!.startedAt);
   });
 
   it("writes minute rollups that count every stored result by outcome", () => {

@@ -93,11 +93,22 @@ describe("an official incident from before Witness's first reading", () => {
     const days = getSurfaceDays(store.db, config, at("12:00")).find((s) => s.id === "api")!;
     const before = days.days.find((d) => d.day === "2026-10-06")!;
     expect(before).toMatchObject({ official: "unknown", officialUptime: null, measuredUptime: null });
-    // Today the page was read from 10:00: the 11:00 incident counts, within those minutes only.
+    // Today the page was read from 10:00, and its summary listed no incident: incidents.json alone claims nothing on
+    // the timeline (the page claims what it showed; a history entry is not what the page showed then).
     const today = days.days.at(-1)!;
-    expect(today.official).toBe("down");
-    expect(today.officialUptime).toBeCloseTo(1 - 20 / 120, 10);
+    expect(today.official).toBe("operational");
+    expect(today.officialUptime).toBe(1);
     expect(days.officialUptime).toBe(today.officialUptime);
+  });
+
+  it("an incident the summary listed colours the official bar from when the page showed it, not from its created_at", () => {
+    // The summary lists the 14:12 incident from 11:00 to 11:20 (a backdate: its created_at is hours later than the
+    // reading, i.e. nonsense; shown is then the reading itself, give or take one interval).
+    run(at("11:00", 1), at("12:00", 1), { page: (t) => (t < at("11:20", 1) ? OPEN : QUIET) });
+    const days = getSurfaceDays(store.db, config, at("12:00", 1)).find((s) => s.id === "api")!;
+    const today = days.days.at(-1)!;
+    expect(today.official).not.toBe("operational");
+    expect(today.officialUptime).toBeLessThan(1);
   });
 });
 

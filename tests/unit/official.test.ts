@@ -307,8 +307,8 @@ describe("writing only what changed", () => {
     const changesBefore = opened.sqlite.prepare("select total_changes() as n").get() as { n: number };
     expect(recordStatusObservation(db, { at: t(1), ...page }, heartbeat)).toMatchObject({ incidentsUpserted: 0, incidentsUnchanged: 1, changes: 0, payloadStored: false });
     const changesAfter = opened.sqlite.prepare("select total_changes() as n").get() as { n: number };
-    // One row: the incident's lastSeenAt. No update, component or payload row is written.
-    expect(changesAfter.n - changesBefore.n).toBe(1 + page.summary.scheduled_maintenances.length);
+    // Two rows: the incident's lastSeenAt and listing, and the summary's read time. No update, component or payload row.
+    expect(changesAfter.n - changesBefore.n).toBe(2 + page.summary.scheduled_maintenances.length);
     expect(getOfficialIncidentById(db, id)).toMatchObject({ firstSeenAt: t(0), lastSeenAt: t(1) });
   });
 

@@ -33,7 +33,7 @@ export function SurfaceNowCard({ surface, now, offline = false }: { surface: Sur
             {surface.since !== null ? (
               <>
                 since <LocalTime at={surface.since} /> ({formatDuration(now - surface.since)})
-                {surface.failureRatio !== null ? `, ${formatPercent(surface.failureRatio)} of requests failing` : ""}
+                {surface.failureWords !== null ? `: ${surface.failureWords}` : ""}
               </>
             ) : surface.measured === "nodata" ? (
               offline ? "Witness cannot reach the internet" : "no recent results"

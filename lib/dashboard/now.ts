@@ -3,6 +3,8 @@ import { gapMs, officialStaleMs, type Config, type Surface } from "@/lib/config"
 import { isMonitorOffline } from "@/lib/measure/connectivity";
 import { describeMonitorNetwork, readMonitorNetwork } from "@/lib/measure/monitor-network";
 import { readOfficialNow } from "@/lib/judge/official-state";
+import { readFailureShare } from "@/lib/judge/read-share";
+import type { FailureShare } from "@/lib/judge/share";
 import { readPageReading, toOfficialView } from "@/lib/judge/report";
 import { surfaceOfSeries } from "@/lib/judge/surfaces";
 import { formatUtcTime } from "@/lib/dashboard/format";
@@ -42,7 +44,11 @@ export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
     const official = readOfficialNow(db, config, surface, views, now);
     const incidents: OfficialIncidentBrief[] = official.incidents.map((o) => ({ id: o.id, name: o.name, status: o.status, impact: o.impact, createdAt: o.createdAt, resolvedAt: o.resolvedAt, shortlink: o.shortlink, vanished: false }));
     const claimingRows = rows.filter((r) => official.incidents.some((o) => o.id === r.id));
-    return { ...surfaceNow(surface, series, official.componentStatus, official.state, incidents, now), officialLatest: latestOfficialUpdate(claimingRows, config.statusPageUrl) };
+    // The share of every request of the surface since its trouble began (lib/judge/share.ts): the one figure every output says.
+    const failing = series.filter((s) => s.since !== null && s.state !== "nodata");
+    const since = failing.length ? Math.min(...failing.map((s) => s.since!)) : null;
+    const share = since === null ? null : readFailureShare(db, config, surface, allSeries, { from: since, to: now }, now);
+    return { ...surfaceNow(surface, series, since, share, official.componentStatus, official.state, incidents, now), officialLatest: latestOfficialUpdate(claimingRows, config.statusPageUrl) };
   });
   return { generatedAt: now, lastResultAt, monitor: readMonitorNetwork(db), surfaces };
 }
@@ -101,24 +107,21 @@ function seriesNow(db: Db, series: string, open: readonly MeasuredIncidentRow[],
   };
 }
 
-function surfaceNow(surface: Surface, series: SeriesNow[], componentStatus: string | null, official: OfficialState, incidents: OfficialIncidentBrief[], now: number): SurfaceNow {
+function surfaceNow(surface: Surface, series: SeriesNow[], since: number | null, share: FailureShare | null, componentStatus: string | null, official: OfficialState, incidents: OfficialIncidentBrief[], now: number): SurfaceNow {
   const measured = series.reduce<MeasuredState>((worst, s) => (RANK[s.state] > RANK[worst] ? s.state : worst), "nodata");
-  const failing = series.filter((s) => s.since !== null && s.state !== "nodata");
-  const since = failing.length ? Math.min(...failing.map((s) => s.since!)) : null;
-  // Weighted by results: the share of all requests the failing series made during their incidents that failed.
-  const total = failing.reduce((sum, s) => sum + s.totalResults, 0);
-  const failureRatio = total ? failing.reduce((sum, s) => sum + s.failedResults, 0) / total : null;
+  const failure = measured === "down" || measured === "degraded" ? share : null;
   return {
     id: surface.id,
     name: surface.name,
     componentId: surface.componentId,
     measured,
-    failureRatio,
-    since,
+    failureRatio: failure?.share ?? null,
+    failureWords: failure && failure.share !== null ? failure.words : null,
+    since: failure ? since : null,
     official,
     officialStatus: componentStatus,
     officialIncidents: incidents,
-    disagreement: disagreementSentence(measured, official, failureRatio, since, now),
+    disagreement: disagreementSentence(measured, official, failure && failure.share !== null ? failure.words : null, failure ? since : null, now),
     series,
   };
 }
@@ -126,7 +129,7 @@ function surfaceNow(surface: Surface, series: SeriesNow[], componentStatus: stri
 const OFFICIAL_WORDS: Record<OfficialState, string> = { operational: "operational", degraded: "degraded performance", down: "outage", maintenance: "under maintenance", unknown: "unknown (the page could not be read)" };
 
 /** A plain sentence when the two sides disagree; null when they agree or either side is unknown. */
-export function disagreementSentence(measured: MeasuredState, official: OfficialState, failureRatio: number | null, since: number | null, now: number): string | null {
+export function disagreementSentence(measured: MeasuredState, official: OfficialState, failureWords: string | null, since: number | null, now: number): string | null {
   if (measured === "nodata" || official === "unknown" || official === "maintenance") return null;
   const officialRank = official === "operational" ? 1 : official === "degraded" ? 2 : 3;
   if (officialRank === RANK[measured]) return null;
@@ -134,7 +137,7 @@ export function disagreementSentence(measured: MeasuredState, official: Official
   const measuredText =
     measured === "up"
       ? "requests are succeeding"
-      : `${failureRatio === null ? "requests" : `${Math.round(failureRatio * 100)}% of requests`} ${measured === "down" ? "failing" : "degraded"}${minutes === null ? "" : ` for ${minutes} minute${minutes === 1 ? "" : "s"}`}`;
+      : `${failureWords ?? `requests ${measured === "down" ? "failing" : "degraded"}`}${minutes === null ? "" : ` for ${minutes} minute${minutes === 1 ? "" : "s"}`}`;
   return `Official: ${OFFICIAL_WORDS[official]}. Measured: ${measuredText}.`;
 }
 
@@ -157,13 +160,13 @@ export interface Headline {
 
 /** "Claude API is failing: 56% of requests since 17:54." and what the official page says beside it. */
 function surfaceSentence(surface: SurfaceNow): Phrase[] {
-  const share = surface.failureRatio === null ? null : `${Math.round(surface.failureRatio * 100)}%`;
+  const words = surface.failureWords;
   const since: Phrase[] = surface.since === null ? [] : [" since ", { at: surface.since }];
   const measured: Phrase[] =
     surface.measured === "down"
-      ? [`${surface.name} is failing`, ...(share ? [`: ${share} of requests`] : []), ...since, "."]
+      ? [`${surface.name} is failing`, ...(words ? [`: ${words}`] : []), ...since, "."]
       : surface.measured === "degraded"
-        ? [`${surface.name} is degraded`, ...(share ? [`: ${share} of requests failing`] : []), ...since, "."]
+        ? [`${surface.name} is degraded`, ...(words ? [`: ${words}`] : []), ...since, "."]
         : surface.measured === "up"
           ? [`${surface.name} is working.`]
           : [`Witness has no recent measurements of ${surface.name}.`];

@@ -37,7 +37,7 @@ export function linkPreview(status: StatusNow | null): Preview {
     return { title: "Claude status, measured: no data yet", description: "Witness has not recorded any measurement yet.", tone: "state-nodata", surfaces: [] };
   }
   const surfaces = status.surfaces.map((s) => {
-    const ratio = s.measured !== "up" && s.failureRatio !== null ? ` (${Math.round(s.failureRatio * 100)}% failing)` : "";
+    const ratio = s.measured !== "up" && s.failureWords !== null ? ` (${s.failureWords})` : "";
     return { name: s.name, measured: s.measured, official: s.official, line: `measured ${MEASURED_WORDS[s.measured]}${ratio}, official: ${OFFICIAL_WORDS[s.official]}` };
   });
   const head = headline(status);

@@ -47,8 +47,12 @@ export interface SurfaceNow {
   name: string;
   componentId: string;
   measured: MeasuredState;
-  /** Failing share of requests in the open incident(s), and since when. */
+  /**
+   * The share of all the surface's requests that failed since its trouble began (lib/judge/share.ts), in figures and
+   * in words ("streaming requests fail (100%); plain requests and the edge work"), and since when. Null while it works.
+   */
   failureRatio: number | null;
+  failureWords: string | null;
   since: number | null;
   official: OfficialState;
   /** The component's own status string as the page gave it ("partial_outage"), or null when unknown. */

@@ -136,7 +136,7 @@ export function emptyStatus(config: Config, now: number): StatusNow {
     generatedAt: now,
     lastResultAt: null,
     monitor: { online: true, offlineSince: null },
-    surfaces: config.surfaces.map((s) => ({ id: s.id, name: s.name, componentId: s.componentId, measured: "nodata", failureRatio: null, since: null, official: "unknown", officialStatus: null, officialIncidents: [], disagreement: null, series: [] })),
+    surfaces: config.surfaces.map((s) => ({ id: s.id, name: s.name, componentId: s.componentId, measured: "nodata", failureRatio: null, failureWords: null, since: null, official: "unknown", officialStatus: null, officialIncidents: [], disagreement: null, series: [] })),
   };
 }
 

@@ -91,7 +91,7 @@ describe("GET /api/v1/status", () => {
     expect(json.lastResultAt).toBeGreaterThan(Date.now() - 3 * MIN);
     expect(json.surfaces.map((s: any) => s.id)).toEqual(["claude-ai", "api"]);
     for (const s of json.surfaces) {
-      expect(Object.keys(s).sort()).toEqual(["componentId", "disagreement", "failureRatio", "id", "measured", "name", "official", "officialIncidents", "officialLatest", "officialStatus", "series", "since"]);
+      expect(Object.keys(s).sort()).toEqual(["componentId", "disagreement", "failureRatio", "failureWords", "id", "measured", "name", "official", "officialIncidents", "officialLatest", "officialStatus", "series", "since"]);
       expect(["up", "degraded", "down", "nodata"]).toContain(s.measured);
       expect(["operational", "degraded", "down", "maintenance", "unknown"]).toContain(s.official);
       for (const series of s.series) {

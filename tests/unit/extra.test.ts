@@ -56,7 +56,7 @@ describe("WITNESS_DEMO", () => {
 });
 
 function surface(over: Partial<SurfaceNow>): SurfaceNow {
-  return { id: "api", name: "Claude API", componentId: "c", measured: "up", failureRatio: null, since: null, official: "operational", officialStatus: "operational", officialIncidents: [], disagreement: null, series: [], ...over };
+  return { id: "api", name: "Claude API", componentId: "c", measured: "up", failureRatio: null, failureWords: null, since: null, official: "operational", officialStatus: "operational", officialIncidents: [], disagreement: null, series: [], ...over };
 }
 
 describe("a link preview", () => {
@@ -65,11 +65,11 @@ describe("a link preview", () => {
     const preview = linkPreview(
       status([
         surface({ id: "claude-ai", name: "claude.ai" }),
-        surface({ measured: "down", failureRatio: 0.38, since: NOW - 23 * MIN, disagreement: "Official: operational. Measured: 38% failing." }),
+        surface({ measured: "down", failureRatio: 0.38, failureWords: "38% of requests failing", since: NOW - 23 * MIN, disagreement: "Official: operational. Measured: 38% failing." }),
       ]),
     );
     expect(preview.title).toBe("Claude status, measured: claude.ai up, Claude API down");
-    expect(preview.description).toContain("Claude API: measured down (38% failing), official: operational.");
+    expect(preview.description).toContain("Claude API: measured down (38% of requests failing), official: operational.");
     expect(preview.description).toContain("Claude API is failing: 38% of requests since");
     expect(preview.description).toContain("The official page still says Operational.");
   });

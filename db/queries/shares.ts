@@ -1,0 +1,36 @@
+/** Counts of conclusive results per series over a span: what the failure share (lib/judge/share.ts) is made of. */
+import { and, gte, inArray, lte, ne, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { probeResults, rollupsMinute } from "@/db/schema";
+
+type Reader = Pick<Db, "select">;
+
+export interface SeriesCountRow {
+  series: string;
+  failed: number;
+  total: number;
+}
+
+/** From the raw results (exact to the result), for spans within raw retention. Served by (series, started_at). */
+export function getSeriesCountsBetween(db: Reader, params: { series: readonly string[]; from: Date; to: Date }): SeriesCountRow[] {
+  if (params.series.length === 0) return [];
+  const r = probeResults;
+  return db
+    .select({ series: r.series, failed: sql<number>`sum(${r.outcome} in ('down', 'degraded'))`, total: sql<number>`count(*)` })
+    .from(r)
+    .where(and(inArray(r.series, [...params.series]), gte(r.startedAt, params.from), lte(r.startedAt, params.to), ne(r.outcome, "inconclusive")))
+    .groupBy(r.series)
+    .all();
+}
+
+/** From the minute rollups (whole minutes), for spans whose raw results were pruned. */
+export function getSeriesRollupCountsBetween(db: Reader, params: { series: readonly string[]; from: Date; to: Date }): SeriesCountRow[] {
+  if (params.series.length === 0) return [];
+  const m = rollupsMinute;
+  return db
+    .select({ series: m.series, failed: sql<number>`sum(${m.down} + ${m.degraded})`, total: sql<number>`sum(${m.up} + ${m.degraded} + ${m.down})` })
+    .from(m)
+    .where(and(inArray(m.series, [...params.series]), gte(m.bucketStart, params.from), lte(m.bucketStart, params.to)))
+    .groupBy(m.series)
+    .all();
+}

@@ -70,7 +70,7 @@ describe("a link preview", () => {
     );
     expect(preview.title).toBe("Claude status, measured: claude.ai up, Claude API down");
     expect(preview.description).toContain("Claude API: measured down (38% of requests failing), official: operational.");
-    expect(preview.description).toContain("Claude API is failing: 38% of requests since");
+    expect(preview.description).toContain("Claude API is failing: 38% of requests failing since");
     expect(preview.description).toContain("The official page still says Operational.");
   });
   it("says there is no data before the first measurement", () => {

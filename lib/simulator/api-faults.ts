@@ -1,6 +1,7 @@
 /** What each fault does to a Messages API request, for its non-streaming and streaming forms. */
 import { apiHeaders, authReply, errorReply, FIXTURES, jsonReply, messageJson, textContent } from "./api-bodies";
 import type { AnswerShape } from "./answers";
+import { withDeepKey } from "./deep-json";
 import type { EncodingPlan } from "./encoding";
 import type { Fault } from "./faults";
 import { edgeOutcome, PORTAL_200 } from "./html-pages";
@@ -93,6 +94,9 @@ export function apiAction(fault: Fault, stream: boolean, word: string, apiKey: s
       return whole(errorReply(529, "overloaded_error", "Overloaded"));
     case "echo_key":
       return whole(echoedError(apiKey));
+    case "deep_json":
+      // The same JSON to a stream request: a stream probe then gets JSON where an event stream belongs.
+      return whole(jsonReply(200, withDeepKey(messageJson(textContent(word)))));
     case "rate_limited":
       return whole(jsonReply(429, FIXTURES.rateLimit, { "retry-after": "17" }));
     case "spend_cap":

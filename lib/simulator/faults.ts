@@ -51,6 +51,8 @@ export const FAULTS = [
   "close_delimited_stall",
   // A gateway that echoes request headers into its answer, x-api-key included.
   "echo_key",
+  // A valid document with one key nested 400,000 deep (lib/simulator/deep-json.ts).
+  "deep_json",
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 

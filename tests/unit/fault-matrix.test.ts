@@ -65,6 +65,8 @@ const messagesMatrix: Row[] = [
   ["gzip_cut", "connection_error", "down", 200],
   ["close_delimited_stall", "timeout", "down", 200],
   ["echo_key", "http_5xx", "down", 500],
+  // A reply with an extra key nested 400,000 deep is still the reply: read without recursing into it, never a crash.
+  ["deep_json", null, "up", 200],
 ];
 
 const streamDifferences: Partial<Record<Fault, Row>> = {
@@ -73,6 +75,7 @@ const streamDifferences: Partial<Record<Fault, Row>> = {
   gzip_cut: ["gzip_cut", "stream_truncated", "down", 200],
   // Pings keep the idle timer quiet: the deadline is what passes, mid-stream.
   close_delimited_stall: ["close_delimited_stall", "stream_stalled", "down", 200],
+  deep_json: ["deep_json", "malformed_response", "down", 200],
 };
 const streamOnly: Row[] = [
   ["stream_error", "stream_error", "down", 200],
@@ -259,6 +262,7 @@ describe("status probe", () => {
     ["challenge", "blocked", "inconclusive", 403],
     ["hang", "timeout", "down", null],
     ["reset_before_headers", "connection_error", "down", null],
+    ["deep_json", "malformed_response", "down", 200],
   ];
   it.each(statusMatrix)("%s is %s (%s, HTTP %s), and then official status is unknown", async (...row) => {
     sim.setFault("status", row[0]);

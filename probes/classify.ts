@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { BAD_ENCODING_CODE, BODY_TOO_LARGE_CODE, CUT_ENCODING_CODE } from "@/probes/body";
 import { headerValue } from "@/probes/http";
 import { sanitizeMessage } from "@/probes/sanitize";
-import type { ErrorClass, Outcome, ProbeKind } from "@/probes/types";
+import { KEYED_KINDS, type ErrorClass, type Outcome, type ProbeKind } from "@/probes/types";
 
 export interface Failure {
   errorClass: ErrorClass;
@@ -71,17 +71,38 @@ export function classifyError(err: unknown, stage: Stage, deadline: AbortSignal)
   return { errorClass: "connection_error", message: `${code || "connection failed"} ${where}` };
 }
 
-/** The parsed Anthropic error envelope, when a body is one. */
-export function parseApiError(text: string): { type: string; message: string } | null {
+// An error envelope is a few hundred bytes. A body far past that is a page, and parsing a 1 MB status page on the
+// event loop only to learn it is not an envelope costs milliseconds of every other probe's timing.
+const ERROR_BODY_MAX_CHARS = 16 * 1024;
+
+/** A small JSON object body, parsed; null for anything else. */
+function smallJsonObject(text: string): Record<string, unknown> | null {
+  if (text.length > ERROR_BODY_MAX_CHARS || !/^\s*\{/.test(text)) return null;
   try {
-    const parsed = JSON.parse(text) as { type?: unknown; error?: { type?: unknown; message?: unknown } };
-    if (parsed?.type === "error" && typeof parsed.error?.type === "string") {
-      return { type: parsed.error.type, message: typeof parsed.error.message === "string" ? parsed.error.message : "" };
-    }
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
   } catch {
-    // not JSON: the caller reports the status alone
+    return null; // not JSON: the caller reports the status alone
   }
-  return null;
+}
+
+export interface ApiError {
+  type: string;
+  message: string;
+}
+
+/**
+ * The error of an Anthropic envelope (`{"type":"error","error":{type,message}}`), or of the bare `{"error":{…}}` that
+ * the API's edge (`forbidden`) and claude.ai (`permission_error`) send when they refuse a network or region.
+ */
+export function parseApiError(text: string): ApiError | null {
+  return apiErrorOf(smallJsonObject(text));
+}
+
+function apiErrorOf(json: Record<string, unknown> | null): ApiError | null {
+  const error = json?.error as { type?: unknown; message?: unknown } | undefined;
+  if (!json || (json.type !== undefined && json.type !== "error") || typeof error?.type !== "string") return null;
+  return { type: error.type, message: typeof error.message === "string" ? error.message : "" };
 }
 
 /** A Cloudflare challenge or a client-signature block: reachable, but not answering us. */
@@ -91,32 +112,60 @@ export function isBlocked(headers: IncomingHttpHeaders, text: string): boolean {
 
 /** Classify a non-2xx response (or a 2xx that is a challenge). Returns null when the status is not a failure. */
 export function classifyStatus(kind: ProbeKind, status: number, headers: IncomingHttpHeaders, text: string): Failure | null {
-  const api = parseApiError(text);
-  const detail = api ? `${api.type}: ${sanitizeMessage(api.message)}` : describeBody(text);
-  if (isBlocked(headers, text)) return { errorClass: "blocked", message: `HTTP ${status} blocked by Cloudflare (${detail})` };
-  if (status === 529 || api?.type === "overloaded_error") return { errorClass: "overloaded", message: `HTTP ${status} ${detail}` };
-  if (status >= 500) return { errorClass: "http_5xx", message: `HTTP ${status} ${detail}` };
+  const json = smallJsonObject(text);
+  const api = apiErrorOf(json);
+  // Described only for a failure: a healthy 1 MB page is not searched for an error code.
+  const detail = () => (api ? `${api.type}: ${sanitizeMessage(api.message)}` : describeBody(text, json));
+  if (isBlocked(headers, text)) return { errorClass: "blocked", message: `HTTP ${status} blocked by Cloudflare (${detail()})` };
+  if (status === 529 || api?.type === "overloaded_error") return { errorClass: "overloaded", message: `HTTP ${status} ${detail()}` };
+  if (status >= 500) return { errorClass: "http_5xx", message: `HTTP ${status} ${detail()}` };
   if (status === 429) {
     const retryAfter = headerValue(headers, "retry-after");
     const spendCap = text.includes("enforced_spend_limit_reached") ? " (monthly spend cap)" : "";
-    return { errorClass: "rate_limited", message: `HTTP 429${spendCap}${retryAfter ? ` retry-after ${retryAfter}s` : ""}: ${detail}` };
+    return { errorClass: "rate_limited", message: `HTTP 429${spendCap}${retryAfter ? ` retry-after ${retryAfter}s` : ""}: ${detail()}` };
   }
-  const keyed = kind === "messages" || kind === "stream";
-  if (keyed && (status === 401 || status === 403)) {
-    return { errorClass: "auth_error", message: `MISCONFIGURED: HTTP ${status} ${detail} (check ANTHROPIC_API_KEY)` };
+  const keyed = KEYED_KINDS.includes(kind);
+  if (keyed && (status === 401 || status === 403) && blamesKey(status, api)) {
+    return { errorClass: "auth_error", message: `MISCONFIGURED: HTTP ${status} ${detail()} (check ANTHROPIC_API_KEY)` };
   }
-  if (status >= 400) return { errorClass: "client_error", message: `MISCONFIGURED? HTTP ${status} ${detail}` };
+  // A 403 that does not blame the key refuses the caller (its network, region or client): no key setting fixes it.
+  if (status === 403) {
+    const notTheKey = keyed ? "; the answer does not blame the API key" : "";
+    return { errorClass: "blocked", message: `HTTP 403: the site refused this client (its network or region${notTheKey}): ${detail()}` };
+  }
+  if (status >= 400) return { errorClass: "client_error", message: `MISCONFIGURED? HTTP ${status} ${detail()}` };
   return null;
 }
 
-/** A short description of a non-JSON body: a Cloudflare error code, a page title, or its type. */
-function describeBody(text: string): string {
+/**
+ * Whether a keyed probe's 401/403 is about its key: every 401 (the credentials were refused), and a 403 that says
+ * so (`authentication_error`, or a message naming the key: invalid, disabled, without permission).
+ */
+function blamesKey(status: number, api: ApiError | null): boolean {
+  if (status === 401 || api?.type === "authentication_error") return true;
+  return api !== null && /\b(api[ _-]?key|x-api-key|key)\b/i.test(api.message);
+}
+
+/** A short description of a non-envelope body: a Cloudflare error page's title or code, a page title, or its type. */
+function describeBody(text: string, json: Record<string, unknown> | null): string {
+  const problem = problemTitle(json);
+  if (problem) return problem;
   const cfCode = /error code:?\s*(\d{3,4})/i.exec(text)?.[1];
   if (cfCode) return `Cloudflare error ${cfCode}`;
   const title = /<title>([^<]{0,120})<\/title>/i.exec(text)?.[1];
   if (title) return `HTML page "${sanitizeMessage(title)}"`;
   if (/^\s*</.test(text)) return "HTML page";
   return text.trim() ? sanitizeMessage(text.slice(0, 120)) : "empty body";
+}
+
+/**
+ * The title of an RFC 9457 problem document, which Cloudflare sends instead of its HTML error page to a client
+ * that accepts JSON (`{"type":"https://developers.cloudflare.com/…","title":"Error 522: Connection timed out",…}`).
+ */
+function problemTitle(problem: Record<string, unknown> | null): string | null {
+  if (typeof problem?.type !== "string" || typeof problem.title !== "string" || !/^https?:\/\//.test(problem.type)) return null;
+  const title = sanitizeMessage(problem.title.slice(0, 120));
+  return /^https?:\/\/([a-z0-9-]+\.)*cloudflare\.com\//i.test(problem.type) ? `Cloudflare page "${title}"` : `error page "${title}"`;
 }
 
 /** True when a body that should be JSON is HTML or declared as something else. */

@@ -4,6 +4,7 @@
  * which is every real status page, are parsed in place: the round trip would cost more than it saves.
  */
 import { Worker } from "node:worker_threads";
+import { isNestedDeeperThan, MAX_JSON_DEPTH, TOO_DEEP_ERROR } from "@/probes/json-depth";
 
 /** Parsing in place below this: a 64 KiB body parses in about 0.3 ms, less than a round trip to the thread. */
 export const OFF_THREAD_MIN_CHARS = 64 * 1024;
@@ -37,7 +38,7 @@ export class JsonParser<A, T> {
 
   constructor(private readonly shape: Shaper<A, T>) {}
 
-  /** Never rejects for bad JSON (that is `{ error }`); rejects only when the thread itself fails. */
+  /** Never rejects for bad or too deeply nested JSON (that is `{ error }`); rejects only when the thread itself fails. */
   async parse(text: string, arg: A): Promise<Shaped<T>> {
     if (text.length < OFF_THREAD_MIN_CHARS) return this.parseHere(text, arg);
     return (await this.ask(text, arg)) as Shaped<T>;
@@ -45,6 +46,7 @@ export class JsonParser<A, T> {
 
   /** The same on the calling thread, for small bodies and synchronous callers. */
   parseHere(text: string, arg: A): Shaped<T> {
+    if (isNestedDeeperThan(text, MAX_JSON_DEPTH)) return { error: TOO_DEEP_ERROR };
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -69,11 +71,14 @@ export class JsonParser<A, T> {
 
   private start(): Worker {
     // `__name` is what esbuild's keepNames (tsx) wraps nested functions in; the thread has no esbuild helpers.
+    // The depth check runs here, before JSON.parse: a too-deep value must never be built, let alone cloned back.
     const source = `
       const { parentPort } = require("node:worker_threads");
       var __name = (f) => f;
       const shape = (${this.shape.toString()});
+      const isNestedDeeperThan = (${isNestedDeeperThan.toString()});
       parentPort.on("message", ({ id, text, arg }) => {
+        if (isNestedDeeperThan(text, ${MAX_JSON_DEPTH})) { parentPort.postMessage({ id, answer: { error: ${JSON.stringify(TOO_DEEP_ERROR)} } }); return; }
         let json;
         try { json = JSON.parse(text); } catch { parentPort.postMessage({ id, answer: { error: "body is not valid JSON" } }); return; }
         try { parentPort.postMessage({ id, answer: { value: shape(json, arg) } }); }

@@ -1,6 +1,7 @@
 /** `npm run probe -- --once [--json] [--only KIND[,KIND…]] [--timeout MS]`: run the probes once, store, print. */
 import { parseArgs } from "node:util";
 import { createCliLogger, exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit, openStoreOrExit } from "@/lib/cli/common";
+import { acquireWriterLease, describeHolder, holdWriterLease } from "@/lib/keep/writer-lease";
 import { planProbes } from "@/lib/measure/targets";
 import { Worker } from "@/lib/measure/worker";
 import { PROBE_KINDS, type ProbeKind, type ProbeResult } from "@/probes/types";
@@ -20,7 +21,8 @@ JSON array of results on stdout (-s keeps npm's banner out of it).
   --json            print the results as JSON
   --only KINDS      comma-separated kinds: ${PROBE_KINDS.join(", ")}
   --timeout MS      replace every selected probe's deadline (1 to 600000)
-Exit 0 when the probes ran, whatever they found; exit 2 with a one-line reason for bad arguments or configuration.
+Exit 0 when the probes ran, whatever they found; exit 2 with a one-line reason for bad arguments or configuration,
+or when a running worker holds DATABASE_PATH (its results already go there; one writer per database).
 `;
 
 function parseCli(argv: string[]): Args {
@@ -61,12 +63,28 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createCliLogger(config, args.json);
   const plan = planProbes(config, { only: args.only, timeoutMs: args.timeoutMs });
-  if (plan.skippedForKey.length > 0) log.warn(`ANTHROPIC_API_KEY is not set: skipping ${plan.skippedForKey.join(", ")}`);
   if (plan.probes.length === 0) exitWithUsageError("nothing to run: every selected probe needs ANTHROPIC_API_KEY");
   const store = openStoreOrExit(config);
+  // One writer per database, as for a second worker: refuse before any probe is sent, naming the holder.
+  const lease = acquireWriterLease(store.db);
+  if (!lease.ok) {
+    store.close();
+    exitWithUsageError(`a running worker holds ${config.databasePath}: ${describeHolder(lease.holder)}; its results already go there (stop it, or point DATABASE_PATH elsewhere)`);
+  }
+  // Said once the run is sure to happen, so a refusal above stays one line.
+  if (plan.skippedForKey.length > 0) log.warn(`ANTHROPIC_API_KEY is not set: skipping ${plan.skippedForKey.join(", ")}`);
+  if (lease.tookOverFrom) log.warn(`took over the writer lease of a worker that ${lease.holderGone ? "is no longer running" : "stopped renewing it"}: ${describeHolder(lease.tookOverFrom)}`);
   const worker = new Worker(config, store.db, createCliLogger(config, true));
-  const results = (await Promise.all(plan.probes.map((p) => worker.runAndStore(p)))).filter((r): r is ProbeResult => r !== null);
-  store.close();
+  // Renewed while the probes run (a stream may outlast the lease's stale limit). Should a worker take the database
+  // over meanwhile (only if this process stalled past that limit), probes still in flight are not stored.
+  const held = holdWriterLease(store.db, lease.token, log, () => void worker.stop(0));
+  let results: ProbeResult[];
+  try {
+    results = (await Promise.all(plan.probes.map((p) => worker.runAndStore(p)))).filter((r): r is ProbeResult => r !== null);
+  } finally {
+    held.release();
+    store.close();
+  }
   process.stdout.write(args.json ? `${JSON.stringify(results, null, 2)}\n` : formatTable(results));
 }
 

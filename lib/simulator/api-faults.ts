@@ -1,9 +1,11 @@
 /** What each fault does to a Messages API request, for its non-streaming and streaming forms. */
 import { apiHeaders, authReply, errorReply, FIXTURES, jsonReply, messageJson, textContent } from "./api-bodies";
 import type { AnswerShape } from "./answers";
+import { withDeepKey } from "./deep-json";
 import type { EncodingPlan } from "./encoding";
 import type { Fault } from "./faults";
 import { edgeOutcome, PORTAL_200 } from "./html-pages";
+import { KEY_FORBIDDEN } from "./refusals";
 import { splitPieces, textPlan, type StreamPlan } from "./sse";
 import type { Delivery, Outcome, Reply } from "./wire";
 
@@ -77,6 +79,9 @@ export function apiAction(fault: Fault, stream: boolean, word: string, apiKey: s
     case "http_502_html":
     case "http_503_html":
     case "cf_522":
+    case "cf_522_json":
+    case "region_forbidden":
+    case "region_unavailable":
     case "forbidden_1010":
     case "challenge":
     case "hang":
@@ -93,12 +98,18 @@ export function apiAction(fault: Fault, stream: boolean, word: string, apiKey: s
       return whole(errorReply(529, "overloaded_error", "Overloaded"));
     case "echo_key":
       return whole(echoedError(apiKey));
+    case "deep_json":
+      // The same JSON to a stream request: a stream probe then gets JSON where an event stream belongs.
+      return whole(jsonReply(200, withDeepKey(messageJson(textContent(word)))));
     case "rate_limited":
       return whole(jsonReply(429, FIXTURES.rateLimit, { "retry-after": "17" }));
     case "spend_cap":
       return whole(jsonReply(429, FIXTURES.spendCap));
     case "unauthorized":
       return whole(authReply(FIXTURES.invalidKey));
+    case "key_forbidden":
+      // Only a key can lack permission: a keyless request gets the usual 401.
+      return apiKey ? whole(jsonReply(403, KEY_FORBIDDEN)) : PIPELINE;
     case "bad_request":
       return whole(jsonReply(400, FIXTURES.missingMaxTokens));
     case "retired_model":

@@ -51,6 +51,14 @@ export const FAULTS = [
   "close_delimited_stall",
   // A gateway that echoes request headers into its answer, x-api-key included.
   "echo_key",
+  // A valid document with one key nested 400,000 deep (lib/simulator/deep-json.ts).
+  "deep_json",
+  // 403s from real recordings: a network or region refused (the API's edge, claude.ai), and a key without permission.
+  "region_forbidden",
+  "region_unavailable",
+  "key_forbidden",
+  // Cloudflare's 522 as the JSON problem document it sends a client that accepts JSON.
+  "cf_522_json",
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 

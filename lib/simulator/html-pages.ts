@@ -4,6 +4,7 @@
  */
 import type { OutgoingHttpHeaders } from "node:http";
 import type { Fault } from "./faults";
+import { REFUSALS } from "./refusals";
 import { edgeHeaders, reply, type Outcome, type Reply } from "./wire";
 
 /** Builds a target's usual headers for a given content-type (the API adds request-id and rate limits). */
@@ -76,9 +77,9 @@ export const PORTAL_200 = `<!DOCTYPE html>
 </html>
 `;
 
-/** The faults every target answers the same way: edge pages, hangs and resets. Null for anything else. */
+/** The faults every target answers the same way: edge pages and refusals, hangs and resets. Null for anything else. */
 export function edgeOutcome(fault: Fault, headersFor: HeadersFor): Outcome | null {
-  const page = (status: number, type: string, body: string, extra: OutgoingHttpHeaders = {}): Outcome =>
+  const page = (status: number, type: string, body: string | Buffer, extra: OutgoingHttpHeaders = {}): Outcome =>
     reply(status, { ...headersFor(type), ...edgeHeaders(), ...extra }, body);
   switch (fault) {
     case "http_502_html":
@@ -87,6 +88,12 @@ export function edgeOutcome(fault: Fault, headersFor: HeadersFor): Outcome | nul
       return page(503, "text/html", MAINTENANCE_503);
     case "cf_522":
       return page(522, "text/html", CF_522);
+    case "cf_522_json":
+      return page(522, "application/json; charset=utf-8", REFUSALS.cf522Problem);
+    case "region_forbidden":
+      return page(403, "application/json", REFUSALS.regionForbidden);
+    case "region_unavailable":
+      return page(403, "application/json", REFUSALS.regionUnavailable);
     case "forbidden_1010":
       return page(403, "text/plain; charset=UTF-8", "error code: 1010");
     case "challenge":

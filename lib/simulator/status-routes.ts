@@ -3,6 +3,7 @@
  * status page that is down is down for its feeds too.
  */
 import type { OutgoingHttpHeaders } from "node:http";
+import { withDeepKey } from "./deep-json";
 import { pageOutcome } from "./html-pages";
 import type { StatusBoard, StatusDoc } from "./status-page";
 import { perform, reply, type Exchange, type Outcome, type Reply } from "./wire";
@@ -51,6 +52,10 @@ function statusOutcome(ex: Exchange, board: StatusBoard): Outcome {
     }
     case "wrong_shape":
       return reply(200, statusHeaders(JSON_TYPE), '{"ok":true}');
+    case "deep_json": {
+      const isJson = healthy.status === 200 && healthy.headers["content-type"] === JSON_TYPE;
+      return isJson ? reply(200, healthy.headers, withDeepKey(String(healthy.body))) : pageOutcome(ex.fault, healthy, statusHeaders);
+    }
     default:
       return pageOutcome(ex.fault, healthy, statusHeaders);
   }

@@ -65,6 +65,13 @@ const messagesMatrix: Row[] = [
   ["gzip_cut", "connection_error", "down", 200],
   ["close_delimited_stall", "timeout", "down", 200],
   ["echo_key", "http_5xx", "down", 500],
+  // A reply with an extra key nested 400,000 deep is still the reply: read without recursing into it, never a crash.
+  ["deep_json", null, "up", 200],
+  // 403s as recorded: a network or region refused is not the key's fault; a key without permission is.
+  ["region_forbidden", "blocked", "inconclusive", 403],
+  ["region_unavailable", "blocked", "inconclusive", 403],
+  ["key_forbidden", "auth_error", "inconclusive", 403],
+  ["cf_522_json", "http_5xx", "down", 522],
 ];
 
 const streamDifferences: Partial<Record<Fault, Row>> = {
@@ -73,6 +80,7 @@ const streamDifferences: Partial<Record<Fault, Row>> = {
   gzip_cut: ["gzip_cut", "stream_truncated", "down", 200],
   // Pings keep the idle timer quiet: the deadline is what passes, mid-stream.
   close_delimited_stall: ["close_delimited_stall", "stream_stalled", "down", 200],
+  deep_json: ["deep_json", "malformed_response", "down", 200],
 };
 const streamOnly: Row[] = [
   ["stream_error", "stream_error", "down", 200],
@@ -216,6 +224,10 @@ describe("edge probe", () => {
     ["reset_before_headers", "connection_error", "down", null],
     ["gzip", null, "up", 401],
     ["gzip_garbage", "malformed_response", "down", 401],
+    ["region_forbidden", "blocked", "inconclusive", 403],
+    ["region_unavailable", "blocked", "inconclusive", 403],
+    ["key_forbidden", null, "up", 401],
+    ["cf_522_json", "http_5xx", "down", 522],
   ];
   it.each(edgeMatrix)("%s is %s (%s, HTTP %s)", async (...row) => {
     sim.setFault("api", row[0]);
@@ -242,6 +254,9 @@ describe("web probe", () => {
     ["gzip", null, "up", 200],
     ["br", null, "up", 200],
     ["deflate", null, "up", 200],
+    ["region_unavailable", "blocked", "inconclusive", 403],
+    ["region_forbidden", "blocked", "inconclusive", 403],
+    ["cf_522_json", "http_5xx", "down", 522],
   ];
   it.each(webMatrix)("%s is %s (%s, HTTP %s)", async (...row) => {
     sim.setFault("web", row[0]);
@@ -259,6 +274,9 @@ describe("status probe", () => {
     ["challenge", "blocked", "inconclusive", 403],
     ["hang", "timeout", "down", null],
     ["reset_before_headers", "connection_error", "down", null],
+    ["deep_json", "malformed_response", "down", 200],
+    ["region_forbidden", "blocked", "inconclusive", 403],
+    ["cf_522_json", "http_5xx", "down", 522],
   ];
   it.each(statusMatrix)("%s is %s (%s, HTTP %s), and then official status is unknown", async (...row) => {
     sim.setFault("status", row[0]);
@@ -281,6 +299,37 @@ describe("status probe", () => {
     sim.setStatus({ components: { zzzz9999: "critical_meltdown" } });
     const { summary } = await probeStatus(testTarget("status", sim.url), never);
     expect(summary?.components.find((c) => c.id === "zzzz9999")?.status).toBe("critical_meltdown");
+  });
+});
+
+describe("what the message says of a refusal or an error page", () => {
+  const run = async (kind: "messages" | "stream" | "edge" | "web" | "status") => {
+    if (kind === "status") return (await probeStatus(testTarget(kind, sim.url), never)).result;
+    return (kind === "web" ? probeWeb : API_PROBES[kind])(testTarget(kind, sim.url), never);
+  };
+  const kinds = ["messages", "stream", "edge", "web", "status"] as const;
+
+  it.each(kinds.flatMap((kind) => (["region_forbidden", "region_unavailable"] as const).map((fault) => [fault, kind] as const)))(
+    "%s to %s says the site refused this client and never blames the key",
+    async (fault, kind) => {
+      sim.setFault(kind === "web" ? "web" : kind === "status" ? "status" : "api", fault);
+      const result = await run(kind);
+      expect([result.errorClass, result.outcome]).toEqual(["blocked", "inconclusive"]);
+      expect(result.message).toMatch(/^HTTP 403: the site refused this client \(its network or region/);
+      expect(result.message).not.toMatch(/ANTHROPIC_API_KEY|MISCONFIGURED/);
+    },
+  );
+
+  it.each(["messages", "stream"] as const)("a key without permission (%s) is the key's problem, and says so", async (kind) => {
+    sim.setFault("api", "key_forbidden");
+    const result = await run(kind);
+    expect(result.message).toBe("MISCONFIGURED: HTTP 403 permission_error: Your API key does not have permission to use the specified resource. (check ANTHROPIC_API_KEY)");
+  });
+
+  it.each(kinds)("Cloudflare's JSON 522 to %s is named by its title, as its HTML pages are", async (kind) => {
+    sim.setFault(kind === "web" ? "web" : kind === "status" ? "status" : "api", "cf_522_json");
+    const result = await run(kind);
+    expect([result.errorClass, result.outcome, result.message]).toEqual(["http_5xx", "down", 'HTTP 522 Cloudflare page "Error 522: Connection timed out"']);
   });
 });
 

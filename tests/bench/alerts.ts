@@ -207,7 +207,7 @@ async function probeTiming(simUrl: string, pending: number): Promise<TimingRun> 
 export async function benchAlerts(): Promise<void> {
   const delays = await confirmToReceiver();
   const rate = await deliveriesPerSecond();
-  const sim = await startSimProcess(47_033);
+  const sim = await startSimProcess();
   let none: TimingRun;
   let loaded: TimingRun;
   try {

@@ -71,7 +71,7 @@ export async function benchCrowd(): Promise<void> {
   const history = generateHistory(store, config, { days: 90, now: Date.now(), seed: 90 });
   store.close();
 
-  const sim = await startSimProcess(47_013);
+  const sim = await startSimProcess();
   const env = nextEnv({
     ...process.env,
     DATABASE_PATH: dbPath,

@@ -44,7 +44,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 export async function benchEventLoop(): Promise<void> {
-  const sim = await startSimProcess(47_031);
+  const sim = await startSimProcess();
   const rows: (string | number)[][] = [];
   const costRows: (string | number)[][] = [];
   try {

@@ -37,7 +37,7 @@ export async function benchMetrics(): Promise<void> {
   const history = generateHistory(store, loadConfig({ DATABASE_PATH: dbPath }), { days: 90, now: Date.now(), seed: 90 });
   store.close();
 
-  const sim = await startSimProcess(47_013);
+  const sim = await startSimProcess();
   const env = nextEnv({ ...process.env, DATABASE_PATH: dbPath, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url, ANTHROPIC_API_KEY: "sk-bench-not-a-real-key", NODE_ENV: "production" });
   const port = await freePort();
   const promPort = await freePort();

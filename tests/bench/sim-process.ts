@@ -11,23 +11,26 @@ export interface SimProcess {
   stop(): Promise<void>;
 }
 
-/** Start `lib/simulator/cli.ts` on a free-ish port and wait until it answers. */
-export async function startSimProcess(port: number): Promise<SimProcess> {
-  const child: ChildProcess = spawn(fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url)), ["lib/simulator/cli.ts", "--port", String(port)], {
+/** Start `lib/simulator/cli.ts` on a port the OS picks (never a fixed one) and wait until it says where it listens. */
+export async function startSimProcess(): Promise<SimProcess> {
+  const child: ChildProcess = spawn(fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url)), ["lib/simulator/cli.ts", "--port", "0"], {
     cwd: root,
-    stdio: "ignore",
+    stdio: ["ignore", "pipe", "ignore"],
   });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      await fetch(`${url}/__sim/requests`);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error("simulator did not start within 15 s");
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("simulator did not start within 15 s")), 15_000);
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString("utf8");
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout!.resume();
+        resolve(m[1]!);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`simulator exited (code ${code}) before listening`)));
+  });
   return {
     url,
     async control(path, body) {

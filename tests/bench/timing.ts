@@ -32,7 +32,7 @@ function curlStartTransfer(url: string): number {
 }
 
 export async function benchTiming(): Promise<void> {
-  const sim = await startSimProcess(47_011);
+  const sim = await startSimProcess();
   try {
     const rows: (string | number)[][] = [];
     for (const [ttfb, gap] of [[300, 50], [100, 20], [1000, 0]] as const) {

@@ -123,7 +123,7 @@ export async function benchWeb(): Promise<void> {
   read.close();
   printTable(`Data functions in-process over ${history.results.toLocaleString("en")} results (what one revalidation costs; 20 runs)`, ["function", "median ms", "p95 ms"], computeRows);
 
-  const sim = await startSimProcess(47_012);
+  const sim = await startSimProcess();
   const env = nextEnv({ ...process.env, DATABASE_PATH: dbPath, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url, ANTHROPIC_API_KEY: "sk-bench-not-a-real-key", NODE_ENV: "production" });
   if (webBuildState().state !== "fresh" && (await runNextBuild(PROJECT_ROOT, env)) !== 0) throw new Error("next build failed");
   const port = await freePort();

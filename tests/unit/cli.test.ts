@@ -61,16 +61,16 @@ describe("npm run probe -- --once --json", () => {
     expect(run.stdout + run.stderr).not.toContain(CANARY_KEY);
   });
 
-  it("--only takes kinds, --timeout replaces the deadline, and failures still exit 0", async () => {
+  it("--only takes kinds, --timeout replaces the deadline, and failures still exit 0", { timeout: 90_000 }, async () => {
     sim.setFault("api", "hang");
-    const started = Date.now();
-    const run = await runCli("probe", ["--once", "--json", "--only", "edge,stream", "--timeout", "700"], envFor("only.db", { ANTHROPIC_API_KEY: CANARY_KEY }));
+    const run = await runCli("probe", ["--once", "--json", "--only", "edge,stream", "--timeout", "700"], envFor("only.db", { ANTHROPIC_API_KEY: CANARY_KEY }), 60_000);
     sim.reset();
     expect(run.code).toBe(0);
     const results = JSON.parse(run.stdout) as ProbeResult[];
     expect(results.map((r) => [r.probe, r.errorClass])).toEqual([["stream:claude-haiku-4-5", "timeout"], ["edge", "timeout"]]);
-    expect(results.every((r) => r.totalMs! >= 700 && r.totalMs! < 1_500)).toBe(true);
-    expect(Date.now() - started).toBeLessThan(15_000);
+    // Never before the 700 ms given, and far from the defaults it replaced (edge 10 s, stream 60 s): seconds, not ms,
+    // so a loaded machine cannot fail it.
+    expect(results.every((r) => r.totalMs! >= 700 && r.totalMs! < 5_000)).toBe(true);
     expect(ERROR_CLASSES).toContain(results[0]?.errorClass);
   });
 

@@ -12,7 +12,7 @@ export interface CliRun {
 }
 
 /** Run `lib/cli/<name>.ts` with args and only the given environment (plus PATH), bounded by `timeoutMs`. */
-export function runCli(name: string, args: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<CliRun> {
+export function runCli(name: string, args: string[], env: Record<string, string>, timeoutMs = 45_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(tsx, [`lib/cli/${name}.ts`, ...args], { cwd: root, env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", ...env } });
     let stdout = "";

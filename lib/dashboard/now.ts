@@ -45,10 +45,13 @@ export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
     const incidents: OfficialIncidentBrief[] = official.incidents.map((o) => ({ id: o.id, name: o.name, status: o.status, impact: o.impact, createdAt: o.createdAt, resolvedAt: o.resolvedAt, shortlink: o.shortlink, vanished: false }));
     const claimingRows = rows.filter((r) => official.incidents.some((o) => o.id === r.id));
     // The share of every request of the surface since its trouble began (lib/judge/share.ts): the one figure every output says.
+    // The surface's pooled elevated-errors incident (lib/judge/elevated.ts) counts while any of its series is current.
+    const elevated = series.some((s) => s.state !== "nodata") ? (open.find((i) => i.series === `elevated:${surface.id}`) ?? null) : null;
     const failing = series.filter((s) => s.since !== null && s.state !== "nodata");
-    const since = failing.length ? Math.min(...failing.map((s) => s.since!)) : null;
+    const starts = [...failing.map((s) => s.since!), ...(elevated ? [elevated.startedAt.getTime()] : [])];
+    const since = starts.length ? Math.min(...starts) : null;
     const share = since === null ? null : readFailureShare(db, config, surface, allSeries, { from: since, to: now }, now);
-    return { ...surfaceNow(surface, series, since, share, official.componentStatus, official.state, incidents, now), officialLatest: latestOfficialUpdate(claimingRows, config.statusPageUrl) };
+    return { ...surfaceNow(surface, series, elevated !== null, since, share, official.componentStatus, official.state, incidents, now), officialLatest: latestOfficialUpdate(claimingRows, config.statusPageUrl) };
   });
   return { generatedAt: now, lastResultAt, monitor: readMonitorNetwork(db), surfaces };
 }
@@ -107,8 +110,9 @@ function seriesNow(db: Db, series: string, open: readonly MeasuredIncidentRow[],
   };
 }
 
-function surfaceNow(surface: Surface, series: SeriesNow[], since: number | null, share: FailureShare | null, componentStatus: string | null, official: OfficialState, incidents: OfficialIncidentBrief[], now: number): SurfaceNow {
-  const measured = series.reduce<MeasuredState>((worst, s) => (RANK[s.state] > RANK[worst] ? s.state : worst), "nodata");
+function surfaceNow(surface: Surface, series: SeriesNow[], elevated: boolean, since: number | null, share: FailureShare | null, componentStatus: string | null, official: OfficialState, incidents: OfficialIncidentBrief[], now: number): SurfaceNow {
+  const worst = series.reduce<MeasuredState>((w, s) => (RANK[s.state] > RANK[w] ? s.state : w), "nodata");
+  const measured: MeasuredState = elevated && worst === "up" ? "degraded" : worst;
   const failure = measured === "down" || measured === "degraded" ? share : null;
   return {
     id: surface.id,

@@ -1,6 +1,7 @@
 /**
  * The incident detector: folds one series' results into its state, Gatus-style. An incident opens after
- * `openAfter` consecutive failing results, or when failures pass `failureRatio` of the window; it resolves after
+ * `openAfter` consecutive failing results (an outage, or degraded when the failures were slow or wrong answers), or
+ * when failures pass `failureRatio` of the window between successes (elevated errors: degraded); it resolves after
  * `resolveAfter` consecutive successes. Pure: no clock, no database, so a day can be replayed in milliseconds.
  */
 import type { ErrorClass, Outcome } from "@/probes/types";
@@ -112,7 +113,8 @@ function maybeOpen(state: SeriesState, policy: DetectorPolicy): { state: SeriesS
     id: null,
     startedAt: first.at,
     confirmedAt: state.lastAt!,
-    severity: severityOf(evidence),
+    // Failures between successes are elevated errors (degraded), however many: an outage is failures in a row.
+    severity: byStreak ? severityOf(evidence) : "degraded",
     peakFailureRatio: ratio,
     errorClassCounts: {},
     sampleRequestIds: [],
@@ -133,11 +135,9 @@ function continueIncident(state: SeriesState, prev: OpenIncident, entry: WindowE
   if (entry.bad) {
     incident.upRun = 0;
     incident.upRunStartedAt = null;
-    // A degraded incident becomes an outage when the down results alone would have opened one.
-    const downs = state.window.filter((e) => e.bad === "down");
+    // A degraded incident becomes an outage once down results alone come in a row, as they would to open one.
     const downStreak = state.streak.filter((e) => e.bad === "down").length === state.streak.length && state.streak.length >= policy.openAfter;
-    const downRatio = state.window.length >= policy.minWindowResults && downs.length / state.window.length >= policy.failureRatio;
-    if (incident.severity === "degraded" && (downStreak || downRatio)) incident.severity = "down";
+    if (incident.severity === "degraded" && downStreak) incident.severity = "down";
     return { state: { ...state, open: incident }, transition: { type: "updated", incident } };
   }
   incident.upRunStartedAt ??= entry.at;

@@ -98,6 +98,8 @@ export function modelsInText(text: string): string[] {
   return [...found];
 }
 
+export const ANY_MODEL = "*";
+
 /** A model id as modelsInText names it: "claude-haiku-4-5-20251001" → "haiku 4.5", "claude-3-5-sonnet-…" → "sonnet 3.5". */
 export function modelKey(id: string): string | null {
   const parts = id.toLowerCase().split("-").filter((p) => !/^\d{8}$/.test(p) && p !== "latest" && p !== "claude");
@@ -107,9 +109,12 @@ export function modelKey(id: string): string | null {
   return version ? `${family} ${version}` : family;
 }
 
-/** Does an official incident that names `models` speak of a failure of `model` (null: a series of no model, like the edge)? */
+/**
+ * Does an official incident that names `models` speak of a failure of `model`? null: a series of no model (the edge);
+ * ANY_MODEL: a pooled failure of every series of a surface (lib/judge/elevated.ts), which any model's incident speaks of.
+ */
 export function namesModel(models: readonly string[], model: string | null): boolean {
-  if (models.length === 0) return true;
+  if (models.length === 0 || model === ANY_MODEL) return true;
   const key = model === null ? null : modelKey(model);
   return key !== null && models.some((m) => m === key || key.startsWith(`${m}.`) || m.startsWith(`${key}.`));
 }

@@ -4,8 +4,12 @@ import type { Severity } from "@/lib/judge/detector";
 import type { MeasuredIncidentRow } from "@/db/schema";
 import type { ProbeKind } from "@/probes/types";
 
-/** The surface a series belongs to (`stream:claude-haiku-4-5` → the surface listing `stream`), or null. */
+/**
+ * The surface a series belongs to (`stream:claude-haiku-4-5` → the surface listing `stream`; a surface's pooled
+ * `elevated:<surface id>` → that surface), or null.
+ */
 export function surfaceOfSeries(surfaces: readonly Surface[], series: string): Surface | null {
+  if (series.startsWith("elevated:")) return surfaces.find((s) => s.id === series.slice("elevated:".length)) ?? null;
   const kind = series.split(":")[0] as ProbeKind;
   return surfaces.find((s) => s.kinds.includes(kind)) ?? null;
 }

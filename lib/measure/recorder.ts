@@ -5,6 +5,7 @@
 import { AlertRules } from "@/lib/alerts/facts";
 import { gapMs, type Config, type Surface } from "@/lib/config";
 import { initialSeriesState, nextIncidentState, type DetectorPolicy, type OpenIncident, type SeriesState } from "@/lib/judge/detector";
+import { DEFAULT_ELEVATED, forgetBefore, initialElevatedState, nextElevatedState, type ElevatedIncident, type ElevatedPolicy, type ElevatedState } from "@/lib/judge/elevated";
 import type { Logger } from "@/lib/log";
 import { recordStatusObservation } from "@/lib/measure/official-record";
 import { updateRollupsForResult } from "@/lib/keep/rollup-writer";
@@ -28,8 +29,18 @@ export function detectorPolicy(config: Config, kind: ProbeKind): DetectorPolicy 
   };
 }
 
+/** The pooled elevated-errors policy of one surface: the default statistics, the gap of its slowest kind. */
+export function elevatedPolicy(config: Config, surface: Surface): ElevatedPolicy {
+  return { ...DEFAULT_ELEVATED, gapMs: gapMs(config, surface.kinds) };
+}
+
+/** The detector_states key (and measured_incidents series) of a surface's pooled elevated-errors state. */
+export const elevatedSeries = (surface: Pick<Surface, "id">) => `elevated:${surface.id}`;
+
 export class Recorder {
   private readonly states = new Map<string, SeriesState>();
+  /** Per surface: every conclusive result of its series pooled (lib/judge/elevated.ts), keyed by elevatedSeries. */
+  private readonly elevated = new Map<string, ElevatedState>();
   /** The alert rules; their outbox rows are written in the same transaction as the facts they report. */
   readonly alerts: AlertRules;
 
@@ -40,7 +51,10 @@ export class Recorder {
   ) {
     this.alerts = new AlertRules(config);
     // Restored so a restart neither opens a second incident for an outage in progress nor alerts again.
-    for (const { series, state } of getDetectorStates(db)) this.states.set(series, state as SeriesState);
+    for (const { series, state } of getDetectorStates(db)) {
+      if (series.startsWith("elevated:")) this.elevated.set(series, state as ElevatedState);
+      else this.states.set(series, state as SeriesState);
+    }
   }
 
   /** Store one run and everything that follows from it, all or nothing. */
@@ -58,22 +72,70 @@ export class Recorder {
         this.alerts.officialChanges(db, stored.incidentChanges, at.getTime());
       }
       const next = this.detect(db, result);
+      const pooled = this.detectElevated(db, result, next);
       // While the monitor is offline nothing is measured, so nothing can disagree with the official page.
-      if (!offline && this.alerts.isActive) this.checkDisagreement(db, result, next);
-      return next;
+      if (!offline && this.alerts.isActive) this.checkDisagreement(db, result, next, pooled);
+      return { next, pooled };
     });
     // Only once committed: a rolled-back write must not leave the detector believing it happened.
-    if (next) this.states.set(result.probe, next);
+    if (next.next) this.states.set(result.probe, next.next);
+    if (next.pooled) this.elevated.set(next.pooled.key, next.pooled.state);
   }
 
-  /** Disagreement per surface: is any of its series in an open incident, counting this result's uncommitted state? */
-  private checkDisagreement(db: Db, result: ProbeResult, next: SeriesState | null): void {
+  /**
+   * The surface's pooled elevated-errors state (lib/judge/elevated.ts): intermittent failures no single series'
+   * detector sees. It opens only while no series incident of the surface is open (that one already tells the outage),
+   * and the failures a series incident spent never open it afterwards.
+   */
+  private detectElevated(db: Db, result: ProbeResult, series: SeriesState | null): { key: string; state: ElevatedState } | null {
+    const surface = surfaceOfSeries(this.config.surfaces, result.probe);
+    if (!surface || result.outcome === "inconclusive") return null;
+    const key = elevatedSeries(surface);
+    let prev = this.elevated.get(key) ?? initialElevatedState();
+    // A series incident that ended spent its failures: they must not open this one afterwards.
+    if (series?.lastEndedAt != null && series.lastEndedAt > (prev.since ?? -Infinity)) prev = forgetBefore(prev, series.lastEndedAt);
+    const at = Date.parse(result.startedAt);
+    let { state, transition } = nextElevatedState(prev, { at, outcome: result.outcome, errorClass: result.errorClass, requestId: result.requestId }, elevatedPolicy(this.config, surface));
+    if (transition?.type === "opened" && this.surfaceHasOpenSeries(surface, result.probe, series)) {
+      state = { ...state, open: null };
+      transition = null;
+    }
+    if (transition?.type === "opened") {
+      const id = insertMeasuredIncident(db, { ...elevatedColumns(transition.incident), surface: surface.id, series: key, model: null });
+      state = { ...state, open: { ...transition.incident, id } };
+      this.alerts.incidentOpened(db, { id, surface: { id: surface.id, name: surface.name }, series: key, model: null, severity: "degraded", startedAt: transition.incident.startedAt, peakFailureRatio: transition.incident.peakFailureRatio, errorClassCounts: transition.incident.errorClassCounts }, at);
+      this.log.warn(`incident opened: ${surface.name} elevated errors since ${new Date(transition.incident.startedAt).toISOString()}`);
+    } else if (transition && transition.incident.id !== null) {
+      const endedAt = transition.type === "resolved" ? new Date(transition.endedAt) : null;
+      updateMeasuredIncident(db, transition.incident.id, { ...elevatedColumns(transition.incident), endedAt });
+      const fact = { id: transition.incident.id, surface: { id: surface.id, name: surface.name }, series: key, model: null, severity: "degraded" as const, startedAt: transition.incident.startedAt, peakFailureRatio: transition.incident.peakFailureRatio, errorClassCounts: transition.incident.errorClassCounts };
+      if (endedAt) {
+        this.alerts.incidentResolved(db, fact, endedAt.getTime(), at);
+        this.log.info(`incident resolved: ${surface.name} elevated errors at ${endedAt.toISOString()}`);
+      } else {
+        this.alerts.incidentContinues(db, surface, at);
+      }
+    }
+    saveDetectorState(db, key, state, new Date(at));
+    return { key, state };
+  }
+
+  /** Is any series incident of `surface` open, counting this result's own uncommitted state? */
+  private surfaceHasOpenSeries(surface: Surface, own: string, ownState: SeriesState | null): boolean {
+    if (ownState?.open) return true;
+    return [...this.states].some(([series, state]) => series !== own && state.open !== null && surfaceOfSeries(this.config.surfaces, series)?.id === surface.id);
+  }
+
+  /** Disagreement per surface: is any of its series (or its pooled state) in an open incident, counting this result's uncommitted state? */
+  private checkDisagreement(db: Db, result: ProbeResult, next: SeriesState | null, pooled: { key: string; state: ElevatedState } | null): void {
     const own = surfaceOfSeries(this.config.surfaces, result.probe);
     const surfaces = result.kind === "status" ? this.config.surfaces : own ? [own] : [];
     for (const surface of surfaces) {
       const open = [...this.states].some(([series, state]) => series !== result.probe && state.open !== null && surfaceOfSeries(this.config.surfaces, series)?.id === surface.id);
       const ownOpen = next?.open != null && own?.id === surface.id;
-      this.alerts.surfaceState(db, surface, open || ownOpen, Date.parse(result.startedAt));
+      const key = elevatedSeries(surface);
+      const elevated = (pooled?.key === key ? pooled.state : this.elevated.get(key))?.open != null;
+      this.alerts.surfaceState(db, surface, open || ownOpen || elevated, Date.parse(result.startedAt));
     }
   }
 
@@ -105,6 +167,21 @@ export class Recorder {
 
 function measuredFact(surface: Surface, result: ProbeResult, i: OpenIncident & { id: number | null }) {
   return { id: i.id ?? 0, surface: { id: surface.id, name: surface.name }, series: result.probe, model: result.model, severity: i.severity, startedAt: i.startedAt, peakFailureRatio: i.peakFailureRatio, errorClassCounts: i.errorClassCounts };
+}
+
+/** A pooled elevated-errors incident as measured_incidents columns: always degraded (intermittent, not an outage). */
+function elevatedColumns(i: ElevatedIncident) {
+  return {
+    startedAt: new Date(i.startedAt),
+    confirmedAt: new Date(i.confirmedAt),
+    severity: "degraded" as const,
+    peakFailureRatio: i.peakFailureRatio,
+    errorClassCounts: i.errorClassCounts,
+    sampleRequestIds: i.sampleRequestIds,
+    failedResults: i.failedResults,
+    totalResults: i.totalResults,
+    lastResultAt: new Date(i.lastResultAt),
+  };
 }
 
 /** A detector incident as measured_incidents columns (the caller adds surface, series, model and end). */

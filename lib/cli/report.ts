@@ -44,8 +44,9 @@ function formatSurface(s: SurfaceReport): string {
     `  grade ${s.ack.grade ?? "n/a (nothing to acknowledge)"}; median acknowledgement ${minutes(s.ack.medianAckDelayMs === null ? null : Math.round(s.ack.medianAckDelayMs / 60_000))}; never acknowledged ${s.ack.neverAcknowledged} of ${s.ack.accountableIncidents}`,
   ];
   for (const i of s.incidents) {
-    const ack = (i.acknowledged ? `acknowledged after ${minutes(i.ackDelayMinutes)}` : "never acknowledged") + (i.accountable ? "" : " (too short to grade)");
-    lines.push(`  - ${i.startedAt} → ${i.endedAt ?? "ongoing"} (${i.durationMinutes} min) ${i.severity}, ${ack}; ${i.errorMix}; ${i.series.join(", ")}`);
+    const ack = i.ackWords + (i.accountable ? "" : " (too short to grade)");
+    const share = i.failureWords ? `${i.failureWords}; ` : "";
+    lines.push(`  - ${i.startedAt} → ${i.endedAt ?? "ongoing"} (${i.durationMinutes} min) ${i.severity}, ${ack}; ${share}${i.errorMix}; ${i.series.join(", ")}`);
   }
   for (const o of s.officialWithoutImpact) {
     const what = o.measuredImpact === "none" ? "with no measured impact" : `from when Witness was not running (measured ${o.measuredMinutes} of ${o.minutes} min)`;

@@ -1,5 +1,8 @@
 /** Incidents for the list, the page per incident and the feeds: measured ones with their official match, and official ones alone. */
+import { describeAckDelay } from "@/lib/judge/acknowledgement";
 import { impactSeverity, matchIncidents, type IncidentMatch, type OfficialImpact, type OfficialIncidentView } from "@/lib/judge/accountability";
+import { readFailureShare } from "@/lib/judge/read-share";
+import type { FailureShare } from "@/lib/judge/share";
 import type { Config, Surface } from "@/lib/config";
 import { describeErrorMix } from "@/lib/judge/detector";
 import type { FeedEvent, IncidentDetail, IncidentSummary, OfficialIncidentBrief, TimelineEntry } from "@/lib/dashboard/types";
@@ -13,7 +16,7 @@ import { getSeriesNames } from "@/db/queries/rollups";
 const DAY = 86_400_000;
 
 interface Facts {
-  matches: { surface: Surface; match: IncidentMatch }[];
+  matches: { surface: Surface; match: IncidentMatch; share: FailureShare }[];
   officialAlone: OfficialIncidentWithUpdates[];
   official: OfficialIncidentWithUpdates[];
   views: Map<string, OfficialIncidentView>;
@@ -31,13 +34,15 @@ function readFacts(db: Db, config: Config, from: number, to: number, now: number
     return true;
   });
   const groups = groupSurfaceIncidents(getMeasuredIncidentsRange(db, { from: new Date(from), to: new Date(to) }).map(toSeriesIncident), now);
+  const allSeries = getSeriesNames(db);
   const matched = new Set<string>();
   const matches: Facts["matches"] = [];
   const opts = { graceMs: config.incidents.matchGraceMinutes * 60_000, accountableAfterMs: config.incidents.accountableAfterMinutes * 60_000, now };
   for (const surface of config.surfaces) {
     const result = matchIncidents(groups.filter((g) => g.surface === surface.id), [...views.values()], surface.componentId, opts);
     for (const match of result.matches) {
-      matches.push({ surface, match });
+      const share = readFailureShare(db, config, surface, allSeries, { from: match.measured.startedAt, to: match.measured.endedAt ?? now }, now);
+      matches.push({ surface, match, share });
       for (const o of match.official) matched.add(o.id);
     }
   }
@@ -45,30 +50,39 @@ function readFacts(db: Db, config: Config, from: number, to: number, now: number
 }
 
 function brief(o: OfficialIncidentView): OfficialIncidentBrief {
-  return { id: o.id, name: o.name, status: o.status, impact: o.impact, createdAt: o.createdAt, resolvedAt: o.resolvedAt, shortlink: o.shortlink, vanished: o.vanished };
+  return { id: o.id, name: o.name, status: o.status, impact: o.impact, createdAt: o.createdAt, shownAt: o.shownAt, backdated: o.backdated, resolvedAt: o.resolvedAt, shortlink: o.shortlink, vanished: o.vanished };
+}
+
+/** "elevated errors (all requests pooled)" for a surface's pooled incident, else the series name. */
+export function seriesLabel(series: string): string {
+  return series.startsWith("elevated:") ? "elevated errors (all requests)" : series;
 }
 
 export function measuredSlug(group: SurfaceIncident): string {
   return `m-${Math.min(...group.parts.map((p) => p.id))}`;
 }
 
-function measuredSummary(surface: Surface, { measured: g, ...m }: IncidentMatch): IncidentSummary {
+function measuredSummary(surface: Surface, { measured: g, ...m }: IncidentMatch, share: FailureShare): IncidentSummary {
   const mix = describeErrorMix(g.errorClassCounts);
+  const what = g.severity === "down" ? "outage" : g.series.every((s) => s.startsWith("elevated:")) ? "elevated errors" : "degraded";
   return {
     slug: measuredSlug(g),
     kind: "measured",
     surface: surface.id,
     surfaceName: surface.name,
-    title: `${surface.name} ${g.severity === "down" ? "outage" : "degraded"}: ${g.series.length} series failing (${mix.split(", ").slice(0, 2).join(", ")})`,
+    title: `${surface.name} ${what}: ${share.share === null ? `${g.series.length} series failing` : share.words}`,
     startedAt: g.startedAt,
     endedAt: g.endedAt,
     severity: g.severity,
-    series: g.series,
+    series: g.series.map(seriesLabel),
     models: g.models,
     peakFailureRatio: g.peakFailureRatio,
+    failureShare: share.share,
+    failureWords: share.share === null ? null : share.words,
     errorMix: mix,
     acknowledged: m.acknowledged,
     ackDelayMs: m.ackDelayMs,
+    ackWords: describeAckDelay(m.ack),
     accountable: m.accountable,
     official: m.official.map(brief),
     measuredImpact: null,
@@ -92,9 +106,12 @@ function officialSummary(config: Config, view: OfficialIncidentView, impact: Off
     series: [],
     models: [],
     peakFailureRatio: null,
+    failureShare: null,
+    failureWords: null,
     errorMix: null,
     acknowledged: null,
     ackDelayMs: null,
+    ackWords: null,
     accountable: false,
     official: [brief(view)],
     measuredImpact: impact === "measured" ? "measured" : impact.measuredImpact,
@@ -113,7 +130,7 @@ export function listIncidentsBetween(db: Db, config: Config, from: number, to: n
   const facts = readFacts(db, config, from, to, now);
   const alone = facts.officialAlone.map((o) => facts.views.get(o.id)!);
   const impacts = readOfficialImpacts(db, config, alone, now, getSeriesNames(db));
-  const list = [...facts.matches.map(({ surface, match }) => measuredSummary(surface, match)), ...alone.map((o) => officialSummary(config, o, impacts.get(o.id)!))];
+  const list = [...facts.matches.map(({ surface, match, share }) => measuredSummary(surface, match, share)), ...alone.map((o) => officialSummary(config, o, impacts.get(o.id)!))];
   return list.sort((a, b) => b.startedAt - a.startedAt);
 }
 
@@ -141,12 +158,12 @@ export function getIncident(db: Db, config: Config, slug: string, now: number): 
   const facts = readFacts(db, config, from, Math.min(to, now + 1), now);
   const found = facts.matches.find(({ match }) => match.measured.parts.some((p) => p.id === Number(id)));
   if (!found) return null;
-  const summary = measuredSummary(found.surface, found.match);
+  const summary = measuredSummary(found.surface, found.match, found.share);
   const official = facts.official.filter((o) => found.match.official.some((m) => m.id === o.id));
   const measured: TimelineEntry[] = found.match.measured.parts.flatMap((p) => [
-    { at: p.startedAt, source: "measured" as const, label: "first failure", text: p.series },
-    ...(p.confirmedAt !== undefined ? [{ at: p.confirmedAt, source: "measured" as const, label: "confirmed (incident opened)", text: p.series }] : []),
-    ...(p.endedAt !== null ? [{ at: p.endedAt, source: "measured" as const, label: "recovered", text: p.series }] : []),
+    { at: p.startedAt, source: "measured" as const, label: "first failure", text: seriesLabel(p.series) },
+    ...(p.confirmedAt !== undefined ? [{ at: p.confirmedAt, source: "measured" as const, label: "confirmed (incident opened)", text: seriesLabel(p.series) }] : []),
+    ...(p.endedAt !== null ? [{ at: p.endedAt, source: "measured" as const, label: "recovered", text: seriesLabel(p.series) }] : []),
   ]);
   const timeline = [...measured, ...officialTimeline(official)].sort((a, b) => a.at - b.at);
   return { ...summary, timeline, sampleRequestIds: found.match.measured.sampleRequestIds, measuredSlugs: [] };

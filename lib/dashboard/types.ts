@@ -35,6 +35,9 @@ export interface OfficialIncidentBrief {
   status: string;
   impact: string;
   createdAt: number;
+  /** When the page first showed it (Witness's sighting, give or take a reading); `backdated` when createdAt is much earlier. */
+  shownAt?: number;
+  backdated?: boolean;
   /** The page's resolution, or for a vanished incident when Witness last saw it listed. */
   resolvedAt: number | null;
   shortlink: string | null;
@@ -176,9 +179,14 @@ export interface IncidentSummary {
   series: string[];
   models: string[];
   peakFailureRatio: number | null;
+  /** The share of every request of the surface over the incident's span (lib/judge/share.ts), and in words. */
+  failureShare: number | null;
+  failureWords: string | null;
   errorMix: string | null;
   acknowledged: boolean | null;
   ackDelayMs: number | null;
+  /** "acknowledged after 23 min", "never acknowledged", … (lib/judge/acknowledgement.ts describeAckDelay). */
+  ackWords: string | null;
   accountable: boolean;
   official: OfficialIncidentBrief[];
   /**

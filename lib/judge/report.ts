@@ -15,7 +15,10 @@ import {
   type OfficialImpact,
   type OfficialIncidentView,
 } from "@/lib/judge/accountability";
+import { describeAckDelay } from "@/lib/judge/acknowledgement";
 import { paintSeriesCoverage } from "@/lib/judge/coverage";
+import { readFailureShare } from "@/lib/judge/read-share";
+import type { FailureShare } from "@/lib/judge/share";
 import { officialStaleMs, type Config, type Surface } from "@/lib/config";
 import { describeErrorMix } from "@/lib/judge/detector";
 import { ackStats, type AckStats } from "@/lib/judge/grade";
@@ -70,10 +73,15 @@ export interface ReportedIncident {
   series: string[];
   models: string[];
   peakFailureRatio: number;
+  /** The share of every request of the surface over the incident (lib/judge/share.ts), and in words. */
+  failureShare: number | null;
+  failureWords: string | null;
   errorMix: string;
   sampleRequestIds: string[];
   acknowledged: boolean;
   ackDelayMinutes: number | null;
+  /** "acknowledged after 23 min", "never acknowledged": the words every output uses. */
+  ackWords: string;
   impactMatches: boolean | null;
   accountable: boolean;
   official: ReportedOfficial[];
@@ -198,7 +206,8 @@ export function buildReport(db: Db, config: Config, windowName: WindowName, now:
   const matched = facts.map((f) => matchSurface(f, config, now));
   const alone = [...new Map(matched.flatMap((m) => m.officialWithoutImpact.map((o) => [o.id, o] as const))).values()];
   const impacts = readOfficialImpacts(db, config, alone, now, context.allSeries);
-  const surfaces = facts.map((f, i) => summarise(f, matched[i]!, impacts));
+  const shareOf = (surface: Surface, m: IncidentMatch) => readFailureShare(db, config, surface, context.allSeries, { from: m.measured.startedAt, to: m.measured.endedAt ?? now }, now);
+  const surfaces = facts.map((f, i) => summarise(f, matched[i]!, impacts, (m) => shareOf(f.surface, m)));
   return { generatedAt: new Date(now).toISOString(), window: windowName, from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString(), surfaces };
 }
 
@@ -207,7 +216,7 @@ function matchSurface(facts: SurfaceFacts, config: Config, now: number): ReturnT
   return { ...matchIncidents(facts.incidents, facts.official, facts.surface.componentId, opts), now };
 }
 
-function summarise(facts: SurfaceFacts, { matches, officialWithoutImpact, now }: ReturnType<typeof matchSurface>, impacts: ReadonlyMap<string, OfficialImpact>): SurfaceReport {
+function summarise(facts: SurfaceFacts, { matches, officialWithoutImpact, now }: ReturnType<typeof matchSurface>, impacts: ReadonlyMap<string, OfficialImpact>, shareOf: (m: IncidentMatch) => FailureShare): SurfaceReport {
   const { surface } = facts;
   const up = uptimes(facts.measured, facts.officialStates);
   return {
@@ -222,12 +231,12 @@ function summarise(facts: SurfaceFacts, { matches, officialWithoutImpact, now }:
     noDataMinutes: facts.measured.length - up.measuredMinutes,
     disagreement: countDisagreement(facts.measured, facts.officialStates),
     ack: ackStats(matches),
-    incidents: matches.map((m) => reportIncident(m, now)),
+    incidents: matches.map((m) => reportIncident(m, shareOf(m), now)),
     officialWithoutImpact: officialWithoutImpact.map((o) => ({ ...reportOfficial(o), resolvedAt: o.resolvedAt === null ? null : iso(o.resolvedAt), ...impacts.get(o.id)! })),
   };
 }
 
-function reportIncident(m: IncidentMatch, now: number): ReportedIncident {
+function reportIncident(m: IncidentMatch, share: FailureShare, now: number): ReportedIncident {
   const i = m.measured;
   return {
     startedAt: iso(i.startedAt),
@@ -237,10 +246,13 @@ function reportIncident(m: IncidentMatch, now: number): ReportedIncident {
     series: i.series,
     models: i.models,
     peakFailureRatio: Math.round(i.peakFailureRatio * 1000) / 1000,
+    failureShare: share.share === null ? null : Math.round(share.share * 1000) / 1000,
+    failureWords: share.share === null ? null : share.words,
     errorMix: describeErrorMix(i.errorClassCounts),
     sampleRequestIds: i.sampleRequestIds,
     acknowledged: m.acknowledged,
     ackDelayMinutes: m.ackDelayMs === null ? null : Math.round(m.ackDelayMs / 60_000),
+    ackWords: describeAckDelay(m.ack),
     impactMatches: m.impactMatches,
     accountable: m.accountable,
     official: m.official.map(reportOfficial),

@@ -23,7 +23,7 @@ export function mountSmallDisk(sizeMb: number): SmallDisk | { skip: string } {
     execFileSync("mount", ["-t", "tmpfs", "-o", `size=${sizeMb}m,mode=0700`, "tmpfs", dir], { stdio: ["ignore", "ignore", "pipe"] });
   } catch (err) {
     rmdirSync(dir);
-    const stderr = String((err as { stderr?: Buffer }).stderr ?? "").trim();
+    const stderr = String((err as { stderr?: Buffer }).stderr ?? "").replace(/\s+/g, " ").trim();
     return { skip: `cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN): ${stderr || (err as Error).message}` };
   }
   const filler = join(dir, "filler");

@@ -4,11 +4,15 @@
  * receiver's Retry-After on 429/503); a row not accepted within giveUpAfterMinutes is given up with one logged error
  * and a counter. A 2xx is recorded in its own transaction the moment it arrives, so a row is never sent again after
  * a recorded 2xx; a crash between the receiver's 2xx and that write (microseconds) is the only way to resend one, and
- * the resend carries the same webhook-id. Async and bounded: one delivery per channel, `concurrency` in all, and every
- * database touch is one small indexed statement, so probes and recording never wait on a receiver.
+ * the resend carries the same webhook-id. When the database refuses a write (full disk, read-only, I/O error, busy),
+ * a 2xx is held in memory and only its write is retried, and the channel pauses with a backoff (holds.ts). Async and
+ * bounded: one delivery per channel, `concurrency` in all, and every database touch is one small indexed statement,
+ * so probes and recording never wait on a receiver.
  */
 import { alertSecrets } from "@/lib/config";
 import type { Logger } from "@/lib/log";
+import { ChannelHolds } from "@/lib/alerts/holds";
+import { afterFailure } from "@/lib/alerts/retry";
 import { sanitizeMessage } from "@/probes/sanitize";
 import type { AlertEvent, AlertsConfig, Channel, DeliveryOutcome } from "@/lib/alerts/types";
 import type { Db } from "@/db/client";
@@ -37,12 +41,6 @@ export interface DispatcherOptions {
   onDelivered?: (row: AlertOutboxRow, at: number) => void;
 }
 
-/** The wait before attempt `attempts + 1`: firstDelayMs doubled per attempt up to maxDelayMs, half of it random. */
-export function backoffMs(attempts: number, retry: AlertsConfig["retry"], random: () => number = Math.random): number {
-  const base = Math.min(retry.maxDelayMs, retry.firstDelayMs * 2 ** Math.max(0, attempts - 1));
-  return Math.round(base / 2 + (base / 2) * random());
-}
-
 export class Dispatcher {
   private readonly byName: Map<string, Channel>;
   /** A receiver may echo its URL or token in an error body: redacted before the log and the database see it. */
@@ -52,6 +50,7 @@ export class Dispatcher {
   private readonly stopping = new AbortController();
   private timer: NodeJS.Timeout | null = null;
   private scheduled = false;
+  private readonly holds: ChannelHolds;
   readonly stats: DispatcherStats = { delivered: 0, retries: 0, failed: 0 };
 
   constructor(
@@ -63,6 +62,7 @@ export class Dispatcher {
   ) {
     this.byName = new Map(channels.map((c) => [c.name, c]));
     this.secrets = alertSecrets({ alerts: config });
+    this.holds = new ChannelHolds(log, opts.random, () => this.now());
   }
 
   /** Start polling; pending rows from before a restart are picked up on the first look. */
@@ -88,6 +88,11 @@ export class Dispatcher {
     this.timer = null;
     this.stopping.abort();
     await Promise.allSettled([...this.inFlight]);
+    // A last try at the 2xx still held: what stays unwritten goes out again after the restart, with the same id.
+    for (const [name] of this.holds.allUnrecorded()) {
+      const channel = this.byName.get(name)!;
+      if (!this.recordDelivered(channel)) this.log.error(`alerts: ${name}: ${this.holds.unrecorded(name)!.row.eventId} was accepted but is not recorded; the next start sends it again (same webhook-id)`);
+    }
   }
 
   private tick(): void {
@@ -96,13 +101,18 @@ export class Dispatcher {
     const limit = this.opts.concurrency ?? DEFAULT_CONCURRENCY;
     for (const channel of this.byName.values()) {
       if (this.inFlight.size >= limit) return;
-      if (this.busy.has(channel.name)) continue;
+      if (this.busy.has(channel.name) || this.holds.isPaused(channel.name, now)) continue;
+      // A 2xx we could not record: only the write is tried again, never the receiver.
+      if (this.holds.unrecorded(channel.name)) {
+        this.recordDelivered(channel);
+        continue;
+      }
       let head: AlertOutboxRow | undefined;
       try {
         head = getOutboxHead(this.db, channel.name);
       } catch (err) {
-        this.log.error(`alerts: cannot read the outbox: ${(err as Error).message}`);
-        return;
+        this.databaseFailed(channel, "cannot read the outbox", err, now);
+        continue;
       }
       if (!head || head.nextAttemptAt.getTime() > now) continue;
       this.busy.add(channel.name);
@@ -125,42 +135,70 @@ export class Dispatcher {
       outcome = { ok: false, retryable: true, status: null, retryAfterMs: null, error: `channel failed: ${(err as Error).message}` };
     }
     const at = this.now();
-    try {
-      if (outcome.ok) {
-        // First thing after the 2xx, synchronously: from here on the row is never sent again.
-        markOutboxDelivered(this.db, row.id, new Date(at));
-        this.stats.delivered += 1;
-        this.opts.onDelivered?.(row, at);
-        return;
-      }
-      // Our own shutdown cut it short: not the receiver's failure, and the row stays as it was for the next start.
-      if (this.stopping.signal.aborted) return;
-      this.recordFailure(channel, row, outcome, at);
-    } catch (err) {
-      this.log.error(`alerts: ${channel.name}: delivery of ${row.eventId} not recorded: ${(err as Error).message}`);
+    if (outcome.ok) {
+      // Held in memory before the write: if the write fails, the row is still never sent again while we live.
+      this.holds.keepAccepted(channel.name, { row, at, status: outcome.status });
+      this.recordDelivered(channel);
+      return;
     }
+    // Our own shutdown cut it short: not the receiver's failure, and the row stays as it was for the next start.
+    if (this.stopping.signal.aborted) return;
+    this.recordFailure(channel, row, outcome, at);
+  }
+
+  /** Write the held 2xx of `channel`; on failure it stays held and the channel pauses. Returns whether it was written. */
+  private recordDelivered(channel: Channel): boolean {
+    const held = this.holds.unrecorded(channel.name);
+    if (!held) return true;
+    try {
+      markOutboxDelivered(this.db, held.row.id, new Date(held.at));
+    } catch (err) {
+      this.databaseFailed(channel, `${held.row.eventId} was accepted (HTTP ${held.status}) but could not be recorded; it is not sent again, only the write is retried`, err, this.now());
+      return false;
+    }
+    this.holds.recorded(channel.name);
+    this.holds.succeeded(channel.name);
+    this.stats.delivered += 1;
+    // Written after the commit: a reader of the log (the crash test) may take this line as the record.
+    this.log.info(`alerts: ${channel.name}: delivered ${held.row.eventId} (HTTP ${held.status})`);
+    this.opts.onDelivered?.(held.row, held.at);
+    return true;
   }
 
   private recordFailure(channel: Channel, row: AlertOutboxRow, outcome: Extract<DeliveryOutcome, { ok: false }>, at: number): void {
     const attempts = row.attempts + 1;
-    const giveUpAt = row.createdAt.getTime() + this.config.giveUpAfterMinutes * 60_000;
     const error = sanitizeMessage(outcome.error, this.secrets, 300);
-    if (!outcome.retryable || at >= giveUpAt) {
-      markOutboxAttempt(this.db, row.id, { state: "failed", nextAttemptAt: new Date(at), lastError: error });
+    const step = afterFailure(row, outcome, at, this.config, this.opts.random);
+    if (step.state === "failed") {
+      if (!this.writeAttempt(channel, row, { state: "failed", nextAttemptAt: new Date(at), lastError: error }, at)) return;
       this.stats.failed += 1;
-      const why = outcome.retryable ? `not accepted within ${this.config.giveUpAfterMinutes} min` : "refused";
-      this.log.error(`alerts: ${channel.name}: gave up on ${row.eventId} after ${attempts} attempt(s), ${why}: ${error}`);
+      this.log.error(`alerts: ${channel.name}: gave up on ${row.eventId} after ${attempts} attempt(s), ${step.why}: ${error}`);
       return;
     }
-    const backoff = backoffMs(attempts, this.config.retry, this.opts.random);
-    // The receiver said when: honour it (it is rate limiting us), but never past the give-up time.
-    const wait = outcome.retryAfterMs !== null ? Math.max(outcome.retryAfterMs, 0) : backoff;
-    const next = Math.min(at + wait, Math.max(giveUpAt, at));
-    markOutboxAttempt(this.db, row.id, { state: "pending", nextAttemptAt: new Date(next), lastError: error });
+    const next = step.nextAttemptAt;
     this.stats.retries += 1;
+    if (!this.writeAttempt(channel, row, { state: "pending", nextAttemptAt: new Date(next), lastError: error }, at, next)) return;
     // Look again exactly when it is due, not at the next poll (short test backoffs stay short).
     setTimeout(() => this.nudge(), next - at + 1).unref();
     this.log.warn(`alerts: ${channel.name}: ${row.eventId} attempt ${attempts} failed (${error}); next in ${Math.round((next - at) / 1000)} s`);
+  }
+
+  /** Record a failed attempt; when the database refuses, the channel pauses, never before the receiver's own backoff. */
+  private writeAttempt(channel: Channel, row: AlertOutboxRow, p: Parameters<typeof markOutboxAttempt>[2], at: number, next = 0): boolean {
+    try {
+      markOutboxAttempt(this.db, row.id, p);
+    } catch (err) {
+      this.databaseFailed(channel, `attempt on ${row.eventId} (${p.lastError}) could not be recorded`, err, at, next);
+      return false;
+    }
+    this.holds.succeeded(channel.name);
+    return true;
+  }
+
+  /** Any database error: the channel waits a growing backoff (holds.ts) and is looked at again when it ends. */
+  private databaseFailed(channel: Channel, what: string, err: unknown, now: number, notBefore = 0): void {
+    const until = this.holds.failed(channel.name, what, err, now, notBefore);
+    setTimeout(() => this.nudge(), until - now + 1).unref();
   }
 
   private channelTimeout(name: string): number {

@@ -93,7 +93,12 @@ export interface Channel {
 }
 
 const eventsList = z.array(z.enum(ALERT_EVENT_TYPES)).min(1).default([...ALERT_EVENT_TYPES]);
-const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+const hasUserInfo = (value: string) => URL.canParse(value) && new URL(value).username + new URL(value).password !== "";
+// fetch refuses a URL with credentials: such a channel would fail every delivery for a day, then give up. The message
+// names no part of the value (it would be the password). SMTP URLs carry user:password legitimately and are not this.
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).refine((value) => !hasUserInfo(value), {
+  error: "must not carry a user name or password (user:password@): HTTP deliveries cannot send them; put a token where the channel takes one",
+});
 
 const common = {
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "must be a short name like ops"),

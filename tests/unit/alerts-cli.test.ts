@@ -74,13 +74,16 @@ describe("npm run alerts -- --test", () => {
     ["a missing variable", hook("ops", "UNSET_URL"), "alerts.channels[0].url: UNSET_URL is not set"],
     ["an unknown type", "    - name: ops\n      type: pigeon\n      url: http://127.0.0.1:1/\n", "alerts.channels[0].type: unknown channel type"],
     ["a bad argument", hook("ops", "GOOD_URL"), "Unknown option"],
+    ["a URL with user info", hook("ops", "CRED_URL"), "alerts.channels[0].url: must not carry a user name or password"],
   ])("%s is exit 2 naming it", async (label, channels, message) => {
     const path = writeConfig(`bad-${label.replace(/\W/g, "")}.yaml`, channels);
     const args = label === "a bad argument" ? ["--test", "--bogus"] : ["--test"];
-    const run = await runCli("alerts", args, { WITNESS_CONFIG: path, GOOD_URL: good.url, HOOK_SECRET: SECRET });
+    const credUrl = good.url.replace("http://", "http://hook-user:hook-password-123@");
+    const run = await runCli("alerts", args, { WITNESS_CONFIG: path, GOOD_URL: good.url, CRED_URL: credUrl, HOOK_SECRET: SECRET });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(message);
     expect(run.stderr).not.toContain(SECRET);
+    expect(run.stderr).not.toContain("hook-password-123");
   });
 });
 

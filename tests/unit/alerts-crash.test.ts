@@ -27,7 +27,8 @@ async function until(check: () => boolean, timeoutMs: number): Promise<void> {
 }
 
 describe("kill -9 of the worker mid-delivery", () => {
-  it("20 random kills: no event lost, none delivered again after a recorded 2xx, order kept", { timeout: 240_000 }, async () => {
+  // 21 worker starts: on a loaded 2-core machine each start (tsx, migrations check, lease) can take 10 s or more.
+  it("20 random kills: no event lost, none delivered again after a recorded 2xx, order kept", { timeout: 600_000 }, async () => {
     // Each answer takes 150-350 ms, so most kills land while a delivery is in flight.
     const receiver = await startReceiver(() => ({ status: 200, delayMs: 150 + Math.floor(Math.random() * 200) }));
     const configPath = join(dir, "witness.config.yaml");
@@ -46,62 +47,72 @@ describe("kill -9 of the worker mid-delivery", () => {
     }
     store.close();
 
+    // What had been recorded as delivered by the time each worker was dead: the database (read while no worker runs)
+    // and the lines each worker writes after its commit. A 2xx is only "recorded" once one of them says so.
+    const recorded = new Set<string>();
+    const snapshots: { fromRequest: number; recorded: Set<string> }[] = [{ fromRequest: 0, recorded: new Set() }];
     const startWorker = () => {
       const child = spawn(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "lib/cli/start.ts")], { cwd: PROJECT_ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
-      child.stderr!.on("data", () => {});
+      let text = "";
+      child.stderr!.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+      // "close", not "exit": every line the worker wrote before it died has been read.
+      const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
       children.push(child);
-      return child;
+      return { child, closed, lines: () => text };
+    };
+    const takeSnapshot = (lines: string) => {
+      for (const m of lines.matchAll(/alerts: ops: delivered (\S+) \(HTTP/g)) recorded.add(m[1]!);
+      const db = openDatabase(env.DATABASE_PATH, { readonly: true });
+      for (const r of getOutboxRows(db.db)) if (r.state === "delivered") recorded.add(r.eventId);
+      db.close();
+      snapshots.push({ fromRequest: receiver.received.length, recorded: new Set(recorded) });
     };
     let kills = 0;
-    const killTimes: number[] = [];
     while (kills < 20 && receiver.accepted.size < ids.length) {
       const before = receiver.received.length;
-      const child = startWorker();
-      const exited = new Promise((r) => child.on("exit", r));
-      await until(() => receiver.received.length > before, 30_000);
+      const worker = startWorker();
+      await until(() => receiver.received.length > before, 90_000);
       await sleep(Math.floor(Math.random() * 400));
-      killTimes.push(Date.now());
-      child.kill("SIGKILL");
-      await exited;
+      worker.child.kill("SIGKILL");
+      await worker.closed;
       kills++;
+      takeSnapshot(worker.lines());
     }
     const last = startWorker();
-    await until(() => receiver.accepted.size === ids.length, 60_000);
-    last.kill("SIGTERM");
-    await new Promise((r) => last.on("exit", r));
+    // Not thrown here: when records are lost the queue can stall, and the checks below say why better than a timeout.
+    await until(() => receiver.accepted.size === ids.length, 120_000).catch(() => {});
+    last.child.kill("SIGTERM");
+    await last.closed;
 
     const firstAccepted: string[] = [];
     for (const r of receiver.received) if (r.status === 200 && !firstAccepted.includes(r.id)) firstAccepted.push(r.id);
-    // A 2xx the receiver wrote in the last moments before the kill may never have reached the worker's commit: that
-    // window (the receiver's answer, the bytes, the event loop, one UPDATE) cannot be closed by any sender, and the
-    // resend carries the same webhook-id. A duplicate of a 2xx answered longer ago than that is a real loss of the record.
-    const WINDOW_MS = 250; // generous: on a loaded 2-core machine the worker child can wait that long for a CPU
-    const seen = new Map<string, number>();
-    const inWindow: number[] = [];
-    let lateDuplicates = 0;
-    for (const r of receiver.received) {
-      if (r.status !== 200) continue;
-      if (seen.has(r.id)) {
-        const previous = seen.get(r.id)!;
-        // The kill that followed the answer (a negative value: the worker was already dead when the receiver answered).
-        const beforeKill = killTimes.map((k) => k - previous).filter((d) => d >= -50).sort((a, b) => a - b)[0] ?? Infinity;
-        if (beforeKill <= WINDOW_MS) inWindow.push(beforeKill);
-        else lateDuplicates++;
+    // A resend after a kill is a failure only when the first 2xx had been recorded before that kill: independent of
+    // how long a loaded machine kept the worker from its commit. A 2xx that never reached the commit (the receiver
+    // answered, the worker died first) is legitimately sent again, with the same webhook-id.
+    const lostRecords: string[] = [];
+    let resentUnrecorded = 0;
+    const accepted = new Set<string>();
+    receiver.received.forEach((r, i) => {
+      if (r.status !== 200) return;
+      if (accepted.has(r.id)) {
+        const known = snapshots.filter((s) => s.fromRequest <= i).at(-1)!.recorded;
+        if (known.has(r.id)) lostRecords.push(r.id);
+        else resentUnrecorded++;
       }
-      seen.set(r.id, r.answeredAt);
-    }
+      accepted.add(r.id);
+    });
     const retriesOfUnacknowledged = receiver.received.filter((r) => r.status === -1).length;
-    console.log(`kill -9 x${kills}: ${receiver.received.length} requests for ${ids.length} events, ${retriesOfUnacknowledged} cut off before their answer (retried), ${receiver.duplicatesAfter2xx} after a 2xx (${inWindow.length} answered within ${WINDOW_MS} ms before a kill: ${inWindow.join(", ")} ms)`);
+    console.log(`kill -9 x${kills}: ${receiver.received.length} requests for ${ids.length} events, ${retriesOfUnacknowledged} cut off before their answer (retried), ${resentUnrecorded} answered 2xx but killed before the record (resent), ${lostRecords.length} resent after a recorded delivery`);
+    expect(lostRecords).toEqual([]);
     expect(kills).toBe(20);
     expect(firstAccepted).toEqual(ids);
     const check = openDatabase(env.DATABASE_PATH, { readonly: true });
     const rows = getOutboxRows(check.db);
     const answered = new Map(receiver.received.filter((r) => r.status === 200).map((r) => [r.id, r.answeredAt]));
-    const gaps = rows.map((r) => r.deliveredAt!.getTime() - answered.get(r.eventId)!).sort((a, b) => a - b);
+    const gaps = rows.filter((r) => r.deliveredAt).map((r) => r.deliveredAt!.getTime() - answered.get(r.eventId)!).sort((a, b) => a - b);
     console.log(`2xx answered -> recorded delivered: median ${gaps[gaps.length >> 1]} ms, max ${gaps.at(-1)} ms`);
     expect(rows.every((r) => r.state === "delivered")).toBe(true);
     check.close();
-    expect(lateDuplicates).toBe(0);
     await receiver.close();
   });
 });

@@ -201,6 +201,11 @@ describe("alerts: config", () => {
     ["    - name: ops\n      type: carrier-pigeon\n      url: http://x\n", "alerts.channels[0].type: unknown channel type"],
     ["    - name: ops\n      type: webhook\n      url: not a url sk-secret-value\n      secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n", "alerts.channels[0].url: must be an http(s) URL"],
     ["    - name: ops\n      type: webhook\n      url: http://127.0.0.1/\n      secret: plain-secret-value\n", "alerts.channels[0].secret: must be a Standard Webhooks secret"],
+    // fetch refuses a URL with credentials: without this check every delivery failed for a day, then gave up.
+    ["    - name: ops\n      type: webhook\n      url: http://u:plain-secret-value@127.0.0.1/hook\n      secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n", "alerts.channels[0].url: must not carry a user name or password"],
+    ["    - name: chat\n      type: slack\n      url: https://plain-secret-value@hooks.slack.example/T1\n", "alerts.channels[0].url: must not carry a user name or password"],
+    ["    - name: phone\n      type: ntfy\n      url: https://:plain-secret-value@ntfy.example/topic\n", "alerts.channels[0].url: must not carry a user name or password"],
+    ["    - name: pd\n      type: pagerduty\n      routingKey: rk\n      url: https://me:plain-secret-value@events.example/v2/enqueue\n", "alerts.channels[0].url: must not carry a user name or password"],
   ])("rejects a bad channel naming its key path and not its value (%#)", (yaml, message) => {
     const path = join(dir, `bad${n++}.yaml`);
     writeFileSync(path, `alerts:\n  channels:\n${yaml}`);
@@ -208,5 +213,18 @@ describe("alerts: config", () => {
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(message);
     expect(attempt).not.toThrow(/sk-secret-value|plain-secret-value/);
+  });
+
+  it("a heartbeat URL with user info is refused too, without its password", () => {
+    const path = join(dir, `bad${n++}.yaml`);
+    writeFileSync(path, "alerts:\n  heartbeatUrl: https://hc:plain-secret-value@hc.example/ping/1\n");
+    expect(() => loadConfig({ WITNESS_CONFIG: path })).toThrow("alerts.heartbeatUrl: must not carry a user name or password");
+    expect(() => loadConfig({ WITNESS_CONFIG: path })).not.toThrow(/plain-secret-value/);
+  });
+
+  it("an email channel's smtps:// URL keeps its user:password (SMTP needs them)", () => {
+    const path = join(dir, `good${n++}.yaml`);
+    writeFileSync(path, "alerts:\n  channels:\n    - name: mail\n      type: email\n      url: smtps://user:pass-word@smtp.example.com:465\n      from: w@example.com\n      to: [ops@example.com]\n");
+    expect(loadConfig({ WITNESS_CONFIG: path }).alerts.channels[0]).toMatchObject({ type: "email", url: "smtps://user:pass-word@smtp.example.com:465" });
   });
 });

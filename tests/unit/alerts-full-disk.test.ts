@@ -1,0 +1,34 @@
+/**
+ * Issue 13 item 2: a full disk must not turn one alert into a storm. A real worker, its database on a small tmpfs
+ * filled to the last byte while three receivers switch from 503 to 200 (tests/unit/alert-storm.ts). Skipped, with the
+ * reason, where a tmpfs cannot be mounted.
+ */
+import { describe, expect, it } from "vitest";
+import { runStorm } from "@/tests/unit/alert-storm";
+import { mountSmallDisk } from "@/tests/unit/full-disk";
+
+describe("alerts on a full disk", () => {
+  it("a 2xx that cannot be recorded is never sent again; the worker neither dies nor spins; all recorded once there is room", { timeout: 180_000 }, async (ctx) => {
+    const disk = mountSmallDisk(8);
+    if ("skip" in disk) return ctx.skip(disk.skip);
+    try {
+      const report = await runStorm(disk, { fullSeconds: 12, recoverSeconds: 60 });
+      console.log(`full disk for 12 s: ${JSON.stringify(report.requestsWhileFull)} requests, ${report.logLinesWhileFull} log lines (${report.alertLinesWhileFull} from alerts), RSS ${report.rssMb.atFill} -> ${report.rssMb.max} MB, CPU ${report.cpuShare}`);
+      // Each event answered 2xx exactly once per channel over the whole run, and only the head was tried while full.
+      for (const channel of ["ops", "chat", "phone"]) {
+        expect(report.acceptedInAll[channel], channel).toEqual([1, 1]);
+        expect(report.requestsWhileFull[channel], channel).toBe(1);
+      }
+      // One rate-limited line per channel, not one per try.
+      expect(report.alertLinesWhileFull).toBeLessThanOrEqual(3);
+      // A spinning worker burns a whole core; a waiting one next to nothing.
+      expect(report.cpuShare).toBeLessThan(0.5);
+      expect(report.aliveAfterFull).toBe(true);
+      expect(report.deliveredAfterFree).toBe(true);
+      expect(report.resultsStoredAfterFree).toBe(true);
+      expect(report.exitCode).toBe(0);
+    } finally {
+      disk.unmount();
+    }
+  });
+});

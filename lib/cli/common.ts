@@ -1,5 +1,7 @@
 /** What every command does first: configuration, logger and a migrated database, with exit 2 on bad input. */
 import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { buildChannels } from "@/lib/alerts/channels";
 import type { Channel } from "@/lib/alerts/types";
 import { alertSecrets, ConfigError, loadConfig, type Config } from "@/lib/config";
@@ -114,12 +116,18 @@ export function refuseUselessStartOrExit(config: Config): void {
   }
 }
 
-/** The version in package.json (read at run time: the worker runs as a bundle, where this path still resolves). */
-export function witnessVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string }).version ?? "unknown";
-  } catch {
-    return "unknown";
+/**
+ * The version in the nearest package.json above this module, read at run time. Searched upwards rather than at a fixed
+ * "../..": under npm start the worker runs as a bundle whose import.meta.url is db/migrate.ts's (lib/cli/serve.ts
+ * bundleEntry), one level less deep than this file, and a fixed path then missed package.json ("witness unknown").
+ */
+export function witnessVersion(from: string = import.meta.url): string {
+  for (let dir = dirname(fileURLToPath(from)); ; dir = dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version?: string }).version ?? "unknown";
+    } catch {
+      if (dirname(dir) === dir) return "unknown";
+    }
   }
 }
 

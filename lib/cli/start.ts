@@ -4,6 +4,7 @@ import { describeStartup } from "@/lib/cli/startup-summary";
 import { ownNetworkOf } from "@/lib/measure/connectivity";
 import { planProbes } from "@/lib/measure/targets";
 import { Worker } from "@/lib/measure/worker";
+import { describeWriteError } from "@/lib/keep/database-file";
 import { acquireWriterLease, describeHolder, holdWriterLease, LEASE_STALE_MS } from "@/lib/keep/writer-lease";
 
 exitWithHelpIfAsked(`
@@ -21,10 +22,19 @@ const channels = buildChannelsOrExit(config);
 // --checked: passed only by npm start (lib/cli/serve.ts), which checked and migrated this file a moment ago.
 const store = openStoreOrExit(config, { checked: process.argv.includes("--checked") });
 // Before any probe: a second worker on a held database sends nothing and says who holds it.
-const lease = acquireWriterLease(store.db);
+const lease = takeLeaseOrExit();
 if (!lease.ok) {
   store.close();
   exitWithUsageError(`another worker holds ${config.databasePath}: ${describeHolder(lease.holder)}; stop it first (if it died, its lease is free ${Math.max(1, Math.ceil((LEASE_STALE_MS - (Date.now() - lease.holder.heartbeatAt.getTime())) / 1000))} s from now)`);
+}
+/** The lease is the worker's first write: one the disk refuses is said in one line, never as a stack trace. */
+function takeLeaseOrExit(): ReturnType<typeof acquireWriterLease> {
+  try {
+    return acquireWriterLease(store.db);
+  } catch (err) {
+    store.close();
+    exitWithUsageError(`database: ${describeWriteError(err, config.databasePath)}`);
+  }
 }
 if (lease.tookOverFrom) log.warn(`took over the writer lease of a worker that ${lease.holderGone ? "is no longer running" : "stopped renewing it"}: ${describeHolder(lease.tookOverFrom)}`);
 const held = holdWriterLease(store.db, lease.token, log, () => void shutdown("lease lost", 1), () => skippedTicks());

@@ -2,7 +2,7 @@
  * Opens the SQLite file the worker writes and the web app reads. One function so every
  * process gets the same pragmas; the caller owns the handle and must close() it.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
@@ -16,9 +16,17 @@ export interface OpenDatabaseOptions {
   readonly?: boolean;
 }
 
+/** A file's (device, inode): what a path named when it was opened, to tell later whether it still names that file. */
+export interface FileId {
+  dev: bigint;
+  ino: bigint;
+}
+
 export interface OpenedDatabase {
   sqlite: Database.Database;
   db: Db;
+  /** The main file and its -wal as they were just after opening (null in memory; `wal` null without one yet). */
+  opened: { main: FileId; wal: FileId | null } | null;
   close(): void;
 }
 
@@ -56,13 +64,21 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Open
   }
 
   const db = drizzle(sqlite, { schema });
+  const main = inMemory ? null : fileIdOf(path);
   return {
     sqlite,
     db,
+    opened: main ? { main, wal: fileIdOf(`${path}-wal`) } : null,
     close: () => {
       if (sqlite.open) sqlite.close();
     },
   };
+}
+
+/** The (device, inode) of the file at `path`, or null when there is none. */
+export function fileIdOf(path: string): FileId | null {
+  const stat = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return stat ? { dev: stat.dev, ino: stat.ino } : null;
 }
 
 /** Names the path and the mode; the reason comes from SQLite/fs and carries no secrets. */

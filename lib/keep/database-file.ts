@@ -1,12 +1,14 @@
 /**
- * Can this user write the database file? SQLite's own answers do not say: a file it may not write is opened read-only
+ * Is the database file still the one the worker opened, and can this user write it? SQLite's own answers do not say: a file it may not write is opened read-only
  * without a word (the first write then fails "attempt to write a readonly database"), a read-only or failing disk
- * reads "disk I/O error" or "unable to open database file", and a missing directory on a read-only disk ENOENT. So the
- * file system is asked directly, and the answer names the cause and the fix in one line.
+ * reads "disk I/O error" or "unable to open database file", a missing directory on a read-only disk ENOENT, and a file
+ * deleted or replaced under it goes unnoticed (its writes go on into the old inode). So the file system is asked
+ * directly, and the answer names the cause and the fix in one line.
  */
 import { accessSync, constants, existsSync, statSync, statfsSync } from "node:fs";
 import { userInfo } from "node:os";
 import { dirname, resolve } from "node:path";
+import { fileIdOf, type FileId } from "@/db/client";
 
 /** What must be writable for SQLite to write `file` in WAL mode: the file, its -wal and -shm, and the directory that must hold whichever of them is missing. */
 function writeTargets(file: string): { path: string; toCreate: boolean }[] {
@@ -96,5 +98,35 @@ function freeSpace(file: string): string {
     return `${Math.floor((fs.bavail * fs.bsize) / 1024)} KB free`;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code ?? "free space unknown";
+  }
+}
+
+export type FileChange = "deleted" | "replaced";
+
+const sameFile = (a: FileId | null, b: FileId | null) => a !== null && b !== null && a.dev === b.dev && a.ino === b.ino;
+
+/**
+ * Does `path` still name the file this process opened? "deleted" (nothing there: our writes go to an unlinked inode,
+ * lost when we stop), "replaced" (another file: a restore moved over it, which SQLite would pair with our -wal), or
+ * null while it is the same. A path that cannot be read at all (a failing disk) is not a change: findWriteProblem says
+ * what is wrong with it.
+ */
+export function detectFileChange(path: string, opened: FileId): FileChange | null {
+  let now: FileId | null;
+  try {
+    now = fileIdOf(path);
+  } catch {
+    return null;
+  }
+  if (now === null) return "deleted";
+  return sameFile(now, opened) ? null : "replaced";
+}
+
+/** Is the -wal beside `path` still the one this process opened (so frames left in it would be read with whatever file `path` names now)? */
+export function isOwnWal(path: string, opened: FileId | null): boolean {
+  try {
+    return sameFile(fileIdOf(`${path}-wal`), opened);
+  } catch {
+    return false;
   }
 }

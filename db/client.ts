@@ -30,6 +30,9 @@ export interface OpenedDatabase {
   close(): void;
 }
 
+/** Twice the WAL the default autocheckpoint (1000 pages of 4 KiB) lets grow: what a WAL is trimmed to once reset. */
+export const JOURNAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024;
+
 /** better-sqlite3 treats these as private, non-file databases: no directory, no WAL. */
 function isInMemory(path: string): boolean {
   return path === ":memory:" || path === "";
@@ -52,6 +55,8 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Open
     // WAL lets the web app read while the worker writes; it is a property of the file,
     // so only the writer sets it (a readonly handle cannot, and :memory: has no WAL).
     if (!readonly && !inMemory) sqlite.pragma("journal_mode = WAL");
+    // A reader that pins the WAL lets it grow without bound; once the WAL is reset, trim the file back to this.
+    if (!readonly && !inMemory) sqlite.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
     // Wait for the other process's write lock instead of failing with SQLITE_BUSY at once.
     sqlite.pragma("busy_timeout = 5000");
     // Under WAL, NORMAL is durable across app crashes and much cheaper than FULL.

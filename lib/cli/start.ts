@@ -6,6 +6,7 @@ import { ownNetworkOf } from "@/lib/measure/connectivity";
 import { planProbes } from "@/lib/measure/targets";
 import { Worker } from "@/lib/measure/worker";
 import { describeWriteError, detectFileChange, isOwnWal, type FileChange } from "@/lib/keep/database-file";
+import { WalKeeper } from "@/lib/keep/wal";
 import { acquireWriterLease, describeHolder, holdWriterLease, LEASE_STALE_MS } from "@/lib/keep/writer-lease";
 
 exitWithHelpIfAsked(`
@@ -39,10 +40,12 @@ function takeLeaseOrExit(): ReturnType<typeof acquireWriterLease> {
 }
 if (lease.tookOverFrom) log.warn(`took over the writer lease of a worker that ${lease.holderGone ? "is no longer running" : "stopped renewing it"}: ${describeHolder(lease.tookOverFrom)}`);
 const opened = store.opened;
+const wal = new WalKeeper(store.sqlite, config.databasePath, log);
 const held = holdWriterLease(store.db, lease.token, log, {
   onLost: (loss) => void (loss.cause === "taken_over" ? shutdown("lease lost", 1) : abandon(loss.change)),
   skippedTicks: () => skippedTicks(),
   fileChange: () => (opened ? detectFileChange(config.databasePath, opened.main) : null),
+  storageWarning: () => wal.beat(),
 });
 const plan = planProbes(config);
 if (plan.skippedForKey.length > 0) log.warn(`ANTHROPIC_API_KEY is not set: skipping ${plan.skippedForKey.join(", ")} (the keyless probes still run)`);

@@ -2,7 +2,8 @@
  * One writer per database. Two workers on one file would send every probe twice (twice the token cost) and store
  * every result and incident twice, so the worker holds a lease row in the database itself: taken in a BEGIN IMMEDIATE
  * transaction (SQLite's write lock, so two starts cannot both see the row free), its heartbeat renewed every
- * RENEW_MS with the worker's count of skipped ticks (so /metrics can read them), released on a clean stop. A lease whose
+ * RENEW_MS with the worker's count of skipped ticks and any warning about the file (so /metrics and /api/health can
+ * read them: the web process opens the database read-only), released on a clean stop. A lease whose
  * heartbeat is older than STALE_MS belongs to a worker that died (kill -9, power loss) and may be taken over. Each
  * renewal also checks that DATABASE_PATH still names the file the lease is in. The web process, `report` and `backup`
  * never take it.
@@ -11,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "@/lib/log";
 import type { Db } from "@/db/client";
-import type { FileChange } from "@/lib/keep/database-file";
+import { describeWriteError, type FileChange } from "@/lib/keep/database-file";
 import { deleteWriterLease, getWriterLease, putWriterLease, touchWriterLease } from "@/db/queries/writer-leases";
 import type { WriterLeaseRow } from "@/db/schema";
 
@@ -92,6 +93,8 @@ export interface HoldOptions {
   skippedTicks?: () => number;
   /** Checked before each renewal: has the file at DATABASE_PATH been deleted or replaced under us? */
   fileChange?: () => FileChange | null;
+  /** Run at each renewal (the WAL keeper's beat): what is wrong with the database file, carried in the row for /api/health and /metrics. */
+  storageWarning?: () => string | null;
 }
 
 /**
@@ -112,11 +115,11 @@ export function holdWriterLease(db: Db, token: string, log: Logger, opts: HoldOp
     const change = opts.fileChange?.() ?? null;
     if (change) return lose({ cause: "file_changed", change });
     try {
-      if (touchWriterLease(db, token, new Date(), opts.skippedTicks?.())) return;
+      if (touchWriterLease(db, token, new Date(), { skippedTicks: opts.skippedTicks?.(), storageWarning: opts.storageWarning?.() })) return;
       log.error("writer lease lost: another worker took over this database; stopping");
       lose({ cause: "taken_over" });
     } catch (err) {
-      log.warn(`writer lease not renewed: ${(err as Error).message}`);
+      log.warn(`writer lease not renewed: ${describeWriteError(err, db.$client.name)}`);
     }
   }, LEASE_RENEW_MS);
   timer.unref();
@@ -127,7 +130,7 @@ export function holdWriterLease(db: Db, token: string, log: Logger, opts: HoldOp
       try {
         deleteWriterLease(db, token);
       } catch (err) {
-        log.warn(`writer lease not released (the next start waits ${LEASE_STALE_MS / 1000} s): ${(err as Error).message}`);
+        log.warn(`writer lease not released (the next start waits ${LEASE_STALE_MS / 1000} s): ${describeWriteError(err, db.$client.name)}`);
       }
     },
   };

@@ -118,19 +118,20 @@ async function waitFor(what: () => boolean, ms: number): Promise<void> {
 }
 
 describe("the heartbeat", () => {
-  it("renews the lease every 5 s with the worker's count of skipped ticks, which /metrics reads", async () => {
+  it("renews the lease every 5 s with the worker's count of skipped ticks and its storage warning, which /metrics and /api/health read", async () => {
     const store = freshDb("beat.db");
     const log = createLogger({ secrets: [], write: () => {} });
     const taken = acquireWriterLease(store.db, { now: new Date(Date.now() - 1_000) });
     if (!taken.ok) throw new Error("not taken");
     const skipped = 7;
-    const held = holdWriterLease(store.db, taken.token, log, { onLost: () => {}, skippedTicks: () => skipped });
+    const held = holdWriterLease(store.db, taken.token, log, { onLost: () => {}, skippedTicks: () => skipped, storageWarning: () => "the WAL is 70.0 MB" });
     try {
       const before = store.db.select().from(writerLeases).get()!;
       expect(before.skippedTicks).toBe(0);
       await new Promise((r) => setTimeout(r, 5_400));
       const after = store.db.select().from(writerLeases).get()!;
       expect(after.skippedTicks).toBe(7);
+      expect(after.storageWarning).toBe("the WAL is 70.0 MB");
       expect(after.heartbeatAt.getTime()).toBeGreaterThan(before.heartbeatAt.getTime());
     } finally {
       held.release();

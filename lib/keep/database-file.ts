@@ -5,7 +5,7 @@
  * deleted or replaced under it goes unnoticed (its writes go on into the old inode). So the file system is asked
  * directly, and the answer names the cause and the fix in one line.
  */
-import { accessSync, constants, existsSync, statSync, statfsSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, openSync, statSync, statfsSync } from "node:fs";
 import { userInfo } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileIdOf, type FileId } from "@/db/client";
@@ -23,9 +23,15 @@ function writeTargets(file: string): { path: string; toCreate: boolean }[] {
   return targets;
 }
 
-function accessCode(path: string): string | null {
+/**
+ * access(2) sees a read-only mount and file modes, but not ext4's emergency read-only state after disk errors; opening
+ * for writing does. Only the -wal is opened so: closing any descriptor of a file drops every POSIX lock this process
+ * holds on it, and SQLite holds its locks on the main file and the -shm (never on the -wal).
+ */
+function accessCode(path: string, openToo: boolean): string | null {
   try {
     accessSync(path, constants.W_OK);
+    if (openToo) closeSync(openSync(path, "r+"));
     return null;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code ?? "EIO";
@@ -59,7 +65,7 @@ export function findWriteProblem(path: string): string | null {
   const file = resolve(path);
   const denied: { path: string; toCreate: boolean }[] = [];
   for (const target of writeTargets(file)) {
-    const code = accessCode(target.path);
+    const code = accessCode(target.path, target.path === `${file}-wal`);
     if (code === "EACCES" || code === "EPERM") denied.push(target);
     else if (code === "EROFS") return `${file} is not writable: ${target.path} is on a read-only file system: remount it read-write (once the disk is checked) or set DATABASE_PATH to a writable disk`;
     else if (code !== null) return `${file} is not writable: ${target.path} answers ${code}${code === "EIO" ? " (a failing disk)" : ""}: check the disk (dmesg), and restore your latest backup to a good one if it is failing`;
@@ -74,8 +80,9 @@ export function findWriteProblem(path: string): string | null {
   return `${file} is not writable by user ${user}: ${paths.map(ownership).join(", ")}; a backup restored as root? Run chown ${user} ${paths.join(" ")} and start Witness again`;
 }
 
-/** SQLite's codes for a write that the disk, not the data, refused. */
+/** SQLite's codes for a write that the disk, not the data, refused; and "malformed", which follows a disk's I/O errors. */
 const WRITE_REFUSED = /^SQLITE_(READONLY|IOERR|CANTOPEN|FULL)/;
+const MAYBE_DISK = /^SQLITE_CORRUPT/;
 
 /**
  * A failed write as a log line: for one the disk refused, why the database is not writable (a read-only or failing
@@ -84,9 +91,10 @@ const WRITE_REFUSED = /^SQLITE_(READONLY|IOERR|CANTOPEN|FULL)/;
 export function describeWriteError(err: unknown, path: string): string {
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== "string" || !WRITE_REFUSED.test(code)) return message;
+  if (typeof code !== "string" || !(WRITE_REFUSED.test(code) || MAYBE_DISK.test(code))) return message;
   const problem = findWriteProblem(path);
   if (problem) return problem;
+  if (MAYBE_DISK.test(code)) return message;
   const file = resolve(path);
   if (code.startsWith("SQLITE_FULL")) return `${file} is not writable: the disk is full (${freeSpace(file)}): free some space, or move DATABASE_PATH to a larger disk`;
   return `${file} is not writable: ${message} (${code}): check the disk (dmesg)`;

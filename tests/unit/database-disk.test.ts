@@ -9,10 +9,15 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GET as healthGET } from "@/app/api/health/route";
+import { GET as metricsGET } from "@/app/metrics/route";
 import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { PROJECT_ROOT } from "@/lib/cli/serve";
+import { loadConfig } from "@/lib/config";
+import { startSimulator, type Simulator } from "@/lib/simulator";
+import { setWebContext } from "@/lib/web/context";
 import { runCli, type CliRun } from "@/tests/unit/cli";
 
 const dir = mkdtempSync(join(tmpdir(), "witness-disk-"));
@@ -109,3 +114,75 @@ describe("at start", () => {
     }
   }, 60_000);
 });
+
+/** Mount a fresh ext4 image (loop device) that turns read-only on errors; or the reason it cannot be done here. */
+function mountExt4(name: string): { path: string } | { skip: string } {
+  const image = join(dir, `${name}.img`);
+  const path = join(dir, name);
+  mkdirSync(path);
+  const steps: [string, string[]][] = [
+    ["truncate", ["-s", "16M", image]],
+    ["mkfs.ext4", ["-q", image]],
+    ["mount", ["-o", "loop,errors=remount-ro", image, path]],
+  ];
+  for (const [cmd, args] of steps) {
+    const run = spawnSync(cmd, args, { encoding: "utf8" });
+    if (run.status !== 0) return { skip: `cannot mount an ext4 image here (${cmd}: ${(run.stderr || run.error?.message || "").trim()})` };
+  }
+  mounted.push(path);
+  return { path };
+}
+
+describe("while the worker runs", () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator();
+  });
+  afterAll(async () => {
+    setWebContext(null);
+    await sim.close();
+  });
+
+  it("a disk that turns read-only under it (ext4 after an error): the log and /api/health say 'not writable', not 'disk I/O error'", async (ctx) => {
+    const mount = mountExt4("turns-ro");
+    if ("skip" in mount) return ctx.skip(mount.skip);
+    const path = join(mount.path, "witness.db");
+    const fast = join(dir, "fast.yaml");
+    writeFileSync(fast, "probes: { edge: { intervalSeconds: 1 }, web: { intervalSeconds: 1 }, status: { intervalSeconds: 1 } }\n");
+    const child = spawn(process.execPath, ["--import", "tsx", "lib/cli/start.ts"], { cwd: PROJECT_ROOT, env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", DATABASE_PATH: path, WITNESS_CONFIG: fast, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url } });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    try {
+      await waitFor(() => / edge up /.test(stderr), 20_000);
+      const web = openDatabase(path, { readonly: true });
+      setWebContext({ config: loadConfig({ DATABASE_PATH: path, WITNESS_CONFIG: fast }), store: web });
+      expect((await (await healthGET()).json()).storage).toEqual({ state: "ok", walBytes: expect.any(Number), reason: null });
+
+      // What ext4 does after a disk error with errors=remount-ro; access(2) does not see it, writes get EROFS.
+      expect(spawnSync("mount", ["-o", "remount,abort", mount.path]).status).toBe(0);
+      await waitFor(() => /result not stored: /.test(stderr), 10_000);
+      const failures = stderr.split("\n").filter((l) => l.includes("not stored"));
+      expect(failures.length).toBeGreaterThan(0);
+      for (const line of failures) expect(line).toMatch(new RegExp(`not stored: ${escape(path)} is not writable: ${escape(path)}-wal is on a read-only file system: remount it read-write`));
+      expect(stderr).not.toMatch(/disk I\/O error|ENOENT|\n\s+at /);
+
+      const health = await healthGET();
+      expect(health.status).toBe(503);
+      expect((await health.json()).storage).toEqual({ state: "not_writable", walBytes: expect.any(Number), reason: expect.stringMatching(/is not writable: .* is on a read-only file system/) });
+      const metrics = await (await metricsGET()).text();
+      expect(metrics).toMatch(/^witness_database_writable 0$/m);
+      expect(metrics).toMatch(/^witness_database_storage_warning 1$/m);
+      web.close();
+    } finally {
+      setWebContext(null);
+      child.kill("SIGTERM");
+      await exited;
+    }
+  }, 60_000);
+});
+
+async function waitFor(what: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!what() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}

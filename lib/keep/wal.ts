@@ -12,7 +12,7 @@ import { describeWriteError } from "@/lib/keep/database-file";
 import type { Logger } from "@/lib/log";
 
 export interface WalBounds {
-  /** A WAL larger than this is warned about: normally it stays under a few MB (checkpointed every minute). */
+  /** A WAL larger than this is warned about: normally it stays under about 4 MB (SQLite's autocheckpoint). */
   warnBytes: number;
   /** A checkpoint is due this often, or at every beat while the WAL is over `busyBytes` or checkpoints fail. */
   everyMs: number;
@@ -21,8 +21,10 @@ export interface WalBounds {
   stuckMs: number;
 }
 
-// busyBytes: a minute of 8 series at 60 s writes a few hundred KB of WAL; more between two beats means something is off.
-export const WAL_BOUNDS: WalBounds = { warnBytes: 64 * 1024 * 1024, everyMs: 60_000, busyBytes: 1024 * 1024, stuckMs: 120_000 };
+// A checkpoint blocks the event loop the probes time themselves on (about 10 ms, an fsync), so it runs only about as
+// often as SQLite's own: once the WAL is past the 1000 pages (4 MB) at which SQLite's would have reset it, every 10
+// minutes otherwise.
+export const WAL_BOUNDS: WalBounds = { warnBytes: 64 * 1024 * 1024, everyMs: 10 * 60_000, busyBytes: 4 * 1024 * 1024, stuckMs: 120_000 };
 
 /** How often a warning that holds is logged again, so it stays in sight in a long log. */
 const REPEAT_LOG_MS = 10 * 60_000;

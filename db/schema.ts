@@ -311,6 +311,8 @@ export const writerLeases = sqliteTable("writer_leases", {
   heartbeatAt: integer("heartbeat_at", { mode: "timestamp_ms" }).notNull(),
   /** Ticks the holder skipped because a run of the same series was still going, since it started (for /metrics). */
   skippedTicks: integer("skipped_ticks").notNull().default(0),
+  /** What the holder says is wrong with the database file (a WAL past its bound, checkpoints failing); null when nothing. */
+  storageWarning: text("storage_warning"),
 });
 
 export type WriterLeaseRow = typeof writerLeases.$inferSelect;

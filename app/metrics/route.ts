@@ -4,6 +4,7 @@
  * serves. Before the worker has created a database it still answers, with every surface at `nodata`.
  */
 import { getStatusNow } from "@/lib/dashboard/now";
+import { readStorageHealth } from "@/lib/keep/storage-health";
 import { renderMetrics, METRICS_CONTENT_TYPE } from "@/lib/metrics/exposition";
 import { readMetrics, type MetricsData } from "@/lib/metrics/read";
 import { emptyStatus } from "@/lib/web/api";
@@ -23,7 +24,9 @@ export function GET(): Promise<Response> {
     const data: MetricsData =
       (status && store && readThrough(context, "metrics", (_db, config, at) => readMetrics(store, config, at, status.value))?.value) ||
       { now, status: emptyStatus(context.config, now), totals: new Map(), ttfbMs: new Map(), outbox: { pending: 0, failed: 0 }, worker: null };
+    // Read at every scrape, not through the cache: a disk that turns read-only changes no data version.
+    const storage = readStorageHealth(store?.sqlite.name ?? context.config.databasePath, store?.db ?? null, now);
     // A scrape is a reading of this moment: never kept by a cache in between.
-    return new Response(await renderMetrics(data), { headers: { "Content-Type": METRICS_CONTENT_TYPE, "Cache-Control": "no-store" } });
+    return new Response(await renderMetrics({ ...data, storage }), { headers: { "Content-Type": METRICS_CONTENT_TYPE, "Cache-Control": "no-store" } });
   });
 }

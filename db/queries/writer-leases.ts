@@ -12,15 +12,16 @@ export function getWriterLease(db: Tx): WriterLeaseRow | undefined {
   return db.select().from(writerLeases).where(eq(writerLeases.id, LEASE_ROW_ID)).get();
 }
 
-/** Write `lease` as the holder, replacing whoever held it. */
-export function putWriterLease(db: Tx, lease: Omit<WriterLeaseRow, "id" | "skippedTicks"> & { skippedTicks?: number }): void {
-  const row = { id: LEASE_ROW_ID, ...lease };
-  db.insert(writerLeases).values(row).onConflictDoUpdate({ target: writerLeases.id, set: lease }).run();
+/** Write `lease` as the holder, replacing whoever held it (and the previous holder's counts and warning). */
+export function putWriterLease(db: Tx, lease: Omit<WriterLeaseRow, "id" | "skippedTicks" | "storageWarning"> & { skippedTicks?: number }): void {
+  const row = { id: LEASE_ROW_ID, skippedTicks: 0, storageWarning: null, ...lease };
+  db.insert(writerLeases).values(row).onConflictDoUpdate({ target: writerLeases.id, set: row }).run();
 }
 
-/** Move the heartbeat of the lease held under `token` (with the holder's skipped ticks); false when it is no longer ours. */
-export function touchWriterLease(db: Tx, token: string, at: Date, skippedTicks?: number): boolean {
-  return db.update(writerLeases).set(skippedTicks === undefined ? { heartbeatAt: at } : { heartbeatAt: at, skippedTicks }).where(and(eq(writerLeases.id, LEASE_ROW_ID), eq(writerLeases.token, token))).run().changes === 1;
+/** Move the heartbeat of the lease held under `token`, with what the holder reports; false when it is no longer ours. */
+export function touchWriterLease(db: Tx, token: string, at: Date, report: { skippedTicks?: number; storageWarning?: string | null } = {}): boolean {
+  const set = { heartbeatAt: at, ...(report.skippedTicks === undefined ? {} : { skippedTicks: report.skippedTicks }), ...(report.storageWarning === undefined ? {} : { storageWarning: report.storageWarning }) };
+  return db.update(writerLeases).set(set).where(and(eq(writerLeases.id, LEASE_ROW_ID), eq(writerLeases.token, token))).run().changes === 1;
 }
 
 export function deleteWriterLease(db: Tx, token: string): void {

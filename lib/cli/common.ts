@@ -1,9 +1,12 @@
 /** What every command does first: configuration, logger and a migrated database, with exit 2 on bad input. */
 import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { buildChannels } from "@/lib/alerts/channels";
 import type { Channel } from "@/lib/alerts/types";
 import { alertSecrets, ConfigError, loadConfig, type Config } from "@/lib/config";
 import { createLogger, type Logger } from "@/lib/log";
+import { findWriteProblem } from "@/lib/keep/database-file";
 import { openDatabase, type OpenedDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { planProbes } from "@/lib/measure/targets";
@@ -31,13 +34,17 @@ export function createCliLogger(config: Config, quiet = false): Logger {
 }
 
 /**
- * Open the database at DATABASE_PATH for writing and apply migrations, or exit 2 saying why: a file that is not
- * Witness's (named, not overwritten), or one that fails `PRAGMA quick_check` (never written into: restore a backup).
+ * Open the database at DATABASE_PATH for writing and apply migrations, or exit 2 saying why: a file this user cannot
+ * write (a backup restored as root, a read-only disk), a file that is not Witness's (named, not overwritten), or one
+ * that fails `PRAGMA quick_check` (never written into: restore a backup).
  * `checked`: the caller's parent (npm start) has just done that check on this file, so it is not read twice (the
  * quick_check alone takes 1.5 s on a 90-day database).
  */
 export function openStoreOrExit(config: Config, { checked = false }: { checked?: boolean } = {}): OpenedDatabase {
   const path = config.databasePath;
+  // First: SQLite would open a file it may not write read-only without a word, and fail at the first write.
+  const unwritable = findWriteProblem(path);
+  if (unwritable) exitWithUsageError(`database: ${unwritable}`);
   // Checked read-only first: opening for writing already switches the file to WAL, a write into a file we may refuse.
   if (!checked && path !== ":memory:" && path !== "" && existsSync(path)) refuseUnusableOrExit(path);
   let store: OpenedDatabase;
@@ -114,12 +121,18 @@ export function refuseUselessStartOrExit(config: Config): void {
   }
 }
 
-/** The version in package.json (read at run time: the worker runs as a bundle, where this path still resolves). */
-export function witnessVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string }).version ?? "unknown";
-  } catch {
-    return "unknown";
+/**
+ * The version in the nearest package.json above this module, read at run time. Searched upwards rather than at a fixed
+ * "../..": under npm start the worker runs as a bundle whose import.meta.url is db/migrate.ts's (lib/cli/serve.ts
+ * bundleEntry), one level less deep than this file, and a fixed path then missed package.json ("witness unknown").
+ */
+export function witnessVersion(from: string = import.meta.url): string {
+  for (let dir = dirname(fileURLToPath(from)); ; dir = dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version?: string }).version ?? "unknown";
+    } catch {
+      if (dirname(dir) === dir) return "unknown";
+    }
   }
 }
 

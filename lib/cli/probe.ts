@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const worker = new Worker(config, store.db, createCliLogger(config, true));
   // Renewed while the probes run (a stream may outlast the lease's stale limit). Should a worker take the database
   // over meanwhile (only if this process stalled past that limit), probes still in flight are not stored.
-  const held = holdWriterLease(store.db, lease.token, log, () => void worker.stop(0));
+  const held = holdWriterLease(store.db, lease.token, log, { onLost: () => void worker.stop(0) });
   let results: ProbeResult[];
   try {
     results = (await Promise.all(plan.probes.map((p) => worker.runAndStore(p)))).filter((r): r is ProbeResult => r !== null);

@@ -76,11 +76,11 @@ export function runNextBuild(root: string = PROJECT_ROOT, env: NodeJS.ProcessEnv
 /**
  * An entry point (lib/cli/start.ts: the worker; lib/cli/web.ts: the web server) as one ESM bundle in .next/
  * (packages stay external). Run as plain JavaScript it is about 40 MB smaller resident than TypeScript compiled on the
- * fly by tsx. Takes tens of milliseconds, so it is redone at every start.
+ * fly by tsx. Takes tens of milliseconds, so it is redone at every start. `outfile` elsewhere is for tests, which must
+ * not rewrite the bundle a running npm start loads; it must stay inside the project so the packages still resolve.
  */
-export async function bundleEntry(name: "start" | "web", root: string = PROJECT_ROOT): Promise<string> {
+export async function bundleEntry(name: "start" | "web", root: string = PROJECT_ROOT, outfile = join(root, ".next", name === "start" ? "witness-worker.mjs" : "witness-web.mjs")): Promise<string> {
   const { build } = await import("esbuild");
-  const outfile = join(root, ".next", name === "start" ? "witness-worker.mjs" : "witness-web.mjs");
   await build({
     entryPoints: [join(root, "lib", "cli", `${name}.ts`)],
     bundle: true,

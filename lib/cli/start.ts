@@ -1,9 +1,12 @@
 /** `npm run worker` (and the worker half of `npm start`): migrate, then run the probe worker until SIGINT/SIGTERM. */
+import { resolve } from "node:path";
 import { buildChannelsOrExit, createCliLogger, exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit, openStoreOrExit, refuseUselessStartOrExit } from "@/lib/cli/common";
 import { describeStartup } from "@/lib/cli/startup-summary";
 import { ownNetworkOf } from "@/lib/measure/connectivity";
 import { planProbes } from "@/lib/measure/targets";
 import { Worker } from "@/lib/measure/worker";
+import { describeWriteError, detectFileChange, isOwnWal, type FileChange } from "@/lib/keep/database-file";
+import { WalKeeper } from "@/lib/keep/wal";
 import { acquireWriterLease, describeHolder, holdWriterLease, LEASE_STALE_MS } from "@/lib/keep/writer-lease";
 
 exitWithHelpIfAsked(`
@@ -21,13 +24,29 @@ const channels = buildChannelsOrExit(config);
 // --checked: passed only by npm start (lib/cli/serve.ts), which checked and migrated this file a moment ago.
 const store = openStoreOrExit(config, { checked: process.argv.includes("--checked") });
 // Before any probe: a second worker on a held database sends nothing and says who holds it.
-const lease = acquireWriterLease(store.db);
+const lease = takeLeaseOrExit();
 if (!lease.ok) {
   store.close();
   exitWithUsageError(`another worker holds ${config.databasePath}: ${describeHolder(lease.holder)}; stop it first (if it died, its lease is free ${Math.max(1, Math.ceil((LEASE_STALE_MS - (Date.now() - lease.holder.heartbeatAt.getTime())) / 1000))} s from now)`);
 }
+/** The lease is the worker's first write: one the disk refuses is said in one line, never as a stack trace. */
+function takeLeaseOrExit(): ReturnType<typeof acquireWriterLease> {
+  try {
+    return acquireWriterLease(store.db);
+  } catch (err) {
+    store.close();
+    exitWithUsageError(`database: ${describeWriteError(err, config.databasePath)}`);
+  }
+}
 if (lease.tookOverFrom) log.warn(`took over the writer lease of a worker that ${lease.holderGone ? "is no longer running" : "stopped renewing it"}: ${describeHolder(lease.tookOverFrom)}`);
-const held = holdWriterLease(store.db, lease.token, log, () => void shutdown("lease lost", 1), () => skippedTicks());
+const opened = store.opened;
+const wal = new WalKeeper(store.sqlite, config.databasePath, log);
+const held = holdWriterLease(store.db, lease.token, log, {
+  onLost: (loss) => void (loss.cause === "taken_over" ? shutdown("lease lost", 1) : abandon(loss.change)),
+  skippedTicks: () => skippedTicks(),
+  fileChange: () => (opened ? detectFileChange(config.databasePath, opened.main) : null),
+  storageWarning: () => wal.beat(),
+});
 const plan = planProbes(config);
 if (plan.skippedForKey.length > 0) log.warn(`ANTHROPIC_API_KEY is not set: skipping ${plan.skippedForKey.join(", ")} (the keyless probes still run)`);
 log.info(describeStartup(config, plan.probes));
@@ -52,6 +71,31 @@ async function shutdown(signal: string, code = 0): Promise<void> {
   const { skippedTicks, stored } = worker.getStats();
   log.info(`stopped: ${stored} results stored, skipped ticks ${JSON.stringify(skippedTicks)}`);
   process.exit(code);
+}
+/**
+ * DATABASE_PATH no longer names the file this worker writes: stop, touching only our own file. Our -wal is checkpointed
+ * into it and emptied through our own descriptors, so the -wal beside the path, when still ours, pairs none of our
+ * frames with the new file (SQLite reads any valid frame in a -wal, whichever file it was written for). SQLite's close
+ * does not do it for us: for a database that has moved it skips the checkpoint and leaves the -wal and -shm alone (by
+ * name they may be the new file's now), which is also why closing is safe.
+ */
+async function abandon(change: FileChange): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await worker.stop(0);
+  let emptied = false;
+  try {
+    emptied = (store.sqlite.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[])[0]?.busy === 0;
+  } catch {
+    emptied = false;
+  }
+  const path = resolve(config.databasePath);
+  const what = change === "deleted" ? "was deleted" : "was replaced by another file";
+  const after = change === "deleted" ? "start Witness again for a new database, or restore a backup" : "start Witness again to use the new file";
+  const stale = !emptied && isOwnWal(path, opened?.wal ?? null) ? `; ${path}-wal still holds the old file's last writes: move it and ${path}-shm aside first` : "";
+  log.error(`database ${path} ${what} while the worker was writing it: stopped without touching what is there now; ${after}${stale}`);
+  store.close();
+  process.exit(1);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -2,13 +2,17 @@
  * One writer per database. Two workers on one file would send every probe twice (twice the token cost) and store
  * every result and incident twice, so the worker holds a lease row in the database itself: taken in a BEGIN IMMEDIATE
  * transaction (SQLite's write lock, so two starts cannot both see the row free), its heartbeat renewed every
- * RENEW_MS with the worker's count of skipped ticks (so /metrics can read them), released on a clean stop. A lease whose heartbeat is older than STALE_MS belongs to a worker that died
- * (kill -9, power loss) and may be taken over. The web process, `report` and `backup` never take it.
+ * RENEW_MS with the worker's count of skipped ticks and any warning about the file (so /metrics and /api/health can
+ * read them: the web process opens the database read-only), released on a clean stop. A lease whose
+ * heartbeat is older than STALE_MS belongs to a worker that died (kill -9, power loss) and may be taken over. Each
+ * renewal also checks that DATABASE_PATH still names the file the lease is in. The web process, `report` and `backup`
+ * never take it.
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "@/lib/log";
 import type { Db } from "@/db/client";
+import { describeWriteError, type FileChange } from "@/lib/keep/database-file";
 import { deleteWriterLease, getWriterLease, putWriterLease, touchWriterLease } from "@/db/queries/writer-leases";
 import type { WriterLeaseRow } from "@/db/schema";
 
@@ -79,22 +83,43 @@ export interface HeldLease {
   release(): void;
 }
 
+/** Why a held lease ends before release(): another worker took it, or the database file is no longer the one we opened. */
+export type LeaseLoss = { cause: "taken_over" } | { cause: "file_changed"; change: FileChange };
+
+export interface HoldOptions {
+  /** Called once when this worker must stop writing (see LeaseLoss). */
+  onLost(loss: LeaseLoss): void;
+  /** The worker's count of skipped ticks, carried in the row for /metrics. */
+  skippedTicks?: () => number;
+  /** Checked before each renewal: has the file at DATABASE_PATH been deleted or replaced under us? */
+  fileChange?: () => FileChange | null;
+  /** Run at each renewal (the WAL keeper's beat): what is wrong with the database file, carried in the row for /api/health and /metrics. */
+  storageWarning?: () => string | null;
+}
+
 /**
  * Renew the lease held under `token` every LEASE_RENEW_MS. A renewal that finds the row no longer ours (another
  * worker took it after ours went stale, e.g. this process was paused) calls `onLost` once: the caller must stop writing.
+ * So does one that finds the database file deleted or replaced: the lease lived in that file, so a second worker could
+ * already be running on a new one, and our writes go to a file nobody will read (or pair our -wal with another file).
  * A renewal that fails (the file is busy) is logged and retried at the next beat.
  */
-export function holdWriterLease(db: Db, token: string, log: Logger, onLost: () => void, skippedTicks?: () => number): HeldLease {
+export function holdWriterLease(db: Db, token: string, log: Logger, opts: HoldOptions): HeldLease {
   let lost = false;
+  const lose = (loss: LeaseLoss) => {
+    lost = true;
+    clearInterval(timer);
+    opts.onLost(loss);
+  };
   const timer = setInterval(() => {
+    const change = opts.fileChange?.() ?? null;
+    if (change) return lose({ cause: "file_changed", change });
     try {
-      if (touchWriterLease(db, token, new Date(), skippedTicks?.())) return;
-      lost = true;
-      clearInterval(timer);
+      if (touchWriterLease(db, token, new Date(), { skippedTicks: opts.skippedTicks?.(), storageWarning: opts.storageWarning?.() })) return;
       log.error("writer lease lost: another worker took over this database; stopping");
-      onLost();
+      lose({ cause: "taken_over" });
     } catch (err) {
-      log.warn(`writer lease not renewed: ${(err as Error).message}`);
+      log.warn(`writer lease not renewed: ${describeWriteError(err, db.$client.name)}`);
     }
   }, LEASE_RENEW_MS);
   timer.unref();
@@ -105,7 +130,7 @@ export function holdWriterLease(db: Db, token: string, log: Logger, onLost: () =
       try {
         deleteWriterLease(db, token);
       } catch (err) {
-        log.warn(`writer lease not released (the next start waits ${LEASE_STALE_MS / 1000} s): ${(err as Error).message}`);
+        log.warn(`writer lease not released (the next start waits ${LEASE_STALE_MS / 1000} s): ${describeWriteError(err, db.$client.name)}`);
       }
     },
   };

@@ -15,6 +15,7 @@ import type { PlannedProbe } from "@/lib/measure/targets";
 import { recordIncidentHistory } from "@/lib/measure/official-record";
 import { Recorder } from "@/lib/measure/recorder";
 import { backupCronPattern, takeScheduledBackup } from "@/lib/keep/backup-schedule";
+import { describeWriteError } from "@/lib/keep/database-file";
 import { prunePayloads, pruneRawResults, rawCutoff } from "@/lib/keep/retention";
 import type { Db } from "@/db/client";
 import { probeIncidentHistory } from "@/probes/status-history";
@@ -146,7 +147,7 @@ export class Worker {
       this.lastStoredAt = Date.now();
       this.dispatcher.nudge();
     } catch (err) {
-      this.log.error(`${result.probe}: result not stored: ${(err as Error).message}`);
+      this.log.error(`${result.probe}: result not stored: ${describeWriteError(err, this.config.databasePath)}`);
     }
     this.log.info(describeResult(result));
     this.onResult(run);
@@ -163,7 +164,7 @@ export class Worker {
       await recordIncidentHistory(this.db, { at, incidents: history.incidents, raw: history.raw }, (tx, changes) => this.recorder.alerts.officialChanges(tx, changes, at.getTime()));
       this.dispatcher.nudge();
     } catch (err) {
-      this.log.error(`official incident history not stored: ${(err as Error).message}`);
+      this.log.error(`official incident history not stored: ${describeWriteError(err, this.config.databasePath)}`);
     }
   }
 
@@ -177,7 +178,7 @@ export class Worker {
       if (payloads > 0) this.log.info(`pruned ${payloads} official payloads (keeping the newest ${payloadKeep} per endpoint, none over ${payloadDays} days)`);
       return deleted;
     } catch (err) {
-      this.log.error(`pruning failed: ${(err as Error).message}`);
+      this.log.error(`pruning failed: ${describeWriteError(err, this.config.databasePath)}`);
       return 0;
     }
   }

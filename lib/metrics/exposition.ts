@@ -81,6 +81,12 @@ export async function renderMetrics(data: MetricsData): Promise<string> {
     gauge("witness_worker_heartbeat_age_seconds", "Seconds since the worker last renewed its writer lease (every 5 s while it runs).").set(Math.max(0, (data.now - data.worker.heartbeatAt) / 1000));
     new Counter({ name: "witness_worker_skipped_ticks_total", help: "Probe ticks the running worker skipped because the series' previous run was still going (since it started).", registers }).inc(data.worker.skippedTicks);
   }
+  if (data.storage) {
+    const { state, walBytes } = data.storage;
+    gauge("witness_database_writable", "0 while the database file cannot be written (read-only or failing disk, another user's file): results are lost.").set(state === "not_writable" ? 0 : 1);
+    gauge("witness_database_storage_warning", "1 while /api/health's storage.reason warns: a WAL past its bound behind a long reader, checkpoints failing, or not writable.").set(state === "ok" ? 0 : 1);
+    if (walBytes !== null) gauge("witness_database_wal_bytes", "Size of the database's -wal file: it grows without bound while a reader holds an old snapshot.").set(walBytes);
+  }
   return registry.metrics();
 }
 

@@ -9,12 +9,14 @@
  *   (seeded with the last TTFB_SEED_MS), so a scrape reads only the rows since the previous one;
  * - last outcome, measured and official state: the same StatusNow the JSON API serves (lib/dashboard/now.ts);
  * - alert deliveries: the alert_outbox table;
- * - ticks skipped for overlap: the writer lease row, where the worker puts its count with every heartbeat (5 s).
+ * - ticks skipped for overlap: the writer lease row, where the worker puts its count with every heartbeat (5 s);
+ * - the database file (writable, WAL size, warnings): lib/keep/storage-health.ts, at each scrape.
  */
 import type { Config } from "@/lib/config";
 import { getStatusNow } from "@/lib/dashboard/now";
 import type { StatusNow } from "@/lib/dashboard/types";
 import { addToHistogram, type Histogram } from "@/lib/keep/histogram";
+import type { StorageHealth } from "@/lib/keep/storage-health";
 import type { Db, OpenedDatabase } from "@/db/client";
 import { getRollupsRange } from "@/db/queries/rollups";
 import { getWriterLease } from "@/db/queries/writer-leases";
@@ -42,6 +44,8 @@ export interface MetricsData {
   outbox: { pending: number; failed: number };
   /** The worker holding the database now (its lease), or null when none does. */
   worker: { skippedTicks: number; heartbeatAt: number } | null;
+  /** The database file: writable, its WAL, warnings (read at each scrape, outside the cache). */
+  storage?: StorageHealth;
 }
 
 const EVER = { from: new Date(0), to: new Date(8.64e15) };

@@ -294,7 +294,7 @@ describe("GET /api/health", () => {
       setWebContext({ config: { ...config, databasePath: join(dir, "missing.db") }, store: null });
       const res = await healthGET();
       expect(res.headers.get("cache-control")).toBe("no-store");
-      expect(await body(res, 503)).toEqual({ web: "ok", database: "missing", worker: { lastResultAt: null, fresh: false, freshWithinMs: 180_000 }, monitor: { online: true, offlineSince: null } });
+      expect(await body(res, 503)).toEqual({ web: "ok", database: "missing", worker: { lastResultAt: null, fresh: false, freshWithinMs: 180_000 }, monitor: { online: true, offlineSince: null }, storage: { state: "ok", walBytes: null, reason: null } });
     } finally {
       setWebContext({ config, store });
     }

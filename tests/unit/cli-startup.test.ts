@@ -1,13 +1,14 @@
 /** The CLI that helps: --help everywhere, and one-line refusals with the fix instead of silence, hangs or cut reasons. */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "@/db/client";
+import { bundleEntry, PROJECT_ROOT } from "@/lib/cli/serve";
 import { migrateDatabase } from "@/db/migrate";
 import { insertProbeResults } from "@/db/queries/probe-results";
 import { startSimulator, type Simulator } from "@/lib/simulator";
@@ -126,11 +127,10 @@ describe("start-up and scripting output", () => {
   });
   afterAll(() => sim.close());
 
-  it("the worker's first line says version, database and size, probes and intervals, channels and the public URL", async () => {
-    const path = join(dir, "summary.db");
-    const yaml = config("summary.yaml", "probes: { messages: { enabled: false }, stream: { enabled: false }, web: { intervalSeconds: 30 } }\n");
+  /** The worker's log up to its last "scheduled" line, started with `args` (tsx on the source, or node on a bundle). */
+  async function workerStartLog(args: string[], path: string, yaml: string): Promise<string> {
     const env: NodeJS.ProcessEnv = { NODE_ENV: "test", PATH: process.env.PATH ?? "", DATABASE_PATH: path, WITNESS_CONFIG: yaml, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url, WITNESS_PUBLIC_URL: "https://status.example.com" };
-    const child = spawn(process.execPath, ["--import", "tsx", "lib/cli/start.ts"], { cwd: process.cwd(), env });
+    const child = spawn(process.execPath, args, { cwd: process.cwd(), env });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const exited = new Promise((resolve) => child.on("close", resolve));
@@ -138,11 +138,30 @@ describe("start-up and scripting output", () => {
     while (!stderr.includes("scheduled status") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     child.kill("SIGTERM");
     await exited;
-    const version = (JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version;
+    return stderr;
+  }
+  const version = (JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version;
+
+  it("the worker's first line says version, database and size, probes and intervals, channels and the public URL", async () => {
+    const path = join(dir, "summary.db");
+    const yaml = config("summary.yaml", "probes: { messages: { enabled: false }, stream: { enabled: false }, web: { intervalSeconds: 30 } }\n");
+    const stderr = await workerStartLog(["--import", "tsx", "lib/cli/start.ts"], path, yaml);
     const line = stderr.split("\n").find((l) => l.includes(`witness ${version}:`));
     expect(line, stderr).toBeDefined();
     expect(line).toMatch(new RegExp(`witness ${version.replace(/\./g, "\\.")}: database ${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(\\d+\\.\\d MB\\), config .*summary\\.yaml; probes edge 60s, web 30s, status 60s; channels none; public URL https://status\\.example\\.com$`));
   }, 30_000);
+
+  it("under npm start, where the worker runs as a bundle, its first line still says the version (not 'witness unknown')", async () => {
+    // Bundled as npm start bundles it, but beside node_modules (so packages resolve) and not over .next's own bundle.
+    const outfile = join(PROJECT_ROOT, "node_modules", ".cache", "witness-tests", `worker-${process.pid}.mjs`);
+    try {
+      await bundleEntry("start", PROJECT_ROOT, outfile);
+      const stderr = await workerStartLog([outfile], join(dir, "bundled.db"), EMPTY);
+      expect(stderr).toMatch(new RegExp(`info witness ${version.replace(/\./g, "\\.")}: database `));
+    } finally {
+      rmSync(outfile, { force: true });
+    }
+  }, 60_000);
 
   it("npm run -s report -- --json prints JSON and nothing before it, so it pipes into jq", async () => {
     const path = join(dir, "report.db");

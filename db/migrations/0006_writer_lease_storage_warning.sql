@@ -1,0 +1,1 @@
+ALTER TABLE `writer_leases` ADD `storage_warning` text;

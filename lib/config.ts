@@ -187,11 +187,18 @@ export function officialStaleMs(config: FileConfig): number {
   return 2 * config.official.heartbeatMinutes * 60_000 + config.probes.status.intervalSeconds * 1000;
 }
 
-/** Read the config file (if any) and the environment. Throws ConfigError naming the key path. */
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * Read the config file (if any) and the environment. Throws ConfigError naming the key path. `withoutAlerts`: for the
+ * commands that never alert (report, backup, probe --once): `alerts:` is left out, so they need none of its secrets.
+ */
+export function loadConfig(env: Env = process.env, opts: { withoutAlerts?: boolean } = {}): Config {
   const configPath = env.WITNESS_CONFIG ?? (existsSync("witness.config.yaml") ? "witness.config.yaml" : null);
   const raw = configPath ? readYaml(configPath) : {};
-  if (raw && typeof raw === "object" && "alerts" in raw) (raw as { alerts: unknown }).alerts = substituteEnv((raw as { alerts: unknown }).alerts, env, ["alerts"]);
+  if (raw && typeof raw === "object" && "alerts" in raw) {
+    const holder = raw as { alerts: unknown };
+    if (opts.withoutAlerts) delete (holder as { alerts?: unknown }).alerts;
+    else holder.alerts = substituteEnv(holder.alerts, env, ["alerts"]);
+  }
   const parsed = fileSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     throw new ConfigError(`${configPath}: ${describeIssue(parsed.error.issues[0])}`);

@@ -4,7 +4,8 @@
  * and the outbox's unique key turns a second write into nothing. The summary is plain text a person reads first;
  * channels (lib/alerts/channels/) format the rest from `data`.
  */
-import type { AlertData, AlertEvent, AlertEventType, AlertSeverity, OfficialAtTheTime } from "@/lib/alerts/types";
+import type { AlertData, AlertEvent, AlertSeverity, OfficialAtTheTime, SentEventType } from "@/lib/alerts/types";
+import type { FailureShare } from "@/lib/judge/share";
 
 /** A measured incident as the events need it (one row of measured_incidents, or the first of a thread). */
 export interface MeasuredFact {
@@ -21,6 +22,8 @@ export interface MeasuredFact {
 export interface Links {
   /** WITNESS_PUBLIC_URL as an origin, or null. */
   publicUrl: string | null;
+  /** This database's instance id (db/queries/instance.ts), part of every event id so two installs never collide. */
+  instance?: string | null;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -45,15 +48,17 @@ function mixInWords(counts: Record<string, number>): string {
   return mix.length === 0 ? "" : ` (${mix.map((m) => `${m.errorClass.replace(/_/g, " ")} ×${m.count}`).join(", ")})`;
 }
 
+const STATE_WORDS = { operational: "operational", degraded: "degraded", down: "outage", maintenance: "maintenance", unknown: "not read" } as const;
+
+/** "official page: outage ("Elevated errors…", investigating)": the page's state then, by the one definition, and its incident. */
 function officialInWords(o: OfficialAtTheTime): string {
-  if (o.incident) return `official page: "${o.incident.name}" (${o.incident.status})`;
-  if (o.componentState === null) return "official page: not read";
-  return `official page: ${o.componentState.replace(/_/g, " ")}`;
+  const state = o.state ? STATE_WORDS[o.state] : o.componentState === null ? "not read" : o.componentState.replace(/_/g, " ");
+  return `official page: ${state}${o.incident ? ` ("${o.incident.name}", ${o.incident.status})` : ""}`;
 }
 
-function event(type: AlertEventType, id: string, fields: { occurredAt: number; surface: { id: string; name: string } | null; severity: AlertSeverity; summary: string; url: string | null; data: AlertData }): AlertEvent {
+function event(type: SentEventType, id: string, fields: { occurredAt: number; surface: { id: string; name: string } | null; severity: AlertSeverity; summary: string; url: string | null; data: AlertData }, links?: Links): AlertEvent {
   return {
-    id: `${type}:${id}`,
+    id: `${type}:${links?.instance ? `${links.instance}:` : ""}${id}`,
     type,
     occurredAt: iso(fields.occurredAt),
     surface: fields.surface?.id ?? null,
@@ -66,7 +71,7 @@ function event(type: AlertEventType, id: string, fields: { occurredAt: number; s
   };
 }
 
-function measuredData(i: MeasuredFact, official: OfficialAtTheTime): AlertData {
+function measuredData(i: MeasuredFact, official: OfficialAtTheTime, share: FailureShare): AlertData {
   return {
     incidentId: `m-${i.id}`,
     threadId: `m-${i.id}`,
@@ -74,29 +79,44 @@ function measuredData(i: MeasuredFact, official: OfficialAtTheTime): AlertData {
     model: i.model,
     incidentSeverity: i.severity === "down" ? "outage" : "degraded",
     startedAt: iso(i.startedAt),
-    failureRatio: i.peakFailureRatio,
+    failureRatio: share.share,
+    failureWords: share.share === null ? null : share.words,
     errorMix: errorMix(i.errorClassCounts),
     official,
   };
 }
 
-/** A confirmed measured incident, the first of its thread. */
-export function incidentOpenedEvent(i: MeasuredFact, official: OfficialAtTheTime, links: Links): AlertEvent {
-  const what = i.severity === "down" ? "is failing" : "is degraded";
-  return event("incident.opened", `m-${i.id}`, {
-    occurredAt: i.startedAt,
-    surface: i.surface,
-    severity: i.severity === "down" ? "critical" : "warning",
-    summary: `${i.surface.name} ${what}: ${pct(i.peakFailureRatio)} of requests since ${clock(i.startedAt)}${mixInWords(i.errorClassCounts)}; ${officialInWords(official)}`,
-    url: incidentUrl(links, `m-${i.id}`),
-    data: { ...measuredData(i, official), endedAt: null, durationMs: null },
-  });
+/** "is failing", "is degraded", "has elevated errors" (a surface's pooled incident). */
+function measuredVerb(i: Pick<MeasuredFact, "severity" | "series">): string {
+  if (i.severity === "down") return "is failing";
+  return i.series.startsWith("elevated:") ? "has elevated errors" : "is degraded";
+}
+
+/**
+ * A confirmed measured incident, the first of its thread. `share`: every request of the surface from the incident's
+ * start to its confirmation (lib/judge/share.ts), the figure the page shows at that moment.
+ */
+export function incidentOpenedEvent(i: MeasuredFact, official: OfficialAtTheTime, share: FailureShare, links: Links): AlertEvent {
+  const words = share.share === null ? "requests failing" : share.words;
+  return event(
+    "incident.opened",
+    `m-${i.id}`,
+    {
+      occurredAt: i.startedAt,
+      surface: i.surface,
+      severity: i.severity === "down" ? "critical" : "warning",
+      summary: `${i.surface.name} ${measuredVerb(i)}: ${words} since ${clock(i.startedAt)}${mixInWords(i.errorClassCounts)}; ${officialInWords(official)}`,
+      url: incidentUrl(links, `m-${i.id}`),
+      data: { ...measuredData(i, official, share), endedAt: null, durationMs: null },
+    },
+    links,
+  );
 }
 
 export interface ResolutionFact {
-  /** The incident whose end closed the thread; the event id is its id. */
+  /** The incident whose end closed the thread. */
   last: MeasuredFact;
-  /** The first incident of the thread (the one whose "opened" was sent). */
+  /** The first incident of the thread (the one whose "opened" was sent): the event's id and incidentId are its. */
   rootId: number;
   runStartedAt: number;
   endedAt: number;
@@ -106,26 +126,35 @@ export interface ResolutionFact {
   acknowledgementDelayMs: number | null;
 }
 
-/** The thread is over: every series of the surface recovered. Names the duration and the official acknowledgement. */
-export function incidentResolvedEvent(r: ResolutionFact, official: OfficialAtTheTime, links: Links): AlertEvent {
-  const ack = r.acknowledgementDelayMs === null ? "the official page never acknowledged it" : `the official page acknowledged it after ${minutes(r.acknowledgementDelayMs)}`;
+/**
+ * The thread is over: every series of the surface recovered, and stayed so for the resolution hold. It carries the
+ * thread's incident id, the same as its "opened"; `share` is every request of the surface over the thread's last run.
+ */
+export function incidentResolvedEvent(r: ResolutionFact, official: OfficialAtTheTime, share: FailureShare, ackWords: string, links: Links): AlertEvent {
   const flap = r.reopenings > 0 ? `; it flapped: re-opened ${r.reopenings} time${r.reopenings === 1 ? "" : "s"} since ${clock(r.threadStartedAt)}` : "";
-  return event("incident.resolved", `m-${r.last.id}`, {
-    occurredAt: r.endedAt,
-    surface: r.last.surface,
-    severity: "resolved",
-    summary: `${r.last.surface.name} recovered at ${clock(r.endedAt)} after ${minutes(r.endedAt - r.runStartedAt)} (since ${clock(r.runStartedAt)}); ${ack}${flap}`,
-    url: incidentUrl(links, `m-${r.rootId}`),
-    data: {
-      ...measuredData(r.last, official),
-      threadId: `m-${r.rootId}`,
-      startedAt: iso(r.runStartedAt),
-      endedAt: iso(r.endedAt),
-      durationMs: r.endedAt - r.runStartedAt,
-      acknowledgementDelayMs: r.acknowledgementDelayMs,
-      flapped: r.reopenings > 0 ? { reopenings: r.reopenings, firstStartedAt: iso(r.threadStartedAt) } : null,
+  const id = `m-${r.rootId}`;
+  return event(
+    "incident.resolved",
+    id,
+    {
+      occurredAt: r.endedAt,
+      surface: r.last.surface,
+      severity: "resolved",
+      summary: `${r.last.surface.name} recovered at ${clock(r.endedAt)} after ${minutes(r.endedAt - r.runStartedAt)} (since ${clock(r.runStartedAt)}); ${ackWords.replace(/^acknowledged/, "the official page acknowledged it").replace(/^never acknowledged/, "the official page never acknowledged it")}${flap}`,
+      url: incidentUrl(links, id),
+      data: {
+        ...measuredData(r.last, official, share),
+        incidentId: id,
+        threadId: id,
+        startedAt: iso(r.runStartedAt),
+        endedAt: iso(r.endedAt),
+        durationMs: r.endedAt - r.runStartedAt,
+        acknowledgementDelayMs: r.acknowledgementDelayMs,
+        flapped: r.reopenings > 0 ? { reopenings: r.reopenings, firstStartedAt: iso(r.threadStartedAt) } : null,
+      },
     },
-  });
+    links,
+  );
 }
 
 export interface OfficialFact {
@@ -151,7 +180,7 @@ export function officialOpenedEvent(o: OfficialFact, surface: { id: string; name
     summary: `The official status page posted "${o.name}" (impact ${o.impact}) at ${clock(o.createdAt)}${surface ? ` for ${surface.name}` : ""}`,
     url: incidentUrl(links, `o-${o.id}`),
     data: { official: { componentState, incident: officialBrief(o, null) } },
-  });
+  }, links);
 }
 
 export function officialUpdatedEvent(o: OfficialFact, update: { id: string; status: string; body: string; createdAt: number }, surface: { id: string; name: string } | null, componentState: string | null, links: Links): AlertEvent {
@@ -163,7 +192,7 @@ export function officialUpdatedEvent(o: OfficialFact, update: { id: string; stat
     summary: `Official update on "${o.name}" (${update.status}) at ${clock(update.createdAt)}: ${body.length > 200 ? `${body.slice(0, 199)}…` : body}`,
     url: incidentUrl(links, `o-${o.id}`),
     data: { official: { componentState, incident: officialBrief(o, update) } },
-  });
+  }, links);
 }
 
 export function officialResolvedEvent(o: OfficialFact, surface: { id: string; name: string } | null, componentState: string | null, at: number, links: Links): AlertEvent {
@@ -175,7 +204,7 @@ export function officialResolvedEvent(o: OfficialFact, surface: { id: string; na
     summary: `The official status page resolved "${o.name}" at ${clock(resolvedAt)} after ${minutes(resolvedAt - o.createdAt)}`,
     url: incidentUrl(links, `o-${o.id}`),
     data: { endedAt: iso(resolvedAt), durationMs: resolvedAt - o.createdAt, official: { componentState, incident: officialBrief(o, null) } },
-  });
+  }, links);
 }
 
 export type DisagreementKind = "official_up_measured_down" | "official_down_measured_up";
@@ -192,7 +221,7 @@ export function disagreementStartedEvent(surface: { id: string; name: string }, 
     summary: `${surface.name}: ${words}`,
     url: links.publicUrl ? `${links.publicUrl}/` : null,
     data: { disagreement: { kind, since: iso(since) }, official },
-  });
+  }, links);
 }
 
 export function disagreementEndedEvent(surface: { id: string; name: string }, kind: DisagreementKind, since: number, at: number, official: OfficialAtTheTime, links: Links): AlertEvent {
@@ -203,11 +232,11 @@ export function disagreementEndedEvent(surface: { id: string; name: string }, ki
     summary: `${surface.name}: the official page and Witness agree again at ${clock(at)}, after ${minutes(at - since)} of disagreement`,
     url: links.publicUrl ? `${links.publicUrl}/` : null,
     data: { disagreement: { kind, since: iso(since) }, endedAt: iso(at), durationMs: at - since, official },
-  });
+  }, links);
 }
 
 /** Witness lost the internet: said so that nobody reads it as Claude's outage. */
-export function monitorOfflineEvent(since: number, detail: string): AlertEvent {
+export function monitorOfflineEvent(since: number, detail: string, links?: Links): AlertEvent {
   return event("monitor.offline", `${since}`, {
     occurredAt: since,
     surface: null,
@@ -215,10 +244,10 @@ export function monitorOfflineEvent(since: number, detail: string): AlertEvent {
     summary: `Witness itself cannot reach the internet since ${clock(since)}: this is the monitor's own network, not Claude; its probes say nothing about Claude until it is back`,
     url: null,
     data: { monitor: { since: iso(since), detail } },
-  });
+  }, links);
 }
 
-export function monitorOnlineEvent(since: number, at: number): AlertEvent {
+export function monitorOnlineEvent(since: number, at: number, links?: Links): AlertEvent {
   return event("monitor.online", `${since}`, {
     occurredAt: at,
     surface: null,
@@ -226,13 +255,13 @@ export function monitorOnlineEvent(since: number, at: number): AlertEvent {
     summary: `Witness reaches the internet again at ${clock(at)} after ${minutes(at - since)} offline (its own network, not Claude); probes resumed`,
     url: null,
     data: { monitor: { since: iso(since), detail: "back online" }, endedAt: iso(at), durationMs: at - since },
-  });
+  }, links);
 }
 
-/** The one event `npm run alerts -- --test` sends: marked as a test in its id, its summary and `test`. */
+/** The one event `npm run alerts -- --test` sends: of its own type `test`, marked as a test in its id, summary and `test`. */
 export function testEvent(at: number, links: Links): AlertEvent {
   return {
-    ...event("incident.opened", `test-${at}`, {
+    ...event("test", `${at}`, {
       occurredAt: at,
       surface: null,
       severity: "info",
@@ -240,7 +269,6 @@ export function testEvent(at: number, links: Links): AlertEvent {
       url: links.publicUrl ? `${links.publicUrl}/` : null,
       data: {},
     }),
-    id: `test:${at}`,
     test: true,
   };
 }

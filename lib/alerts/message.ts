@@ -63,7 +63,7 @@ export function describeFailures(data: AlertData): string | null {
     const words = ERROR_WORDS[e.errorClass] ?? [humanise(oneLine(e.errorClass, 40)), humanise(oneLine(e.errorClass, 40))];
     return `${e.count} ${e.count === 1 ? words[0] : words[1]}`;
   });
-  const share = data.failureRatio == null ? null : `${formatPercent(data.failureRatio)} of requests failed`;
+  const share = data.failureWords ?? (data.failureRatio == null ? null : `${formatPercent(data.failureRatio)} of requests failed`);
   if (share === null && mix.length === 0) return null;
   return [share ?? "Requests failed", mix.join(", ")].filter(Boolean).join(": ");
 }
@@ -90,9 +90,12 @@ function surfaceName(event: AlertEvent): string {
   return oneLine(event.surfaceName ?? event.surface ?? "Claude", 80);
 }
 
-/** The official page's word for the surface now: its component state, else the incident's status. */
+const STATE_TITLES = { operational: "Operational", degraded: "Degraded", down: "Outage", maintenance: "Maintenance", unknown: "Unknown (not read)" } as const;
+
+/** The official page's word for the surface now: its state by the one definition, else its component state or incident's status. */
 function officialNow(data: AlertData): string {
   const official = data.official;
+  if (official?.state) return STATE_TITLES[official.state];
   if (official?.componentState && official.componentState !== "operational") return officialStateWords(official.componentState);
   if (official?.incident) return officialStateWords(official.incident.status);
   return officialStateWords(official?.componentState);
@@ -122,6 +125,8 @@ function describeTitle(event: AlertEvent): string {
       return "Witness lost its own internet connection (not a Claude outage)";
     case "monitor.online":
       return "Witness is back online (its own connection had failed, not Claude)";
+    case "test":
+      return "a test alert from Witness, nothing is wrong";
   }
 }
 
@@ -151,7 +156,8 @@ function officialFacts(data: AlertData): MessageFact[] {
   if (!official) return [];
   const incident = official.incident;
   const named = incident ? ` · ${oneLine(incident.name)} (${officialStateWords(incident.status).toLowerCase()})` : "";
-  const facts: MessageFact[] = [{ label: "Official page", value: `${officialStateWords(official.componentState)}${named}` }];
+  const state = official.state ? STATE_TITLES[official.state] : officialStateWords(official.componentState);
+  const facts: MessageFact[] = [{ label: "Official page", value: `${state}${named}` }];
   if (incident?.latestUpdate) {
     const at = incident.latestUpdateAt ? ` (${formatSince(incident.latestUpdateAt)})` : "";
     facts.push({ label: "Latest official update", value: `“${oneLine(incident.latestUpdate, MAX_UPDATE)}”${at}` });

@@ -8,7 +8,8 @@ import { insertOutboxRows } from "@/db/queries/alerts";
 
 /** Does this channel take this event? `surfaces` filters every event that has surfaces; monitor.* events have none. */
 export function channelWants(channel: Pick<ChannelConfig, "events" | "surfaces">, event: Pick<AlertEvent, "type">, surfaces: readonly string[]): boolean {
-  if (!channel.events.includes(event.type)) return false;
+  // A test event goes to each channel directly (lib/cli/alerts.ts), never through the outbox and its filters.
+  if (event.type === "test" || !channel.events.includes(event.type)) return false;
   if (event.type.startsWith("monitor.") || channel.surfaces === null) return true;
   return surfaces.some((s) => channel.surfaces!.includes(s));
 }

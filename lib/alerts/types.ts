@@ -19,6 +19,8 @@ export const ALERT_EVENT_TYPES = [
   "monitor.online",
 ] as const;
 export type AlertEventType = (typeof ALERT_EVENT_TYPES)[number];
+/** `npm run alerts -- --test` sends an event of its own type, never one a receiver could take for an outage. */
+export type SentEventType = AlertEventType | "test";
 
 export const CHANNEL_TYPES = ["webhook", "slack", "discord", "teams", "ntfy", "email", "pagerduty", "telegram"] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
@@ -30,6 +32,11 @@ export type AlertSeverity = "critical" | "warning" | "info" | "resolved";
 export interface OfficialAtTheTime {
   /** "operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance", or null: unknown (not read). */
   componentState: string | null;
+  /**
+   * The page's state of the surface then, by the one definition every output uses (lib/judge/official-state.ts): the
+   * component status in force raised by the incidents the page listed on it. Absent in events written before it.
+   */
+  state?: "operational" | "degraded" | "down" | "maintenance" | "unknown";
   /** The official incident in force, if any. Its text is untrusted: channels escape it for their format. */
   incident: { id: string; name: string; status: string; url: string | null; latestUpdate: string | null; latestUpdateAt: string | null } | null;
 }
@@ -37,7 +44,7 @@ export interface OfficialAtTheTime {
 export interface AlertEvent {
   /** Stable, derived from the fact: "incident.opened:m-42", "official.updated:<update id>". The webhook-id. */
   id: string;
-  type: AlertEventType;
+  type: SentEventType;
   /** When the fact happened (ISO 8601, UTC): the incident's start for "opened", its end for "resolved". */
   occurredAt: string;
   /** The surface id ("api"), or null for monitor.* events. */
@@ -64,8 +71,9 @@ export interface AlertData {
   startedAt?: string;
   endedAt?: string | null;
   durationMs?: number | null;
-  /** Share of requests failing, 0..1. */
+  /** Share of all the surface's requests failing over the incident so far, 0..1 (lib/judge/share.ts), and in words. */
   failureRatio?: number | null;
+  failureWords?: string | null;
   /** Error classes and counts, largest first ("overloaded" × 12). */
   errorMix?: { errorClass: string; count: number }[];
   /** How long after the measured start the official page acknowledged it (resolved events), null: never. */
@@ -75,7 +83,7 @@ export interface AlertData {
   disagreement?: { kind: "official_up_measured_down" | "official_down_measured_up"; since: string };
   /** monitor.* events: what Witness could not reach, and since when. */
   monitor?: { since: string; detail: string };
-  /** Measured incidents: the first incident of a flapping run ("m-41"); a channel threads (and dedups) on it. */
+  /** Measured incidents: the thread's incident ("m-41"), the same in its opened and its resolved; channels thread on it. */
   threadId?: string;
   /** incident.resolved of a series that re-opened within FLAP_WINDOW of a resolution: how often, since when. */
   flapped?: { reopenings: number; firstStartedAt: string } | null;

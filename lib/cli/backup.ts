@@ -22,7 +22,7 @@ try {
   exitWithUsageError(`${(err as Error).message} (usage: npm run -s backup -- PATH)`);
 }
 if (positionals.length !== 1 || !positionals[0]) exitWithUsageError("give one PATH to write the backup to (usage: npm run -s backup -- PATH)");
-const config = loadConfigOrExit();
+const config = loadConfigOrExit({ withoutAlerts: true });
 if (config.databasePath === ":memory:" || config.databasePath === "") exitWithUsageError("DATABASE_PATH is :memory:: there is no file to back up");
 if (!existsSync(config.databasePath)) exitWithUsageError(`database: ${config.databasePath} does not exist (set DATABASE_PATH to the live database)`);
 const target = backupTarget(positionals[0], new Date());

@@ -19,9 +19,10 @@ export function exitWithUsageError(reason: string): never {
 }
 
 /** Load configuration or exit 2 naming the key path. */
-export function loadConfigOrExit(): Config {
+/** The configuration, or exit 2 naming the key path. `withoutAlerts`: a command that never alerts needs none of their secrets. */
+export function loadConfigOrExit(opts: { withoutAlerts?: boolean } = {}): Config {
   try {
-    return loadConfig();
+    return loadConfig(process.env, opts);
   } catch (err) {
     if (err instanceof ConfigError) exitWithUsageError(`configuration: ${err.message}`);
     throw err;

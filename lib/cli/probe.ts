@@ -60,7 +60,7 @@ function formatTable(results: ProbeResult[]): string {
 
 async function main(): Promise<void> {
   const args = parseCli(process.argv.slice(2));
-  const config = loadConfigOrExit();
+  const config = loadConfigOrExit({ withoutAlerts: true });
   const log = createCliLogger(config, args.json);
   const plan = planProbes(config, { only: args.only, timeoutMs: args.timeoutMs });
   if (plan.probes.length === 0) exitWithUsageError("nothing to run: every selected probe needs ANTHROPIC_API_KEY");
@@ -74,7 +74,9 @@ async function main(): Promise<void> {
   // Said once the run is sure to happen, so a refusal above stays one line.
   if (plan.skippedForKey.length > 0) log.warn(`ANTHROPIC_API_KEY is not set: skipping ${plan.skippedForKey.join(", ")}`);
   if (lease.tookOverFrom) log.warn(`took over the writer lease of a worker that ${lease.holderGone ? "is no longer running" : "stopped renewing it"}: ${describeHolder(lease.tookOverFrom)}`);
-  const worker = new Worker(config, store.db, createCliLogger(config, true));
+  // The one-off probe records results and nothing else: its config holds no alerts (loaded without them), and it
+  // gets no channels, so no outbox row is written and nothing is sent, whatever witness.config.yaml says.
+  const worker = new Worker(config, store.db, createCliLogger(config, true), undefined, []);
   // Renewed while the probes run (a stream may outlast the lease's stale limit). Should a worker take the database
   // over meanwhile (only if this process stalled past that limit), probes still in flight are not stored.
   const held = holdWriterLease(store.db, lease.token, log, { onLost: () => void worker.stop(0) });

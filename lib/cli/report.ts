@@ -60,7 +60,7 @@ function formatReport(r: Report): string {
 }
 
 const args = parseCli(process.argv.slice(2));
-const config = loadConfigOrExit();
+const config = loadConfigOrExit({ withoutAlerts: true });
 if (!existsSync(config.databasePath)) exitWithUsageError(`database: ${config.databasePath} does not exist yet (run npm start or npm run probe first)`);
 let store;
 try {

@@ -73,6 +73,9 @@ export class Recorder {
       }
       const next = this.detect(db, result);
       const pooled = this.detectElevated(db, result, next);
+      // Late announcements (minIncidentMinutes) and held resolutions come due with the surface's results.
+      const surface = surfaceOfSeries(this.config.surfaces, result.probe);
+      if (surface) this.alerts.tick(db, surface, Date.parse(result.startedAt));
       // While the monitor is offline nothing is measured, so nothing can disagree with the official page.
       if (!offline && this.alerts.isActive) this.checkDisagreement(db, result, next, pooled);
       return { next, pooled };
@@ -112,8 +115,6 @@ export class Recorder {
       if (endedAt) {
         this.alerts.incidentResolved(db, fact, endedAt.getTime(), at);
         this.log.info(`incident resolved: ${surface.name} elevated errors at ${endedAt.toISOString()}`);
-      } else {
-        this.alerts.incidentContinues(db, surface, at);
       }
     }
     saveDetectorState(db, key, state, new Date(at));
@@ -156,8 +157,6 @@ export class Recorder {
       if (endedAt) {
         this.alerts.incidentResolved(db, measuredFact(surface, result, transition.incident), endedAt.getTime(), observation.at);
         this.log.info(`incident resolved: ${surface.name} ${result.probe} at ${endedAt.toISOString()}`);
-      } else {
-        this.alerts.incidentContinues(db, surface, observation.at);
       }
     }
     saveDetectorState(db, result.probe, state, new Date(observation.at));

@@ -8,6 +8,8 @@ import type { AlertEvent } from "@/lib/alerts/types";
 import { ConfigError, loadConfig, type Config } from "@/lib/config";
 import { MONITOR_OFFLINE_PREFIX } from "@/lib/measure/connectivity";
 import { createLogger } from "@/lib/log";
+import { failureShare } from "@/lib/judge/share";
+import { readInstanceId } from "@/db/queries/instance";
 import { Recorder } from "@/lib/measure/recorder";
 import { getOutboxRows } from "@/db/queries/alerts";
 import type { StatusSummary } from "@/probes/statuspage";
@@ -42,23 +44,32 @@ function setup(alertsYaml: string) {
   return { store, config, recorder, feed, rows, ids };
 }
 
-/** An outage from minute `from` (two downs confirm it) lasting `minutes`, then three ups resolve it. */
+/**
+ * An outage from minute `from` (two downs confirm it) lasting `minutes`, then three ups resolve it and six more hold
+ * the recovery past RESOLVE_HOLD_MS, so its "resolved" is written.
+ */
 function outage(from: number, minutes: number): ProbeResult[] {
   const out: ProbeResult[] = [];
   for (let m = from; m < from + minutes; m++) out.push(down(m));
-  for (let m = from + minutes; m < from + minutes + 3; m++) out.push(up(m));
+  for (let m = from + minutes; m < from + minutes + 9; m++) out.push(up(m));
   return out;
 }
+
+/** An event id: its type, this database's instance id, then the fact ("incident.opened:w1a2b3c4d:m-1"). */
+const ID = (type: string, rest = ".+") => new RegExp(`^${type.replace(".", "\\.")}:w[0-9a-f]{8}:${rest}$`);
 
 describe("alert events from the recorder", () => {
   it("an outage writes one opened and one resolved per channel, with what a person needs", () => {
     const { feed, recorder, rows, ids } = setup(`  channels:\n${channel("ops")}${channel("chat")}`);
     feed(recorder, [up(0), ...outage(1, 4)]);
-    expect(ids("ops")).toEqual([expect.stringMatching(/^incident\.opened:m-\d+$/), expect.stringMatching(/^incident\.resolved:m-\d+$/)]);
+    expect(ids("ops")).toEqual([expect.stringMatching(ID("incident.opened", "m-\\d+")), expect.stringMatching(ID("incident.resolved", "m-\\d+"))]);
+    // One incident id for both, so a receiver pairs them (PagerDuty's dedup_key, a chat thread).
+    expect(ids("ops")[0]!.split(":").slice(1)).toEqual(ids("ops")[1]!.split(":").slice(1));
     expect(ids("chat")).toEqual(ids("ops"));
     const [opened, resolved] = rows().filter((r) => r.channel === "ops").map((r) => r.event);
     expect(opened).toMatchObject({ type: "incident.opened", surface: "api", severity: "critical", occurredAt: at(1), test: false });
-    expect(opened!.summary).toContain("Claude API is failing: 67% of requests since 10:01 UTC (overloaded ×2); official page: not read");
+    // The share of every request of the surface from the start to the confirmation: what the page says at that minute.
+    expect(opened!.summary).toContain("Claude API is failing: 100% of requests failing since 10:01 UTC (overloaded ×2); official page: not read");
     expect(opened!.data.errorMix).toEqual([{ errorClass: "overloaded", count: 2 }]);
     expect(resolved).toMatchObject({ type: "incident.resolved", occurredAt: at(5), severity: "resolved" });
     expect(resolved!.summary).toContain("recovered at 10:05 UTC after 4 min");
@@ -94,11 +105,11 @@ describe("alert events from the recorder", () => {
     const before = ids("ops");
     // A new Recorder on the same database is what a restart is.
     const restarted = new Recorder(config, store.db, quiet);
-    feed(restarted, [down(4), down(5), up(6), up(7), up(8)]);
+    feed(restarted, [down(4), down(5), up(6), up(7), up(8), up(9), up(10), up(11)]);
     expect(ids("ops")).toEqual([before[0], expect.stringMatching(/^incident\.resolved:/)]);
     // Writing the same fact again (a replay) adds nothing: the id comes from the fact.
     const row = getOutboxRows(store.db)[0]!;
-    const again = incidentOpenedEvent({ id: Number(row.eventId.split("m-")[1]), surface: { id: "api", name: "Claude API" }, series: "stream:claude-haiku-4-5", model: "claude-haiku-4-5", severity: "down", startedAt: T0 + 60_000, peakFailureRatio: 1, errorClassCounts: {} }, { componentState: null, incident: null }, config);
+    const again = incidentOpenedEvent({ id: Number(row.eventId.split("m-")[1]), surface: { id: "api", name: "Claude API" }, series: "stream:claude-haiku-4-5", model: "claude-haiku-4-5", severity: "down", startedAt: T0 + 60_000, peakFailureRatio: 1, errorClassCounts: {} }, { componentState: null, incident: null }, failureShare([], []), { publicUrl: null, instance: readInstanceId(store.db) });
     expect(again.id).toBe(row.eventId);
     expect(enqueueEvent(store.db, config.alerts.channels, again, new Date())).toEqual([]);
     expect(getOutboxRows(store.db)).toHaveLength(2);
@@ -125,31 +136,33 @@ describe("alert events from the recorder", () => {
     expect(ids("patient")).toEqual([]);
     feed(recorder, long.slice(10, 11)); // minute 130: lasted 10 minutes
     expect(ids("patient")).toEqual([expect.stringMatching(/^incident\.opened:/)]);
-    feed(recorder, [...long.slice(11), up(135), up(136), up(137)]);
+    feed(recorder, [...long.slice(11), ...[135, 136, 137, 138, 139, 140].map(up)]);
     expect(ids("patient")).toEqual([expect.stringMatching(/^incident\.opened:/), expect.stringMatching(/^incident\.resolved:/)]);
     const opened = rows().find((r) => r.channel === "patient")!.event;
     expect(opened.occurredAt).toBe(at(120));
   });
 
-  it("flapping: a re-opening within 30 min folds into the thread; the resolution says it flapped", () => {
+  it("a failure within the resolution hold folds into the thread (it flapped); once resolved was sent, the next one pages again", () => {
     const { feed, recorder, ids, rows } = setup(`  channels:\n${channel("ops")}`);
-    feed(recorder, [up(0), ...outage(1, 3), ...outage(10, 3), ...outage(20, 3)]);
-    const list = ids("ops");
-    expect(list.filter((id) => id.startsWith("incident.opened"))).toHaveLength(1);
-    expect(list.filter((id) => id.startsWith("incident.resolved"))).toHaveLength(3);
-    const last = rows().at(-1)!.event;
-    expect(last.data.flapped).toEqual({ reopenings: 2, firstStartedAt: at(1) });
-    expect(last.data.threadId).toBe(list[0]!.replace("incident.opened:", ""));
-    expect(last.summary).toContain("flapped: re-opened 2 times since 10:01 UTC");
-    // 31 minutes after the last resolution it is news again.
-    feed(recorder, outage(23 + 3 + 31, 3));
-    expect(ids("ops").filter((id) => id.startsWith("incident.opened"))).toHaveLength(2);
+    // 529s from 10:01; recovered 10:04; empty answers again at 10:07 (within the 5-minute hold): one thread.
+    const empty = (m: number) => down(m, { errorClass: "empty_response", httpStatus: 200 });
+    feed(recorder, [up(0), down(1), down(2), down(3), up(4), up(5), up(6), empty(7), empty(8), ...[9, 10, 11, 12, 13, 14, 15].map(up)]);
+    expect(ids("ops").map((id) => id.split(":")[0])).toEqual(["incident.opened", "incident.resolved"]);
+    const resolved = rows().at(-1)!.event;
+    expect(resolved.data.flapped).toEqual({ reopenings: 1, firstStartedAt: at(1) });
+    expect(resolved.summary).toContain("flapped: re-opened 1 time since 10:01 UTC");
+    expect(resolved.data.incidentId).toBe(rows()[0]!.event.data.incidentId);
+    // Cut streams 17 minutes later: a new outage, told as one, with its own id.
+    feed(recorder, outage(32, 3));
+    const types = ids("ops").map((id) => id.split(":")[0]);
+    expect(types).toEqual(["incident.opened", "incident.resolved", "incident.opened", "incident.resolved"]);
+    expect(new Set(rows().map((r) => r.event.data.incidentId)).size).toBe(2);
   });
 
   it("two series of one surface failing together are one thread: one opened, one resolved when both recovered", () => {
     const { feed, recorder, ids } = setup(`  channels:\n${channel("ops")}`);
     const edge = (r: ProbeResult) => ({ ...r, probe: "edge", kind: "edge" as const, model: null });
-    feed(recorder, [up(0), down(1), edge(down(1)), down(2), edge(down(2)), up(3), up(4), up(5), edge(down(5)), edge(up(6)), edge(up(7)), edge(up(8))]);
+    feed(recorder, [up(0), down(1), edge(down(1)), down(2), edge(down(2)), up(3), up(4), up(5), edge(down(5)), edge(up(6)), edge(up(7)), edge(up(8)), ...[9, 10, 11, 12, 13, 14].map((m) => edge(up(m)))]);
     expect(ids("ops").map((id) => id.split(":")[0])).toEqual(["incident.opened", "incident.resolved"]);
   });
 
@@ -157,7 +170,7 @@ describe("alert events from the recorder", () => {
     const { feed, recorder, ids, rows } = setup(`  channels:\n${channel("ops")}`);
     const offline = (m: number) => sampleResult(at(m), { outcome: "inconclusive", errorClass: "connection_error", httpStatus: null, message: `${MONITOR_OFFLINE_PREFIX} every host failed` });
     feed(recorder, [up(0), offline(1), offline(2), offline(3), offline(4), up(5), up(6)]);
-    expect(ids("ops")).toEqual([`monitor.offline:${T0 + 60_000}`, `monitor.online:${T0 + 60_000}`]);
+    expect(ids("ops")).toEqual([expect.stringMatching(ID("monitor.offline", `${T0 + 60_000}`)), expect.stringMatching(ID("monitor.online", `${T0 + 60_000}`))]);
     const [off] = rows().map((r) => r.event);
     expect(off).toMatchObject({ surface: null, severity: "warning" });
     expect(off!.summary).toContain("not Claude");
@@ -179,7 +192,7 @@ describe("alert events from the recorder", () => {
     expect(ids("ops")).toEqual([]);
     feed(recorder, [down(4)]);
     status(5, "operational");
-    expect(ids("ops")).toEqual([expect.stringMatching(/^disagreement\.started:api:/)]);
+    expect(ids("ops")).toEqual([expect.stringMatching(ID("disagreement.started", "api:\\d+"))]);
     expect(rows()[0]!.event.summary).toContain("official page says operational while Witness measures it failing");
     feed(recorder, [down(6), up(7), up(8), up(9)]);
     status(10, "operational");

@@ -81,7 +81,7 @@ describe("npm run probe -- --once and the writer lease", () => {
   it("with no worker, takes the lease for its run, stores its results and releases the lease", async () => {
     const dbPath = join(dir, "free.db");
     // Slow answers keep the run going long enough to see who holds the lease meanwhile.
-    onceSim.setFault("web", { fault: "none", ttfbMs: 1_500 });
+    onceSim.setFault("web", { fault: "none", ttfbMs: 5_000 });
     const running = runCli("probe", ["--once", "--json", "--only", "edge,web"], envFor(dbPath, onceSim));
     let holder: ReturnType<typeof readWriterLease> = null;
     await waitFor(() => {
@@ -91,7 +91,7 @@ describe("npm run probe -- --once and the writer lease", () => {
         // the file or its tables are not there yet
       }
       return holder !== null;
-    }, 15_000);
+    }, 45_000);
     expect(holder).toMatchObject({ host: hostname() });
     expect(holder!.pid).not.toBe(process.pid);
 

@@ -6,11 +6,11 @@
 import { buildMessage } from "@/lib/alerts/message";
 import { fit } from "@/lib/alerts/text";
 import { postJson } from "@/lib/alerts/channels/http";
-import type { AlertEvent, AlertEventType, Channel, ChannelConfig } from "@/lib/alerts/types";
+import type { AlertEvent, Channel, ChannelConfig, SentEventType } from "@/lib/alerts/types";
 
 const SUMMARY_MAX = 1_024;
 
-const ACTION: Record<AlertEventType, "trigger" | "resolve"> = {
+const ACTION: Record<SentEventType, "trigger" | "resolve"> = {
   "incident.opened": "trigger",
   "incident.resolved": "resolve",
   "official.opened": "trigger",
@@ -20,6 +20,7 @@ const ACTION: Record<AlertEventType, "trigger" | "resolve"> = {
   "disagreement.ended": "resolve",
   "monitor.offline": "trigger",
   "monitor.online": "resolve",
+  test: "trigger",
 };
 
 /** The key shared by an event's trigger and its resolve: one per incident, disagreement or offline spell. */
@@ -33,8 +34,10 @@ export function dedupKey(event: AlertEvent): string {
     if (data.monitor) return `monitor-${data.monitor.since}`;
     return event.id;
   })();
+  // Two installs on one routing key must not close each other's alerts: the instance id in the event id goes in too.
+  const instance = /^[a-z.]+:(w[0-9a-f]{8}):/.exec(event.id)?.[1];
   // PagerDuty allows 255 characters; the id parts come from our facts but stay printable and short.
-  return `${prefix}-${key}`.replace(/[^\x21-\x7e]/g, "_").slice(0, 255);
+  return `${prefix}-${instance ? `${instance}-` : ""}${key}`.replace(/[^\x21-\x7e]/g, "_").slice(0, 255);
 }
 
 /** The Events API v2 body for `event`. */

@@ -2,7 +2,7 @@
  * Reads and writes of the official-page tables. Plain data access: when a row is a change or a heartbeat, what
  * "unknown" means and how statuses compare are decided in lib/judge/official.ts.
  */
-import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, isNull, lt, ne, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "@/db/client";
 import {
@@ -215,6 +215,11 @@ function withUpdates(db: Conn, incidents: OfficialIncidentRow[]): OfficialIncide
 /** The newest row of one component, by the (component_id, observed_at) index. */
 export function getLatestComponentStatus(db: Conn, componentId: string): OfficialComponentStatusRow | null {
   return db.select().from(cs).where(eq(cs.componentId, componentId)).orderBy(desc(cs.observedAt), desc(cs.id)).limit(1).get() ?? null;
+}
+
+/** The component's newest row observed at or before `at` (by the component/observed index), or null. */
+export function getComponentStatusAt(db: Conn, componentId: string, at: Date): OfficialComponentStatusRow | null {
+  return db.select().from(cs).where(and(eq(cs.componentId, componentId), lte(cs.observedAt, at))).orderBy(desc(cs.observedAt), desc(cs.id)).limit(1).get() ?? null;
 }
 
 /**

@@ -83,8 +83,10 @@ export function nextIncidentState(prev: SeriesState, result: Observation, policy
   const since = Math.max(result.at - policy.windowMs, prev.lastEndedAt ?? -Infinity);
   const isCurrent = (e: WindowEntry) => !afterGap && e.at > since;
   const window = [...prev.window.filter(isCurrent), entry];
-  // Bounded: before an incident opens the streak never passes openAfter; after, only its tail matters.
-  const streak = bad ? [...prev.streak.filter(isCurrent), entry].slice(-policy.openAfter) : [];
+  // Bounded: before an incident opens the streak never passes openAfter; after, only its tail matters. Consecutive
+  // results count whatever the window's length (a series probed every 5 or 10 minutes has one result per window); only
+  // a gap or an earlier incident's end breaks the run.
+  const streak = bad ? [...prev.streak.filter((e) => !afterGap && e.at > (prev.lastEndedAt ?? -Infinity)), entry].slice(-policy.openAfter) : [];
   const state: SeriesState = { window, streak, open: prev.open, lastAt: result.at, lastEndedAt: prev.lastEndedAt ?? null };
   if (state.open) return continueIncident(state, state.open, entry, policy);
   // Only a failure opens an incident: a success can confirm nothing, whatever the window still holds.

@@ -8,7 +8,7 @@ import { officialStaleMs, type Config, type Surface } from "@/lib/config";
 import { officialLevel } from "@/lib/judge/official";
 import { claimLevel, claimsAt, concernsComponent, type OfficialIncidentView } from "@/lib/judge/official-claims";
 import type { Db } from "@/db/client";
-import { getLatestComponentStatus } from "@/db/queries/official";
+import { getComponentStatusAt } from "@/db/queries/official";
 
 export type OfficialState = "operational" | "degraded" | "down" | "maintenance" | "unknown";
 
@@ -40,8 +40,8 @@ export interface OfficialNow {
  * around then (lib/judge/report.ts readOfficialViews / toOfficialView).
  */
 export function readOfficialNow(db: Db, config: Config, surface: Pick<Surface, "componentId">, official: readonly OfficialIncidentView[], at: number): OfficialNow {
-  const latest = getLatestComponentStatus(db, surface.componentId);
-  const componentStatus = latest && latest.observedAt.getTime() <= at && at - latest.observedAt.getTime() <= officialStaleMs(config) ? latest.status : null;
+  const latest = getComponentStatusAt(db, surface.componentId, new Date(at));
+  const componentStatus = latest && at - latest.observedAt.getTime() <= officialStaleMs(config) ? latest.status : null;
   const incidents = claimingAt(official, surface.componentId, at);
   return { state: officialStateOf(componentStatus, incidents), componentStatus, incidents };
 }

@@ -132,3 +132,13 @@ describe("the incident detector", () => {
     expect(initialSeriesState()).toEqual({ window: [], streak: [], open: null, lastAt: null, lastEndedAt: null });
   });
 });
+
+describe("series probed less often than the window (browser and code every 5 min, or every 10)", () => {
+  it.each([300, 600])("two failures in a row at %i s intervals open an incident, and recoveries resolve it", (seconds) => {
+    const step = seconds * 1000;
+    const policy = { ...POLICY, gapMs: 2.5 * step };
+    const { incidents } = replayIncidents(timeline("uu DD uuu", DAY0, step), policy);
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]).toMatchObject({ startedAt: DAY0 + 2 * step, endedAt: DAY0 + 4 * step, severity: "down" });
+  });
+});

@@ -105,6 +105,18 @@ export function getFirstResultAfter(db: Db, params: { after: Date }): ProbeResul
   return db.select().from(probeResults).where(gt(probeResults.startedAt, params.after)).orderBy(asc(probeResults.startedAt)).limit(1).get() ?? null;
 }
 
+/** Start times (epoch ms) of the results after `after`, newest first, at most `limit` (by the started_at index). */
+export function getResultTimesSince(db: Db, params: { after: Date; limit: number }): number[] {
+  return db
+    .select({ at: probeResults.startedAt })
+    .from(probeResults)
+    .where(gt(probeResults.startedAt, params.after))
+    .orderBy(desc(probeResults.startedAt))
+    .limit(params.limit)
+    .all()
+    .map((r) => r.at.getTime());
+}
+
 export function countProbeResults(db: Db): number {
   const row = db.select({ n: count() }).from(probeResults).get();
   return row?.n ?? 0;

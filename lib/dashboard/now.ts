@@ -53,7 +53,13 @@ export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
     const share = since === null ? null : readFailureShare(db, config, surface, allSeries, { from: since, to: now }, now);
     return { ...surfaceNow(surface, series, elevated !== null, since, share, official.componentStatus, official.state, incidents, now), officialLatest: latestOfficialUpdate(claimingRows, config.statusPageUrl) };
   });
-  return { generatedAt: now, lastResultAt, monitor: readMonitorNetwork(db), surfaces };
+  return { generatedAt: now, lastResultAt, monitor: readMonitorNetwork(db, monitorGapMs(config)), surfaces };
+}
+
+/** No result for this long means Witness was not running: 2.5 of its most frequent probe's intervals. */
+export function monitorGapMs(config: Config): number {
+  const intervals = PROBE_KINDS.filter((k) => config.probes[k].enabled).map((k) => config.probes[k].intervalSeconds * 1000);
+  return 2.5 * Math.min(...intervals, 3_600_000);
 }
 
 /** A series stored but no longer configured stays on the page this long after its last result, then drops out. */

@@ -66,8 +66,11 @@ export function addResultToRollup(r: Rollup, result: RollupInput): Rollup {
   r[result.outcome] += 1;
   const cls = result.errorClass;
   if (cls !== null) r.errorClassCounts[cls] = (r.errorClassCounts[cls] ?? 0) + 1;
-  if (result.totalMs !== null) addToHistogram(r.totalMsHistogram, result.totalMs);
-  if (result.ttftMs !== null) addToHistogram(r.ttftMsHistogram, result.ttftMs);
+  // An inconclusive result (our network, our key, a bot wall) timed nothing of Claude's: a 5 ms DNS failure is no latency.
+  if (result.outcome !== "inconclusive") {
+    if (result.totalMs !== null) addToHistogram(r.totalMsHistogram, result.totalMs);
+    if (result.ttftMs !== null) addToHistogram(r.ttftMsHistogram, result.ttftMs);
+  }
   if (result.tokensPerSecond !== null) {
     r.tokensPerSecondSum += result.tokensPerSecond;
     r.tokensPerSecondCount += 1;

@@ -1,7 +1,7 @@
 /** Whether Witness itself can reach the internet now, from the results it stored: the dashboard's and API's view. */
 import { isMonitorOffline, MONITOR_OFFLINE_PREFIX } from "@/lib/measure/connectivity";
 import type { Db } from "@/db/client";
-import { getFirstResultAfter, getLatestResults, getNewestResultWithoutPrefix } from "@/db/queries/probe-results";
+import { getFirstResultAfter, getLatestResults, getNewestResultWithoutPrefix, getResultTimesSince } from "@/db/queries/probe-results";
 
 export interface MonitorNetwork {
   /** False while the newest stored result is one the own-network rule made inconclusive. */
@@ -10,14 +10,29 @@ export interface MonitorNetwork {
   offlineSince: string | null;
 }
 
-/** Read the monitor's own network state. With no results at all it is online: nothing says otherwise. */
-export function readMonitorNetwork(db: Db): MonitorNetwork {
+/**
+ * Read the monitor's own network state. With no results at all it is online: nothing says otherwise. The offline run
+ * starts at its first result after the last reachable one, or after the last gap of more than `gapMs` (Witness was
+ * stopped then: it cannot say it was offline while it did not run).
+ */
+export function readMonitorNetwork(db: Db, gapMs = Infinity): MonitorNetwork {
   const [newest] = getLatestResults(db, { limit: 1 });
   if (!newest || !isMonitorOffline(newest)) return { online: true, offlineSince: null };
   const lastReached = getNewestResultWithoutPrefix(db, { prefix: MONITOR_OFFLINE_PREFIX });
-  const first = getFirstResultAfter(db, { after: lastReached?.startedAt ?? new Date(-1) });
-  return { online: false, offlineSince: (first ?? newest).startedAt.toISOString() };
+  const after = lastReached?.startedAt ?? new Date(-1);
+  const times = getResultTimesSince(db, { after, limit: MAX_RUN_RESULTS });
+  let since = times[0] ?? newest.startedAt.getTime();
+  for (let i = 1; i < times.length; i++) {
+    if (times[i - 1]! - times[i]! > gapMs) break;
+    since = times[i]!;
+  }
+  // A run longer than we read back is at least that long: its start is older still, read as the run's first result.
+  if (times.length === MAX_RUN_RESULTS && since === times.at(-1)) since = (getFirstResultAfter(db, { after }) ?? newest).startedAt.getTime();
+  return { online: false, offlineSince: new Date(since).toISOString() };
 }
+
+/** Results read back to find where the offline run began: a day of every probe at 10 s. */
+const MAX_RUN_RESULTS = 50_000;
 
 /** "Witness cannot reach the internet since 14:02 UTC", or null while online. */
 export function describeMonitorNetwork(state: MonitorNetwork): string | null {

@@ -2,6 +2,7 @@
  * The JSON API's inputs and the data it needs beyond lib/dashboard: query validation (every error names its
  * parameter), a page of one series' raw results, and the uptime figures of the report.
  */
+import { monitorGapMs } from "@/lib/dashboard/now";
 import { and, desc, eq, gte, lt, or } from "drizzle-orm";
 import { z } from "zod";
 import { countDisagreement, type Disagreement } from "@/lib/judge/accountability";
@@ -212,6 +213,6 @@ export function getHealth(db: Db | null, config: Config, now: number): Health {
   const intervals = PROBE_KINDS.filter((k) => config.probes[k].enabled).map((k) => config.probes[k].intervalSeconds * 1000);
   const freshWithinMs = 3 * (intervals.length ? Math.min(...intervals) : 60_000);
   const lastResultAt = db ? (getLatestResults(db, { limit: 1 })[0]?.startedAt.getTime() ?? null) : null;
-  const monitor = db ? readMonitorNetwork(db) : { online: true, offlineSince: null };
+  const monitor = db ? readMonitorNetwork(db, monitorGapMs(config)) : { online: true, offlineSince: null };
   return { web: "ok", database: db ? "ok" : "missing", worker: { lastResultAt, fresh: lastResultAt !== null && now - lastResultAt <= freshWithinMs, freshWithinMs }, monitor };
 }

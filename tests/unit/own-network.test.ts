@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { getLatestResults } from "@/db/queries/probe-results";
+import { getLatestResults, insertProbeResult } from "@/db/queries/probe-results";
 import { getMeasuredIncidentsRange } from "@/db/queries/measured-incidents";
 import type { OpenedDatabase } from "@/db/client";
 import { loadConfig } from "@/lib/config";
@@ -10,7 +10,7 @@ import { createLogger } from "@/lib/log";
 import { describeMonitorNetwork, readMonitorNetwork } from "@/lib/measure/monitor-network";
 import { planProbes } from "@/lib/measure/targets";
 import { Worker } from "@/lib/measure/worker";
-import { openMigratedMemory } from "@/tests/unit/support";
+import { openMigratedMemory, sampleResult } from "@/tests/unit/support";
 
 /** A port on `host` with nothing listening: connecting to it is refused at once. */
 async function refusingUrl(host: string): Promise<string> {
@@ -98,6 +98,16 @@ describe("the monitor's own network", () => {
     expect(describeMonitorNetwork(state)).toMatch(/^Witness cannot reach the internet since \d\d:\d\d UTC/);
     await runRound({ ...env, STATUS_PAGE_URL: answeringUrl });
     expect(readMonitorNetwork(store.db)).toEqual({ online: true, offlineSince: null });
+  });
+
+  it("after Witness was stopped, the offline run starts again after the gap, not before it", () => {
+    const offline = (iso: string) => insertProbeResult(store.db, sampleResult(iso, { probe: "edge", kind: "edge", model: null, outcome: "inconclusive", errorClass: "dns_error", message: `${MONITOR_OFFLINE_PREFIX} no host answered` }));
+    insertProbeResult(store.db, sampleResult("2026-04-13T07:20:00.000Z", { probe: "edge", kind: "edge", model: null }));
+    for (const t of ["07:29", "07:30"]) offline(`2026-04-13T${t}:00.000Z`);
+    // Stopped for 11 minutes, then started again still offline.
+    for (const t of ["07:41", "07:42", "07:43"]) offline(`2026-04-13T${t}:00.000Z`);
+    expect(readMonitorNetwork(store.db, 150_000).offlineSince).toBe("2026-04-13T07:41:00.000Z");
+    expect(readMonitorNetwork(store.db).offlineSince).toBe("2026-04-13T07:29:00.000Z");
   });
 
   it("two ports of one machine are one host, not two witnesses", () => {

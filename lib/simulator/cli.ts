@@ -7,12 +7,30 @@ import { FAULTS, startSimulator } from "./index";
 
 const USAGE = "usage: npm run simulator -- [--port 4010]";
 
+/** --help: the usage and every fault a target can be switched to, so nobody has to read the source to inject one. */
+function help(): string {
+  const lines: string[] = [];
+  for (const fault of FAULTS) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + fault.length < 100) lines[lines.length - 1] = `${last}, ${fault}`;
+    else lines.push(`  ${fault}`);
+  }
+  const faults = lines.join(",\n");
+  return `${USAGE}
+
+The simulator alone: a real HTTP server on 127.0.0.1 speaking the Messages API, claude.ai, the Console and the
+official status page, faithful to recorded answers, with faults on demand. --port 0 picks a free port.
+
+Faults (POST /__sim/fault {"target":"api"|"web"|"status"|..., "fault":NAME}, or a base URL /__sim/fault:NAME):
+${faults}`;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { port: { type: "string", short: "p", default: "4010" }, help: { type: "boolean", short: "h" } },
   });
   if (values.help) {
-    console.log(USAGE);
+    console.log(help());
     return;
   }
   const port = Number(values.port);

@@ -55,6 +55,23 @@ describe("npm run backup -- PATH", () => {
     expect(ids(live, 1e9)).toHaveLength(10);
   });
 
+  it("never makes a directory it was not given, and replaces an existing file only with --force", async () => {
+    const live = seed("live2.db", 10);
+    const typo = join(dir, "no-such-dir", "copy.db");
+    const missing = await runCli("backup", [typo], { DATABASE_PATH: live });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^witness: directory .*no-such-dir does not exist: create it first/);
+    expect(existsSync(join(dir, "no-such-dir"))).toBe(false);
+    const existing = join(dir, "precious.txt");
+    writeFileSync(existing, "keep me");
+    const refused = await runCli("backup", [existing], { DATABASE_PATH: live });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/precious\.txt exists: pass --force to replace it/);
+    const forced = await runCli("backup", [existing, "--force"], { DATABASE_PATH: live });
+    expect(forced.code).toBe(0);
+    expect(ids(existing, 1e9)).toHaveLength(10);
+  });
+
   it("taken while a writer commits 10 results/s, the copy passes integrity_check and holds every row committed before it began", async () => {
     const live = seed("busy.db", 40_000);
     const writer = spawn(process.execPath, ["--import", "tsx", "tests/unit/backup-writer.ts"], { cwd: process.cwd(), env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", DATABASE_PATH: live } });

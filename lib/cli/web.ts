@@ -7,6 +7,7 @@
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { setFlagsFromString } from "node:v8";
 import { exitWithHelpIfAsked, exitWithUsageError, loadConfigOrExit } from "@/lib/cli/common";
 import { PROJECT_ROOT } from "@/lib/cli/serve";
 import { dataVersion } from "@/lib/web/cache";
@@ -34,6 +35,11 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   console.error(`witness web: -p ${values.port}: must be an integer from 0 to 65535`);
   process.exit(2);
 }
+// Under a crowd (404 pages, renders) V8 lets the heap grow to 3-4 times what is live before a full collection, and keeps
+// it: 15,000 requests for unknown pages took the process to 460 MB resident around 75 MB of live objects. Growing by
+// half at most costs a few more collections of about 100 ms and kept it under 280 MB. Read at each collection, so it
+// applies although the heap already exists.
+setFlagsFromString("--heap-growing-percent=50");
 // Next reads NODE_ENV to pick its production code paths; `next start` forces it the same way.
 (process.env as Record<string, string>).NODE_ENV = "production";
 

@@ -320,9 +320,12 @@ describe("the web server's front", () => {
 
     expect(diskUsage(nextDir)).toEqual(nextBefore);
     expect(diskUsage(dir)).toEqual(dataBefore);
-    // A coarse bound on the whole process: the second 5,000 (each a new URL or Host) must leave it about level. The
-    // heap's own drift measured up to ~60 MB; the exact bounds (entries, bytes) are snapshot.test.ts's.
-    expect(rssMb(server.child.pid!) - rssHalfway).toBeLessThan(100);
-    expect(rssMb(server.child.pid!) - rssBefore).toBeLessThan(250);
+    // A coarse bound on the whole process: the second 5,000 (each a new URL or Host) must leave it about level. What
+    // it holds for good is bounded elsewhere (entries, bytes: snapshot.test.ts); what moves here is garbage between
+    // full collections. Measured by --trace-gc: about 70 MB live after a full collection before and after the flood,
+    // with the heap let grow by half of that (lib/cli/web.ts) plus the young generation (up to 48 MB) before the
+    // next. Without that limit V8 grew the heap to 290 MB around the same 70 MB (147 MB of growth seen here).
+    expect(rssMb(server.child.pid!) - rssHalfway).toBeLessThan(80);
+    expect(rssMb(server.child.pid!) - rssBefore).toBeLessThan(120);
   }, 240_000);
 });

@@ -47,8 +47,16 @@ export interface FrontOptions {
 
 export const ALLOWED_METHODS = ["GET", "HEAD", "OPTIONS"] as const;
 const ALLOW = ALLOWED_METHODS.join(", ");
-/** Far below any probe interval (10 s at least), so a new result still shows within one; caps render CPU per key. */
+/**
+ * Renders of one key are this far apart at least, however often the worker commits or clients ask, and further for a
+ * costly render (RENDER_COST_FACTOR times what the last one took, up to MAX_RENDER_SPACING_MS): a render runs on the
+ * event loop that serves everyone, so a 400 ms home page on a 90-day database re-rendered every 2 s took a fifth of
+ * the process from the crowd. A render's time is wall time, so it grows, and renders thin out, when the machine is busy.
+ */
 export const MIN_RENDER_SPACING_MS = 2_000;
+/** Half the shortest probe interval (10 s): a new result still shows within one. */
+export const MAX_RENDER_SPACING_MS = 5_000;
+const RENDER_COST_FACTOR = 10;
 /** Witness has no request body and small headers: a client slower than this is holding a socket, not sending. */
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 20_000;
@@ -108,7 +116,7 @@ export function createFront(options: FrontOptions): Front {
       if (hot.perHost) rendered = { ...rendered, headers: { ...rendered.headers, vary: withVary(rendered.headers.vary, "Host") } };
       // Served for FRESH_FOR_MS from the oldest data it shows: a page must never say it read data more than that ago.
       const renderedAt = Math.min(startedAt, scope.oldestReadAt ?? startedAt);
-      const snapshot = await makeSnapshot(rendered, startedVersion, renderedAt, { madeAt: startedAt, effort: hot.tail ? "fast" : "max" });
+      const snapshot = await makeSnapshot(rendered, startedVersion, renderedAt, { madeAt: startedAt, renderMs: Date.now() - startedAt, effort: hot.tail ? "fast" : "max" });
       (hot.tail ? tail : store).set(hot.key, snapshot);
       return snapshot;
     })().finally(() => inflight.delete(hot.key));
@@ -116,14 +124,14 @@ export function createFront(options: FrontOptions): Front {
     return job;
   };
 
-  const serveHot = async (hot: HotRequest, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /** Answer from the key's snapshot: at once when there is a usable one (the crowd's case, no promise made), else after its render. */
+  const serveHot = (hot: HotRequest, req: IncomingMessage, res: ServerResponse): void => {
     const now = Date.now();
-    let hit = (hot.tail ? tail : store).get(hot.key);
+    const hit = (hot.tail ? tail : store).get(hot.key);
     const state = hit ? freshness(hit, version.now(), now) : "expired";
     let wait: Promise<Snapshot | Rendered> | null = null;
     if (hit && state === "stale") {
-      // Renders of one key are MIN_RENDER_SPACING_MS apart, however often the worker commits or clients ask.
-      const delay = Math.max(0, hit.madeAt + MIN_RENDER_SPACING_MS - now);
+      const delay = Math.max(0, hit.madeAt + renderSpacing(hit) - now);
       // A client that asks for no-cache (a reload, the home page's live refresh) is never given a copy from before the
       // data changed: it waits for the next render of the new data, which every such client shares. Others get the
       // stale copy while that render runs.
@@ -131,12 +139,15 @@ export function createFront(options: FrontOptions): Front {
       else if (delay === 0) void refresh(hot, 0).catch(() => undefined);
     }
     if (!hit || state === "expired") wait = refresh(hot, 0);
-    if (wait) {
-      const result = await wait;
-      if (!("bodies" in result)) return sendRendered(result, req, res);
-      hit = result;
-    }
-    sendSnapshot(hit!, req, res);
+    if (!wait) return sendSnapshot(hit!, req, res);
+    wait.then(
+      (result) => ("bodies" in result ? sendSnapshot(result, req, res) : sendRendered(result, req, res)),
+      (err: Error) => {
+        console.error(`witness web: render of ${JSON.stringify(hot.url)} failed: ${err.message}`);
+        if (!res.headersSent) void handle(req, res);
+        else res.destroy();
+      },
+    );
   };
 
   const server = createServer((req, res) => {
@@ -153,11 +164,7 @@ export function createFront(options: FrontOptions): Front {
     if (auth && !auth.admit(req, res)) return;
     const hot = hotRequest(req, hosts);
     if (hot === null) return void handle(req, res);
-    serveHot(hot, req, res).catch((err: Error) => {
-      console.error(`witness web: render of ${JSON.stringify(hot.url)} failed: ${err.message}`);
-      if (!res.headersSent) void handle(req, res);
-      else res.destroy();
-    });
+    serveHot(hot, req, res);
   });
   // Explicit, not Node's defaults (60 s for headers, 5 min for a request): a client that trickles bytes holds a socket.
   server.headersTimeout = HEADERS_TIMEOUT_MS;
@@ -190,6 +197,11 @@ export function createFront(options: FrontOptions): Front {
       clearTimeout(cut);
     },
   };
+}
+
+/** How long after `snapshot`'s render began the next render of its key may begin. */
+export function renderSpacing(snapshot: Pick<Snapshot, "renderMs">): number {
+  return Math.min(MAX_RENDER_SPACING_MS, Math.max(MIN_RENDER_SPACING_MS, RENDER_COST_FACTOR * snapshot.renderMs));
 }
 
 /** OPTIONS: what may be asked here, and for the API and feeds the CORS preflight; never a page. */

@@ -45,6 +45,8 @@ export const HOST_IDLE_MS = 10 * 60_000;
  */
 export class HostSlots {
   private readonly used = new Map<string, number>();
+  // The few Host spellings real visitors send, parsed once (hostOf builds a URL); a flood of others is parsed each time.
+  private readonly parsed = new Map<string, string | null>();
 
   constructor(
     readonly max = MAX_HOSTS,
@@ -53,7 +55,11 @@ export class HostSlots {
 
   /** The Host as hostOf normalises it when it has or gets a slot; null: the front's own address. */
   admit(header: string | undefined, now: number): string | null {
-    const host = hostOf(header);
+    let host = this.parsed.get(header ?? "");
+    if (host === undefined) {
+      host = hostOf(header);
+      if (this.parsed.size < 4 * this.max) this.parsed.set(header ?? "", host);
+    }
     if (host === null) return null;
     if (!this.used.has(host) && this.used.size >= this.max) {
       for (const [known, at] of this.used) if (now - at >= this.idleMs) this.used.delete(known);

@@ -44,14 +44,18 @@ export interface Snapshot {
   version: string;
   /** When the oldest data it shows was read (lib/web/cache.ts RenderScope), or when its render began: its age counts from here. */
   renderedAt: number;
-  /** When its render began: the next render of the same key waits MIN_RENDER_SPACING_MS (lib/web/front.ts) from here. */
+  /** When its render began: the next render of the same key waits renderSpacing (lib/web/front.ts) from here. */
   madeAt: number;
+  /** How long its render took (wall time, ms): a costly render is spaced further. */
+  renderMs: number;
   bytes: number;
 }
 
 export interface SnapshotOptions {
   /** When its render began (epoch ms): renders of one key are spaced from here. Default: renderedAt. */
   madeAt?: number;
+  /** How long the render took; default 0. */
+  renderMs?: number;
   /** "max" for answers served thousands of times per render (the pages); "fast" for the series API's many queries. */
   effort?: "max" | "fast";
 }
@@ -60,7 +64,7 @@ export interface SnapshotOptions {
 const INCOMPRESSIBLE = /^image\/(?:png|jpeg|gif|webp|avif)\b/i;
 
 /** Compress once and name each representation: what every later request for the same data is answered with. */
-export async function makeSnapshot(rendered: Rendered, version: string, renderedAt: number, { madeAt = renderedAt, effort = "max" }: SnapshotOptions = {}): Promise<Snapshot> {
+export async function makeSnapshot(rendered: Rendered, version: string, renderedAt: number, { madeAt = renderedAt, renderMs = 0, effort = "max" }: SnapshotOptions = {}): Promise<Snapshot> {
   const identity = rendered.body;
   const compress = !INCOMPRESSIBLE.test(rendered.headers["content-type"] ?? "");
   const [br, gzipped] = compress
@@ -92,6 +96,7 @@ export async function makeSnapshot(rendered: Rendered, version: string, rendered
     version,
     renderedAt,
     madeAt,
+    renderMs,
     bytes: identity.length + (compress ? br.length + gzipped.length : 0),
   };
 }

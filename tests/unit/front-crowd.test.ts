@@ -5,7 +5,7 @@
  */
 import { request, type IncomingMessage, type ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { createFront, MIN_RENDER_SPACING_MS, type Front } from "@/lib/web/front";
+import { createFront, MAX_RENDER_SPACING_MS, MIN_RENDER_SPACING_MS, renderSpacing, type Front } from "@/lib/web/front";
 import { MAX_HOSTS } from "@/lib/web/hot-routes";
 import { VERSION_POLL_MS } from "@/lib/web/version-watch";
 
@@ -18,11 +18,13 @@ interface Answer {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Next as the front sees it: every render counted by URL; pages link to the Host they were asked for. */
-function fakeNext(version: { n: number }) {
+function fakeNext(version: { n: number }, slowMs = 0) {
   const renders = new Map<string, number>();
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? "/";
     renders.set(url, (renders.get(url) ?? 0) + 1);
+    // A costly page (the 90-day charts): its answer comes `slowMs` later.
+    if (slowMs > 0 && url.startsWith("/charts")) await sleep(slowMs);
     if (url === "/opengraph-image") {
       res.writeHead(200, { "content-type": "image/png", "cache-control": "no-store" });
       return void res.end(Buffer.alloc(2_000, version.n));
@@ -55,9 +57,9 @@ describe("the front under the outage crowd", () => {
     front = null;
   });
 
-  async function start(linksFollowHost = true) {
+  async function start(linksFollowHost = true, slowMs = 0) {
     const version = { n: 1 };
-    const next = fakeNext(version);
+    const next = fakeNext(version, slowMs);
     front = createFront({ handle: next.handle, readVersion: () => `v${version.n}`, linksFollowHost });
     const { port } = await front.listen(0, "127.0.0.1");
     return { version, next, port };
@@ -120,6 +122,23 @@ describe("the front under the outage crowd", () => {
     expect(asked).toBeGreaterThan(20);
     // The first render of the loop may come at once; each later one waits MIN_RENDER_SPACING_MS from the one before.
     expect(next.count(path) - 2).toBeLessThanOrEqual(Math.ceil(elapsed / MIN_RENDER_SPACING_MS) + 1);
+  });
+
+  it("a costly render is spaced further, up to MAX_RENDER_SPACING_MS", { timeout: 40_000 }, async () => {
+    expect(renderSpacing({ renderMs: 20 })).toBe(MIN_RENDER_SPACING_MS);
+    expect(renderSpacing({ renderMs: 400 })).toBe(4_000);
+    expect(renderSpacing({ renderMs: 3_000 })).toBe(MAX_RENDER_SPACING_MS);
+    const { version, next, port } = await start(true, 500);
+    const path = "/charts?window=90d";
+    await get(port, path);
+    const started = Date.now();
+    while (Date.now() - started < 12_000) {
+      version.n += 1;
+      await Promise.all(Array.from({ length: 4 }, () => get(port, path)));
+      await sleep(VERSION_POLL_MS);
+    }
+    // Each render took 500 ms or more: the next may begin 5 s after it began, not 2 s.
+    expect(next.count(path) - 1).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 5_000) + 1);
   });
 
   it("the link-preview image and the series API are rendered once per data version", async () => {

@@ -3,22 +3,20 @@ import type { ReactNode } from "react";
 import Link from "next/link";
 import { headers } from "next/headers";
 import { NavLinks } from "@/app/_components/nav-links";
-import { readData } from "@/app/_components/data";
 import { Subscribe } from "@/app/_components/subscribe";
 import { DemoBanner } from "@/app/_components/demo-banner";
-import { getStatusNow } from "@/lib/dashboard/now";
-import { linkPreview } from "@/lib/dashboard/preview";
 import { getWebContext } from "@/lib/web/context";
 import { feedLinks, pageBase } from "@/lib/web/page-base";
 import "./globals.css";
 
 const DESCRIPTION = "Measured availability and latency of Claude, set beside what the official status page said.";
 
-/** The head of every page: feeds as rel=alternate links, and a link preview that carries the state now. */
+/**
+ * The head of every page: feeds as rel=alternate links. No data: the link preview with the state now is each page's
+ * own (app/_components/preview-metadata.ts), since the not-found page is wrapped by this layout too.
+ */
 export async function generateMetadata(): Promise<Metadata> {
   const base = pageBase(getWebContext().config, (await headers()).get("host"));
-  const loaded = readData("status-now", (db, config, now) => getStatusNow(db, config, now));
-  const preview = linkPreview(loaded.status === "ok" ? loaded.data : null);
   const feeds = feedLinks(base);
   return {
     // og:image (app/opengraph-image.tsx) must be absolute for a chat's unfurler: this is the base it is resolved on.
@@ -27,8 +25,6 @@ export async function generateMetadata(): Promise<Metadata> {
     description: DESCRIPTION,
     applicationName: "Witness",
     alternates: { types: Object.fromEntries(feeds.map((f) => [f.type, [{ url: f.url, title: `Witness incidents (${f.label})` }]])) },
-    openGraph: { type: "website", siteName: "Witness", title: preview.title, description: preview.description, url: `${base}/` },
-    twitter: { card: "summary_large_image", title: preview.title, description: preview.description },
   };
 }
 

@@ -2,7 +2,7 @@
  * The five-second answer: every surface as measured now beside what the official page says, the sentence when they
  * disagree, how fresh Witness's own data is, then 90 days of daily bars both ways.
  */
-import type { Metadata } from "next";
+import type { Metadata, ResolvingMetadata } from "next";
 import Link from "next/link";
 import { getStatusNow, headline, type Headline as HeadlineText } from "@/lib/dashboard/now";
 import { packDays } from "@/lib/dashboard/day-facts";
@@ -10,6 +10,7 @@ import { getSurfaceDays } from "@/lib/dashboard/days";
 import type { StatusNow, SurfaceDays } from "@/lib/dashboard/types";
 import { formatDuration, formatUptime } from "@/lib/dashboard/format";
 import { readData } from "@/app/_components/data";
+import { livePreview } from "@/app/_components/preview-metadata";
 import { NoData } from "@/app/_components/no-data";
 import { SurfaceNowCard } from "@/app/_components/surface-now";
 import { DayBars } from "@/app/_components/day-bars";
@@ -24,9 +25,9 @@ export const dynamic = "force-dynamic";
 const TITLE = "Witness: is Claude up? Measured, beside the official status";
 
 /** The tab carries the state ("✕ Claude API failing · Witness"); the same read as the page, so it costs nothing. */
-export function generateMetadata(): Metadata {
+export async function generateMetadata(_props: unknown, parent: ResolvingMetadata): Promise<Metadata> {
   const loaded = readHome();
-  return { title: { absolute: loaded.status === "ok" ? headline(loaded.data.status).title : TITLE } };
+  return { title: { absolute: loaded.status === "ok" ? headline(loaded.data.status).title : TITLE }, ...(await livePreview(parent)) };
 }
 
 function readHome() {

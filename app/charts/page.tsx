@@ -3,7 +3,8 @@
  * the official page's non-operational spans as bands on the same axis, and the models compared. Every chart has
  * its figures beside it as text, so the page reads without JavaScript.
  */
-import type { Metadata } from "next";
+import type { Metadata, ResolvingMetadata } from "next";
+import { livePreview } from "@/app/_components/preview-metadata";
 import Link from "next/link";
 import { getCharts } from "@/lib/dashboard/charts";
 import type { ChartPoint, Charts, ChartWindow, ModelComparison, OfficialBand, SurfaceCharts } from "@/lib/dashboard/types";
@@ -18,7 +19,9 @@ import { DataReadAt } from "@/app/_components/data-read-at";
 // Rendered per request from data lib/web/cache.ts keeps fresh; never a copy on disk from another server or database.
 export const dynamic = "force-dynamic";
 
-export const metadata: Metadata = { title: "Charts" };
+export async function generateMetadata(_props: unknown, parent: ResolvingMetadata): Promise<Metadata> {
+  return { title: "Charts", ...(await livePreview(parent)) };
+}
 
 const WINDOWS: readonly { value: ChartWindow; label: string }[] = [
   { value: "24h", label: "24 hours" },

@@ -3,7 +3,8 @@
  * how late the page acknowledged it, or that it never did), and the official incidents Witness measured no impact
  * for, or was not running for, labelled as such. Newest first, grouped by UTC month.
  */
-import type { Metadata } from "next";
+import type { Metadata, ResolvingMetadata } from "next";
+import { livePreview } from "@/app/_components/preview-metadata";
 import Link from "next/link";
 import { listIncidents } from "@/lib/dashboard/incidents";
 import type { IncidentSummary } from "@/lib/dashboard/types";
@@ -15,7 +16,9 @@ import { DataReadAt } from "@/app/_components/data-read-at";
 // Rendered per request from data lib/web/cache.ts keeps fresh; never a copy on disk from another server or database.
 export const dynamic = "force-dynamic";
 
-export const metadata: Metadata = { title: "Incidents" };
+export async function generateMetadata(_props: unknown, parent: ResolvingMetadata): Promise<Metadata> {
+  return { title: "Incidents", ...(await livePreview(parent)) };
+}
 
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 

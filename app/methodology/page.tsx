@@ -3,7 +3,8 @@
  * as down, how incidents open and resolve, how the official page is compared, and the grade scale. Never shows the
  * API key, nor any URL (a gateway URL can carry a token in its path).
  */
-import type { Metadata } from "next";
+import type { Metadata, ResolvingMetadata } from "next";
+import { livePreview } from "@/app/_components/preview-metadata";
 import Link from "next/link";
 import { listAlerts } from "@/lib/alerts/listing";
 import type { Config } from "@/lib/config";
@@ -17,7 +18,9 @@ import { PROBE_KINDS, type ProbeKind } from "@/probes/types";
 // Rendered per request from data lib/web/cache.ts keeps fresh; never a copy on disk from another server or database.
 export const dynamic = "force-dynamic";
 
-export const metadata: Metadata = { title: "Methodology" };
+export async function generateMetadata(_props: unknown, parent: ResolvingMetadata): Promise<Metadata> {
+  return { title: "Methodology", ...(await livePreview(parent)) };
+}
 
 const SECOND = 1000;
 

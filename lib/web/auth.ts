@@ -2,10 +2,12 @@
  * Private mode (WITNESS_DASHBOARD_PASSWORD): every page, feed, API route and /metrics wants HTTP Basic with that
  * password (any user name). HTTP Basic rather than a login form: browsers ask for it themselves, and curl,
  * Prometheus (`basic_auth`) and uptime checkers speak it with no session to keep, so there is no form, cookie or
- * CSRF surface to get wrong. Open without it: /api/health (an uptime checker must see the monitor), the build's
- * immutable files under /_next/static/ and /_witness/ (code and styles, the same for every Witness, no data), and
- * OPTIONS preflights (no body). Feeds and badges also take `?token=` (readToken), since feed readers and README
- * images cannot send a password; the token is removed from the URL before anything else sees it.
+ * CSRF surface to get wrong. Open without it: /api/health (an uptime checker must see the monitor). The front server
+ * (lib/web/front.ts) answers before asking here what else is open: OPTIONS (no body) and the build's files under
+ * /_next/static/ and /_witness/, from the files themselves, never through Next's router. Feeds and badges also take
+ * `?token=` (readToken), since feed readers and README images cannot send a password; the token is removed from the
+ * URL before anything else sees it. Paths are compared as sent: the front has refused any with dot segments
+ * (lib/web/target.ts), so the path compared here is the path Next routes.
  *
  * The key is scrypt of the password (slow, once at start), so a leaked read token does not make guessing the
  * password cheap; the token is an HMAC under that key. Comparisons are timingSafeEqual over equal-length digests.
@@ -14,7 +16,6 @@ import { createHash, createHmac, scryptSync, timingSafeEqual } from "node:crypto
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 
 const OPEN_PATHS = new Set(["/api/health"]);
-const OPEN_PREFIXES = ["/_next/static/", "/_witness/"];
 const TOKEN_PATHS = /^\/(?:feed\.(?:xml|atom|json)|api\/v1\/badges\/[A-Za-z0-9._-]{1,64})$/;
 // A fixed salt: the key must be the same on every start (tokens in READMEs must keep working) and per password only.
 const SALT = "witness dashboard password v1";
@@ -51,7 +52,7 @@ export function createDashboardAuth(password: string | null): DashboardAuth | nu
       const target = req.url ?? "/";
       const q = target.indexOf("?");
       const path = q < 0 ? target : target.slice(0, q);
-      if (req.method === "OPTIONS" || OPEN_PATHS.has(path) || OPEN_PREFIXES.some((p) => path.startsWith(p))) return true;
+      if (OPEN_PATHS.has(path)) return true;
       let admitted = hasPassword(req);
       if (q >= 0) {
         const params = new URLSearchParams(target.slice(q + 1));

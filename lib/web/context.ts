@@ -69,9 +69,14 @@ function nextSerial(): number {
   return holder.__witnessWebOpens;
 }
 
+/** Whether absolute links (feeds, pages' Subscribe box and previews) follow each request's Host: no public URL is set. */
+export function linksFollowHost(config: Config): boolean {
+  return !config.publicUrl && !config.feed.siteUrl;
+}
+
 /** The start-up warning when feed links can only follow each request's Host header (lib/web/feeds.ts); null when set. */
 export function publicUrlWarning(config: Config): string | null {
-  if (config.publicUrl || config.feed.siteUrl) return null;
+  if (!linksFollowHost(config)) return null;
   return "WITNESS_PUBLIC_URL is not set, so feed links follow each request's Host header: set WITNESS_PUBLIC_URL=https://… so feed links are absolute on your public address";
 }
 

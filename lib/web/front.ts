@@ -1,23 +1,27 @@
 /**
- * The web process's front door, a plain node:http server ahead of Next's request handler. Every request passes two
- * guards: a URL that does not decode is a 400, a method other than GET/HEAD/OPTIONS a 405 with `Allow`, both with the
- * security headers. The hot routes (the home page, /api/v1/status, badges, feeds, /charts windows) are answered from
- * snapshots (lib/web/snapshot.ts): Next renders each once per data version through a loopback listener of its own,
- * and every visitor meanwhile gets the same bytes, compressed ahead of time, or a 304. Everything else goes to Next.
- * In private mode (lib/web/auth.ts) a request is admitted after the two guards and before anything else.
+ * The web process's front door, a plain node:http server ahead of Next's request handler. Guards first, each with the
+ * security headers: a target that is not a plain path of ours (undecodable, dot segments: lib/web/target.ts) is a 400,
+ * a method other than GET/HEAD/OPTIONS a 405 with `Allow`, OPTIONS a 204 here (no page is rendered for it), and a
+ * router-state header Next could not parse a 400 (Next would log a 500 for each). The build's files come next, open
+ * in private mode because they are the same for every Witness: /_witness/ only from the front's own memory,
+ * /_next/static/ only when the file exists; any other path under them is the front's plain 404, never a page. Then
+ * private mode (lib/web/auth.ts), then the hot routes (lib/web/hot-routes.ts) from snapshots (lib/web/snapshot.ts):
+ * Next renders each once per data version through a listener of its own (lib/web/renderer.ts), and every visitor
+ * meanwhile gets the same bytes, compressed ahead of time, or a 304. Everything else goes to Next.
  */
-import { createServer, request as httpRequest, Agent, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { watch, type FSWatcher } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { basename, dirname, resolve } from "node:path";
-import type { ChartWindow } from "@/lib/dashboard/types";
 import type { DashboardAuth } from "@/lib/web/auth";
-import { BADGE_METRICS } from "@/lib/web/badges";
 import { isNotModifiedBy } from "@/lib/web/http";
-import { inRenderScope, type RenderScope } from "@/lib/web/cache";
+import { HostSlots, hotRequest, type HotRequest } from "@/lib/web/hot-routes";
+import { isMalformedRouterState } from "@/lib/web/router-state";
+import { createRenderer } from "@/lib/web/renderer";
 import { securityHeaders } from "@/lib/web/security-headers";
-import { chooseEncoding, freshness, makeSnapshot, SnapshotStore, type Rendered, type Snapshot } from "@/lib/web/snapshot";
+import { chooseEncoding, freshness, makeSnapshot, SnapshotStore, withVary, type Rendered, type Snapshot } from "@/lib/web/snapshot";
+import { createStaticFiles } from "@/lib/web/static-files";
 import { withoutReactRuntime, type ClientScript } from "@/lib/web/static-home";
+import { isMalformedTarget, pathOf } from "@/lib/web/target";
+import { watchVersion } from "@/lib/web/version-watch";
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
@@ -27,103 +31,55 @@ export interface FrontOptions {
   /** The database's data version now (lib/web/cache.ts dataVersion); read every VERSION_POLL_MS, not per request. */
   readVersion: () => string;
   store?: SnapshotStore;
-  /**
-   * The database file: its directory is watched, so a commit or a file moved over it is seen at once rather than at
-   * the next poll (a restore followed by a visit within 250 ms must not get the old database's page).
-   */
+  /** The database file: its directory is watched, so a commit or a file moved over it is seen before the next poll. */
   databasePath?: string;
   /** The home page's own script (lib/web/static-home.ts): when given, `/` is kept without Next's runtime, with this. */
   homeScript?: ClientScript;
-  /** Private mode (lib/web/auth.ts): checked before any snapshot or static file, so nothing cached leaks. */
+  /** Private mode (lib/web/auth.ts): checked before any snapshot, so nothing cached leaks. */
   auth?: DashboardAuth | null;
+  /** Whether pages' and feeds' links follow the Host (no WITNESS_PUBLIC_URL): then they are kept per Host (HostSlots). */
+  linksFollowHost?: boolean;
+  /** The build's static directory (.next/static): only its files are served under /_next/static/. */
+  staticDir?: string;
+  /** The server Next was given as its own (next({ httpServer })): renders arrive there, and so does Next's `upgrade` listener. */
+  internal?: Server;
 }
 
 export const ALLOWED_METHODS = ["GET", "HEAD", "OPTIONS"] as const;
 const ALLOW = ALLOWED_METHODS.join(", ");
-/** How often the data version is read: far below a probe interval, far above a request rate. */
-export const VERSION_POLL_MS = 250;
-const RENDER_TIMEOUT_MS = 30_000;
-/** Sent only on the front's own loopback renders; names the render scope (see createFront). */
-const RENDER_ID_HEADER = "x-witness-render-id";
-/** Far below any probe interval (10 s at least), so a new result still shows within one; caps render CPU per key. */
+/**
+ * Renders of one key are this far apart at least, however often the worker commits or clients ask, and further for a
+ * costly render (RENDER_COST_FACTOR times what the last one took, up to MAX_RENDER_SPACING_MS): a render runs on the
+ * event loop that serves everyone, so a 400 ms home page on a 90-day database re-rendered every 2 s took a fifth of
+ * the process from the crowd. A render's time is wall time, so it grows, and renders thin out, when the machine is busy.
+ */
 export const MIN_RENDER_SPACING_MS = 2_000;
-
-const FEED_PATHS = new Set(["/feed.xml", "/feed.atom", "/feed.json"]);
-const HOT_PATHS = new Set(["/", "/api/v1/status", "/charts", ...FEED_PATHS]);
-const BADGE_PATH = /^\/api\/v1\/badges\/[A-Za-z0-9._-]{1,64}$/;
-const CHART_WINDOWS: readonly ChartWindow[] = ["24h", "7d", "30d", "90d"];
-// Requests the App Router makes for itself (client navigation, prefetch, server actions) get another body than the HTML.
-const NEXT_ROUTER_HEADERS = ["rsc", "next-router-state-tree", "next-router-prefetch", "next-router-segment-prefetch", "next-action", "next-url"];
-// Per connection or recomputed for each answer: never stored with a snapshot.
-const UNSTORED_HEADERS = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "date", "etag", "content-encoding"]);
+/** Half the shortest probe interval (10 s): a new result still shows within one. */
+export const MAX_RENDER_SPACING_MS = 5_000;
+const RENDER_COST_FACTOR = 10;
+/** Witness has no request body and small headers: a client slower than this is holding a socket, not sending. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 20_000;
+/** A socket with nothing happening on it this long is closed (a render takes at most 30 s of it, then answers). */
+export const SOCKET_IDLE_MS = 60_000;
+/** The series API's many query values get a store of their own, so they can never push a page out. */
+const TAIL_SNAPSHOTS = 32;
+const TAIL_BYTES = 16 * 1024 * 1024;
 
 const SECURITY = Object.fromEntries(securityHeaders().map((h) => [h.key, h.value]));
+// What the API routes and feeds answer a CORS preflight with (lib/web/http.ts preflight), now given here.
+const PREFLIGHT = { "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": ALLOW, "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since", "Access-Control-Max-Age": "86400" };
+const CORS_PATHS = /^\/(?:api\/|feed\.(?:xml|atom|json)$)/;
 
-/** The front's own short answers (400, 405): plain text, never cached, with the security headers. */
+/** The front's own short answers (400, 404, 405): plain text, never cached, with the security headers. */
 function plain(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
   const body = Buffer.from(`${text}\n`);
   res.writeHead(status, { ...SECURITY, ...extra, "Content-Type": "text/plain; charset=utf-8", "Content-Length": body.length, "Cache-Control": "no-store" });
   res.end(body);
 }
 
-/** A request target that cannot be a path of ours: not origin-form, or a percent-escape that does not decode. */
-export function isMalformedTarget(target: string): boolean {
-  if (target.charCodeAt(0) !== 47 /* "/" */) return true;
-  // The common case, checked without a parse: nothing escaped, not "//host" (which URL would take for an authority).
-  if (!target.includes("%") && target.charCodeAt(1) !== 47 && !target.includes("\\")) return false;
-  try {
-    decodeURIComponent(target);
-    return !URL.canParse(target, "http://x");
-  } catch {
-    return true;
-  }
-}
-
-export interface HotRequest {
-  /** What the snapshot is filed under: Host, path and the query values the route knows. */
-  key: string;
-  /** The URL Next renders for it. */
-  url: string;
-}
-
-/**
- * The snapshot of a hot request, or null when Next should answer it: only known paths, only query values the route
- * knows (anything else would let each visitor mint a key), never the router's own requests. /charts with a window it
- * does not know shows 24 hours (app/charts/page.tsx), so it is the snapshot of plain /charts, not a render of its own.
- */
-export function hotRequest(req: IncomingMessage): HotRequest | null {
-  if (req.method !== "GET" && req.method !== "HEAD") return null;
-  if (NEXT_ROUTER_HEADERS.some((h) => req.headers[h] !== undefined)) return null;
-  const target = req.url ?? "/";
-  const q = target.indexOf("?");
-  const path = q < 0 ? target : target.slice(0, q);
-  if (q < 0) return HOT_PATHS.has(path) || BADGE_PATH.test(path) ? { key: keyOf(req, path), url: path } : null;
-  const params = new URLSearchParams(target.slice(q + 1));
-  let url = path;
-  if (path === "/charts") {
-    const windows = params.getAll("window");
-    const window = windows.length === 1 ? windows[0]! : null;
-    if (window !== null && (CHART_WINDOWS as readonly string[]).includes(window)) url = `/charts?window=${window}`;
-  } else if (BADGE_PATH.test(path)) {
-    const keys = [...params.keys()];
-    const metric = params.get("metric");
-    if (keys.some((k) => k !== "metric") || keys.length > 1 || (metric !== null && !(BADGE_METRICS as readonly string[]).includes(metric))) return null;
-    if (metric !== null) url = `${path}?metric=${metric}`;
-  } else if (!HOT_PATHS.has(path) || q >= 0) {
-    return null;
-  }
-  return { key: keyOf(req, url), url };
-}
-
-/**
- * Feeds' links follow the Host header (lib/web/feeds.ts, without WITNESS_PUBLIC_URL), so a feed's Host is part of
- * what was rendered; nothing else reads it, and keying the rest by a header any client sets would let each visitor
- * force a render of the home page.
- */
-function keyOf(req: IncomingMessage, url: string): string {
-  const path = url.split("?", 1)[0]!;
-  return FEED_PATHS.has(path) ? `${req.headers.host ?? ""}${url}` : url;
-}
+export { isMalformedTarget } from "@/lib/web/target";
+export { hotRequest } from "@/lib/web/hot-routes";
 
 export interface Front {
   server: Server;
@@ -134,123 +90,86 @@ export interface Front {
 }
 
 /** The front server around `handle` (see the file's comment). Not listening until listen(). */
-export function createFront({ handle, readVersion, store = new SnapshotStore(), databasePath, homeScript, auth = null }: FrontOptions): Front {
-  // Files the front serves itself from memory: their paths name their content, so they are cacheable for ever.
-  const statics = new Map<string, Promise<Snapshot>>();
-  if (homeScript) statics.set(homeScript.path, staticSnapshot(homeScript.code, "text/javascript; charset=utf-8"));
-  let version = safeVersion(readVersion);
-  const poll = setInterval(() => (version = safeVersion(readVersion)), VERSION_POLL_MS);
-  poll.unref();
-  const watcher = watchDatabase(databasePath, () => (version = safeVersion(readVersion)));
-
-  // Renders reach Next through a loopback listener of their own, as a request Next cannot tell from a visitor's. Each
-  // runs in a render scope, found again by the id the render sent, so the snapshot knows how old its data is.
-  const scopes = new Map<string, RenderScope>();
-  let renders = 0;
-  const internal = createServer((req, res) => {
-    const id = req.headers[RENDER_ID_HEADER];
-    const scope = typeof id === "string" ? scopes.get(id) : undefined;
-    if (scope) inRenderScope(scope, () => void handle(req, res));
-    else void handle(req, res);
-  });
-  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
-  const internalReady = new Promise<number>((resolve, reject) => {
-    internal.once("error", reject);
-    internal.listen(0, "127.0.0.1", () => resolve((internal.address() as AddressInfo).port));
-  });
+export function createFront(options: FrontOptions): Front {
+  const { handle, readVersion, store = new SnapshotStore(), databasePath, homeScript, auth = null, linksFollowHost = true, staticDir, internal } = options;
+  const tail = new SnapshotStore(TAIL_SNAPSHOTS, TAIL_BYTES);
+  const statics = createStaticFiles(staticDir, homeScript ? [homeScript] : []);
+  const hosts = linksFollowHost ? new HostSlots() : null;
+  const renderer = createRenderer(handle, internal);
+  const version = watchVersion(readVersion, databasePath);
   const inflight = new Map<string, Promise<Snapshot | Rendered>>();
+  // Renders for no particular Host are sent with the front's own address, so nothing a visitor sent is in them.
+  let ownHost = "localhost";
 
-  const render = async (req: IncomingMessage, url: string, scope: RenderScope): Promise<Rendered> => {
-    const port = await internalReady;
-    const id = String(++renders);
-    scopes.set(id, scope);
-    return new Promise<Rendered>((resolve, reject) => {
-      const headers: Record<string, string> = { "accept-encoding": "identity", [RENDER_ID_HEADER]: id };
-      if (req.headers.host) headers.host = req.headers.host;
-      const out = httpRequest({ host: "127.0.0.1", port, path: url, method: "GET", headers, agent, timeout: RENDER_TIMEOUT_MS }, (answer) => {
-        const chunks: Buffer[] = [];
-        answer.on("data", (c: Buffer) => chunks.push(c));
-        answer.on("error", reject);
-        answer.on("end", () => {
-          const kept: Record<string, string> = {};
-          let cacheable = answer.statusCode === 200;
-          for (const [name, value] of Object.entries(answer.headers)) {
-            if (value === undefined || UNSTORED_HEADERS.has(name)) continue;
-            if (name === "set-cookie") cacheable = false;
-            kept[name] = Array.isArray(value) ? value.join(", ") : value;
-          }
-          // A page Next marks private/no-store is, to the front, the same bytes for everyone: let browsers revalidate.
-          if (cacheable && /private|no-store/.test(kept["cache-control"] ?? "")) kept["cache-control"] = "public, no-cache";
-          resolve({ status: cacheable ? 200 : (answer.statusCode ?? 502), headers: cacheable ? kept : { ...kept, "x-witness-uncacheable": "1" }, body: Buffer.concat(chunks) });
-        });
-      });
-      out.on("timeout", () => out.destroy(new Error("render timed out")));
-      out.on("error", reject);
-      out.end();
-    }).finally(() => scopes.delete(id));
-  };
-
-  /** One render per key at a time; a 200 becomes the key's snapshot, anything else is passed on once. */
-  const refresh = ({ key, url }: HotRequest, req: IncomingMessage): Promise<Snapshot | Rendered> => {
-    const running = inflight.get(key);
+  /** One render per key at a time, begun `delayMs` from now; a 200 becomes the key's snapshot, anything else is passed on once. */
+  const refresh = (hot: HotRequest, delayMs: number): Promise<Snapshot | Rendered> => {
+    const running = inflight.get(hot.key);
     if (running) return running;
-    const startedVersion = version;
-    const startedAt = Date.now();
-    const scope: RenderScope = { oldestReadAt: null };
     const job = (async () => {
-      let rendered = await render(req, url, scope);
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      const startedVersion = version.now();
+      const startedAt = Date.now();
+      const scope = { oldestReadAt: null as number | null };
+      let rendered = await renderer.render(hot.url, hot.host ?? ownHost, scope);
       if (rendered.status !== 200 || rendered.headers["x-witness-uncacheable"]) return rendered;
-      if (url === "/" && homeScript) rendered = { ...rendered, body: Buffer.from(withoutReactRuntime(rendered.body.toString("utf8"), homeScript)) };
+      if (hot.url === "/" && homeScript) rendered = { ...rendered, body: Buffer.from(withoutReactRuntime(rendered.body.toString("utf8"), homeScript)) };
+      if (hot.perHost) rendered = { ...rendered, headers: { ...rendered.headers, vary: withVary(rendered.headers.vary, "Host") } };
       // Served for FRESH_FOR_MS from the oldest data it shows: a page must never say it read data more than that ago.
-      const snapshot = await makeSnapshot(rendered, startedVersion, Math.min(startedAt, scope.oldestReadAt ?? startedAt));
-      store.set(key, snapshot);
+      const renderedAt = Math.min(startedAt, scope.oldestReadAt ?? startedAt);
+      const snapshot = await makeSnapshot(rendered, startedVersion, renderedAt, { madeAt: startedAt, renderMs: Date.now() - startedAt, effort: hot.tail ? "fast" : "max" });
+      (hot.tail ? tail : store).set(hot.key, snapshot);
       return snapshot;
-    })().finally(() => inflight.delete(key));
-    inflight.set(key, job);
+    })().finally(() => inflight.delete(hot.key));
+    inflight.set(hot.key, job);
     return job;
   };
 
-  const serveHot = async (hot: HotRequest, req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    let hit = store.get(hot.key);
-    const state = hit ? freshness(hit, version, Date.now()) : "expired";
-    // A client that asks for no-cache (a reload, the home page's live refresh) is never given a copy from before the
-    // data changed: it waits for the one render of the new data, which every such client shares.
-    const mustRevalidate = state === "stale" && /no-cache/i.test(String(req.headers["cache-control"] ?? ""));
-    // Otherwise a render runs on this event loop at most once per key every MIN_RENDER_SPACING_MS, however often the
-    // worker commits, while the stale copy is served.
-    if (state === "stale" && !mustRevalidate && Date.now() - hit!.renderedAt >= MIN_RENDER_SPACING_MS) void refresh(hot, req).catch(() => undefined);
-    if (!hit || state === "expired" || mustRevalidate) {
-      const result = await refresh(hot, req);
-      if (!("bodies" in result)) {
-        const { "x-witness-uncacheable": _, ...headers } = result.headers;
-        res.writeHead(result.status, { ...headers, "content-length": result.body.length });
-        res.end(req.method === "HEAD" ? undefined : result.body);
-        return;
-      }
-      hit = result;
+  /** Answer from the key's snapshot: at once when there is a usable one (the crowd's case, no promise made), else after its render. */
+  const serveHot = (hot: HotRequest, req: IncomingMessage, res: ServerResponse): void => {
+    const now = Date.now();
+    const hit = (hot.tail ? tail : store).get(hot.key);
+    const state = hit ? freshness(hit, version.now(), now) : "expired";
+    let wait: Promise<Snapshot | Rendered> | null = null;
+    if (hit && state === "stale") {
+      const delay = Math.max(0, hit.madeAt + renderSpacing(hit) - now);
+      // A client that asks for no-cache (a reload, the home page's live refresh) is never given a copy from before the
+      // data changed: it waits for the next render of the new data, which every such client shares. Others get the
+      // stale copy while that render runs.
+      if (/no-cache/i.test(String(req.headers["cache-control"] ?? ""))) wait = refresh(hot, delay);
+      else if (delay === 0) void refresh(hot, 0).catch(() => undefined);
     }
-    sendSnapshot(hit, req, res);
+    if (!hit || state === "expired") wait = refresh(hot, 0);
+    if (!wait) return sendSnapshot(hit!, req, res);
+    wait.then(
+      (result) => ("bodies" in result ? sendSnapshot(result, req, res) : sendRendered(result, req, res)),
+      (err: Error) => {
+        console.error(`witness web: render of ${JSON.stringify(hot.url)} failed: ${err.message}`);
+        if (!res.headersSent) void handle(req, res);
+        else res.destroy();
+      },
+    );
   };
 
   const server = createServer((req, res) => {
     const target = req.url ?? "/";
     if (isMalformedTarget(target)) return plain(res, 400, "bad request: malformed URL");
-    if (!(ALLOWED_METHODS as readonly string[]).includes(req.method ?? "")) {
-      return plain(res, 405, `method not allowed: ${ALLOW} only`, { Allow: ALLOW });
-    }
+    if (!(ALLOWED_METHODS as readonly string[]).includes(req.method ?? "")) return plain(res, 405, `method not allowed: ${ALLOW} only`, { Allow: ALLOW });
+    const path = pathOf(target);
+    if (req.method === "OPTIONS") return options204(res, path);
+    if (isMalformedRouterState(req.headers["next-router-state-tree"])) return plain(res, 400, "bad request: malformed Next-Router-State-Tree");
+    const file = statics.lookup(path);
+    if (file === "missing") return plain(res, 404, "not found");
+    if (file === "next") return void handle(req, res);
+    if (file) return void file.then((snapshot) => sendSnapshot(snapshot, req, res));
     if (auth && !auth.admit(req, res)) return;
-    const file = statics.get(req.url ?? target);
-    if (file && (req.method === "GET" || req.method === "HEAD")) {
-      return void file.then((snapshot) => sendSnapshot(snapshot, req, res));
-    }
-    const hot = hotRequest(req);
+    const hot = hotRequest(req, hosts);
     if (hot === null) return void handle(req, res);
-    serveHot(hot, req, res).catch((err: Error) => {
-      console.error(`witness web: render of ${JSON.stringify(hot.url)} failed: ${err.message}`);
-      if (!res.headersSent) void handle(req, res);
-      else res.destroy();
-    });
+    serveHot(hot, req, res);
   });
+  // Explicit, not Node's defaults (60 s for headers, 5 min for a request): a client that trickles bytes holds a socket.
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.setTimeout(SOCKET_IDLE_MS, (socket) => socket.destroy());
 
   return {
     server,
@@ -260,68 +179,46 @@ export function createFront({ handle, readVersion, store = new SnapshotStore(), 
         server.once("error", reject);
         const done = () => {
           server.off("error", reject);
-          resolve(server.address() as AddressInfo);
+          const address = server.address() as AddressInfo;
+          ownHost = `localhost:${address.port}`;
+          resolve(address);
         };
         if (hostname) server.listen(port, hostname, done);
         else server.listen(port, done);
       }),
     close: async () => {
-      clearInterval(poll);
-      watcher?.close();
-      const closed = Promise.all([new Promise<void>((r) => server.close(() => r())), new Promise<void>((r) => internal.close(() => r()))]);
+      version.stop();
+      const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
-      internal.closeIdleConnections();
-      agent.destroy();
       // Keep-alive clients get a moment to finish what they asked for, then their connections are cut.
       const cut = setTimeout(() => server.closeAllConnections(), 2_000);
       cut.unref();
-      await closed;
+      await Promise.all([closed, renderer.close()]);
       clearTimeout(cut);
     },
   };
 }
 
-/** Call `onChange` when anything named after the database file (itself, -wal, -journal) changes in its directory. */
-function watchDatabase(path: string | undefined, onChange: () => void): FSWatcher | null {
-  if (!path || path === ":memory:") return null;
-  // Not -shm: reading the version itself touches it, and reacting to it would loop.
-  const names = new Set(["", "-wal", "-journal"].map((suffix) => basename(path) + suffix));
-  let queued = false;
-  try {
-    const watcher = watch(dirname(resolve(path)), { persistent: false }, (_event, file) => {
-      if (queued || (file !== null && !names.has(String(file)))) return;
-      // One re-read per burst of events (a commit is several writes).
-      queued = true;
-      setTimeout(() => {
-        queued = false;
-        onChange();
-      }, 20).unref();
-    });
-    watcher.on("error", () => watcher.close());
-    return watcher;
-  } catch {
-    // No directory yet or no inotify: the poll alone keeps the version.
-    return null;
-  }
+/** How long after `snapshot`'s render began the next render of its key may begin. */
+export function renderSpacing(snapshot: Pick<Snapshot, "renderMs">): number {
+  return Math.min(MAX_RENDER_SPACING_MS, Math.max(MIN_RENDER_SPACING_MS, RENDER_COST_FACTOR * snapshot.renderMs));
 }
 
-function safeVersion(readVersion: () => string): string {
-  try {
-    return readVersion();
-  } catch {
-    // Unreadable now (file being replaced): a version no snapshot has, so nothing stale is reused.
-    return `unreadable@${Date.now()}`;
-  }
+/** OPTIONS: what may be asked here, and for the API and feeds the CORS preflight; never a page. */
+function options204(res: ServerResponse, path: string): void {
+  res.writeHead(204, { ...SECURITY, Allow: ALLOW, ...(CORS_PATHS.test(path) ? PREFLIGHT : {}), "Cache-Control": "no-store" });
+  res.end();
 }
 
-/** A file of the front's own, compressed once, with the security headers and a year's immutable caching. */
-function staticSnapshot(body: Buffer, contentType: string): Promise<Snapshot> {
-  const headers = { ...Object.fromEntries(Object.entries(SECURITY).map(([k, v]) => [k.toLowerCase(), v])), "content-type": contentType, "cache-control": "public, max-age=31536000, immutable" };
-  return makeSnapshot({ status: 200, headers, body }, "static", Date.now());
+/** A render that is not kept (a 404, a 400, an answer with a cookie), passed on to the one client that asked. */
+function sendRendered(result: Rendered, req: IncomingMessage, res: ServerResponse): void {
+  const { "x-witness-uncacheable": _, ...headers } = result.headers;
+  res.writeHead(result.status, { ...headers, "content-length": result.body.length });
+  res.end(req.method === "HEAD" ? undefined : result.body);
 }
 
 /** 304 when the client has this representation, else its bytes in the encoding it accepts; HEAD gets the headers. */
-function sendSnapshot(snapshot: Snapshot, req: IncomingMessage, res: ServerResponse): void {
+export function sendSnapshot(snapshot: Snapshot, req: IncomingMessage, res: ServerResponse): void {
   const encoding = chooseEncoding(req.headers["accept-encoding"]);
   const answer = snapshot.answers[encoding];
   const ifNoneMatch = req.headers["if-none-match"];

@@ -98,16 +98,23 @@ export function conditionalResponse(request: Request, doc: Document): Response {
 const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?|\[[0-9a-f:.]{2,45}\])(?::\d{1,5})?$/i;
 
 /**
- * The origin a request was addressed to: this server's own scheme and the Host header, when it is a well-formed host
- * (anything else would put a visitor's bytes into links), else the server's own idea of its address. Forwarded
- * headers (X-Forwarded-Host, Forwarded) are not honoured: any client can send them, and behind a proxy the public
- * address belongs in WITNESS_PUBLIC_URL instead.
+ * A Host header as `host[:port]`, lower case and without the default port, when it is a well-formed host (anything
+ * else would put a visitor's bytes into links); null otherwise. The one check of a Host that links may follow: the
+ * feeds, the pages and the front server's snapshots per Host (lib/web/front.ts) all use it.
+ */
+export function hostOf(value: string | null | undefined): string | null {
+  const host = value?.trim() ?? "";
+  if (host.length === 0 || host.length > 260 || !HOST.test(host) || !URL.canParse(`http://${host}`)) return null;
+  return new URL(`http://${host}`).host;
+}
+
+/**
+ * The origin a request was addressed to: this server's own scheme and the Host header, when it is well-formed
+ * (hostOf), else the server's own idea of its address. Forwarded headers (X-Forwarded-Host, Forwarded) are not
+ * honoured: any client can send them, and behind a proxy the public address belongs in WITNESS_PUBLIC_URL instead.
  */
 export function requestOrigin(request: Request): string {
   const own = new URL(request.url);
-  const host = request.headers.get("host")?.trim() ?? "";
-  if (host.length > 0 && host.length <= 260 && HOST.test(host) && URL.canParse(`${own.protocol}//${host}`)) {
-    return new URL(`${own.protocol}//${host}`).origin;
-  }
-  return own.origin;
+  const host = hostOf(request.headers.get("host"));
+  return host === null ? own.origin : new URL(`${own.protocol}//${host}`).origin;
 }

@@ -7,16 +7,14 @@
  */
 import type { Config } from "@/lib/config";
 import { FEED_FORMATS, type FeedFormat } from "@/lib/web/feeds";
-
-const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,62})?(?:\.[a-z0-9](?:[a-z0-9-]{0,62})?)*|\[[0-9a-f:.]{2,45}\])(?::\d{1,5})?$/i;
+import { hostOf } from "@/lib/web/http";
 
 /** `https://status.example.com` (no trailing slash) for a page requested with Host `host`. */
 export function pageBase(config: Config, host: string | null): string {
   if (config.publicUrl) return config.publicUrl;
   if (config.feed.siteUrl) return config.feed.siteUrl.replace(/\/+$/, "");
-  const value = host?.trim() ?? "";
-  if (value.length > 0 && value.length <= 260 && HOST.test(value) && URL.canParse(`http://${value}`)) return new URL(`http://${value}`).origin;
-  return `http://localhost:${config.port}`;
+  const valid = hostOf(host);
+  return valid === null ? `http://localhost:${config.port}` : `http://${valid}`;
 }
 
 export const FEED_LABELS: Record<FeedFormat, { label: string; type: string }> = {

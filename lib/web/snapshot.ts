@@ -44,26 +44,45 @@ export interface Snapshot {
   version: string;
   /** When the oldest data it shows was read (lib/web/cache.ts RenderScope), or when its render began: its age counts from here. */
   renderedAt: number;
+  /** When its render began: the next render of the same key waits renderSpacing (lib/web/front.ts) from here. */
+  madeAt: number;
+  /** How long its render took (wall time, ms): a costly render is spaced further. */
+  renderMs: number;
   bytes: number;
 }
 
+export interface SnapshotOptions {
+  /** When its render began (epoch ms): renders of one key are spaced from here. Default: renderedAt. */
+  madeAt?: number;
+  /** How long the render took; default 0. */
+  renderMs?: number;
+  /** "max" for answers served thousands of times per render (the pages); "fast" for the series API's many queries. */
+  effort?: "max" | "fast";
+}
+
+// Already compressed: a second pass costs CPU and saves nothing.
+const INCOMPRESSIBLE = /^image\/(?:png|jpeg|gif|webp|avif)\b/i;
+
 /** Compress once and name each representation: what every later request for the same data is answered with. */
-export async function makeSnapshot(rendered: Rendered, version: string, renderedAt: number): Promise<Snapshot> {
+export async function makeSnapshot(rendered: Rendered, version: string, renderedAt: number, { madeAt = renderedAt, renderMs = 0, effort = "max" }: SnapshotOptions = {}): Promise<Snapshot> {
   const identity = rendered.body;
-  const [br, gzipped] = await Promise.all([
-    brotli(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
-    gz(identity, { level: 9 }),
-  ]);
+  const compress = !INCOMPRESSIBLE.test(rendered.headers["content-type"] ?? "");
+  const [br, gzipped] = compress
+    ? await Promise.all([
+        brotli(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: effort === "max" ? 9 : 5, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
+        gz(identity, { level: effort === "max" ? 9 : 6 }),
+      ])
+    : [identity, identity];
   const hash = createHash("sha256").update(identity).digest("base64url");
   const lastModified = Date.parse(rendered.headers["last-modified"] ?? "");
   const bodies = { identity, br, gzip: gzipped };
-  const etags = { identity: `"${hash}"`, br: `"${hash}-br"`, gzip: `"${hash}-gz"` };
+  const etags = compress ? { identity: `"${hash}"`, br: `"${hash}-br"`, gzip: `"${hash}-gz"` } : { identity: `"${hash}"`, br: `"${hash}"`, gzip: `"${hash}"` };
   const answer = (encoding: Encoding) => {
-    const common: Record<string, string> = { ...rendered.headers, etag: etags[encoding], vary: withAcceptEncoding(rendered.headers.vary) };
+    const common: Record<string, string> = { ...rendered.headers, etag: etags[encoding], vary: withVary(rendered.headers.vary, "Accept-Encoding") };
     const notModified = { ...common };
     delete notModified["content-type"];
     const ok: Record<string, string | number> = { ...common, "content-length": bodies[encoding].length };
-    if (encoding !== "identity") ok["content-encoding"] = encoding;
+    if (compress && encoding !== "identity") ok["content-encoding"] = encoding;
     return { ok, notModified };
   };
   return {
@@ -71,19 +90,21 @@ export async function makeSnapshot(rendered: Rendered, version: string, rendered
     headers: rendered.headers,
     bodies,
     etags,
-    etagList: Object.values(etags),
+    etagList: [...new Set(Object.values(etags))],
     answers: { identity: answer("identity"), br: answer("br"), gzip: answer("gzip") },
     lastModified: Number.isNaN(lastModified) ? null : lastModified,
     version,
     renderedAt,
-    bytes: identity.length + br.length + gzipped.length,
+    madeAt,
+    renderMs,
+    bytes: identity.length + (compress ? br.length + gzipped.length : 0),
   };
 }
 
-/** The response's Vary with Accept-Encoding added: the body now depends on it. */
-function withAcceptEncoding(vary: string | undefined): string {
+/** A Vary value with `name` added (once, whatever its case). */
+export function withVary(vary: string | undefined, name: string): string {
   const names = (vary ?? "").split(",").map((v) => v.trim()).filter(Boolean);
-  if (!names.some((n) => n.toLowerCase() === "accept-encoding")) names.push("Accept-Encoding");
+  if (!names.some((n) => n.toLowerCase() === name.toLowerCase())) names.push(name);
   return names.join(", ");
 }
 

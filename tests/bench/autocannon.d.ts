@@ -4,6 +4,7 @@ declare module "autocannon" {
     average: number;
     p50: number;
     p99: number;
+    max: number;
   }
   interface Result {
     requests: Histogram;
@@ -17,6 +18,11 @@ declare module "autocannon" {
     connections?: number;
     duration?: number;
     headers?: Record<string, string>;
+    requests?: { setupRequest?: (req: Request) => Request }[];
+  }
+  interface Request {
+    path: string;
+    headers: Record<string, string>;
   }
   function autocannon(options: Options): Promise<Result>;
   export default autocannon;

@@ -3,7 +3,8 @@
  * production build: guards in front of every route, hot answers from snapshots, and nothing a visitor sends kept.
  */
 import { request } from "node:http";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { connect } from "node:net";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
@@ -15,6 +16,7 @@ import { loadConfig } from "@/lib/config";
 import { coverageGapOf } from "@/lib/judge/coverage";
 import { updateRollupsForResult } from "@/lib/keep/rollup-writer";
 import { PROJECT_ROOT } from "@/lib/cli/serve";
+import { MAX_RENDER_SPACING_MS } from "@/lib/web/front";
 import { securityHeaders } from "@/lib/web/security-headers";
 import { serverEnv, startServer, type TestServer } from "@/tests/e2e/server";
 import { sampleResult } from "@/tests/unit/support";
@@ -65,6 +67,36 @@ function diskUsage(dir: string): { files: number; bytes: number } {
     }
   }
   return { files, bytes };
+}
+
+/** Sockets the process holds open (its descriptors that are sockets). */
+function openSockets(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith("socket:");
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+/** Send `head` on a new connection and resolve with the first line answered, or "closed" if the server hung up first. */
+function firstLine(base: string, head: string): Promise<string> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(head));
+    let got = "";
+    socket.setTimeout(15_000, () => socket.destroy(new Error("no answer to an upgrade request")));
+    socket.on("data", (c: Buffer) => {
+      got += c.toString("latin1");
+      if (got.includes("\r\n")) {
+        socket.destroy();
+        resolve(got.slice(0, got.indexOf("\r\n")));
+      }
+    });
+    socket.on("close", () => resolve(got || "closed"));
+    socket.on("error", reject);
+  });
 }
 
 function rssMb(pid: number): number {
@@ -173,7 +205,8 @@ describe("the web server's front", () => {
     record(writer, sampleResult(new Date(at).toISOString(), { probe: SERIES, kind: "messages", model: "claude-opus-4-5", outcome: "down", errorClass: "http_5xx", httpStatus: 500 }));
     const lastResultAt = (answer: Answer) => (JSON.parse(answer.body.toString()) as { lastResultAt: number | null }).lastResultAt;
     expect(lastResultAt(before)).toBeLessThan(at);
-    const deadline = Date.now() + 5_000;
+    // Renders of a key are at most MAX_RENDER_SPACING_MS apart (lib/web/front.ts), a render a few seconds on a busy machine.
+    const deadline = Date.now() + MAX_RENDER_SPACING_MS + 10_000;
     let after = before;
     while (Date.now() < deadline) {
       after = await raw(base(), "GET", "/api/v1/status");
@@ -208,6 +241,47 @@ describe("the web server's front", () => {
     expect((await raw(base(), "GET", src!, { "if-none-match": String(script.headers.etag) })).status).toBe(304);
     // Another page keeps React: only the home page is served this way.
     expect((await raw(base(), "GET", "/methodology")).body.toString()).toContain("/_next/static/chunks/");
+  });
+
+  it("requests asking to upgrade the connection are answered, not held: no socket is left behind and the server keeps answering", async () => {
+    // Any request Next handles first (a 404 does): Next used to add its own upgrade listener to the public server then.
+    expect((await raw(base(), "GET", "/no-such-page")).status).toBe(404);
+    const pid = server.child.pid!;
+    const before = openSockets(pid);
+    const { host } = new URL(base());
+    const heads = ["/", "/api/health", "/no-such-page", "/_next/webpack-hmr"].map(
+      (path) => `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+    );
+    for (let round = 0; round < 50; round++) {
+      const lines = await Promise.all(heads.map((head) => firstLine(base(), head)));
+      // An answer or a closed socket: never a connection the server keeps without answering.
+      for (const line of lines) expect(line).toMatch(/^HTTP\/1\.1 [1-5]\d\d |^closed$/);
+    }
+    // Each client has gone: the server has let go of their sockets (it had 200 in CLOSE-WAIT before).
+    const deadline = Date.now() + 20_000;
+    while (openSockets(pid) > before + 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(openSockets(pid)).toBeLessThanOrEqual(before + 10);
+    expect((await raw(base(), "GET", "/api/health")).status).toBeLessThan(600);
+  }, 120_000);
+
+  it.each(["/no-such-page", "/incidents/m-999999", "/history/1999-01"])("the not-found page %s carries no measured or official state in its head", async (path) => {
+    const res = await raw(base(), "GET", path);
+    expect(res.status).toBe(404);
+    expect(res.body.toString()).not.toMatch(/official: (?:operational|degraded|down|maintenance|unknown)|measured (?:up|down|degraded|no data)/);
+  });
+
+  it("an RSC request with a router state Next cannot parse is a 400, with no line in the log", async () => {
+    const logBefore = server.log().length;
+    for (const tree of ["garbage", "%5B1%5D", "%E0%A4%A", "[]"]) {
+      for (const path of ["/methodology", "/methodology?_rsc=abc", "/incidents", "/"]) {
+        const res = await raw(base(), "GET", path, { rsc: "1", "next-router-state-tree": tree });
+        expect(res.status, `${path} ${tree}`).toBe(400);
+      }
+    }
+    expect(server.log().slice(logBefore)).toBe("");
+    // A tree Next can parse still gets the App Router's answer.
+    const tree = encodeURIComponent(JSON.stringify(["", { children: ["methodology", { children: ["__PAGE__", {}] }] }, null, null]));
+    expect([200, 307]).toContain((await raw(base(), "GET", "/methodology", { rsc: "1", "next-router-state-tree": tree })).status);
   });
 
   it("10,000 requests for random slugs leave .next and the data directory the same size, and memory bounded", async () => {
@@ -248,9 +322,12 @@ describe("the web server's front", () => {
 
     expect(diskUsage(nextDir)).toEqual(nextBefore);
     expect(diskUsage(dir)).toEqual(dataBefore);
-    // A coarse bound on the whole process: the second 5,000 (each a new URL or Host) must leave it about level. The
-    // heap's own drift measured up to ~60 MB; the exact bounds (entries, bytes) are snapshot.test.ts's.
-    expect(rssMb(server.child.pid!) - rssHalfway).toBeLessThan(100);
-    expect(rssMb(server.child.pid!) - rssBefore).toBeLessThan(250);
+    // A coarse bound on the whole process: the second 5,000 (each a new URL or Host) must leave it about level. What
+    // it holds for good is bounded elsewhere (entries, bytes: snapshot.test.ts); what moves here is garbage between
+    // full collections. Measured by --trace-gc: about 70 MB live after a full collection before and after the flood,
+    // with the heap let grow by half of that (lib/cli/web.ts) plus the young generation (up to 48 MB) before the
+    // next. Without that limit V8 grew the heap to 290 MB around the same 70 MB (147 MB of growth seen here).
+    expect(rssMb(server.child.pid!) - rssHalfway).toBeLessThan(80);
+    expect(rssMb(server.child.pid!) - rssBefore).toBeLessThan(120);
   }, 240_000);
 });

@@ -29,15 +29,20 @@ interface Answer {
 }
 
 function get(base: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return send(base, "GET", path, headers);
+}
+
+/** A request with its path as written: node:http sends it without resolving dots or escapes. */
+function send(base: string, method: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, path, headers, timeout: 20_000 }, (res) => {
+    const req = request({ host: hostname, port, method, path, headers, timeout: 20_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
       res.on("error", reject);
     });
-    req.on("timeout", () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.on("timeout", () => req.destroy(new Error(`${method} ${path} timed out`)));
     req.on("error", reject);
     req.end();
   });
@@ -110,6 +115,50 @@ describe("private mode", () => {
       const wrong = await get(base(), withToken(path, `${TOKEN.slice(0, -1)}A`));
       expect(wrong.status).toBe(401);
     });
+  });
+
+  // Every way WHATWG URL (and so Next) reads a dot segment, under every path private mode leaves open.
+  const DOTS = ["..", "%2e%2e", ".%2e", "%2e.", "%2E%2E", ".%2E", "%2E.", "./..", "%2e/%2e%2e", "..\\"];
+  const OPEN = ["/_witness/", "/_next/static/", "/_next/static/chunks/", "/api/health/"];
+  const BEHIND = ["metrics", "api/v1/status", "methodology", "feed.xml", "incidents", "api/v1/series/edge/results", ""];
+  it.each(OPEN)("a dot segment under %s is a 400 for GET and HEAD, never the route it resolves to", async (prefix) => {
+    for (const dots of DOTS) {
+      for (const target of BEHIND) {
+        // Deep enough to climb out of any open prefix: URL clamps what climbs past the root.
+        const path = `${prefix}${`${dots}/`.repeat(4)}${target}`;
+        for (const method of ["GET", "HEAD"]) {
+          const res = await send(base(), method, path);
+          expect(res.status, `${method} ${path}`).toBe(400);
+          for (const marker of [...DATA_MARKERS, TOKEN, "witness_"]) expect(res.body).not.toContain(marker);
+        }
+      }
+    }
+  });
+
+  it("a miss under /_witness/ or /_next/static/ is a plain 404 with no data, not the not-found page", async () => {
+    for (const path of ["/_witness/nothing.js", "/_witness/", "/_witness/home.js?x=1", "/_next/static/nothing.js", "/_next/static/chunks/..%2f..%2fmetrics"]) {
+      const res = await get(base(), path);
+      expect(res.status, path).toBe(404);
+      expect(res.headers["content-type"]).toMatch(/^text\/plain/);
+      for (const marker of [...DATA_MARKERS, "og:", "witness_"]) expect(res.body).not.toContain(marker);
+    }
+  });
+
+  it.each(["/", "/methodology", "/no-such-page", "/metrics", "/api/v1/status", "/_witness/nothing.js"])("OPTIONS %s is a 204 with Allow and no body", async (path) => {
+    const res = await send(base(), "OPTIONS", path);
+    expect(res.status).toBe(204);
+    expect(res.headers.allow).toBe("GET, HEAD, OPTIONS");
+    expect(res.body).toBe("");
+  });
+
+  it("a request asking to upgrade its connection still needs the password", async () => {
+    // First a request Next handles, after which Next used to listen for upgrades on the public server.
+    await get(base(), "/no-such-page", { authorization: basic("witness", PASSWORD) });
+    for (const path of ["/", "/metrics", "/api/v1/status"]) {
+      const res = await get(base(), path, { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" });
+      expect(res.status, path).toBe(401);
+      for (const marker of DATA_MARKERS) expect(res.body).not.toContain(marker);
+    }
   });
 
   it("keeps /api/health open for uptime checkers", async () => {

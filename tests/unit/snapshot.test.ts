@@ -3,6 +3,7 @@ import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { FRESH_FOR_MS } from "@/lib/web/cache";
 import { hotRequest, isMalformedTarget } from "@/lib/web/front";
+import { HOST_IDLE_MS, HostSlots, MAX_HOSTS } from "@/lib/web/hot-routes";
 import { chooseEncoding, freshness, makeSnapshot, SnapshotStore, type Snapshot } from "@/lib/web/snapshot";
 
 const rendered = (text: string) => ({ status: 200, headers: { "content-type": "text/plain" }, body: Buffer.from(text) });
@@ -57,11 +58,30 @@ describe("the front's choices", () => {
     expect(chooseEncoding(header)).toBe(encoding);
   });
 
-  it.each(["/%E0%A4%A", "/%", "/a?b=%zz", "*", "http://evil.test/"])("%s is malformed", (target) => {
+  it.each([
+    "/%E0%A4%A",
+    "/%",
+    "/a?b=%zz",
+    "*",
+    "http://evil.test/",
+    // Dot segments in every spelling WHATWG URL resolves, and backslashes (which it reads as "/").
+    "/_witness/../metrics",
+    "/_witness/%2e%2e/metrics",
+    "/_witness/.%2e/metrics",
+    "/_witness/%2E./metrics",
+    "/_witness/%2E%2E/metrics",
+    "/_next/static/%2e%2e/%2e%2e/api/v1/status",
+    "/_witness/./x",
+    "/_witness/%2e/x",
+    "/_witness/..",
+    "/_witness/%2e%2e?x=1",
+    "/_witness\\..\\metrics",
+    "/..",
+  ])("%s is malformed", (target) => {
     expect(isMalformedTarget(target)).toBe(true);
   });
 
-  it.each(["/", "/incidents/m-1", "/api/v1/status?x=%20", "/caf%C3%A9"])("%s is not", (target) => {
+  it.each(["/", "/incidents/m-1", "/api/v1/status?x=%20", "/caf%C3%A9", "/.well-known/x", "/a/...", "/a/..b", "/a.b/c", "/?x=/../y"])("%s is not", (target) => {
     expect(isMalformedTarget(target)).toBe(false);
   });
 
@@ -74,21 +94,45 @@ describe("the front's choices", () => {
     ["/charts?window=90d", "/charts?window=90d"],
     ["/charts?window=constructor", "/charts"],
     ["/charts?window=7d&window=90d", "/charts"],
+    // What a route does not read cannot mint a key: cache busters share the page's snapshot.
+    ["/?u=4f9a2c", "/"],
+    ["/?", "/"],
+    ["/api/v1/status?nocache=1&x=2", "/api/v1/status"],
+    ["/feed.xml?u=1", "/feed.xml"],
+    ["/charts?window=30d&u=7", "/charts?window=30d"],
+    ["/api/v1/badges/api.svg?x=1", "/api/v1/badges/api.svg"],
+    ["/opengraph-image?6db5a1d5a572db78", "/opengraph-image"],
+    ["/api/v1/series/edge/results?since=90d&u=1", "/api/v1/series/edge/results?since=90d"],
+    ["/api/v1/series/edge/results?before=1-2&limit=5&since=7d", "/api/v1/series/edge/results?since=7d&limit=5&before=1-2"],
   ])("%s is the snapshot of %s", (url, rendered) => {
-    expect(hotRequest(get(url))).toEqual({ key: rendered.startsWith("/feed") ? `w.test${rendered}` : rendered, url: rendered });
+    expect(hotRequest(get(url), null)).toMatchObject({ key: rendered, url: rendered, host: null });
   });
 
-  it.each(["/?bust=1", "/incidents/m-1", "/api/v1/badges/api.svg?metric=nope", "/api/v1/badges/api.svg?x=1", "/api/v1/uptime"])("%s goes to Next", (url) => {
-    expect(hotRequest(get(url))).toBeNull();
-  });
+  it.each(["/incidents/m-1", "/api/v1/badges/api.svg?metric=nope", "/api/v1/badges/api.svg?metric=state&metric=uptime", "/api/v1/uptime", "/api/v1/series/edge/results?since=1d&since=2d"])(
+    "%s goes to Next",
+    (url) => {
+      expect(hotRequest(get(url), null)).toBeNull();
+    },
+  );
 
-  it("only a feed's snapshot is per Host: a Host header cannot make the home page render again", () => {
-    expect(hotRequest(get("/", { host: "a.test" }))?.key).toBe(hotRequest(get("/", { host: "b.test" }))?.key);
-    expect(hotRequest(get("/feed.xml", { host: "a.test" }))?.key).not.toBe(hotRequest(get("/feed.xml", { host: "b.test" }))?.key);
+  it("without WITNESS_PUBLIC_URL, pages and feeds are kept per well-formed Host, for at most MAX_HOSTS hosts", () => {
+    const hosts = new HostSlots();
+    const keyOf = (url: string, host: string) => hotRequest(get(url, { host }), hosts, 0)!.key;
+    expect(keyOf("/", "a.test")).not.toBe(keyOf("/", "b.test"));
+    expect(keyOf("/feed.xml", "A.test:80")).toBe(keyOf("/feed.xml", "a.test"));
+    // Nothing a visitor sends that is not a host becomes a key or reaches a render.
+    for (const bad of ['evil.test/"><x', "a b", ""]) expect(hotRequest(get("/", { host: bad }), hosts, 0)).toMatchObject({ key: "/", host: null });
+    // The JSON and the badges hold no link: one snapshot whatever the Host.
+    expect(keyOf("/api/v1/status", "a.test")).toBe(keyOf("/api/v1/status", "b.test"));
+    for (let i = 0; i < MAX_HOSTS * 4; i++) keyOf("/", `flood-${i}.test`);
+    expect(hotRequest(get("/", { host: "late.test" }), hosts, 0)).toMatchObject({ key: "/", host: null, perHost: true });
+    expect(keyOf("/", "a.test")).toBe("a.test/");
+    // A host unused for HOST_IDLE_MS gives its place up.
+    expect(hotRequest(get("/", { host: "late.test" }), hosts, HOST_IDLE_MS)).toMatchObject({ key: "late.test/", host: "late.test" });
   });
 
   it("the router's own requests go to Next", () => {
-    expect(hotRequest(get("/", { rsc: "1" }))).toBeNull();
-    expect(hotRequest({ ...get("/"), method: "POST" } as IncomingMessage)).toBeNull();
+    expect(hotRequest(get("/", { rsc: "1" }), null)).toBeNull();
+    expect(hotRequest({ ...get("/"), method: "POST" } as IncomingMessage, null)).toBeNull();
   });
 });

@@ -3,7 +3,8 @@
  * each entry labelled with its source. Unknown or malformed slugs are a 404. Official titles and update bodies are
  * third-party text and are rendered as text only.
  */
-import type { Metadata } from "next";
+import type { Metadata, ResolvingMetadata } from "next";
+import { livePreview } from "@/app/_components/preview-metadata";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { cache } from "react";
@@ -26,11 +27,12 @@ type Props = { params: Promise<{ slug: string }> };
 
 const load = cache((slug: string) => readData(`incident:${slug}`, (db, config, now) => getIncident(db, config, slug, now)));
 
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
+export async function generateMetadata({ params }: Props, parent: ResolvingMetadata): Promise<Metadata> {
   const { slug } = await params;
   if (!SLUG.test(slug)) return { title: "Incident not found" };
   const loaded = load(slug);
-  return { title: loaded.status === "ok" && loaded.data ? loaded.data.title : "Incident" };
+  // An unknown incident is the not-found page: no state in its preview.
+  return loaded.status === "ok" && loaded.data ? { title: loaded.data.title, ...(await livePreview(parent)) } : { title: "Incident" };
 }
 
 export default async function IncidentPage({ params }: Props) {

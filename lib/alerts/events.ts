@@ -5,6 +5,7 @@
  * channels (lib/alerts/channels/) format the rest from `data`.
  */
 import type { AlertData, AlertEvent, AlertSeverity, OfficialAtTheTime, SentEventType } from "@/lib/alerts/types";
+import { formatMinutes } from "@/lib/judge/acknowledgement";
 import type { FailureShare } from "@/lib/judge/share";
 
 /** A measured incident as the events need it (one row of measured_incidents, or the first of a thread). */
@@ -27,9 +28,19 @@ export interface Links {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-/** "17:54 UTC": a person reads the time; the date is in occurredAt and the channel shows it. */
-export const clock = (ms: number) => `${iso(ms).slice(11, 16)} UTC`;
-export const minutes = (ms: number) => `${Math.max(1, Math.round(ms / 60_000))} min`;
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/**
+ * "17:54 UTC"; with its date ("14:41 UTC on 8 Oct") when `ref` (the event's own time) falls on another UTC day, so an
+ * official date weeks old never reads as today's clock time.
+ */
+export const clock = (ms: number, ref = ms) => {
+  const d = new Date(ms);
+  const sameDay = iso(ms).slice(0, 10) === iso(ref).slice(0, 10);
+  return `${iso(ms).slice(11, 16)} UTC${sameDay ? "" : ` on ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}${d.getUTCFullYear() === new Date(ref).getUTCFullYear() ? "" : ` ${d.getUTCFullYear()}`}`}`;
+};
+/** "23 min", "2 h 5 min", "57 d 17 h": a duration in the words every output uses (never "83138 min"). */
+export const minutes = (ms: number) => formatMinutes(Math.max(1, Math.round(ms / 60_000)));
 const pct = (ratio: number) => `${Math.round(ratio * 100)}%`;
 
 export function incidentUrl(links: Links, slug: string): string | null {
@@ -140,7 +151,7 @@ export function incidentResolvedEvent(r: ResolutionFact, official: OfficialAtThe
       occurredAt: r.endedAt,
       surface: r.last.surface,
       severity: "resolved",
-      summary: `${r.last.surface.name} recovered at ${clock(r.endedAt)} after ${minutes(r.endedAt - r.runStartedAt)} (since ${clock(r.runStartedAt)}); ${ackWords.replace(/^acknowledged/, "the official page acknowledged it").replace(/^never acknowledged/, "the official page never acknowledged it")}${flap}`,
+      summary: `${r.last.surface.name} recovered at ${clock(r.endedAt)} after ${minutes(r.endedAt - r.runStartedAt)} (since ${clock(r.runStartedAt, r.endedAt)}); ${ackWords.replace(/^acknowledged/, "the official page acknowledged it").replace(/^never acknowledged/, "the official page never acknowledged it")}${flap}`,
       url: incidentUrl(links, id),
       data: {
         ...measuredData(r.last, official, share),
@@ -172,12 +183,18 @@ export function officialBrief(o: OfficialFact, latest: { body: string; createdAt
   return { id: o.id, name: o.name, status: o.status, url: o.shortlink, latestUpdate: latest ? latest.body.slice(0, 500) : null, latestUpdateAt: latest ? iso(latest.createdAt) : null };
 }
 
-export function officialOpenedEvent(o: OfficialFact, surface: { id: string; name: string } | null, componentState: string | null, links: Links): AlertEvent {
+/**
+ * The page posted an incident. `shownAt`: when the page first showed it (lib/judge/official-claims.ts); a created_at
+ * much earlier is a backdate, said as such ("posted at 07:36 UTC, dated 14:12 UTC on 8 Oct").
+ */
+export function officialOpenedEvent(o: OfficialFact, surface: { id: string; name: string } | null, componentState: string | null, links: Links, shownAt = o.createdAt): AlertEvent {
+  const backdated = o.createdAt < shownAt - 60 * 60_000;
+  const when = backdated ? `${clock(shownAt)}, dated ${clock(o.createdAt, shownAt)}` : clock(o.createdAt);
   return event("official.opened", o.id, {
-    occurredAt: o.createdAt,
+    occurredAt: shownAt,
     surface,
     severity: o.impact === "critical" || o.impact === "major" ? "critical" : "warning",
-    summary: `The official status page posted "${o.name}" (impact ${o.impact}) at ${clock(o.createdAt)}${surface ? ` for ${surface.name}` : ""}`,
+    summary: `The official status page posted "${o.name}" (impact ${o.impact}) at ${when}${surface ? ` for ${surface.name}` : ""}`,
     url: incidentUrl(links, `o-${o.id}`),
     data: { official: { componentState, incident: officialBrief(o, null) } },
   }, links);
@@ -201,7 +218,7 @@ export function officialResolvedEvent(o: OfficialFact, surface: { id: string; na
     occurredAt: resolvedAt,
     surface,
     severity: "resolved",
-    summary: `The official status page resolved "${o.name}" at ${clock(resolvedAt)} after ${minutes(resolvedAt - o.createdAt)}`,
+    summary: `The official status page resolved "${o.name}" at ${clock(resolvedAt)} after ${minutes(resolvedAt - o.createdAt)} (posted ${clock(o.createdAt, resolvedAt)})`,
     url: incidentUrl(links, `o-${o.id}`),
     data: { endedAt: iso(resolvedAt), durationMs: resolvedAt - o.createdAt, official: { componentState, incident: officialBrief(o, null) } },
   }, links);

@@ -33,7 +33,7 @@ import type { AlertEvent, ChannelConfig, OfficialAtTheTime } from "@/lib/alerts/
 import { describeAckDelay } from "@/lib/judge/acknowledgement";
 import { readAcknowledgement } from "@/lib/judge/read-acknowledgement";
 import type { IncidentChange } from "@/lib/judge/official";
-import { ANY_MODEL } from "@/lib/judge/official-claims";
+import { ANY_MODEL, shownAt } from "@/lib/judge/official-claims";
 import { readOfficialNow, type OfficialNow, type OfficialState } from "@/lib/judge/official-state";
 import { readFailureShare } from "@/lib/judge/read-share";
 import { readPageReading, toOfficialView } from "@/lib/judge/report";
@@ -51,6 +51,7 @@ import type { ProbeResult } from "@/probes/types";
  * flapping (no new "opened", the resolution says it flapped); after it, the recovery is confirmed and "resolved" is
  * sent, and the next failure is a new thread with its own "opened". Short, so a second outage always pages.
  */
+/** The default of alerts.resolveHoldMinutes, in ms. */
 export const RESOLVE_HOLD_MS = 5 * 60_000;
 /** Official facts older than this when first read (a first start reading months of history) are not news. */
 export const OFFICIAL_NEWS_MS = 3 * 60 * 60_000;
@@ -114,7 +115,7 @@ export class AlertRules {
     const st = getAlertState(db, `thread:${surface.id}`) as ThreadState | undefined;
     if (!st || st.resolved) return;
     if (st.open.length > 0 && this.channels.some((c) => c.minIncidentMinutes > 0)) this.announceDue(db, surface, at, st);
-    if (st.pending && st.endedAt !== null && at - st.endedAt >= RESOLVE_HOLD_MS) this.resolveThread(db, st, at);
+    if (st.pending && st.endedAt !== null && at - st.endedAt >= this.config.alerts.resolveHoldMinutes * 60_000) this.resolveThread(db, st, at);
   }
 
   /** The detector resolved incident `incident.id` at `endedAt`. The thread's run ends once none of its incidents is open. */
@@ -155,7 +156,7 @@ export class AlertRules {
   }
 
   /** What a status reading stored that was new: official opened, updated and resolved events, recent facts only. */
-  officialChanges(db: Db, changes: readonly IncidentChange[], at: number): void {
+  officialChanges(db: Db, changes: readonly IncidentChange[], at: number, opts: { listed?: boolean } = {}): void {
     if (!this.isActive) return;
     const fresh = (ms: number) => at - ms <= OFFICIAL_NEWS_MS;
     for (const { incident, isNew, isNewlyResolved, newUpdates } of changes) {
@@ -166,7 +167,11 @@ export class AlertRules {
       const opts = { surfaces: surfaces.map((s) => s.id) };
       const write = (e: AlertEvent) => enqueueEvent(db, this.channels, e, new Date(at), opts);
       const links = this.links(db);
-      if (isNew && fresh(fact.createdAt)) write(officialOpenedEvent(fact, surface, state, links));
+      // New to Witness: news when recent, or when the summary lists it open whatever its date (an incident posted today
+      // and dated 8 Oct is today's news, told as backdated); one first read from the history and dated long ago is not.
+      if (isNew && (fresh(fact.createdAt) || (opts.listed === true && fact.resolvedAt === null))) {
+        write(officialOpenedEvent(fact, surface, state, links, shownAt(fact.createdAt, at, this.config.probes.status.intervalSeconds * 1000)));
+      }
       if (!isNew) {
         for (const u of newUpdates) {
           if (isNewlyResolved && u.status === "resolved") continue; // the resolution says it

@@ -145,6 +145,8 @@ export const alertsSchema = z
   .object({
     channels: z.array(channelSchema).max(50).default([]),
     disagreementMinutes: z.number().int().min(1).max(1440).default(5),
+    /** A recovery must last this long before "resolved" is sent; a failure within it folds into the thread. */
+    resolveHoldMinutes: z.number().min(0).max(60).default(5),
     heartbeatUrl: httpUrl.nullable().default(null),
     /** A delivery not accepted within this long is given up: one logged failure and a metric. */
     giveUpAfterMinutes: z.number().int().min(1).max(7 * 1440).default(24 * 60),

@@ -69,7 +69,7 @@ export class Recorder {
       if (run.status) {
         const at = new Date(result.startedAt);
         const stored = recordStatusObservation(db, { at, summary: run.status.summary, raw: run.status.raw }, { heartbeatMs: this.config.official.heartbeatMinutes * 60_000 });
-        this.alerts.officialChanges(db, stored.incidentChanges, at.getTime());
+        this.alerts.officialChanges(db, stored.incidentChanges, at.getTime(), { listed: true });
       }
       const next = this.detect(db, result);
       const pooled = this.detectElevated(db, result, next);

@@ -135,7 +135,7 @@ export async function runStorm(disk: SmallDisk, opts: { fullSeconds: number; rec
       acceptedInAll: Object.fromEntries(CHANNELS.map((c, i) => [c.name, acceptedCounts(receivers[i]!.received)])),
       requestsWhileFull: Object.fromEntries(CHANNELS.map((c, i) => [c.name, whileFull[i]!.length])),
       logLinesWhileFull: fullLines.length,
-      alertLinesWhileFull: fullLines.filter((l) => l.includes(" alerts: ")).length,
+      alertLinesWhileFull: fullLines.filter((l) => l.slice(25).startsWith("error alerts: ")).length,
       topLines: [...byText].sort((a, b) => b[1] - a[1]).slice(0, 6),
       rssMb: { atFill: Math.round(atFill.rssMb), max: Math.round(maxRss) },
       cpuShare: Math.round(cpuShare * 100) / 100,

@@ -96,6 +96,8 @@ describe("npm start with a webhook and an email channel", () => {
         // Two failing results open an incident (the default also wants 4 in the window: 20 s at this interval).
         "incidents: { minWindowResults: 2 }",
         "alerts:",
+        // The recovery is held 3 s before "resolved" is sent (default 5 min).
+        "  resolveHoldMinutes: 0.05",
         "  retry: { firstDelayMs: 200, maxDelayMs: 1000 }",
         "  channels:",
         "    - name: ops",
@@ -157,8 +159,9 @@ describe("npm start with a webhook and an email channel", () => {
     const opened = payloads.find((p) => p.type === "incident.opened")!;
     const resolved = payloads.find((p) => p.type === "incident.resolved")!;
     expect(opened).toMatchObject({ surface: "api", url: `${PUBLIC_URL}/incidents/${opened.data.incidentId}` });
-    expect(opened.id).toBe(`incident.opened:${opened.data.incidentId}`);
-    expect(opened.summary).toMatch(/^Claude API is failing: 100% of requests since \d\d:\d\d UTC \(overloaded ×\d+\)/);
+    // The event id: type, this install's instance id, the thread's measured incident.
+    expect(opened.id).toMatch(new RegExp(`^incident\\.opened:w[0-9a-f]{8}:${opened.data.incidentId}$`));
+    expect(opened.summary).toMatch(/^Claude API is failing: 100% of requests failing since \d\d:\d\d UTC \(overloaded ×\d+\)/);
     expect(resolved.surface).toBe("api");
     expect(resolved.summary).toMatch(/^Claude API recovered at \d\d:\d\d UTC after \d+ min/);
     const durationMs = resolved.data.durationMs!;

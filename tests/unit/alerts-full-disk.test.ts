@@ -13,13 +13,16 @@ describe("alerts on a full disk", () => {
     if ("skip" in disk) return ctx.skip(disk.skip);
     try {
       const report = await runStorm(disk, { fullSeconds: 12, recoverSeconds: 60 });
-      console.log(`full disk for 12 s: ${JSON.stringify(report.requestsWhileFull)} requests, ${report.logLinesWhileFull} log lines (${report.alertLinesWhileFull} from alerts), RSS ${report.rssMb.atFill} -> ${report.rssMb.max} MB, CPU ${report.cpuShare}`);
-      // Each event answered 2xx exactly once per channel over the whole run, and only the head was tried while full.
+      console.log(`full disk for 12 s: ${JSON.stringify(report.requestsWhileFull)} requests, ${report.logLinesWhileFull} log lines (${report.alertLinesWhileFull} alert errors), top lines ${JSON.stringify(report.topLines)}, RSS ${report.rssMb.atFill} -> ${report.rssMb.max} MB, CPU ${report.cpuShare}`);
+      // Each event answered 2xx exactly once per channel over the whole run. While full, a channel sends at most one
+      // request per event: the head, then the next only if SQLite could still record the head (a checkpointed WAL
+      // reuses its pages, so a write can succeed on a full disk); never a resend.
       for (const channel of ["ops", "chat", "phone"]) {
         expect(report.acceptedInAll[channel], channel).toEqual([1, 1]);
-        expect(report.requestsWhileFull[channel], channel).toBe(1);
+        expect(report.requestsWhileFull[channel], channel).toBeGreaterThanOrEqual(1);
+        expect(report.requestsWhileFull[channel], channel).toBeLessThanOrEqual(2);
       }
-      // One rate-limited line per channel, not one per try.
+      // At most one rate-limited error line per channel, not one per try.
       expect(report.alertLinesWhileFull).toBeLessThanOrEqual(3);
       // A spinning worker burns a whole core; a waiting one next to nothing.
       expect(report.cpuShare).toBeLessThan(0.5);

@@ -156,7 +156,7 @@ export class AlertRules {
   }
 
   /** What a status reading stored that was new: official opened, updated and resolved events, recent facts only. */
-  officialChanges(db: Db, changes: readonly IncidentChange[], at: number, opts: { listed?: boolean } = {}): void {
+  officialChanges(db: Db, changes: readonly IncidentChange[], at: number, reading: { listed?: boolean } = {}): void {
     if (!this.isActive) return;
     const fresh = (ms: number) => at - ms <= OFFICIAL_NEWS_MS;
     for (const { incident, isNew, isNewlyResolved, newUpdates } of changes) {
@@ -169,7 +169,7 @@ export class AlertRules {
       const links = this.links(db);
       // New to Witness: news when recent, or when the summary lists it open whatever its date (an incident posted today
       // and dated 8 Oct is today's news, told as backdated); one first read from the history and dated long ago is not.
-      if (isNew && (fresh(fact.createdAt) || (opts.listed === true && fact.resolvedAt === null))) {
+      if (isNew && (fresh(fact.createdAt) || (reading.listed === true && fact.resolvedAt === null))) {
         write(officialOpenedEvent(fact, surface, state, links, shownAt(fact.createdAt, at, this.config.probes.status.intervalSeconds * 1000)));
       }
       if (!isNew) {

@@ -293,7 +293,7 @@ describe("the shared HTTP POST", () => {
     const hung = await postJson(`${rx.url}/hook/SecretTok3n`, {}, { timeoutMs: 300, label: "discord" });
     expect(hung).toMatchObject({ ok: false, retryable: true, status: null });
     expect(!hung.ok && hung.error).toMatch(/no answer within 300 ms$/);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Date.now() - started).toBeLessThan(10_000); // a hang would never end: seconds catch it on any machine
   });
 
   it("a redirect is a config error, not followed and not retried", async () => {

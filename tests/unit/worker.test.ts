@@ -78,7 +78,7 @@ describe("shutdown", () => {
     await new Promise((r) => setTimeout(r, 100));
     const started = Date.now();
     await worker.stop(300);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Date.now() - started).toBeLessThan(10_000); // a hang would never end: seconds catch it on any machine
     expect(await run).toBeNull();
     expect(getLatestResults(store.db, { limit: 10 })).toHaveLength(0);
   });

@@ -1,5 +1,5 @@
 /** Counts of conclusive results per series over a span: what the failure share (lib/judge/share.ts) is made of. */
-import { and, gte, inArray, lte, ne, sql } from "drizzle-orm";
+import { and, gte, inArray, lt, ne, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { probeResults, rollupsMinute } from "@/db/schema";
 
@@ -11,14 +11,17 @@ export interface SeriesCountRow {
   total: number;
 }
 
-/** From the raw results (exact to the result), for spans within raw retention. Served by (series, started_at). */
+/**
+ * From the raw results (exact to the result) in [from, to), for spans within raw retention: an incident's end is its
+ * first success, which is not part of it. Served by (series, started_at).
+ */
 export function getSeriesCountsBetween(db: Reader, params: { series: readonly string[]; from: Date; to: Date }): SeriesCountRow[] {
   if (params.series.length === 0) return [];
   const r = probeResults;
   return db
     .select({ series: r.series, failed: sql<number>`sum(${r.outcome} in ('down', 'degraded'))`, total: sql<number>`count(*)` })
     .from(r)
-    .where(and(inArray(r.series, [...params.series]), gte(r.startedAt, params.from), lte(r.startedAt, params.to), ne(r.outcome, "inconclusive")))
+    .where(and(inArray(r.series, [...params.series]), gte(r.startedAt, params.from), lt(r.startedAt, params.to), ne(r.outcome, "inconclusive")))
     .groupBy(r.series)
     .all();
 }
@@ -30,7 +33,7 @@ export function getSeriesRollupCountsBetween(db: Reader, params: { series: reado
   return db
     .select({ series: m.series, failed: sql<number>`sum(${m.down} + ${m.degraded})`, total: sql<number>`sum(${m.up} + ${m.degraded} + ${m.down})` })
     .from(m)
-    .where(and(inArray(m.series, [...params.series]), gte(m.bucketStart, params.from), lte(m.bucketStart, params.to)))
+    .where(and(inArray(m.series, [...params.series]), gte(m.bucketStart, params.from), lt(m.bucketStart, params.to)))
     .groupBy(m.series)
     .all();
 }

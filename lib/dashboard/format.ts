@@ -139,6 +139,8 @@ const KIND_LABEL: Record<string, string> = { messages: "Messages", stream: "Stre
 
 /** "stream:claude-haiku-4-5" → { kind: "Streaming", model: "claude-haiku-4-5" }. */
 export function describeSeries(series: string): { kind: string; model: string | null; label: string } {
+  // A surface's pooled series ("elevated:api"): every request of the surface, not a model.
+  if (series.startsWith("elevated:")) return { kind: "elevated errors", model: null, label: "elevated errors (all requests)" };
   const [kind = series, model = null] = series.split(":") as [string?, string?];
   const kindLabel = KIND_LABEL[kind] ?? kind;
   return { kind: kindLabel, model, label: model ? `${kindLabel} · ${model}` : kindLabel };

@@ -4,7 +4,7 @@
  * - an official incident acknowledges a measured one on the same component, naming no model or the failing one's;
  * - it does so when the page first showed it (shownAt: never its backdated created_at), if that was at most an hour
  *   before the measured start and at most POST_HOC_MS after the measured end, and the span it claims overlaps the
- *   measured one (± grace; one that left the page unresolved gets no grace after its last listing);
+ *   measured one (grace before the measured start's side only: one resolved or gone before the failure began never);
  * - an incident the page had shown for longer than an hour before the measured start acknowledges it only by an update
  *   the page showed during it: an old open incident is not an answer to a new failure.
  * Pure.
@@ -50,8 +50,10 @@ export function acknowledgedAt(m: MeasuredSpan, o: OfficialIncidentView, compone
   const mEnd = m.endedAt ?? policy.now;
   const from = Math.min(o.createdAt, o.startedAt ?? o.createdAt);
   const to = o.resolvedAt ?? policy.now;
-  // One that left the page unresolved ends at its last listing, with no grace after: it says nothing of what came later.
-  if (from > mEnd + policy.graceMs || to < m.startedAt - (o.leftUnresolved ? 0 : policy.graceMs)) return null;
+  // One the page resolved (or stopped listing) before the measured failure began says nothing of it: the page had
+  // said that trouble was over, so no grace on that side (a stream failure 10 min after an API outage was resolved is
+  // not "acknowledged 23 min before Witness measured it").
+  if (from > mEnd + policy.graceMs || to < m.startedAt) return null;
   if (o.shownAt >= m.startedAt - SPOKE_FIRST_MS) return o.shownAt <= mEnd + POST_HOC_MS ? o.shownAt : null;
   // Shown long before: only an update shown during the measured incident answers it.
   const update = o.updatesShownAt.find((at) => at >= m.startedAt && at <= mEnd);

@@ -5,7 +5,7 @@ import { surfaceOfSeries } from "@/lib/judge/surfaces";
 import type { Db } from "@/db/client";
 import { getSeriesCountsBetween, getSeriesRollupCountsBetween } from "@/db/queries/shares";
 
-/** Every conclusive request of `surface` (its real series: `allSeries` as stored) in [from, to]. */
+/** Every conclusive request of `surface` (its real series: `allSeries` as stored) in [from, to). */
 export function readFailureShare(db: Db, config: Config, surface: Surface, allSeries: readonly string[], span: { from: number; to: number }, now: number): FailureShare {
   const series = allSeries.filter((s) => surfaceOfSeries(config.surfaces, s)?.id === surface.id && !s.startsWith("elevated:"));
   const params = { series, from: new Date(span.from), to: new Date(span.to) };

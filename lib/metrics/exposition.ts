@@ -60,11 +60,13 @@ export async function renderMetrics(data: MetricsData): Promise<string> {
   const official = gauge("witness_surface_official_state", "1 for what the official status page says of the surface now, 0 for the others.", ["surface", "state"]);
   const disagree = gauge("witness_surface_disagreement", "1 while the measured and official states disagree.", ["surface"]);
   const openOfficial = gauge("witness_surface_official_incidents_open", "Unresolved official incidents naming the surface's component.", ["surface"]);
+  const failing = gauge("witness_surface_failure_ratio", "Share of the surface's requests that failed since its trouble began, as the page shows it (absent while it works).", ["surface"]);
   for (const s of data.status.surfaces) {
     for (const st of MEASURED_STATES) measured.set({ surface: s.id, state: st }, s.measured === st ? 1 : 0);
     for (const st of OFFICIAL_STATES) official.set({ surface: s.id, state: st }, s.official === st ? 1 : 0);
     disagree.set({ surface: s.id }, s.disagreement === null ? 0 : 1);
     openOfficial.set({ surface: s.id }, s.officialIncidents.length);
+    if (s.failureRatio !== null) failing.set({ surface: s.id }, s.failureRatio);
   }
 
   const last = data.status.lastResultAt;

@@ -31,8 +31,8 @@ export default defineConfig({
   // Two cores: the server and one browser per worker share them.
   workers: 2,
   reporter: [["list"]],
-  timeout: 30_000,
-  expect: { timeout: 5_000 },
+  timeout: 90_000,
+  expect: { timeout: 15_000 },
   use: {
     baseURL: process.env.WITNESS_E2E_BASE_URL,
     screenshot: "only-on-failure",

@@ -116,7 +116,7 @@ export function incidentOpenedEvent(i: MeasuredFact, official: OfficialAtTheTime
       occurredAt: i.startedAt,
       surface: i.surface,
       severity: i.severity === "down" ? "critical" : "warning",
-      summary: `${i.surface.name} ${measuredVerb(i)}: ${words} since ${clock(i.startedAt)}${mixInWords(i.errorClassCounts)}; ${officialInWords(official)}`,
+      summary: `${i.surface.name} ${measuredVerb(i)} since ${clock(i.startedAt)}: ${words}${mixInWords(i.errorClassCounts)}; ${officialInWords(official)}`,
       url: incidentUrl(links, `m-${i.id}`),
       data: { ...measuredData(i, official, share), endedAt: null, durationMs: null },
     },

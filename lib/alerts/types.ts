@@ -52,7 +52,7 @@ export interface AlertEvent {
   /** The surface's display name ("Claude API"), or null. */
   surfaceName: string | null;
   severity: AlertSeverity;
-  /** One plain-text line a person reads first: "Claude API is failing: 56% of requests since 17:54 UTC". */
+  /** One plain-text line a person reads first: "Claude API is failing since 17:54 UTC: 56% of requests failing". */
   summary: string;
   /** Absolute link to the incident page (needs WITNESS_PUBLIC_URL), else null. */
   url: string | null;

@@ -147,7 +147,7 @@ export function disagreementSentence(measured: MeasuredState, official: Official
   const measuredText =
     measured === "up"
       ? "requests are succeeding"
-      : `${failureWords ?? `requests ${measured === "down" ? "failing" : "degraded"}`}${minutes === null ? "" : ` for ${minutes} minute${minutes === 1 ? "" : "s"}`}`;
+      : `${minutes === null ? "" : `for ${minutes} minute${minutes === 1 ? "" : "s"}, `}${failureWords ?? `requests ${measured === "down" ? "failing" : "degraded"}`}`;
   return `Official: ${OFFICIAL_WORDS[official]}. Measured: ${measuredText}.`;
 }
 
@@ -168,15 +168,18 @@ export interface Headline {
   title: string;
 }
 
-/** "Claude API is failing: 56% of requests since 17:54." and what the official page says beside it. */
+/**
+ * "Claude API is failing since 17:54: 56% of requests failing." (the time first, so it never attaches to the last
+ * kind of "streaming requests fail (100%); plain requests and the edge work") and what the official page says beside it.
+ */
 function surfaceSentence(surface: SurfaceNow): Phrase[] {
   const words = surface.failureWords;
   const since: Phrase[] = surface.since === null ? [] : [" since ", { at: surface.since }];
   const measured: Phrase[] =
     surface.measured === "down"
-      ? [`${surface.name} is failing`, ...(words ? [`: ${words}`] : []), ...since, "."]
+      ? [`${surface.name} is failing`, ...since, ...(words ? [`: ${words}`] : []), "."]
       : surface.measured === "degraded"
-        ? [`${surface.name} is degraded`, ...(words ? [`: ${words}`] : []), ...since, "."]
+        ? [`${surface.name} is degraded`, ...since, ...(words ? [`: ${words}`] : []), "."]
         : surface.measured === "up"
           ? [`${surface.name} is working.`]
           : [`Witness has no recent measurements of ${surface.name}.`];

@@ -61,7 +61,7 @@ export interface SurfaceNow {
   /** The component's own status string as the page gave it ("partial_outage"), or null when unknown. */
   officialStatus: string | null;
   officialIncidents: OfficialIncidentBrief[];
-  /** "Official: operational. Measured: 38% of requests failing for 23 minutes." — null when they agree. */
+  /** "Official: operational. Measured: for 23 minutes, 38% of requests failing." — null when they agree. */
   disagreement: string | null;
   series: SeriesNow[];
   /** The newest update the official page posted to this surface's open incidents, or null (none open). */

@@ -236,7 +236,7 @@ describe("pagerduty", () => {
     expect(rx.requests[0]!.path).toBe("/v2/enqueue");
     expect(trigger).toMatchObject({ routing_key: ROUTING_KEY, event_action: "trigger", dedup_key: "witness-m-42" });
     expect(trigger.payload).toMatchObject({ source: "witness", severity: "critical", timestamp: "2026-12-01T17:54:00.000Z", component: "api", class: "incident.opened" });
-    expect(trigger.payload.summary.startsWith("Claude API is failing: ")).toBe(true);
+    expect(trigger.payload.summary).toMatch(/^Claude API is failing/);
     expect(trigger.payload.custom_details.Failures).toBe("56% of requests failed: 12 overloaded (HTTP 529), 3 server errors");
     expect(trigger.links[0]).toEqual({ href: "https://witness.example/incidents/m-42", text: "Incident on Witness" });
     expect(resolve).toEqual({ routing_key: ROUTING_KEY, event_action: "resolve", dedup_key: "witness-m-42" });

@@ -15,7 +15,7 @@ export function openedEvent(overrides: Partial<AlertEvent> = {}, data: Partial<A
     surface: "api",
     surfaceName: "Claude API",
     severity: "critical",
-    summary: "Claude API is failing: 56% of requests since 17:54 UTC",
+    summary: "Claude API is failing since 17:54 UTC: 56% of requests failing",
     url: "https://witness.example/incidents/m-42",
     test: false,
     ...overrides,

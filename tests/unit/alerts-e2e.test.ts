@@ -161,7 +161,7 @@ describe("npm start with a webhook and an email channel", () => {
     expect(opened).toMatchObject({ surface: "api", url: `${PUBLIC_URL}/incidents/${opened.data.incidentId}` });
     // The event id: type, this install's instance id, the thread's measured incident.
     expect(opened.id).toMatch(new RegExp(`^incident\\.opened:w[0-9a-f]{8}:${opened.data.incidentId}$`));
-    expect(opened.summary).toMatch(/^Claude API is failing: 100% of requests failing since \d\d:\d\d UTC \(overloaded ×\d+\)/);
+    expect(opened.summary).toMatch(/^Claude API is failing since \d\d:\d\d UTC: 100% of requests failing \(overloaded ×\d+\)/);
     expect(resolved.surface).toBe("api");
     expect(resolved.summary).toMatch(/^Claude API recovered at \d\d:\d\d UTC after \d+ min/);
     const durationMs = resolved.data.durationMs!;

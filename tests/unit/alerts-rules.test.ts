@@ -69,7 +69,7 @@ describe("alert events from the recorder", () => {
     const [opened, resolved] = rows().filter((r) => r.channel === "ops").map((r) => r.event);
     expect(opened).toMatchObject({ type: "incident.opened", surface: "api", severity: "critical", occurredAt: at(1), test: false });
     // The share of every request of the surface from the start to the confirmation: what the page says at that minute.
-    expect(opened!.summary).toContain("Claude API is failing: 100% of requests failing since 10:01 UTC (overloaded ×2); official page: not read");
+    expect(opened!.summary).toContain("Claude API is failing since 10:01 UTC: 100% of requests failing (overloaded ×2); official page: not read");
     expect(opened!.data.errorMix).toEqual([{ errorClass: "overloaded", count: 2 }]);
     expect(resolved).toMatchObject({ type: "incident.resolved", occurredAt: at(5), severity: "resolved" });
     expect(resolved!.summary).toContain("recovered at 10:05 UTC after 4 min");

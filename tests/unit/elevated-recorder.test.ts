@@ -52,7 +52,7 @@ describe("elevated errors through the recorder", () => {
     const api = now.surfaces.find((s) => s.id === "api")!;
     expect(api.measured).toBe("degraded");
     expect(api.failureWords).toMatch(/^(4\d|5\d)% of requests failing$/);
-    expect(headline(now).text).toMatch(/^Claude API is degraded: \d+% of requests failing since \d\d:\d\d UTC\./);
+    expect(headline(now).text).toMatch(/^Claude API is degraded since \d\d:\d\d UTC: \d+% of requests failing\./);
   });
 
   it("one request in five failing, which no series sees on its own, opens the surface's elevated-errors incident", () => {
@@ -62,7 +62,7 @@ describe("elevated errors through the recorder", () => {
     const rows = incidents();
     expect(rows.map((r) => [r.series, r.severity])).toEqual([["elevated:api", "degraded"]]);
     expect(rows[0]!.confirmedAt.getTime() - (T0 + 30 * MIN)).toBeLessThanOrEqual(10 * MIN);
-    expect(headline(getStatusNow(store.db, config, T0 + 45 * MIN)).text).toMatch(/^Claude API is degraded: 2\d% of requests failing since/);
+    expect(headline(getStatusNow(store.db, config, T0 + 45 * MIN)).text).toMatch(/^Claude API is degraded since \d\d:\d\d UTC: 2\d% of requests failing/);
   });
 
   it("recovers once the errors stop, and a restart keeps the open state instead of opening again", () => {

@@ -65,12 +65,12 @@ describe("a link preview", () => {
     const preview = linkPreview(
       status([
         surface({ id: "claude-ai", name: "claude.ai" }),
-        surface({ measured: "down", failureRatio: 0.38, failureWords: "38% of requests failing", since: NOW - 23 * MIN, disagreement: "Official: operational. Measured: 38% failing." }),
+        surface({ measured: "down", failureRatio: 0.38, failureWords: "38% of requests failing", since: NOW - 23 * MIN, disagreement: "Official: operational. Measured: for 23 minutes, 38% of requests failing." }),
       ]),
     );
     expect(preview.title).toBe("Claude status, measured: claude.ai up, Claude API down");
     expect(preview.description).toContain("Claude API: measured down (38% of requests failing), official: operational.");
-    expect(preview.description).toContain("Claude API is failing: 38% of requests failing since");
+    expect(preview.description).toMatch(/Claude API is failing since \d\d:\d\d UTC: 38% of requests failing/);
     expect(preview.description).toContain("The official page still says Operational.");
   });
   it("says there is no data before the first measurement", () => {

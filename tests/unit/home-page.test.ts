@@ -16,12 +16,12 @@ const web = (s: Partial<SurfaceNow> = {}) => surface({ id: "claude-ai", name: "c
 describe("the headline answers whether Claude works, per surface", () => {
   it("says how much of the API is failing since when, and that the official page still says Operational", () => {
     const h = headline(status(surface({ measured: "down", failureRatio: 0.56, failureWords: "56% of requests failing", since: at("17:54") }), web()));
-    expect(h.text).toBe("Claude API is failing: 56% of requests failing since 17:54 UTC. The official page still says Operational. claude.ai is working. The official page agrees.");
+    expect(h.text).toBe("Claude API is failing since 17:54 UTC: 56% of requests failing. The official page still says Operational. claude.ai is working. The official page agrees.");
     expect(h.tone).toBe("state-down");
     expect(h.title).toBe("✕ Claude API failing · Witness");
     // The time is an instant the page shows in the reader's zone.
     expect(h.parts).toContainEqual({ at: at("17:54") });
-    expect(phrasesText(h.parts, () => "19:54 (your time)")).toMatch(/^Claude API is failing: 56% of requests failing since 19:54 \(your time\)\./);
+    expect(phrasesText(h.parts, () => "19:54 (your time)")).toMatch(/^Claude API is failing since 19:54 \(your time\): 56% of requests failing\./);
   });
 
   it("says it in one line when both sides agree and all is well", () => {
@@ -39,7 +39,7 @@ describe("the headline answers whether Claude works, per surface", () => {
     expect(headline(status(surface({ measured: "down", official: "down" }))).text).toBe("Claude API is failing. The official page says Outage.");
     expect(headline(status(surface({ official: "degraded" }))).text).toBe("Claude API is working. The official page says Degraded.");
     const degraded = headline(status(surface({ measured: "degraded", failureRatio: 0.12, failureWords: "12% of requests failing", since: at("09:05") })));
-    expect(degraded).toMatchObject({ tone: "state-degraded", text: "Claude API is degraded: 12% of requests failing since 09:05 UTC. The official page still says Operational.", title: "! Claude API degraded · Witness" });
+    expect(degraded).toMatchObject({ tone: "state-degraded", text: "Claude API is degraded since 09:05 UTC: 12% of requests failing. The official page still says Operational.", title: "! Claude API degraded · Witness" });
   });
 
   it("puts the worst surface first", () => {

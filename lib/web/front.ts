@@ -57,6 +57,13 @@ export const MIN_RENDER_SPACING_MS = 2_000;
 /** Half the shortest probe interval (10 s): a new result still shows within one. */
 export const MAX_RENDER_SPACING_MS = 5_000;
 const RENDER_COST_FACTOR = 10;
+/**
+ * Spacing per key is not enough when many keys are refreshed (four chart windows, the preview image, each forced by
+ * no-cache): together they took the whole event loop (a normal visitor's / at 1 s p50). Renders that could wait (a
+ * stale snapshot's refresh) also wait for this budget: each render's time times this factor, across all keys, so they
+ * use at most a quarter of the process.
+ */
+const GLOBAL_RENDER_FACTOR = 4;
 /** Witness has no request body and small headers: a client slower than this is holding a socket, not sending. */
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 20_000;
@@ -98,6 +105,8 @@ export function createFront(options: FrontOptions): Front {
   const renderer = createRenderer(handle, internal);
   const version = watchVersion(readVersion, databasePath);
   const inflight = new Map<string, Promise<Snapshot | Rendered>>();
+  // When the renders so far have paid for themselves (GLOBAL_RENDER_FACTOR): a refresh that may wait starts no earlier.
+  let budgetFreeAt = 0;
   // Renders for no particular Host are sent with the front's own address, so nothing a visitor sent is in them.
   let ownHost = "localhost";
 
@@ -116,7 +125,9 @@ export function createFront(options: FrontOptions): Front {
       if (hot.perHost) rendered = { ...rendered, headers: { ...rendered.headers, vary: withVary(rendered.headers.vary, "Host") } };
       // Served for FRESH_FOR_MS from the oldest data it shows: a page must never say it read data more than that ago.
       const renderedAt = Math.min(startedAt, scope.oldestReadAt ?? startedAt);
-      const snapshot = await makeSnapshot(rendered, startedVersion, renderedAt, { madeAt: startedAt, renderMs: Date.now() - startedAt, effort: hot.tail ? "fast" : "max" });
+      const renderMs = Date.now() - startedAt;
+      budgetFreeAt = Math.max(budgetFreeAt, startedAt) + GLOBAL_RENDER_FACTOR * renderMs;
+      const snapshot = await makeSnapshot(rendered, startedVersion, renderedAt, { madeAt: startedAt, renderMs, effort: hot.tail ? "fast" : "max" });
       (hot.tail ? tail : store).set(hot.key, snapshot);
       return snapshot;
     })().finally(() => inflight.delete(hot.key));
@@ -131,11 +142,13 @@ export function createFront(options: FrontOptions): Front {
     const state = hit ? freshness(hit, version.now(), now) : "expired";
     let wait: Promise<Snapshot | Rendered> | null = null;
     if (hit && state === "stale") {
-      const delay = Math.max(0, hit.madeAt + renderSpacing(hit) - now);
-      // A client that asks for no-cache (a reload, the home page's live refresh) is never given a copy from before the
-      // data changed: it waits for the next render of the new data, which every such client shares. Others get the
-      // stale copy while that render runs.
-      if (/no-cache/i.test(String(req.headers["cache-control"] ?? ""))) wait = refresh(hot, delay);
+      const delay = Math.max(0, hit.madeAt + renderSpacing(hit) - now, budgetFreeAt - now);
+      // A client that asks for no-cache (a reload, the home page's live refresh) is not given a copy from before the
+      // data changed when the next render is near: it waits for it, shared by every such client. When the render
+      // budget puts it further off, it gets the stale copy (never older than FRESH_FOR_MS), like everyone else: no-cache
+      // is honoured at most once per spacing and never at the crowd's expense.
+      const noCache = /no-cache/i.test(String(req.headers["cache-control"] ?? ""));
+      if (noCache && delay <= MAX_RENDER_SPACING_MS) wait = refresh(hot, delay);
       else if (delay === 0) void refresh(hot, 0).catch(() => undefined);
     }
     if (!hit || state === "expired") wait = refresh(hot, 0);

@@ -141,6 +141,33 @@ describe("the front under the outage crowd", () => {
     expect(next.count(path) - 1).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 5_000) + 1);
   });
 
+  it("no-cache on many costly keys at once takes at most a quarter of the time in renders, and nobody waits long", { timeout: 40_000 }, async () => {
+    const slowMs = 500;
+    const { version, next, port } = await start(true, slowMs);
+    const paths = ["24h", "7d", "30d", "90d"].map((w) => `/charts?window=${w}`);
+    await Promise.all(paths.map((p) => get(port, p)));
+    const started = Date.now();
+    let slowest = 0;
+    while (Date.now() - started < 12_000) {
+      version.n += 1;
+      await Promise.all(
+        paths.map(async (p) => {
+          const t = Date.now();
+          expect((await get(port, p, { "cache-control": "no-cache" })).status).toBe(200);
+          slowest = Math.max(slowest, Date.now() - t);
+        }),
+      );
+      await sleep(VERSION_POLL_MS);
+    }
+    const elapsed = Date.now() - started;
+    const renders = paths.reduce((n, p) => n + next.count(p), 0) - paths.length;
+    // Spaced per key only, the four keys rendered every 5 s: 8 s of 12 in renders. Within the budget: a quarter, plus
+    // the one running when the loop ended.
+    expect(renders * slowMs).toBeLessThanOrEqual(elapsed / 4 + slowMs);
+    // A reload waits for a render only when one is near (MAX_RENDER_SPACING_MS), else it gets the copy there is.
+    expect(slowest).toBeLessThan(MAX_RENDER_SPACING_MS + 5_000);
+  });
+
   it("the link-preview image and the series API are rendered once per data version", async () => {
     const { version, next, port } = await start();
     const images = await Promise.all(Array.from({ length: 20 }, (_, i) => get(port, `/opengraph-image?${i}`, { "accept-encoding": "br, gzip" })));

@@ -294,6 +294,47 @@ export const alertStates = sqliteTable("alert_states", {
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
 
+// ---- Feeds: what was published, once ------------------------------------------------------------------------
+
+export const FEED_ITEM_EVENTS = ["opened", "acknowledged", "resolved", "correction"] as const;
+/** The events an item tells first-hand; a correction names which of them it corrects. */
+export const FEED_SUBJECTS = ["opened", "acknowledged", "resolved"] as const;
+
+/**
+ * Feed items as published by the worker (lib/publish/feed-items.ts), never updated: a reader who saw an item under a
+ * GUID keeps seeing the same words. When the story changes later (the official page acknowledges late, its incident
+ * vanishes), a new `correction` row is published instead. The web process only reads this table.
+ */
+export const feedItems = sqliteTable(
+  "feed_items",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** "witness:<instance id>:m-12:opened"; a correction "…:acknowledged:c2". */
+    guid: text("guid").notNull(),
+    slug: text("slug").notNull(),
+    event: text("event", { enum: FEED_ITEM_EVENTS }).notNull(),
+    /** A correction's subject (the event it corrects); null for the others. */
+    corrects: text("corrects", { enum: FEED_SUBJECTS }),
+    /** When it happened (a correction: when it was published). */
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+    title: text("title").notNull(),
+    summary: text("summary").notNull(),
+    /** A correction's corrected statement (its subject's words now; empty when withdrawn), compared on the next publish. */
+    stated: text("stated", { mode: "json" }).$type<{ title: string; summary: string }>(),
+    publishedAt: integer("published_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("feed_items_guid_uq").on(t.guid),
+    // Serves the feed: the newest items of the last 90 days.
+    index("feed_items_at_idx").on(t.at),
+    // Serves the publisher: what was said of these incidents so far.
+    index("feed_items_slug_idx").on(t.slug, t.id),
+  ],
+);
+
+export type FeedItemRow = typeof feedItems.$inferSelect;
+export type NewFeedItemRow = typeof feedItems.$inferInsert;
+
 export type AlertOutboxRow = typeof alertOutbox.$inferSelect;
 export type NewAlertOutboxRow = typeof alertOutbox.$inferInsert;
 

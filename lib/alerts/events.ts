@@ -6,6 +6,7 @@
  */
 import type { AlertData, AlertEvent, AlertSeverity, OfficialAtTheTime, SentEventType } from "@/lib/alerts/types";
 import { formatMinutes } from "@/lib/judge/acknowledgement";
+import { clock } from "@/lib/judge/words";
 import type { FailureShare } from "@/lib/judge/share";
 
 /** A measured incident as the events need it (one row of measured_incidents, or the first of a thread). */
@@ -28,17 +29,9 @@ export interface Links {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+// Moved to lib/judge/words.ts (feeds use it too); re-exported so callers keep working.
+export { clock };
 
-/**
- * "17:54 UTC"; with its date ("14:41 UTC on 8 Oct") when `ref` (the event's own time) falls on another UTC day, so an
- * official date weeks old never reads as today's clock time.
- */
-export const clock = (ms: number, ref = ms) => {
-  const d = new Date(ms);
-  const sameDay = iso(ms).slice(0, 10) === iso(ref).slice(0, 10);
-  return `${iso(ms).slice(11, 16)} UTC${sameDay ? "" : ` on ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}${d.getUTCFullYear() === new Date(ref).getUTCFullYear() ? "" : ` ${d.getUTCFullYear()}`}`}`;
-};
 /** "23 min", "2 h 5 min", "57 d 17 h": a duration in the words every output uses (never "83138 min"). */
 export const minutes = (ms: number) => formatMinutes(Math.max(1, Math.round(ms / 60_000)));
 const pct = (ratio: number) => `${Math.round(ratio * 100)}%`;

@@ -1,5 +1,8 @@
 /** Incidents for the list, the page per incident and the feeds: measured ones with their official match, and official ones alone. */
+import { errorMix, minutes } from "@/lib/alerts/events";
+import { describeFailures } from "@/lib/alerts/message";
 import { describeAckDelay } from "@/lib/judge/acknowledgement";
+import { clock } from "@/lib/judge/words";
 import { impactSeverity, matchIncidents, type IncidentMatch, type OfficialImpact, type OfficialIncidentView } from "@/lib/judge/accountability";
 import { readFailureShare } from "@/lib/judge/read-share";
 import type { FailureShare } from "@/lib/judge/share";
@@ -62,9 +65,14 @@ export function measuredSlug(group: SurfaceIncident): string {
   return `m-${Math.min(...group.parts.map((p) => p.id))}`;
 }
 
+/** "outage", "elevated errors" (a surface's pooled incident) or "degraded". */
+function measuredWhat(g: SurfaceIncident): string {
+  return g.severity === "down" ? "outage" : g.series.every((s) => s.startsWith("elevated:")) ? "elevated errors" : "degraded";
+}
+
 function measuredSummary(surface: Surface, { measured: g, ...m }: IncidentMatch, share: FailureShare): IncidentSummary {
   const mix = describeErrorMix(g.errorClassCounts);
-  const what = g.severity === "down" ? "outage" : g.series.every((s) => s.startsWith("elevated:")) ? "elevated errors" : "degraded";
+  const what = measuredWhat(g);
   return {
     slug: measuredSlug(g),
     kind: "measured",
@@ -177,24 +185,78 @@ function officialTimeline(incidents: readonly OfficialIncidentWithUpdates[]): Ti
   );
 }
 
-/** Feed items: each measured incident that lasted `feed.minIncidentMinutes`, as opened / acknowledged / resolved events. */
-export function feedEvents(db: Db, config: Config, now: number, days = 90): FeedEvent[] {
+/** One measured incident as the feed tells it: its span, its name, and its items due now. */
+export interface FeedIncident {
+  slug: string;
+  /** "Claude API outage". */
+  name: string;
+  startedAt: number;
+  endedAt: number | null;
+  /** Its opened / acknowledged / resolved items due now, in that order. */
+  items: FeedEvent[];
+}
+
+/**
+ * Each measured incident overlapping the last `days` days that lasted `feed.minIncidentMinutes`, with its items in the
+ * page's and the alerts' words. Each item states only what was true when its event happened and stays true after it
+ * (the opened item: the share over the incident's first minutes, not so far), so its words change only when the record
+ * itself changes. `instance` (db/queries/instance.ts) goes into every GUID, so two installs never collide.
+ */
+export function feedIncidents(db: Db, config: Config, now: number, days = 90, instance: string | null = null): FeedIncident[] {
   const minMs = config.feed.minIncidentMinutes * 60_000;
-  const events: FeedEvent[] = [];
-  for (const incident of listIncidents(db, config, now, days)) {
-    if (incident.kind !== "measured" || (incident.endedAt ?? now) - incident.startedAt < minMs) continue;
-    const base = { slug: incident.slug };
-    events.push({ ...base, guid: `witness:${incident.slug}:opened`, event: "opened", at: incident.startedAt, title: `Opened: ${incident.title}`, summary: `Measured since ${new Date(incident.startedAt).toISOString()}: ${incident.errorMix ?? ""}.` });
-    const ack = incident.official[0];
-    if (incident.acknowledged && ack) {
-      const delay = Math.round((incident.ackDelayMs ?? 0) / 60_000);
-      events.push({ ...base, guid: `witness:${incident.slug}:acknowledged`, event: "acknowledged", at: incident.startedAt + (incident.ackDelayMs ?? 0), title: `Acknowledged by the official page after ${delay} min: ${ack.name}`, summary: `The official status page posted "${ack.name}" (${ack.impact}).` });
-    }
-    if (incident.endedAt !== null) {
-      const minutes = Math.round((incident.endedAt - incident.startedAt) / 60_000);
-      const ackText = incident.acknowledged ? "" : " The official page never acknowledged it.";
-      events.push({ ...base, guid: `witness:${incident.slug}:resolved`, event: "resolved", at: incident.endedAt, title: `Resolved after ${minutes} min: ${incident.title}`, summary: `Recovered at ${new Date(incident.endedAt).toISOString()}.${ackText}` });
-    }
-  }
-  return events.sort((a, b) => b.at - a.at);
+  const allSeries = getSeriesNames(db);
+  return readFacts(db, config, now - days * DAY, now + 1, now)
+    .matches.filter(({ match }) => (match.measured.endedAt ?? now) - match.measured.startedAt >= minMs)
+    .map(({ surface, match, share }) => {
+      const g = match.measured;
+      const slug = measuredSlug(g);
+      const guid = (event: FeedEvent["event"]) => `witness:${instance ? `${instance}:` : ""}${slug}:${event}`;
+      const name = `${surface.name} ${measuredWhat(g)}`;
+      const confirmedAt = Math.min(...g.parts.map((p) => p.confirmedAt ?? p.startedAt));
+      // The opened item tells the first minutes (until the incident was confirmed and lasted minIncidentMinutes).
+      const dueAt = Math.max(g.startedAt + minMs, confirmedAt);
+      const early = readFailureShare(db, config, surface, allSeries, { from: g.startedAt, to: dueAt }, now);
+      const earlyWords = early.share === null ? "no conclusive results" : early.words;
+      const items: FeedEvent[] = [
+        {
+          guid: guid("opened"),
+          slug,
+          event: "opened",
+          at: g.startedAt,
+          title: `Opened: ${surface.name}: ${early.share === null ? "requests failing" : early.words}`,
+          summary: `Witness measured the first failure at ${clock(g.startedAt)} and confirmed the incident at ${clock(confirmedAt, g.startedAt)}; over its first ${minutes(dueAt - g.startedAt)}: ${earlyWords}.`,
+        },
+      ];
+      const by = match.ack.by[0];
+      if (match.ack.acknowledged && by && match.ack.at !== null) {
+        const at = match.ack.at;
+        items.push({
+          guid: guid("acknowledged"),
+          slug,
+          event: "acknowledged",
+          at,
+          title: `${describeAckDelay(match.ack).replace(/^acknowledged/, "Acknowledged by the official page")}: ${by.name}`,
+          summary: `The official status page acknowledged it at ${clock(at)} with "${by.name}"${by.backdated ? ` (dated ${clock(by.createdAt, at)})` : ""}; Witness measured ${surface.name} failing from ${clock(g.startedAt, at)}.`,
+        });
+      }
+      if (g.endedAt !== null) {
+        const failures = describeFailures({ failureWords: share.share === null ? null : share.words, errorMix: errorMix(g.errorClassCounts) }) ?? "No conclusive results";
+        items.push({
+          guid: guid("resolved"),
+          slug,
+          event: "resolved",
+          at: g.endedAt,
+          title: `Resolved after ${minutes(g.endedAt - g.startedAt)}: ${name}`,
+          summary: `Recovered at ${clock(g.endedAt)}, failing since ${clock(g.startedAt, g.endedAt)}. ${failures}. Official page: ${describeAckDelay(match.ack)}.`,
+        });
+      }
+      return { slug, name, startedAt: g.startedAt, endedAt: g.endedAt, items };
+    });
+}
+
+/** Every feed item due now, newest first, as `feedIncidents` words them (the worker publishes these; the feeds serve what was published). */
+export function feedEvents(db: Db, config: Config, now: number, days = 90, instance: string | null = null): FeedEvent[] {
+  return feedIncidents(db, config, now, days, instance)
+    .flatMap((i) => i.items)
+    .sort((a, b) => b.at - a.at);
 }

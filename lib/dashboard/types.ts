@@ -216,11 +216,11 @@ export interface IncidentDetail extends IncidentSummary {
   measuredSlugs: string[];
 }
 
-/** One feed item: an incident event. `guid` is stable across regenerations. */
+/** One feed item: an incident event, or a correction of one. Published once under its `guid` (lib/publish/feed-items.ts). */
 export interface FeedEvent {
   guid: string;
   slug: string;
-  event: "opened" | "acknowledged" | "resolved";
+  event: "opened" | "acknowledged" | "resolved" | "correction";
   at: number;
   title: string;
   summary: string;

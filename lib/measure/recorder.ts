@@ -8,6 +8,7 @@ import { initialSeriesState, nextIncidentState, type DetectorPolicy, type OpenIn
 import { DEFAULT_ELEVATED, forgetBefore, initialElevatedState, nextElevatedState, type ElevatedIncident, type ElevatedPolicy, type ElevatedState } from "@/lib/judge/elevated";
 import type { Logger } from "@/lib/log";
 import { recordStatusObservation } from "@/lib/measure/official-record";
+import { FeedPublisher } from "@/lib/publish/feed-items";
 import { updateRollupsForResult } from "@/lib/keep/rollup-writer";
 import type { RunOutput } from "@/lib/measure/run-probe";
 import { surfaceOfSeries } from "@/lib/judge/surfaces";
@@ -43,6 +44,7 @@ export class Recorder {
   private readonly elevated = new Map<string, ElevatedState>();
   /** The alert rules; their outbox rows are written in the same transaction as the facts they report. */
   readonly alerts: AlertRules;
+  private readonly feed: FeedPublisher;
 
   constructor(
     private readonly config: Config,
@@ -50,6 +52,7 @@ export class Recorder {
     private readonly log: Logger,
   ) {
     this.alerts = new AlertRules(config);
+    this.feed = new FeedPublisher(config, log);
     // Restored so a restart neither opens a second incident for an outage in progress nor alerts again.
     for (const { series, state } of getDetectorStates(db)) {
       if (series.startsWith("elevated:")) this.elevated.set(series, state as ElevatedState);
@@ -60,16 +63,19 @@ export class Recorder {
   /** Store one run and everything that follows from it, all or nothing. */
   record(run: RunOutput): void {
     const { result } = run;
+    const wasOpen = this.openState(result.probe);
     const next = this.db.transaction((tx) => {
       // A transaction is a Db for every query helper; drizzle only types it apart.
       const db = tx as unknown as Db;
       insertProbeResult(db, result);
       updateRollupsForResult(db, result, { gapMs: gapMs(this.config, [result.kind]) });
       const offline = this.alerts.monitorResult(db, result);
+      let officialChanged = false;
       if (run.status) {
         const at = new Date(result.startedAt);
         const stored = recordStatusObservation(db, { at, summary: run.status.summary, raw: run.status.raw }, { heartbeatMs: this.config.official.heartbeatMinutes * 60_000 });
         this.alerts.officialChanges(db, stored.incidentChanges, at.getTime(), { listed: true });
+        officialChanged = stored.incidentChanges.length > 0;
       }
       const next = this.detect(db, result);
       const pooled = this.detectElevated(db, result, next);
@@ -78,11 +84,22 @@ export class Recorder {
       if (surface) this.alerts.tick(db, surface, Date.parse(result.startedAt));
       // While the monitor is offline nothing is measured, so nothing can disagree with the official page.
       if (!offline && this.alerts.isActive) this.checkDisagreement(db, result, next, pooled);
-      return { next, pooled };
+      return { next, pooled, officialChanged };
     });
     // Only once committed: a rolled-back write must not leave the detector believing it happened.
     if (next.next) this.states.set(result.probe, next.next);
     if (next.pooled) this.elevated.set(next.pooled.key, next.pooled.state);
+    // Feed items are published here, by the writer, never by the read-only web process: at once when an incident
+    // opened or closed or the official page changed, else at most once a minute (lib/publish/feed-items.ts).
+    const changed = next.officialChanged || this.openState(result.probe) !== wasOpen;
+    this.feed.afterResult(this.db, Date.parse(result.startedAt), changed);
+  }
+
+  /** Which of the series' incident and its surface's pooled one are open (as committed): "10", "01"… */
+  private openState(series: string): string {
+    const surface = surfaceOfSeries(this.config.surfaces, series);
+    const pooled = surface !== null && this.elevated.get(elevatedSeries(surface))?.open != null;
+    return `${Number(this.states.get(series)?.open != null)}${Number(pooled)}`;
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
- * RSS 2.0, Atom 1.0 and JSON Feed 1.1 of incident events. One item per FeedEvent, its guid the event's stable guid,
- * linked to the incident's page; the feed's date is its newest event, never "now", so readers and validators see a
- * change only when there is one.
+ * RSS 2.0, Atom 1.0 and JSON Feed 1.1 of incident events. One item per published feed item (feed_items, written once by
+ * the worker: lib/publish/feed-items.ts), its guid the item's, linked to the incident's page; the feed's date is its
+ * newest event, never "now", so readers and validators see a change only when there is one. Nothing is recomputed
+ * here: an install whose worker has not published yet serves an empty feed.
  *
  * Titles are plain text, escaped once by the XML serialiser, so a reader shows `Claude's web & API` as written. The
  * XML is built by fast-xml-parser's builder rather than the `feed` package, because that package writes every item
@@ -13,7 +14,9 @@
 import { XMLBuilder } from "fast-xml-parser";
 import type { Config } from "@/lib/config";
 import type { FeedEvent } from "@/lib/dashboard/types";
-import { feedEvents } from "@/lib/dashboard/incidents";
+import { FEED_DAYS } from "@/lib/publish/feed-items";
+import type { Db } from "@/db/client";
+import { getFeedItemsSince } from "@/db/queries/feed-items";
 import { readThrough } from "@/lib/web/cache";
 import type { WebContext } from "@/lib/web/context";
 import { conditionalResponse, DOCUMENT_CACHE, guarded, requestOrigin } from "@/lib/web/http";
@@ -150,11 +153,16 @@ function renderJson(events: readonly FeedEvent[], { title, base }: FeedOptions):
   return JSON.stringify(doc, null, 2);
 }
 
+/** The published items of the last FEED_DAYS days, newest first. */
+export function readFeedEvents(db: Db, now: number): FeedEvent[] {
+  return getFeedItemsSince(db, { since: new Date(now - FEED_DAYS * 86_400_000) }).map((row) => ({ guid: row.guid, slug: row.slug, event: row.event, at: row.at.getTime(), title: row.title, summary: row.summary }));
+}
+
 /** A feed response for the request: events from the store (none without one), 304 when the reader has this one. */
 export function serveFeed(request: Request, format: FeedFormat, context: WebContext, now: number = Date.now()): Promise<Response> {
   return guarded(() => {
     const { config } = context;
-    const snapshot = readThrough(context, "feed-events", (db, cfg, at) => feedEvents(db, cfg, at), now);
+    const snapshot = readThrough(context, "feed-events", (db, _cfg, at) => readFeedEvents(db, at), now);
     const events = snapshot?.value ?? [];
     const { base, fromHost } = linkBase(config, request);
     const body = renderFeed(format, events, { title: config.feed.title, base, readAt: snapshot?.readAt ?? now });

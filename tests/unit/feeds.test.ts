@@ -1,6 +1,7 @@
 /**
- * The three feeds, called as route handlers on a generated history: required elements per format, stable guids,
- * conditional GET, hostile official titles arriving as text, and a valid empty feed before any data. RSS and Atom
+ * The three feeds, called as route handlers on a generated history whose items the worker's side published: required
+ * elements per format, stable guids, conditional GET, hostile official titles arriving as text, a valid empty feed
+ * before any data or any publishing, and items served as published, never recomputed. RSS and Atom
  * are also read back by rss-parser, a real feed parser that reports titles exactly as the XML carries them (no
  * extra HTML decoding), so a double escape shows the way readers showed it.
  */
@@ -14,11 +15,15 @@ import { GET as atomGET } from "@/app/feed.atom/route";
 import { GET as jsonGET } from "@/app/feed.json/route";
 import { GET as rssGET } from "@/app/feed.xml/route";
 import { openDatabase, type OpenedDatabase } from "@/db/client";
+import { eq } from "drizzle-orm";
 import { migrateDatabase } from "@/db/migrate";
 import { insertMeasuredIncident } from "@/db/queries/measured-incidents";
 import { upsertIncidentUpdates, upsertOfficialIncident } from "@/db/queries/official";
+import { officialIncidents } from "@/db/schema";
 import { ConfigError, loadConfig, type Config } from "@/lib/config";
 import { feedEvents } from "@/lib/dashboard/incidents";
+import { publishFeedItems } from "@/lib/publish/feed-items";
+import { readFeedEvents } from "@/lib/web/feeds";
 import { publicUrlWarning, setWebContext, warnAtStartup } from "@/lib/web/context";
 import { generateHistory } from "@/lib/simulator/history";
 
@@ -37,6 +42,8 @@ let dir: string;
 let config: Config;
 let store: OpenedDatabase;
 let emptyStore: OpenedDatabase;
+/** History written, but no worker has published its items yet. */
+let unpublishedStore: OpenedDatabase;
 
 /** A measured incident the page acknowledged under a hostile title, so an "acknowledged" item carries it. */
 function addAcknowledgedIncident(writer: OpenedDatabase, now: number): void {
@@ -63,10 +70,16 @@ beforeAll(() => {
   const writer = migrated(path);
   generateHistory(writer, config, { days: 3, now, seed: 1, hostileTitle: HOSTILE });
   addAcknowledgedIncident(writer, now);
+  publishFeedItems(writer.db, config, now);
   writer.close();
   migrated(join(dir, "empty.db")).close();
+  const unpublished = migrated(join(dir, "unpublished.db"));
+  generateHistory(unpublished, config, { days: 1, now, seed: 2 });
+  addAcknowledgedIncident(unpublished, now);
+  unpublished.close();
   store = openDatabase(path, { readonly: true });
   emptyStore = openDatabase(join(dir, "empty.db"), { readonly: true });
+  unpublishedStore = openDatabase(join(dir, "unpublished.db"), { readonly: true });
   setWebContext({ config, store });
 });
 
@@ -74,6 +87,7 @@ afterAll(() => {
   setWebContext(null);
   store.close();
   emptyStore.close();
+  unpublishedStore.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -128,7 +142,7 @@ describe("RSS 2.0 /feed.xml", () => {
     expect(text(rss.channel.title)).toBe(config.feed.title);
     expect(rss.channel.link).toBe("http://localhost/");
     expect(rss.channel.description).toBeTruthy();
-    const events = feedEvents(store.db, config, Date.now());
+    const events = readFeedEvents(store.db, Date.now());
     const items = list(rss.channel.item);
     expect(events.length).toBeGreaterThanOrEqual(3);
     expect(items).toHaveLength(events.length);
@@ -166,7 +180,7 @@ describe("Atom 1.0 /feed.atom", () => {
     expect(feed["@xmlns"]).toBe("http://www.w3.org/2005/Atom");
     expect(feed.id).toBe("http://localhost/");
     expect(text(feed.title)).toBe(config.feed.title);
-    const events = feedEvents(store.db, config, Date.now());
+    const events = readFeedEvents(store.db, Date.now());
     expect(feed.updated).toBe(new Date(Math.max(...events.map((e) => e.at))).toISOString());
     const entries = list(feed.entry);
     expect(entries.map((e) => e.id)).toEqual(events.map((e) => e.guid));
@@ -189,7 +203,7 @@ describe("JSON Feed 1.1 /feed.json", () => {
     expect(doc.title).toBe(config.feed.title);
     expect(doc.feed_url).toBe("http://localhost/feed.json");
     expect(doc.authors).toEqual([{ name: "Witness", url: "http://localhost/" }]);
-    const events = feedEvents(store.db, config, Date.now());
+    const events = readFeedEvents(store.db, Date.now());
     expect(doc.items.map((i: { id: string }) => i.id)).toEqual(events.map((e) => e.guid));
     for (const [n, item] of doc.items.entries()) {
       expect(item.url).toBe(`http://localhost/incidents/${events[n]!.slug}`);
@@ -198,7 +212,9 @@ describe("JSON Feed 1.1 /feed.json", () => {
     }
     // JSON Feed's title is plain text by its spec: the hostile name arrives exactly (less the control character).
     expect(doc.items.map((i: { title: string }) => i.title)).toContain(ACK_TITLE);
-    expect(doc.items.map((i: { content_html: string }) => asHtmlText(i.content_html))).toContain(`The official status page posted "${HOSTILE_ACK.replace("\u0007", "")}" (major).`);
+    const ack = doc.items.find((i: { title: string }) => i.title === ACK_TITLE);
+    expect(asHtmlText(ack.content_html)).toMatch(/^The official status page acknowledged it at \d\d:\d\d UTC with "(.*)"; Witness measured Claude API failing from \d\d:\d\d UTC\.$/s);
+    expect(asHtmlText(ack.content_html)).toContain(`"${HOSTILE_ACK.replace("\u0007", "")}"`);
   });
 });
 
@@ -209,7 +225,7 @@ describe("conditional GET", () => {
       const etag = first.headers.get("etag")!;
       const lastModified = first.headers.get("last-modified")!;
       expect(etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
-      const events = feedEvents(store.db, config, Date.now());
+      const events = readFeedEvents(store.db, Date.now());
       expect(lastModified).toBe(new Date(Math.max(...events.map((e) => e.at))).toUTCString());
       const revalidations: Record<string, string>[] = [{ "If-None-Match": etag }, { "If-None-Match": `"other", W/${etag}` }, { "If-Modified-Since": lastModified }];
       for (const headers of revalidations) {
@@ -239,7 +255,11 @@ describe("links and empty feeds", () => {
   });
 
   // No database yet: the configured file does not exist (getWebContext would otherwise open it).
-  const contexts = [["no database yet", () => ({ config: { ...config, databasePath: join(dir, "missing.db") }, store: null })], ["an empty database", () => ({ config, store: emptyStore })]] as const;
+  const contexts = [
+    ["no database yet", () => ({ config: { ...config, databasePath: join(dir, "missing.db") }, store: null })],
+    ["an empty database", () => ({ config, store: emptyStore })],
+    ["a database whose worker has not published yet", () => ({ config, store: unpublishedStore })],
+  ] as const;
   for (const [label, context] of contexts) {
     it(`gives valid empty feeds with no 1970 date for ${label}`, async () => {
       setWebContext(context());
@@ -286,7 +306,7 @@ describe("feeds read back by a feed parser", () => {
       const body = await (await get(handler, path)).text();
       const read = await readBack(format, body);
       expect(read.title).toBe(FEED_TITLE);
-      const events = feedEvents(store.db, config, Date.now());
+      const events = readFeedEvents(store.db, Date.now());
       expect(read.itemTitles).toEqual(events.map((e) => e.title.replace("\u0007", "")));
       expect(read.itemTitles).toContain(ACK_TITLE);
       if (format === "json") return;
@@ -364,5 +384,40 @@ describe("WITNESS_PUBLIC_URL", () => {
     expect(lines[0]).toMatch(/ warn witness web: .*set WITNESS_PUBLIC_URL=https:\/\/… so feed links are absolute/);
     expect(publicUrlWarning({ ...config, publicUrl: "https://status.example.com" })).toBeNull();
     expect(publicUrlWarning({ ...config, feed: { ...config.feed, siteUrl: "https://status.example.com" } })).toBeNull();
+  });
+});
+
+describe("items as published", () => {
+  it("an install whose worker has not published serves no item, though it has incidents: the web computes none", () => {
+    expect(feedEvents(unpublishedStore.db, config, Date.now()).length).toBeGreaterThan(0);
+    expect(readFeedEvents(unpublishedStore.db, Date.now())).toEqual([]);
+  });
+
+  it("every GUID carries the instance id and the incident's slug", () => {
+    const events = readFeedEvents(store.db, Date.now());
+    for (const e of events) expect(e.guid).toMatch(new RegExp(`^witness:w[0-9a-f]{8}:${e.slug}:(opened|acknowledged|resolved)(:c\\d+)?$`));
+  });
+
+  it("an item's words never change once published: a renamed official incident arrives as a correction", async () => {
+    const renamed = "Elevated errors on the Claude API (renamed)";
+    const writer = openDatabase(join(dir, "witness.db"));
+    try {
+      const row = writer.db.select().from(officialIncidents).where(eq(officialIncidents.id, "hostile0001")).get()!;
+      upsertOfficialIncident(writer.db, { ...row, name: renamed });
+      const served = async () => JSON.parse(await (await get(jsonGET, "/feed.json")).text()).items as { id: string; title: string; content_html: string }[];
+      const before = await served();
+      const original = before.find((i) => i.title === ACK_TITLE)!;
+      // The record changed, nothing was published: the feed is as it was.
+      expect(await served()).toEqual(before);
+      publishFeedItems(writer.db, config, Date.now());
+      const after = await served();
+      expect(after.find((i) => i.id === original.id)).toEqual(original);
+      const correction = after.find((i) => i.id === `${original.id}:c2`)!;
+      expect(correction.title).toBe(`Correction: Acknowledged by the official page after 10 min: ${renamed}`);
+      expect(asHtmlText(correction.content_html)).toContain(`Earlier this feed said: “${ACK_TITLE}”`);
+      expect(after[0]).toEqual(correction);
+    } finally {
+      writer.close();
+    }
   });
 });

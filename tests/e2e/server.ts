@@ -45,12 +45,13 @@ const STARTUP_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 /**
- * The environment of a test server on `dbPath`: a known configuration (the defaults, whatever WITNESS_CONFIG or
- * ./witness.config.yaml a developer has), no reachable upstream, and the canary for a key. Writes the config file.
+ * The environment of a test server on `dbPath`: a known configuration (the defaults with the history's models, whatever
+ * WITNESS_CONFIG or ./witness.config.yaml a developer has), no reachable upstream, and the canary for a key. Writes the config file.
  */
 export function serverEnv(dir: string, dbPath: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const configPath = join(dir, "witness.config.yaml");
-  writeFileSync(configPath, "{}\n");
+  // The models the generated history measured (lib/simulator/history.ts): the home page lists only configured series.
+  writeFileSync(configPath, "models: [claude-haiku-4-5, claude-sonnet-4-5, claude-opus-4-5]\n");
   return nextEnv({
     ...process.env,
     DATABASE_PATH: dbPath,

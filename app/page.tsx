@@ -47,6 +47,8 @@ export default function Home() {
     <div className="page" data-generated-at={loaded.now}>
       <header className="page-head">
         <h1>Claude status, measured</h1>
+        {/* The answer first: on a phone it must be on the first screen, above the words about how Witness works. */}
+        {loaded.status === "ok" ? <Headline status={loaded.data.status} /> : null}
         <p className="lead">
           Witness calls Claude every {formatDuration(everyMs)} from here and records what really happened, then sets it beside what the
           official status page said at the same time. Times are in your time zone (UTC on hover).
@@ -62,7 +64,6 @@ export default function Home() {
 function Dashboard({ status, days, worker, now }: { status: StatusNow; days: SurfaceDays[]; worker: WorkerState; now: number }) {
   return (
     <>
-      <Headline status={status} />
       <Freshness status={status} worker={worker} now={now} />
 
       <section aria-labelledby="now-title" className="section">

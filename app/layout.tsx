@@ -6,7 +6,7 @@ import { NavLinks } from "@/app/_components/nav-links";
 import { Subscribe } from "@/app/_components/subscribe";
 import { DemoBanner } from "@/app/_components/demo-banner";
 import { getWebContext } from "@/lib/web/context";
-import { feedLinks, pageBase } from "@/lib/web/page-base";
+import { feedLinks, linkToken, pageBase } from "@/lib/web/page-base";
 import "./globals.css";
 
 const DESCRIPTION = "Measured availability and latency of Claude, set beside what the official status page said.";
@@ -16,8 +16,9 @@ const DESCRIPTION = "Measured availability and latency of Claude, set beside wha
  * own (app/_components/preview-metadata.ts), since the not-found page is wrapped by this layout too.
  */
 export async function generateMetadata(): Promise<Metadata> {
-  const base = pageBase(getWebContext().config, (await headers()).get("host"));
-  const feeds = feedLinks(base);
+  const { config } = getWebContext();
+  const base = pageBase(config, (await headers()).get("host"));
+  const feeds = feedLinks(base, linkToken(config));
   return {
     // og:image (app/opengraph-image.tsx) must be absolute for a chat's unfurler: this is the base it is resolved on.
     metadataBase: new URL(`${base}/`),
@@ -65,7 +66,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         </main>
         <footer className="site-footer">
           <div className="container">
-            <Subscribe base={base} surfaces={config.surfaces.map((s) => ({ id: s.id, name: s.name }))} />
+            <Subscribe base={base} readToken={linkToken(config)} surfaces={config.surfaces.map((s) => ({ id: s.id, name: s.name }))} />
             <p className="muted">
               Witness is an independent monitor, not affiliated with Anthropic. Every number here was measured by this
               instance; see the <Link href="/methodology">methodology</Link>.

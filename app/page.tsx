@@ -7,6 +7,7 @@ import Link from "next/link";
 import { getStatusNow, headline, type Headline as HeadlineText } from "@/lib/dashboard/now";
 import { packDays } from "@/lib/dashboard/day-facts";
 import { getSurfaceDays } from "@/lib/dashboard/days";
+import { describeNoResults, readWorkerState, type WorkerState } from "@/lib/dashboard/worker";
 import type { StatusNow, SurfaceDays } from "@/lib/dashboard/types";
 import { formatDuration, formatUptime } from "@/lib/dashboard/format";
 import { readData } from "@/app/_components/data";
@@ -31,7 +32,7 @@ export async function generateMetadata(_props: unknown, parent: ResolvingMetadat
 }
 
 function readHome() {
-  return readData("home", (db, config, now) => ({ status: getStatusNow(db, config, now), days: getSurfaceDays(db, config, now) }));
+  return readData("home", (db, config, now) => ({ status: getStatusNow(db, config, now), days: getSurfaceDays(db, config, now), worker: readWorkerState(db, config, now) }));
 }
 
 /** Older than this, Witness's own newest result means the worker has probably stopped. */
@@ -46,6 +47,8 @@ export default function Home() {
     <div className="page" data-generated-at={loaded.now}>
       <header className="page-head">
         <h1>Claude status, measured</h1>
+        {/* The answer first: on a phone it must be on the first screen, above the words about how Witness works. */}
+        {loaded.status === "ok" ? <Headline status={loaded.data.status} /> : null}
         <p className="lead">
           Witness calls Claude every {formatDuration(everyMs)} from here and records what really happened, then sets it beside what the
           official status page said at the same time. Times are in your time zone (UTC on hover).
@@ -53,16 +56,15 @@ export default function Home() {
         <DataReadAt at={loaded.now} />
         <LiveStatus intervalMs={everyMs} readAt={loaded.now} />
       </header>
-      {loaded.status === "ok" ? <Dashboard status={loaded.data.status} days={loaded.data.days} now={loaded.now} /> : <NoData status={loaded.status} what="the dashboard" />}
+      {loaded.status === "ok" ? <Dashboard status={loaded.data.status} days={loaded.data.days} worker={loaded.data.worker} now={loaded.now} /> : <NoData status={loaded.status} what="the dashboard" />}
     </div>
   );
 }
 
-function Dashboard({ status, days, now }: { status: StatusNow; days: SurfaceDays[]; now: number }) {
+function Dashboard({ status, days, worker, now }: { status: StatusNow; days: SurfaceDays[]; worker: WorkerState; now: number }) {
   return (
     <>
-      <Headline status={status} />
-      <Freshness status={status} now={now} />
+      <Freshness status={status} worker={worker} now={now} />
 
       <section aria-labelledby="now-title" className="section">
         <h2 id="now-title">Now</h2>
@@ -134,13 +136,13 @@ function Headline({ status }: { status: StatusNow }) {
   );
 }
 
-function Freshness({ status, now }: { status: StatusNow; now: number }) {
+function Freshness({ status, worker, now }: { status: StatusNow; worker: WorkerState; now: number }) {
   const last = status.lastResultAt;
   const stale = last === null || now - last > STALE_AFTER_MS;
   return (
     <p className={`freshness small${stale ? " freshness-stale" : ""}`}>
       {last === null ? (
-        <>Witness has no probe results yet: start the worker.</>
+        <>{describeNoResults(worker).line}</>
       ) : (
         <>
           Witness&rsquo;s own data: newest result at <LocalTime at={last} seconds />

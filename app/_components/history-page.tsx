@@ -62,7 +62,7 @@ function Month({ page, now, since }: { page: HistoryMonth; now: number; since: s
       {page.incidents.length === 0 ? (
         <div className="notice" role="status">
           <h2>No incidents in {monthName(page.month)}</h2>
-          <p>Witness measured no outage, and the official page posted no incident, in this month.</p>
+          <p>{page.emptyWords}</p>
         </div>
       ) : (
         <section className="section" aria-label={`Incidents in ${monthName(page.month)}`}>

@@ -1,3 +1,6 @@
+import { describeNoResults, readWorkerState } from "@/lib/dashboard/worker";
+import { readData } from "@/app/_components/data";
+
 /** What a page shows before Witness has any data, or when its database cannot be read. */
 export function NoData({ status, what = "this page" }: { status: "empty" | "error"; what?: string }) {
   if (status === "error") {
@@ -11,14 +14,13 @@ export function NoData({ status, what = "this page" }: { status: "empty" | "erro
       </div>
     );
   }
+  // Right after `npm start` the worker runs but has stored nothing yet: say "waiting", not "start the worker".
+  const worker = readData("worker", readWorkerState);
+  const words = describeNoResults(worker.status === "ok" ? worker.data : null);
   return (
     <div className="notice" role="status">
-      <h2>No data yet: start the worker</h2>
-      <p>
-        Witness has not recorded any probe results yet. Start it with <code>npm start</code> (the web app and the
-        probe worker together) or <code>npm run worker</code>; the first results arrive within a minute. To look
-        around without waiting, <code>npm run demo</code> runs everything against the built-in simulator.
-      </p>
+      <h2>{words.title}</h2>
+      <p>{words.text}</p>
     </div>
   );
 }

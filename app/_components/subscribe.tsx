@@ -2,10 +2,11 @@
  * The Subscribe box at the foot of every page: the three incident feeds by absolute URL, and copyable badge and
  * embed snippets per surface. Plain links and <details>: no script needed to read or copy any of it.
  */
-import { feedLinks } from "@/lib/web/page-base";
+import { feedLinks, tokenQuery } from "@/lib/web/page-base";
 
-export function Subscribe({ base, surfaces }: { base: string; surfaces: { id: string; name: string }[] }) {
-  const feeds = feedLinks(base);
+/** `readToken`: private mode's, so the feed URLs and badge snippets work where the password cannot be sent. */
+export function Subscribe({ base, readToken, surfaces }: { base: string; readToken: string | null; surfaces: { id: string; name: string }[] }) {
+  const feeds = feedLinks(base, readToken);
   return (
     <section id="subscribe" className="subscribe" aria-labelledby="subscribe-title">
       <h2 id="subscribe-title">Subscribe</h2>
@@ -23,7 +24,7 @@ export function Subscribe({ base, surfaces }: { base: string; surfaces: { id: st
       <details className="subscribe-embed">
         <summary>Badges and embed snippets</summary>
         {surfaces.map((s) => {
-          const badge = `${base}/api/v1/badges/${encodeURIComponent(s.id)}.svg`;
+          const badge = `${base}/api/v1/badges/${encodeURIComponent(s.id)}.svg${tokenQuery(readToken)}`;
           return (
             <div key={s.id} className="subscribe-snippet">
               <p className="small">

@@ -54,7 +54,7 @@ export function SurfaceNowCard({ surface, now, offline = false }: { surface: Sur
           {surface.officialLatest ? (
             <div className="official-latest small">
               <p>
-                Latest official update, <LocalTime at={surface.officialLatest.at} /> ({humanise(surface.officialLatest.status)}):
+                Latest official update, <LocalTime at={surface.officialLatest.at} refAt={now} /> ({humanise(surface.officialLatest.status)}):
               </p>
               <blockquote className="official-latest-body">{surface.officialLatest.body}</blockquote>
               <p>
@@ -80,7 +80,7 @@ export function SurfaceNowCard({ surface, now, offline = false }: { surface: Sur
           <ul className="small">
             {surface.officialIncidents.map((o) => (
               <li key={o.id}>
-                <Link href={`/incidents/o-${encodeURIComponent(o.id)}`}>{o.name}</Link> ({humanise(o.status)}, {o.impact} impact, since <LocalTime at={o.createdAt} />)
+                <Link href={`/incidents/o-${encodeURIComponent(o.id)}`}>{o.name}</Link> ({humanise(o.status)}, {o.impact} impact, since <LocalTime at={o.createdAt} refAt={now} />)
               </li>
             ))}
           </ul>

@@ -7,8 +7,9 @@ import type { Metadata, ResolvingMetadata } from "next";
 import { livePreview } from "@/app/_components/preview-metadata";
 import Link from "next/link";
 import { getCharts } from "@/lib/dashboard/charts";
-import type { ChartPoint, Charts, ChartWindow, ModelComparison, OfficialBand, SurfaceCharts } from "@/lib/dashboard/types";
-import { describeSeries, formatChartTime, formatDuration, formatMs, formatPercent, formatRate, formatUtc, plural } from "@/lib/dashboard/format";
+import type { Charts, ChartWindow, ModelComparison, OfficialBand, SurfaceCharts } from "@/lib/dashboard/types";
+import { describeSeries, formatDuration, formatMs, formatPercent, formatRate, formatUtc, plural } from "@/lib/dashboard/format";
+import { describeSeriesFigures, describeSurfaceFigures, surfaceFailure } from "@/lib/dashboard/chart-figures";
 import { readData } from "@/app/_components/data";
 import { NoData } from "@/app/_components/no-data";
 import { TimeChart, type ChartLine } from "@/app/_components/charts/time-chart";
@@ -104,67 +105,6 @@ function ChartLegend() {
 
 // ---- per surface -----------------------------------------------------------------------------------------------
 
-interface SeriesStats {
-  results: number;
-  failureRate: number | null;
-  medianP50: number | null;
-  worstP95: { value: number; at: number } | null;
-  medianTtftP50: number | null;
-  worstTtftP95: { value: number; at: number } | null;
-}
-
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function worst(points: ChartPoint[], key: "p95" | "ttftP95" | "failureRate"): { value: number; at: number } | null {
-  let best: { value: number; at: number } | null = null;
-  for (const p of points) {
-    const v = p[key];
-    if (v !== null && (best === null || v > best.value)) best = { value: v, at: p.t };
-  }
-  return best;
-}
-
-function seriesStats(points: ChartPoint[]): SeriesStats {
-  const results = points.reduce((sum, p) => sum + p.count, 0);
-  const failed = points.reduce((sum, p) => sum + (p.failureRate ?? 0) * p.count, 0);
-  const values = (key: "p50" | "ttftP50") => points.flatMap((p) => (p[key] === null ? [] : [p[key]]));
-  return {
-    results,
-    failureRate: results ? failed / results : null,
-    medianP50: median(values("p50")),
-    worstP95: worst(points, "p95"),
-    medianTtftP50: median(values("ttftP50")),
-    worstTtftP95: worst(points, "ttftP95"),
-  };
-}
-
-/** The surface's failure rate per bucket, weighted by each series' result count. */
-function surfaceFailure(surface: SurfaceCharts): ChartPoint[] {
-  const first = surface.series[0]?.points ?? [];
-  return first.map((p, i) => {
-    let count = 0;
-    let failed = 0;
-    for (const s of surface.series) {
-      const q = s.points[i];
-      if (!q || q.failureRate === null) continue;
-      count += q.count;
-      failed += q.failureRate * q.count;
-    }
-    return { t: p.t, p50: null, p95: null, ttftP50: null, ttftP95: null, failureRate: count ? failed / count : null, count };
-  });
-}
-
-function bandMinutes(bands: OfficialBand[]): Partial<Record<OfficialBand["state"], number>> {
-  const out: Partial<Record<OfficialBand["state"], number>> = {};
-  for (const b of bands) out[b.state] = (out[b.state] ?? 0) + (b.to - b.from) / 60_000;
-  return out;
-}
-
 const LATENCY: ChartLine[] = [
   { key: "p50", name: "p50 total", color: "var(--chart-1)" },
   { key: "p95", name: "p95 total", color: "var(--chart-1)", dashed: true },
@@ -177,9 +117,6 @@ const FAILURE: ChartLine[] = [{ key: "failureRate", name: "Failure rate", color:
 
 function SurfaceSection({ surface, charts }: { surface: SurfaceCharts; charts: Charts }) {
   const failure = surfaceFailure(surface);
-  const overall = seriesStats(failure);
-  const peak = worst(failure, "failureRate");
-  const minutes = bandMinutes(surface.bands);
   const withDay = charts.window !== "24h";
   const nonOperational = surface.bands.filter((b) => b.state !== "unknown");
   return (
@@ -201,22 +138,13 @@ function SurfaceSection({ surface, charts }: { surface: SurfaceCharts; charts: C
               unit="ratio"
               label={`${surface.name}: failure rate over the last ${charts.window}, with official non-operational periods shaded`}
             />
-            <p className="chart-summary">
-              {overall.results === 0
-                ? "No results in this window."
-                : `${formatPercent(overall.failureRate, 2)} of ${overall.results.toLocaleString("en-US")} results failed${peak && peak.value > 0 ? `; the worst ${formatDuration(charts.bucketMs)} was ${formatPercent(peak.value)} at ${formatChartTime(peak.at, withDay)} UTC` : ""}.`}{" "}
-              {nonOperational.length === 0
-                ? "The official page reported no trouble in this window."
-                : `The official page reported trouble for ${formatDuration(nonOperational.reduce((sum, b) => sum + b.to - b.from, 0))}.`}
-              {minutes.unknown ? ` It could not be read (or Witness was not reading it) for ${formatDuration(minutes.unknown * 60_000)}.` : ""}
-            </p>
+            <p className="chart-summary">{describeSurfaceFigures(surface, charts.bucketMs, withDay)}</p>
             {nonOperational.length > 0 ? <BandList bands={nonOperational} /> : null}
           </div>
 
           <h3 className="subsection">Latency by series</h3>
           <div className="chart-grid">
             {surface.series.map((s) => {
-              const stats = seriesStats(s.points);
               const hasTtft = s.points.some((p) => p.ttftP50 !== null);
               const { label } = describeSeries(s.series);
               return (
@@ -236,11 +164,7 @@ function SurfaceSection({ surface, charts }: { surface: SurfaceCharts; charts: C
                     height={200}
                     label={`${label}: p50 and p95 total time${hasTtft ? " and time to first token" : ""} over the last ${charts.window}`}
                   />
-                  <p className="chart-summary small">
-                    {stats.results === 0
-                      ? "No results in this window."
-                      : `Median p50 ${formatMs(stats.medianP50)}; worst p95 ${formatMs(stats.worstP95?.value ?? null)}${stats.worstP95 ? ` (${formatChartTime(stats.worstP95.at, withDay)} UTC)` : ""}.${hasTtft ? ` TTFT: median p50 ${formatMs(stats.medianTtftP50)}, worst p95 ${formatMs(stats.worstTtftP95?.value ?? null)}.` : ""} ${formatPercent(stats.failureRate, 2)} of ${stats.results.toLocaleString("en-US")} failed.`}
-                  </p>
+                  <p className="chart-summary small">{describeSeriesFigures(s.points, withDay)}</p>
                 </article>
               );
             })}

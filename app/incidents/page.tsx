@@ -7,6 +7,7 @@ import type { Metadata, ResolvingMetadata } from "next";
 import { livePreview } from "@/app/_components/preview-metadata";
 import Link from "next/link";
 import { listIncidents } from "@/lib/dashboard/incidents";
+import { readNoIncidentsWords } from "@/lib/dashboard/official-reading";
 import type { IncidentSummary } from "@/lib/dashboard/types";
 import { readData } from "@/app/_components/data";
 import { NoData } from "@/app/_components/no-data";
@@ -27,8 +28,15 @@ function monthOf(ms: number): string {
   return `${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
 }
 
+const DAYS = 90;
+
 export default function IncidentsPage() {
-  const loaded = readData("incidents", (db, config, now) => listIncidents(db, config, now));
+  const loaded = readData("incidents", (db, config, now) => {
+    const incidents = listIncidents(db, config, now, DAYS);
+    // Only an empty list needs to know how much of the window Witness read the official page.
+    const emptyWords = incidents.length ? "" : readNoIncidentsWords(db, config, { from: now - DAYS * 86_400_000, to: now + 1 }, now, "in the last 90 days");
+    return { incidents, emptyWords };
+  });
   return (
     <div className="page" data-generated-at={loaded.now}>
       <header className="page-head">
@@ -40,17 +48,17 @@ export default function IncidentsPage() {
         </p>
         <DataReadAt at={loaded.now} />
       </header>
-      {loaded.status === "ok" ? <IncidentList incidents={loaded.data} now={loaded.now} /> : <NoData status={loaded.status} what="the incident list" />}
+      {loaded.status === "ok" ? <IncidentList incidents={loaded.data.incidents} emptyWords={loaded.data.emptyWords} now={loaded.now} /> : <NoData status={loaded.status} what="the incident list" />}
     </div>
   );
 }
 
-function IncidentList({ incidents, now }: { incidents: IncidentSummary[]; now: number }) {
+function IncidentList({ incidents, emptyWords, now }: { incidents: IncidentSummary[]; emptyWords: string; now: number }) {
   if (incidents.length === 0) {
     return (
       <div className="notice" role="status">
         <h2>No incidents in the last 90 days</h2>
-        <p>Witness measured no outage, and the official page posted no incident, in this period.</p>
+        <p>{emptyWords}</p>
       </div>
     );
   }

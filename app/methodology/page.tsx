@@ -55,7 +55,7 @@ const PROBES: Record<ProbeKind, { sends: string; upWhen: string; slow: string }>
 /** README's "Error classes" table, word for word. */
 const ERROR_CLASSES: readonly [string, string, string][] = [
   ["timeout", "the deadline passed before the response headers, or before a non-streaming body was complete", "down"],
-  ["dns_error", "the name did not resolve", "down, or inconclusive when the connectivity check fails too"],
+  ["dns_error", "the name did not resolve", "down, or inconclusive (monitor offline:) when every probed host fails at the network level at once"],
   ["connection_error", "refused or reset before a complete response", "down (same caveat)"],
   ["tls_error", "handshake or certificate failure", "down"],
   ["http_5xx", "any 5xx but 529, Cloudflare 52x pages included", "down"],
@@ -252,7 +252,7 @@ function ErrorClasses() {
         </table>
       </div>
       <p className="small muted">
-        {`dns_error and connection_error count as inconclusive only when the connectivity check (a URL of your choosing, off by default) fails too: then the fault is our network, not Claude.`}
+        {`Always on: when every distinct host Witness probes in the same round (the official status page's host included, which runs on infrastructure of its own) fails at the network level (dns_error, connection_error, tls_error, or a timeout before any response header), the fault is our network, not Claude's. Those results are stored inconclusive with their class kept and a message starting "monitor offline:", open no incident and count toward no uptime; the dashboard says Witness cannot reach the internet. connectivityCheck.url, off by default, only adds one more host of your choosing to that round. With every target on one host, the rule cannot tell and failures stay down.`}
       </p>
     </section>
   );

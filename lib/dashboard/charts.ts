@@ -33,7 +33,9 @@ export function getCharts(db: Db, config: Config, window: ChartWindow, now: numb
   const official = readOfficialViews(db, config, span);
   const surfaces = config.surfaces.map((surface): SurfaceCharts => {
     const series: SeriesChart[] = seriesOfSurface(config, surface, allSeries).map((s) => ({ series: s, points: points(bySeries.get(s) ?? [], from, to, bucketMs) }));
-    return { id: surface.id, name: surface.name, series, bands: bands(readOfficialStates(db, config, surface, span, now, official), span.from) };
+    const states = readOfficialStates(db, config, surface, span, now, official);
+    const read = states.findIndex((state) => state !== O.unknown);
+    return { id: surface.id, name: surface.name, series, bands: bands(states, span.from), officialReadFrom: read === -1 ? null : span.from + read * MINUTE, officialTo: span.to };
   });
   return { window, from, to, bucketMs, surfaces, models: compareModels(bySeries) };
 }
@@ -55,11 +57,13 @@ function points(rollups: readonly Rollup[], from: number, to: number, bucketMs: 
   for (let t = from; t < to; t += bucketMs) {
     const inside = buckets.get(String(t));
     if (!inside) {
-      out.push({ t, p50: null, p95: null, ttftP50: null, ttftP95: null, failureRate: null, count: 0 });
+      out.push({ t, p50: null, p95: null, ttftP50: null, ttftP95: null, failureRate: null, count: 0, conclusive: 0 });
       continue;
     }
-    const stats = rollupStats(mergeRollups("", new Date(t), inside));
-    out.push({ t, p50: stats.p50Ms, p95: stats.p95Ms, ttftP50: stats.ttftP50Ms, ttftP95: stats.ttftP95Ms, failureRate: stats.failureRatio, count: stats.total });
+    const merged = mergeRollups("", new Date(t), inside);
+    const stats = rollupStats(merged);
+    const conclusive = merged.up + merged.degraded + merged.down;
+    out.push({ t, p50: stats.p50Ms, p95: stats.p95Ms, ttftP50: stats.ttftP50Ms, ttftP95: stats.ttftP95Ms, failureRate: stats.failureRatio, count: stats.total, conclusive });
   }
   return out;
 }

@@ -22,6 +22,32 @@ export function formatUtcTime(ms: number, opts: { seconds?: boolean; suffix?: bo
   return opts.suffix === false ? time : `${time} UTC`;
 }
 
+/**
+ * "14:41 UTC" when `ms` falls on the same UTC day as `ref` (the moment the page describes, usually now), else with its
+ * date, "14:41 UTC on 8 Oct" (and the year when that differs): an official time weeks old never reads as today's.
+ */
+export function formatUtcMoment(ms: number, ref: number): string {
+  const d = new Date(ms);
+  const r = new Date(ref);
+  if (isoUtc(ms).slice(0, 10) === isoUtc(ref).slice(0, 10)) return formatUtcTime(ms);
+  const year = d.getUTCFullYear() === r.getUTCFullYear() ? "" : ` ${d.getUTCFullYear()}`;
+  return `${formatUtcTime(ms)} on ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}${year}`;
+}
+
+/**
+ * When the official page posted an incident: "posted 14:41 UTC on 8 Oct" (its date when not `ref`'s day), or, when
+ * Witness first saw it listed long after its created_at, "posted at 07:36 UTC, backdated to 8 Oct": the page's own
+ * date is a claim about the past, shown as such, never as when it said so.
+ */
+export function formatPosted(o: { createdAt: number; shownAt?: number; backdated?: boolean }, ref: number): string {
+  if (o.backdated && o.shownAt !== undefined) {
+    const d = new Date(o.createdAt);
+    const year = d.getUTCFullYear() === new Date(ref).getUTCFullYear() ? "" : ` ${d.getUTCFullYear()}`;
+    return `posted at ${formatUtcMoment(o.shownAt, ref)}, backdated to ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}${year}`;
+  }
+  return `posted ${formatUtcMoment(o.createdAt, ref)}`;
+}
+
 /** "12 Mar 2026" from epoch ms or a "YYYY-MM-DD" day. */
 export function formatDay(day: number | string): string {
   const d = typeof day === "number" ? new Date(day) : new Date(`${day}T00:00:00Z`);

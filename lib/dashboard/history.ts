@@ -5,6 +5,7 @@
  */
 import type { Config } from "@/lib/config";
 import { listIncidentsBetween } from "@/lib/dashboard/incidents";
+import { readNoIncidentsWords } from "@/lib/dashboard/official-reading";
 import type { IncidentSummary } from "@/lib/dashboard/types";
 import type { Db } from "@/db/client";
 import { getEarliestMeasuredAt } from "@/db/queries/history";
@@ -62,6 +63,8 @@ export interface HistoryMonth {
   month: string;
   /** Incidents that began in the month, newest first (one that spans a month's end is listed where it began). */
   incidents: IncidentSummary[];
+  /** Said when there are none: "no incident" only as far as Witness read the official page in the month. */
+  emptyWords: string;
   prev: string | null;
   next: string | null;
 }
@@ -70,7 +73,8 @@ export interface HistoryMonth {
 export function getHistoryMonth(db: Db, config: Config, span: HistorySpan, month: string, now: number): HistoryMonth {
   const { from, to } = monthRange(month)!;
   const incidents = listIncidentsBetween(db, config, from, Math.min(to, now + 1), now).filter((i) => i.startedAt >= from && i.startedAt < to);
+  const emptyWords = incidents.length ? "" : readNoIncidentsWords(db, config, { from, to: Math.min(to, now + 1) }, now, "in this month");
   const prev = shiftMonth(month, -1);
   const next = shiftMonth(month, 1);
-  return { month, incidents, prev: prev >= span.first ? prev : null, next: next <= span.last ? next : null };
+  return { month, incidents, emptyWords, prev: prev >= span.first ? prev : null, next: next <= span.last ? next : null };
 }

@@ -37,7 +37,7 @@ export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
   const surfaces = config.surfaces.map((surface) => {
     const fresh = freshness(config, surface);
     const measured = allSeries.filter((s) => surfaceOfSeries(config.surfaces, s)?.id === surface.id).map((s) => seriesNow(db, s, open, now, fresh.resultMs));
-    const series = currentSeries(measured, planned, now);
+    const series = currentSeries(measured, planned);
     for (const s of series) if (s.lastAt !== null && (lastResultAt === null || s.lastAt > lastResultAt)) lastResultAt = s.lastAt;
     // The one definition of the page's state at a moment (lib/judge/official-state.ts): component status in force,
     // raised by the incidents the summary lists now.
@@ -62,18 +62,19 @@ export function monitorGapMs(config: Config): number {
   return 2.5 * Math.min(...intervals, 3_600_000);
 }
 
-/** A series stored but no longer configured stays on the page this long after its last result, then drops out. */
-export const RETIRED_SERIES_MS = 24 * 3_600_000;
-
 /** Every series the configuration probes now: each enabled kind, per model for the keyed kinds. */
 export function plannedSeries(config: Config): Set<string> {
   const kinds = PROBE_KINDS.filter((kind) => config.probes[kind].enabled);
   return new Set(kinds.flatMap((kind) => (KEYED_KINDS.includes(kind) ? config.models.map((m) => seriesName(kind, m)) : [kind])));
 }
 
-/** The series "N of M" counts and the table lists: the planned ones, and others only within a day of their last result. */
-export function currentSeries(series: readonly SeriesNow[], planned: ReadonlySet<string>, now: number): SeriesNow[] {
-  return series.filter((s) => planned.has(s.series) || (s.lastAt !== null && now - s.lastAt <= RETIRED_SERIES_MS));
+/**
+ * The series "N of M" counts and the table lists: only those the configuration probes now. A retired one (a model
+ * removed from the config) would otherwise speak for "now" with results that will never come again; its history
+ * stays on /charts and the incident pages.
+ */
+export function currentSeries(series: readonly SeriesNow[], planned: ReadonlySet<string>): SeriesNow[] {
+  return series.filter((s) => planned.has(s.series));
 }
 
 /** The newest update of the open incidents: its text (untrusted, rendered as text), time, and the incident's page. */

@@ -124,7 +124,10 @@ export interface ChartPoint {
   ttftP50: number | null;
   ttftP95: number | null;
   failureRate: number | null;
+  /** Every result in the bucket, inconclusive ones included. */
   count: number;
+  /** Results that said something about Claude (up, degraded, down): the failure rate's denominator. */
+  conclusive: number;
 }
 
 export interface SeriesChart {
@@ -155,6 +158,10 @@ export interface SurfaceCharts {
   name: string;
   series: SeriesChart[];
   bands: OfficialBand[];
+  /** The first minute of the window with a reading of the official page in force; null: Witness never read it in the window. */
+  officialReadFrom: number | null;
+  /** The end of what the bands cover: the window's end, or now when that is earlier. */
+  officialTo: number;
 }
 
 export interface Charts {

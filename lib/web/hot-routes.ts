@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { ChartWindow } from "@/lib/dashboard/types";
-import { BADGE_METRICS } from "@/lib/web/badges";
+import { BADGE_METRICS, BADGE_WINDOWS, badgeRequest, type BadgeMetric, type BadgeWindow } from "@/lib/web/badges";
 import { hostOf } from "@/lib/web/http";
 
 export interface HotRequest {
@@ -98,8 +98,14 @@ function canonicalUrl(path: string, params: URLSearchParams | null): string | nu
   }
   if (BADGE_PATH.test(path)) {
     const metrics = params?.getAll("metric") ?? [];
-    if (metrics.length === 0) return path;
-    return metrics.length === 1 && (BADGE_METRICS as readonly string[]).includes(metrics[0]!) ? `${path}?metric=${metrics[0]}` : null;
+    const windows = params?.getAll("window") ?? [];
+    if (metrics.length > 1 || windows.length > 1) return null;
+    const query = { metric: metrics[0] as BadgeMetric | undefined, window: windows[0] as BadgeWindow | undefined };
+    if ((query.metric !== undefined && !BADGE_METRICS.includes(query.metric)) || (query.window !== undefined && !BADGE_WINDOWS.includes(query.window))) return null;
+    // The same badge is one key (?window=7d is ?metric=uptime&window=7d); a window with metric=state goes to Next for its 400.
+    const badge = badgeRequest(query);
+    if (!badge.ok) return null;
+    return badge.metric === "state" ? path : `${path}?metric=uptime&window=${badge.window}`;
   }
   if (SERIES_PATH.test(path)) {
     const kept = new URLSearchParams();

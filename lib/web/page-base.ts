@@ -8,6 +8,7 @@
 import type { Config } from "@/lib/config";
 import { FEED_FORMATS, type FeedFormat } from "@/lib/web/feeds";
 import { hostOf } from "@/lib/web/http";
+import { getDashboardAuth } from "@/lib/web/auth";
 
 /** `https://status.example.com` (no trailing slash) for a page requested with Host `host`. */
 export function pageBase(config: Config, host: string | null): string {
@@ -23,7 +24,20 @@ export const FEED_LABELS: Record<FeedFormat, { label: string; type: string }> = 
   json: { label: "JSON Feed", type: "application/feed+json" },
 };
 
-/** The three feeds' absolute URLs, in the order they are offered. */
-export function feedLinks(base: string): { format: FeedFormat; label: string; type: string; url: string }[] {
-  return (Object.keys(FEED_FORMATS) as FeedFormat[]).map((format) => ({ format, ...FEED_LABELS[format], url: `${base}${FEED_FORMATS[format].path}` }));
+/**
+ * The three feeds' absolute URLs, in the order they are offered. In private mode they carry the read token (never the
+ * password): a feed reader cannot send the password, and only someone who has it sees a page that shows them.
+ */
+export function feedLinks(base: string, readToken: string | null = null): { format: FeedFormat; label: string; type: string; url: string }[] {
+  return (Object.keys(FEED_FORMATS) as FeedFormat[]).map((format) => ({ format, ...FEED_LABELS[format], url: `${base}${FEED_FORMATS[format].path}${tokenQuery(readToken)}` }));
+}
+
+/** `?token=…` for a URL a reader or a README image fetches without the password; empty outside private mode. */
+export function tokenQuery(readToken: string | null): string {
+  return readToken ? `?token=${encodeURIComponent(readToken)}` : "";
+}
+
+/** Private mode's read token for the links a page hands out, or null when the dashboard is public. */
+export function linkToken(config: Config): string | null {
+  return getDashboardAuth(config.dashboardPassword)?.readToken ?? null;
 }

@@ -199,3 +199,21 @@ test.describe("home: layout", () => {
     await page.screenshot({ path: screenshotPath(testInfo, "home-dark.png"), fullPage: true });
   });
 });
+
+test.describe("home on a phone", () => {
+  test("the answer (the headline saying whether Claude works) starts on the first screen at 375 x 740", async ({ page }) => {
+    await page.setViewportSize({ width: 375, height: 740 });
+    await gotoFresh(page, "/");
+    const headline = page.locator("p.headline");
+    await expect(headline).toBeVisible();
+    const box = (await headline.boundingBox())!;
+    // It was at y ≈ 545, below the header, the title and the paragraph about how Witness works.
+    expect(box.y).toBeLessThan(300);
+    // And it comes before the words about how Witness works, for a screen reader as for the eye.
+    expect(await page.evaluate(() => {
+      const h = document.querySelector("p.headline")!;
+      const lead = document.querySelector(".page-head .lead")!;
+      return Boolean(h.compareDocumentPosition(lead) & Node.DOCUMENT_POSITION_FOLLOWING);
+    })).toBe(true);
+  });
+});

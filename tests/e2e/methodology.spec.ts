@@ -23,6 +23,10 @@ test.describe("methodology", () => {
     for (const cls of ERROR_CLASSES) await expect(classes.locator("tbody th", { hasText: new RegExp(`^${cls}$`) })).toHaveCount(1);
     await expect(rows.filter({ hasText: "overloaded" })).toContainText("HTTP 529");
     await expect(rows.filter({ hasText: "rate_limited" })).toContainText("inconclusive");
+    // The own-network rule is always on; the connectivity check URL only adds a host to it (issue 15 item 6).
+    await expect(rows.filter({ hasText: "dns_error" })).toContainText("every probed host fails at the network level");
+    await expect(classes).toContainText("Always on: when every distinct host Witness probes");
+    await expect(classes).not.toContainText("only when the connectivity check");
 
     // The default configuration's numbers (global setup runs the server with an empty config file).
     const incidents = page.getByRole("region", { name: "How incidents open and resolve" });

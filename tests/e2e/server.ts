@@ -34,6 +34,9 @@ export const E2E_API_KEY_CANARY = "sk-ant-e2e-CANARY-0d9f3b7e-must-never-be-rend
  * bot token are canaries too: /methodology names each channel by type and name, and no page may contain these.
  */
 export const E2E_ALERT_CANARIES = ["https://hooks.example.com/CANARY-hook-token", "whsec_CANARYsigningSecret0000", "123456:CANARY-bot-token"] as const;
+/** The models the generated history measured (lib/simulator/history.ts): the home page lists only configured series. */
+export const E2E_MODELS_YAML = "models: [claude-haiku-4-5, claude-sonnet-4-5, claude-opus-4-5]";
+
 export const E2E_ALERTS_YAML = [
   "alerts:",
   "  channels:",
@@ -45,12 +48,12 @@ const STARTUP_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 /**
- * The environment of a test server on `dbPath`: a known configuration (the defaults, whatever WITNESS_CONFIG or
- * ./witness.config.yaml a developer has), no reachable upstream, and the canary for a key. Writes the config file.
+ * The environment of a test server on `dbPath`: a known configuration (the defaults with the history's models, whatever
+ * WITNESS_CONFIG or ./witness.config.yaml a developer has), no reachable upstream, and the canary for a key. Writes the config file.
  */
 export function serverEnv(dir: string, dbPath: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const configPath = join(dir, "witness.config.yaml");
-  writeFileSync(configPath, "{}\n");
+  writeFileSync(configPath, `${E2E_MODELS_YAML}\n`);
   return nextEnv({
     ...process.env,
     DATABASE_PATH: dbPath,

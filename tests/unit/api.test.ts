@@ -48,7 +48,8 @@ function historyDb(path: string, now: number, days: number): void {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "witness-api-"));
-  config = loadConfig({ DATABASE_PATH: join(dir, "witness.db") });
+  // The models the generated history measured: the home page and /api/v1/status list only configured series.
+  config = { ...loadConfig({ DATABASE_PATH: join(dir, "witness.db") }), models: ["claude-haiku-4-5", "claude-sonnet-4-5", "claude-opus-4-5"] };
   historyDb(join(dir, "witness.db"), Date.now(), 3);
   historyDb(join(dir, "stale.db"), Date.now() - 30 * DAY, 1);
   store = openDatabase(join(dir, "witness.db"), { readonly: true });
@@ -269,15 +270,24 @@ describe("GET /api/v1/badges/<surface>.svg", () => {
     return parser.parse(text).svg.title;
   }
 
-  it("shows the measured state and the 30-day uptime", async () => {
-    expect(await svg("api.svg")).toBe("Claude API: operational");
-    expect(await svg("claude-ai", "?metric=state")).toBe("claude.ai: operational");
-    expect(await svg("api.svg", "?metric=uptime")).toMatch(/^Claude API 30d: (\d{2}\.\d{2}|100)%$/);
+  it("shows the measured state and the 30-day uptime, saying 'measured'", async () => {
+    expect(await svg("api.svg")).toBe("Claude API measured: operational");
+    expect(await svg("claude-ai", "?metric=state")).toBe("claude.ai measured: operational");
+    expect(await svg("api.svg", "?metric=uptime")).toMatch(/^Claude API measured 30d: (\d{2}\.\d{2}|100)%$/);
   });
 
-  it("404 for an unknown surface, 400 for an unknown metric", async () => {
+  it.each(["24h", "7d", "30d", "90d"])("honours window=%s, alone or with metric=uptime", async (window) => {
+    const label = new RegExp(`^Claude API measured ${window}: (\\d{1,2}\\.\\d{2}|100)%$`);
+    expect(await svg("api.svg", `?window=${window}`)).toMatch(label);
+    expect(await svg("api.svg", `?metric=uptime&window=${window}`)).toMatch(label);
+  });
+
+  it("404 for an unknown surface, 400 for an unknown metric or window, or a window on a state badge", async () => {
     await expectError(await call(badgeGET, "/api/v1/badges/nope.svg", { surface: "nope.svg" }), 404, "surface");
     await expectError(await call(badgeGET, "/api/v1/badges/api.svg?metric=nope", { surface: "api.svg" }), 400, "metric");
+    await expectError(await call(badgeGET, "/api/v1/badges/api.svg?window=1y", { surface: "api.svg" }), 400, "window");
+    await expectError(await call(badgeGET, "/api/v1/badges/api.svg?window=7d&window=30d", { surface: "api.svg" }), 400, "window");
+    await expectError(await call(badgeGET, "/api/v1/badges/api.svg?metric=state&window=7d", { surface: "api.svg" }), 400, "window");
   });
 });
 
@@ -312,7 +322,7 @@ describe("before the worker has created the database", () => {
       const uptime = await body(await uptimeGET(request("/api/v1/uptime?window=24h")));
       expect(uptime.surfaces[0]).toMatchObject({ measuredUptime: null, officialUptime: null, noDataMinutes: 1440, grade: null });
       const badge = await (await call(badgeGET, "/api/v1/badges/api.svg", { surface: "api.svg" })).text();
-      expect(badge).toContain("Claude API: no data");
+      expect(badge).toContain("Claude API measured: no data");
       await expectError(await call(resultsGET, "/api/v1/series/edge/results", { id: "edge" }), 404, "id");
     } finally {
       setWebContext({ config, store });

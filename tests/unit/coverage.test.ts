@@ -139,7 +139,7 @@ describe("one uptime for one day", () => {
     expect(uptime90d.measuredMinutes).toBe(31);
     expect(days.measuredUptime).toBe(uptime90d.measuredUptime);
     const badge = surfaceBadge(store.db, config, config.surfaces.find((s) => s.id === "api")!, "uptime", now);
-    expect(badge).toContain("Claude API 30d: 0.00%");
+    expect(badge).toContain("Claude API measured 30d: 0.00%");
   });
 
   it("failures late in an hour after a pause are on today's bar, and the bar, the row and the API agree", () => {

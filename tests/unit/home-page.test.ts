@@ -1,7 +1,7 @@
 /** The home page's words and what it counts: the headline per surface, and series no longer configured dropping out. */
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "@/lib/config";
-import { currentSeries, getStatusNow, headline, phrasesText, plannedSeries, RETIRED_SERIES_MS } from "@/lib/dashboard/now";
+import { currentSeries, getStatusNow, headline, phrasesText, plannedSeries } from "@/lib/dashboard/now";
 import { packDays, unpackDays } from "@/lib/dashboard/day-facts";
 import type { DayBar, SeriesNow, StatusNow, SurfaceNow } from "@/lib/dashboard/types";
 import { rebuildRollups } from "@/lib/keep/rollup-writer";
@@ -58,19 +58,19 @@ describe("series no longer configured", () => {
   const config = loadConfig({ DATABASE_PATH: ":memory:", ANTHROPIC_API_KEY: "sk-test" });
   const row = (series: string, lastAt: number | null): SeriesNow => ({ series, kind: series.split(":")[0]!, model: series.split(":")[1] ?? null, state: "nodata", lastAt, lastOutcome: null, lastErrorClass: null, lastTotalMs: null, lastTtftMs: null, incidentId: null, since: null, failureRatio: null, failedResults: 0, totalResults: 0 });
 
-  it("drop out a day after their last result; configured ones never do", () => {
+  it("are not on the page at all, however recent their last result; configured ones always are", () => {
     const now = at("12:00");
     const planned = plannedSeries(config);
     expect(planned.has("messages:claude-haiku-4-5")).toBe(true);
-    const kept = currentSeries([row("messages:claude-haiku-4-5", null), row("messages:claude-old-1", now - RETIRED_SERIES_MS + 60_000), row("stream:claude-old-1", now - RETIRED_SERIES_MS - 60_000)], planned, now);
-    expect(kept.map((s) => s.series)).toEqual(["messages:claude-haiku-4-5", "messages:claude-old-1"]);
+    const kept = currentSeries([row("messages:claude-haiku-4-5", null), row("messages:claude-old-1", now - 60_000), row("stream:claude-old-1", now - 3 * 86_400_000)], planned);
+    expect(kept.map((s) => s.series)).toEqual(["messages:claude-haiku-4-5"]);
   });
 
-  it("are not counted on the page: a model removed from the config two days ago is gone from its surface", () => {
+  it("are not counted on the page: a model removed from the config a minute ago is gone from its surface", () => {
     const store = openMigratedMemory();
     try {
       const now = at("12:00");
-      for (const [series, t] of [["messages:claude-haiku-4-5", now - 30_000], ["messages:claude-retired-4", now - 2 * RETIRED_SERIES_MS]] as const) {
+      for (const [series, t] of [["messages:claude-haiku-4-5", now - 30_000], ["messages:claude-retired-4", now - 60_000]] as const) {
         const [kind, model] = series.split(":") as ["messages", string];
         insertProbeResult(store.db, sampleResult(new Date(t).toISOString(), { probe: series, kind, model }));
       }

@@ -187,6 +187,19 @@ describe("private mode", () => {
     expect(res.body).not.toContain(PASSWORD);
   });
 
+  it.each(["/", "/charts"])("%s hands out feed links a reader can use: the head's rel=alternate and the Subscribe box carry the read token, never the password", async (path) => {
+    const res = await get(base(), path, { authorization: basic("witness", PASSWORD) });
+    expect(res.status).toBe(200);
+    for (const feed of ["/feed.xml", "/feed.atom", "/feed.json"]) {
+      const url = `${feed}?token=${TOKEN}`;
+      expect(res.body).toMatch(new RegExp(`<link rel="alternate" [^>]*href="[^"]*${url.replace(/[.?]/g, "\\$&")}"`));
+    }
+    expect(res.body.match(/<a [^>]*data-feed=[^>]*>/g)!.every((a) => a.includes(`?token=${TOKEN}`))).toBe(true);
+    expect(res.body).not.toContain(PASSWORD);
+    // The link works for a reader without the password.
+    expect((await get(base(), `/feed.xml?token=${TOKEN}`)).status).toBe(200);
+  });
+
   it("never writes the password or the token to the log", async () => {
     await get(base(), withToken("/feed.xml", TOKEN));
     await get(base(), "/", { authorization: basic("witness", "wrong guess") });

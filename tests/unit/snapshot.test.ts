@@ -90,7 +90,10 @@ describe("the front's choices", () => {
     ["/api/v1/status", "/api/v1/status"],
     ["/feed.xml", "/feed.xml"],
     ["/api/v1/badges/api.svg", "/api/v1/badges/api.svg"],
-    ["/api/v1/badges/api.svg?metric=uptime", "/api/v1/badges/api.svg?metric=uptime"],
+    ["/api/v1/badges/api.svg?metric=uptime", "/api/v1/badges/api.svg?metric=uptime&window=30d"],
+    // A window is part of the badge (it was dropped: every window served the state badge).
+    ["/api/v1/badges/api.svg?window=7d", "/api/v1/badges/api.svg?metric=uptime&window=7d"],
+    ["/api/v1/badges/api.svg?window=90d&metric=uptime&u=1", "/api/v1/badges/api.svg?metric=uptime&window=90d"],
     ["/charts?window=90d", "/charts?window=90d"],
     ["/charts?window=constructor", "/charts"],
     ["/charts?window=7d&window=90d", "/charts"],
@@ -108,7 +111,7 @@ describe("the front's choices", () => {
     expect(hotRequest(get(url), null)).toMatchObject({ key: rendered, url: rendered, host: null });
   });
 
-  it.each(["/incidents/m-1", "/api/v1/badges/api.svg?metric=nope", "/api/v1/badges/api.svg?metric=state&metric=uptime", "/api/v1/uptime", "/api/v1/series/edge/results?since=1d&since=2d"])(
+  it.each(["/incidents/m-1", "/api/v1/badges/api.svg?metric=nope", "/api/v1/badges/api.svg?window=1y", "/api/v1/badges/api.svg?metric=state&window=7d", "/api/v1/badges/api.svg?metric=state&metric=uptime", "/api/v1/uptime", "/api/v1/series/edge/results?since=1d&since=2d"])(
     "%s goes to Next",
     (url) => {
       expect(hotRequest(get(url), null)).toBeNull();

@@ -10,7 +10,7 @@ import { notFound } from "next/navigation";
 import { cache } from "react";
 import { getIncident } from "@/lib/dashboard/incidents";
 import type { IncidentDetail, TimelineEntry } from "@/lib/dashboard/types";
-import { describeSeries, formatAck, formatDay, formatDuration, formatPercent, formatUtc, formatUtcTime, humanise } from "@/lib/dashboard/format";
+import { describeSeries, formatAck, formatDay, formatDuration, formatPercent, formatPosted, formatUtc, formatUtcTime, humanise } from "@/lib/dashboard/format";
 import { readData } from "@/app/_components/data";
 import { NoData } from "@/app/_components/no-data";
 import { AckBadge, KindTag, measuredImpactText, safeShortlink, SeverityBadge, Span, VanishedNote } from "@/app/_components/incident-bits";
@@ -164,7 +164,7 @@ function Incident({ incident, now }: { incident: IncidentDetail; now: number }) 
                     <li key={o.id}>
                       <span className="official-title">{o.name}</span>{" "}
                       <span className="muted">
-                        ({o.impact} impact, {humanise(o.status)}, posted {formatUtc(o.createdAt)})
+                        ({o.impact} impact, {humanise(o.status)}, {formatPosted(o, now)})
                       </span>
                       <VanishedNote vanished={o.vanished} />
                       {link ? (

@@ -59,6 +59,7 @@ const DEMO_INTERVAL_SECONDS = 10;
  * act 2's "every other request" could fail one series twice running: the scale stops at the interval 5 s.
  */
 const MIN_SCALE = 0.5;
+export const DEMO_MATCH_GRACE_MINUTES = 0;
 
 /** DEMO_ACT_SECONDS_SCALE: a number in [0.5, 1] that shortens every act and the probe intervals with them; 1 unset. */
 export function actSecondsScale(env: Record<string, string | undefined>): number {
@@ -78,9 +79,12 @@ export function demoIntervalSeconds(scale: number): number {
  * The demo's witness.config.yaml. The feed's 5-minute floor would hide every demo incident: at 1 minute the one the
  * truncated streams open reaches /feed.xml about a minute after it opens. A component row every minute and
  * incidents.json every minute so the official side follows an act; the history is generated with this same file.
+ * No match grace: a loop lasts minutes, and the default 15 let the official incident resolved at one loop's act 1
+ * "acknowledge" the next loop's failure 3 minutes before Witness measured it. The page posts during the failure, so
+ * the overlap alone matches it (the generated history's incidents too: posted during their outage).
  */
 export function demoConfigYaml(scale = 1): string {
   const every = demoIntervalSeconds(scale);
   const probes = ["messages", "stream", "edge", "web", "status"].map((k) => `  ${k}: { intervalSeconds: ${every} }`).join("\n");
-  return `probes:\n${probes}\nofficial: { heartbeatMinutes: 1, historyIntervalMinutes: 1 }\nfeed: { minIncidentMinutes: 1 }\n`;
+  return `probes:\n${probes}\nofficial: { heartbeatMinutes: 1, historyIntervalMinutes: 1 }\nincidents: { matchGraceMinutes: ${DEMO_MATCH_GRACE_MINUTES} }\nfeed: { minIncidentMinutes: 1 }\n`;
 }

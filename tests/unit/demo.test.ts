@@ -42,6 +42,14 @@ describe("DEMO_ACT_SECONDS_SCALE", () => {
   });
 });
 
+describe("one loop's official incident never answers the next loop's failure", () => {
+  it("the match grace is shorter than act 1, between the page resolving it and act 2 failing", () => {
+    const config = demoConfig(1, "grace");
+    expect(DEMO_ACTS[0]!.say).toMatch(/resolves the last loop's incident/);
+    expect(config.incidents.matchGraceMinutes * 60).toBeLessThan(DEMO_ACTS[0]!.seconds);
+  });
+});
+
 describe("the demo's history is generated as its config measures", () => {
   let store: OpenedDatabase;
   let config: Config;

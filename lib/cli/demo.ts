@@ -5,65 +5,47 @@
  * both recover.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
 import { loadConfig } from "@/lib/config";
 import { createLogger } from "@/lib/log";
 import { PROJECT_ROOT } from "@/lib/cli/serve";
-import { exitWithHelpIfAsked } from "@/lib/cli/common";
+import { exitWithHelpIfAsked, exitWithUsageError } from "@/lib/cli/common";
+import { actSecondsScale, DEMO_ACTS as ACTS, demoConfigYaml } from "@/lib/cli/demo-plan";
 import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { generateHistory } from "@/lib/simulator/history";
-import { startSimulator, type Simulator } from "@/lib/simulator";
-
-/** One step of the loop: how long it lasts and what the simulator does meanwhile. */
-interface Act {
-  seconds: number;
-  say: string;
-  apply(sim: Simulator): void;
-}
-
-// Loopback answers in a millisecond; a realistic wait makes the timings worth looking at.
-const HEALTHY = { fault: "none", ttfbMs: 250, gapMs: 30 } as const;
-const ACTS: Act[] = [
-  { seconds: 60, say: "healthy", apply: (sim) => sim.setFault("api", HEALTHY) },
-  {
-    seconds: 90,
-    say: "API overloaded on every other request; the official page still says operational",
-    apply: (sim) => {
-      sim.setFault("api", { fault: "overloaded", every: 2 });
-      sim.setStatus({ scenario: "operational", incidents: [] });
-    },
-  },
-  {
-    seconds: 60,
-    say: "streams die mid-answer; the official page now admits an incident",
-    apply: (sim) => {
-      sim.setFault("api", { fault: "stream_truncated", mode: "stream" });
-      sim.setStatus({ scenario: "incident" });
-    },
-  },
-  { seconds: 60, say: "recovered; the page still shows the incident for a while", apply: (sim) => sim.setFault("api", HEALTHY) },
-];
+import { startSimulator } from "@/lib/simulator";
 
 exitWithHelpIfAsked(`
 usage: npm run demo
 
 The whole product (worker and dashboard) against the built-in simulator: no key, no network. Backfills two weeks of
-generated history into DATABASE_PATH (default ./data/demo.db) on the first run, then replays a small outage on a loop.
-SIMULATOR_PORT picks the simulator's port (default: any free one); PORT the dashboard's. Ctrl-C stops it.
+generated history into DATABASE_PATH (default ./data/demo.db) on the first run, then replays a small outage on a loop:
+healthy; every other API request overloaded (elevated errors) while the official page says operational; streams
+cut while the page posts a fresh incident; recovered, the incident still up until the next loop resolves it.
+The config it runs with (probes every 10 s) is written beside the database (./data/demo.config.yaml), so the report
+reads the same database the same way:
+  DATABASE_PATH=./data/demo.db WITNESS_CONFIG=./data/demo.config.yaml npm run -s report -- --json
+SIMULATOR_PORT picks the simulator's port (default: any free one); PORT the dashboard's (0: any free one, printed).
+Ctrl-C stops it.
+DEMO_ACT_SECONDS_SCALE=0.5 plays every act, and the probe intervals, at half their length (a number from 0.5 to 1);
+with it no history is generated: give it a fresh DATABASE_PATH.
 `);
+let scale: number;
+try {
+  scale = actSecondsScale(process.env);
+} catch (err) {
+  exitWithUsageError((err as Error).message);
+}
 const log = createLogger({ secrets: [] });
 const sim = await startSimulator({ port: Number(process.env.SIMULATOR_PORT ?? 0) });
 const databasePath = resolve(process.env.DATABASE_PATH ?? "./data/demo.db");
-// Ten-second intervals so a minute of demo shows something; the real default is a minute. The feed's 5-minute floor
-// would hide every demo incident (the outage acts last 90 + 60 s): at 1 minute the incident the truncated streams open reaches
-// /feed.xml about a minute after it opens.
-const DEMO_FEED = "feed: { minIncidentMinutes: 1 }\n";
-const configPath = join(mkdtempSync(join(tmpdir(), "witness-demo-")), "witness.config.yaml");
-writeFileSync(configPath, `probes:\n${["messages", "stream", "edge", "web", "status"].map((k) => `  ${k}: { intervalSeconds: 10 }`).join("\n")}\nofficial: { heartbeatMinutes: 1, historyIntervalMinutes: 1 }\n${DEMO_FEED}`);
-const env = {
+const configPath = `${databasePath.replace(/\.db$/, "")}.config.yaml`;
+mkdirSync(dirname(databasePath), { recursive: true });
+writeFileSync(configPath, demoConfigYaml(scale));
+const env: NodeJS.ProcessEnv = {
   ...process.env,
   ANTHROPIC_API_KEY: "sk-demo-not-a-real-key",
   ANTHROPIC_BASE_URL: sim.url,
@@ -75,17 +57,21 @@ const env = {
   WITNESS_DEMO: "1",
 };
 
+// PORT=0: any free port, chosen here so the demo knows where the dashboard will answer and can say so.
+if (env.PORT === "0") env.PORT = String(await freePort());
+
 if (!existsSync(databasePath)) {
   const store = openDatabase(databasePath);
   migrateDatabase(store.db);
-  // The history has one result a minute: read it with minute intervals, or the detector and the coverage rule would
-  // take every minute for a gap (2.5 × 10 s) and the backfill would show no measured incident at all.
-  const demoConfig = loadConfig(env);
-  const minutely = Object.fromEntries(Object.entries(demoConfig.probes).map(([kind, p]) => [kind, { ...p, intervalSeconds: 60 }])) as typeof demoConfig.probes;
-  const history = generateHistory(store, { ...demoConfig, probes: minutely }, { days: 14, now: Date.now() - 60_000, seed: 14 });
+  // Generated with the config the worker then runs with: a result every probe interval, a component row every
+  // official heartbeat, so the detector, coverage and the official reading take the past as they take the present.
+  if (scale === 1) {
+    const history = generateHistory(store, loadConfig(env), { days: 14, now: Date.now() - 60_000, seed: 14 });
+    log.info(`demo: backfilled ${history.results} generated results and ${history.measuredIncidents} incidents over 14 days into ${databasePath} (generated, not measured)`);
+  }
   store.close();
-  log.info(`demo: backfilled ${history.results} generated results and ${history.measuredIncidents} incidents over 14 days into ${databasePath} (generated, not measured)`);
 }
+log.info(`demo: config ${configPath}; the report on this database: DATABASE_PATH=${databasePath} WITNESS_CONFIG=${configPath} npm run -s report -- --json`);
 
 let act = 0;
 let timer: NodeJS.Timeout | undefined;
@@ -94,10 +80,9 @@ function nextAct(): void {
   log.info(`demo: ${current.say}`);
   current.apply(sim);
   act += 1;
-  timer = setTimeout(nextAct, current.seconds * 1000);
+  timer = setTimeout(nextAct, current.seconds * scale * 1000);
 }
-sim.setStatus({ scenario: "operational", incidents: [] });
-sim.setFault("api", HEALTHY);
+ACTS[0]!.apply(sim);
 
 // The real `npm start` (worker and dashboard), pointed at the simulator.
 const serve = spawn(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "lib", "cli", "serve.ts")], { cwd: PROJECT_ROOT, env, stdio: "inherit" });
@@ -133,4 +118,15 @@ async function waitForDashboard(base: string, hasExited: () => boolean, timeoutM
   }
   if (!hasExited()) log.info("demo: the dashboard did not answer within 15 minutes; the acts do not start");
   return false;
+}
+
+/** A port nothing listens on now (the kernel's pick for port 0, let go at once). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -48,7 +48,8 @@ Point the monitor at it:
 Switch faults (target: api, web or status):
   curl -sS -X POST ${url}/__sim/fault -H 'content-type: application/json' -d '{"target":"api","fault":"overloaded"}'
   curl -sS -X POST ${url}/__sim/fault -H 'content-type: application/json' -d '{"target":"api","fault":"none","ttfbMs":300,"gapMs":50}'
-  curl -sS -X POST ${url}/__sim/status -H 'content-type: application/json' -d '{"scenario":"incident"}'
+  curl -sS -X POST ${url}/__sim/status -H 'content-type: application/json' -d '{"scenario":"incident"}'     (a new incident, posted now)
+  curl -sS -X POST ${url}/__sim/status -H 'content-type: application/json' -d '{"scenario":"operational"}'  (resolves it)
   curl -sS -X POST ${url}/__sim/reset
   curl -sS ${url}/__sim/requests
 

@@ -2,7 +2,9 @@
  * A generated history: 90 days × 8 series of one-minute results with outages, an official page that acknowledges
  * some of them late and one never, an official incident with no measured impact, one from before Witness ran, one
  * that vanished from the page unresolved, and an hour the monitor was down.
- * Deterministic for a seed. Used by the benchmarks and the browser tests.
+ * Deterministic for a seed. Used by the benchmarks, the browser tests and the demo. Written as the config it is given
+ * would have measured it: one result per series per probe interval (one a minute by default), and a component row at
+ * every official heartbeat, so the detector, coverage and the official reading see the past as they see the present.
  */
 import type { OpenedDatabase } from "@/db/client";
 import { insertMeasuredIncident, saveDetectorState } from "@/db/queries/measured-incidents";
@@ -62,17 +64,21 @@ export function generateHistory(store: OpenedDatabase, config: Config, opts: { d
     "INSERT INTO probe_results (series, kind, model, started_at, outcome, error_class, http_status, connect_ms, ttfb_ms, ttft_ms, total_ms, output_tokens, tokens_per_second, request_id, message) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
   );
   const observations = new Map<string, Observation[]>(HISTORY_SERIES.map((s) => [s, []]));
+  const every = (series: string) => config.probes[series.split(":")[0] as ProbeKind].intervalSeconds * 1000;
+  const step = Math.min(...HISTORY_SERIES.map(every));
+  // Background noise: rare isolated failures that must never open an incident, 0.2% a minute however often probed.
+  const noise = (series: string) => 0.002 * Math.min(1, every(series) / MIN);
   let results = 0;
   const writeDay = store.sqlite.transaction((dayStart: number) => {
-    for (let t = dayStart; t < Math.min(dayStart + 1440 * MIN, to); t += MIN) {
+    for (let t = dayStart; t < Math.min(dayStart + 1440 * MIN, to); t += step) {
       if (t >= gap.from && t < gap.to) continue;
       for (const series of HISTORY_SERIES) {
+        if ((t - from) % every(series) !== 0) continue;
         const [kind, model = null] = series.split(":") as [ProbeKind, string?];
         const outage = outages.find((o) => t >= o.start && t < o.end && o.series.includes(series));
-        // Background noise: rare isolated failures that must never open an incident.
-        const failed = outage ? random() < outage.ratio : random() < 0.002;
+        const failed = outage ? random() < outage.ratio : random() < noise(series);
         const errorClass: ErrorClass | null = failed ? (outage?.errorClass ?? "http_5xx") : null;
-        const at = t + Math.floor(random() * 2000);
+        const at = t + Math.floor(random() * Math.min(2000, step / 4));
         const slowness = 1 + (outage && !failed ? 1.5 : 0);
         const ttfb = (kind === "web" ? 120 : 180) * slowness * (0.7 + random() * 0.6);
         const total = kind === "messages" ? ttfb + 300 + random() * 400 : kind === "stream" ? ttfb + 250 + random() * 300 : ttfb + 10;
@@ -88,7 +94,7 @@ export function generateHistory(store: OpenedDatabase, config: Config, opts: { d
   for (let day = from; day < to; day += 1440 * MIN) writeDay(day);
   rebuildRollups(store.db, { gapMsOf: coverageGapOf(config) });
   const measuredIncidents = writeMeasuredIncidents(store, config, observations);
-  const officialIncidents = writeOfficial(store, outages, { from, to, gap, random, hostileTitle: opts.hostileTitle });
+  const officialIncidents = writeOfficial(store, outages, { from, to, gap, random, hostileTitle: opts.hostileTitle, heartbeatMs: config.official.heartbeatMinutes * MIN });
   return { from, to, results, outages: outages.length, measuredIncidents, officialIncidents, gap };
 }
 
@@ -140,8 +146,8 @@ function writeMeasuredIncidents(store: OpenedDatabase, config: Config, observati
   return count;
 }
 
-/** Heartbeats every 15 minutes (none while the monitor was down), changes at acknowledgement and resolution. */
-function writeOfficial(store: OpenedDatabase, outages: Outage[], ctx: { from: number; to: number; gap: { from: number; to: number }; random: () => number; hostileTitle?: string }): number {
+/** A component row every official heartbeat (none while the monitor was down), and at acknowledgement and resolution. */
+function writeOfficial(store: OpenedDatabase, outages: Outage[], ctx: { from: number; to: number; gap: { from: number; to: number }; random: () => number; hostileTitle?: string; heartbeatMs: number }): number {
   const names: Record<string, string> = { [API]: "Claude API (api.anthropic.com)", [WEB]: "claude.ai" };
   const acknowledged = outages.filter((o) => o.ackAfter !== null);
   let official = 0;
@@ -149,7 +155,7 @@ function writeOfficial(store: OpenedDatabase, outages: Outage[], ctx: { from: nu
     for (const component of [API, WEB]) {
       const rows: { componentId: string; componentName: string; status: string; observedAt: Date; reason: "change" | "heartbeat" }[] = [];
       const mine = acknowledged.filter((o) => o.component === component);
-      for (let t = ctx.from; t < ctx.to; t += 15 * MIN) {
+      for (let t = ctx.from; t < ctx.to; t += ctx.heartbeatMs) {
         if (t >= ctx.gap.from && t < ctx.gap.to) continue;
         const open = mine.some((o) => t >= o.start + o.ackAfter! * MIN && t < o.end + 10 * MIN);
         rows.push({ componentId: component, componentName: names[component]!, status: open ? "partial_outage" : "operational", observedAt: new Date(t), reason: "heartbeat" });

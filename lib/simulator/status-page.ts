@@ -1,9 +1,12 @@
 /**
- * Statuspage v2 state. Until a test changes something beyond the scenario, every document is a fixture's exact
- * bytes; after that, documents are rebuilt from the state.
+ * Statuspage v2 state. Operational, every document is a fixture's exact bytes but incidents.json, which lists only
+ * the fixture's resolved incidents (the fixture's open one is the incident scenario's). The incident scenario's
+ * incident is fresh (lib/simulator/live-incident.ts): created when switched on, resolved when switched off, and then
+ * kept in incidents.json as history. A test's own changes edit the state the documents are built from.
  */
 import { readFileSync } from "node:fs";
 import { SpecError } from "./faults";
+import { renderIncident, resolveIncident, startIncident, type LiveIncident } from "./live-incident";
 import { isRecord } from "./wire";
 
 export type Scenario = "operational" | "incident";
@@ -41,18 +44,20 @@ type Json = Record<string, unknown>;
 const text = (name: string): string => readFileSync(new URL(`./fixtures/statuspage/${name}`, import.meta.url), "utf8");
 const renderFixtureLayout = (doc: Json): string => `${JSON.stringify(doc, null, 2)}\n`; // the fixtures' own layout, newline included
 
+// summary.json holds status.json, components.json and incidents/unresolved.json whole: those are built from it, and
+// come out byte for byte as their fixtures (the fixtures share one layout).
 const SUMMARY = { operational: text("summary.operational.json"), incident: text("summary.incident.json") };
 const FIXED = {
-  operational: { summary: SUMMARY.operational, status: text("status.operational.json"), components: text("components.json") },
-  incident: { summary: SUMMARY.incident, status: text("status.incident.json") },
-  incidents: text("incidents.json"),
-  unresolved: text("incidents-unresolved.json"),
   maintenances: text("scheduled-maintenances.json"),
   upcoming: text("scheduled-maintenances-upcoming.json"),
   rss: text("history.rss"),
   atom: text("history.atom"),
 };
-const HISTORY = (JSON.parse(FIXED.incidents) as { incidents: unknown[] }).incidents;
+const HISTORY = (JSON.parse(text("incidents.json")) as { incidents: Json[] }).incidents;
+/** The fixture's open incident: the template of every fresh one. */
+const OPEN_TEMPLATE = HISTORY.find(isUnresolved)!;
+// incidents.json lists the page's 50 most recent incidents.
+const MAX_RESOLVED = 50;
 const DESCRIPTIONS: Record<Indicator, string> = {
   none: "All Systems Operational",
   minor: "Minor Service Outage",
@@ -69,10 +74,13 @@ export function isUnresolved(incident: unknown): boolean {
 
 /** The status page's current state and the documents it yields. */
 export class StatusBoard {
-  private scenario: Scenario = "operational";
-  private modified = false;
   private summary: Json = {};
-  private incidents: unknown[] = [];
+  /** A test's own incident list (`incidents`, `bulkIncidents`); null: the scenario's. */
+  private incidents: unknown[] | null = null;
+  /** The incident scenario's incident, while the scenario is on. */
+  private live: LiveIncident | null = null;
+  /** Incidents resolved by switching the incident scenario off, newest first. */
+  private resolved: Json[] = [];
   private bulk: Required<BulkIncidents> | null = null;
   /** A steady flood's documents, rendered once: building a megabyte on every request would stall the server. */
   private rendered = new Map<StatusDoc, string>();
@@ -81,15 +89,20 @@ export class StatusBoard {
     this.reset();
   }
 
-  /** Back to the operational fixtures, byte for byte. */
+  /** Back to the operational fixtures, byte for byte, with no incident of its own in the history. */
   reset(): void {
+    this.live = null;
+    this.resolved = [];
     this.load("operational");
   }
 
-  /** Apply a change; a scenario loads its fixture set first, anything else then edits it. */
+  /**
+   * Apply a change; a scenario loads its fixture set first (switching the incident scenario on creates a new
+   * incident, switching it off resolves it), anything else then edits it.
+   */
   apply(change: StatusChange): void {
     this.rendered.clear();
-    if (change.scenario) this.load(change.scenario);
+    if (change.scenario) this.switchTo(change.scenario, Date.now());
     const { components, incidents, indicator, description, bulkIncidents } = change;
     if (components === undefined && incidents === undefined && indicator === undefined && description === undefined && bulkIncidents === undefined) return;
     const now = new Date().toISOString();
@@ -108,13 +121,11 @@ export class StatusBoard {
       status.description = description ?? (indicator !== undefined ? DESCRIPTIONS[indicator] : status.description);
     }
     (this.summary.page as Json).updated_at = now;
-    this.modified = true;
   }
 
   /** The body of one document in the current state. */
   document(doc: StatusDoc): string {
     if (doc === "maintenances" || doc === "upcoming" || doc === "rss" || doc === "atom") return FIXED[doc];
-    if (!this.modified) return this.fixture(doc);
     if (this.bulk?.churn) this.touchBulk();
     else if (this.bulk) {
       const body = this.rendered.get(doc) ?? this.build(doc);
@@ -125,8 +136,13 @@ export class StatusBoard {
   }
 
   private build(doc: "summary" | "status" | "components" | "incidents" | "unresolved"): string {
-    const { page, components, status } = this.summary;
-    const unresolved = this.incidents.filter(isUnresolved);
+    const { components, status } = this.summary;
+    const listed = this.incidents ?? this.scenarioIncidents(Date.now());
+    const unresolved = listed.filter(isUnresolved);
+    // The page's own clock moves with its newest incident update.
+    const newest = this.live && this.incidents === null ? String(renderIncident(this.live, Date.now()).updated_at) : "";
+    const page = { ...(this.summary.page as Json) };
+    if (newest > String(page.updated_at)) page.updated_at = newest;
     // Statuspage itself sends compact JSON; the fixtures are indented for reading. A flood is sent as the real
     // page would, or 9,000 incidents would be mostly whitespace.
     const render = this.bulk ? (doc: Json) => JSON.stringify(doc) : renderFixtureLayout;
@@ -138,37 +154,45 @@ export class StatusBoard {
       case "components":
         return render({ page, components });
       case "incidents":
-        return render({ page, incidents: this.incidents });
+        return render({ page, incidents: listed });
       case "unresolved":
         return render({ page, incidents: unresolved });
     }
   }
 
-  private fixture(doc: "summary" | "status" | "components" | "incidents" | "unresolved"): string {
-    if (doc === "incidents") return FIXED.incidents;
-    if (this.scenario === "incident") {
-      if (doc === "unresolved") return FIXED.unresolved;
-      if (doc === "components") return renderFixtureLayout({ page: this.summary.page, components: this.summary.components });
-      return FIXED.incident[doc];
+  /** What the scenario lists, newest first: its live incident, those it resolved, the fixture's resolved history. */
+  private scenarioIncidents(now: number): Json[] {
+    const live = this.live ? [renderIncident(this.live, now)] : [];
+    return [...live, ...this.resolved, ...HISTORY.filter((i) => !isUnresolved(i))];
+  }
+
+  private switchTo(scenario: Scenario, now: number): void {
+    if (scenario === "incident" && !this.live) this.live = startIncident(OPEN_TEMPLATE, now);
+    if (scenario === "operational" && this.live) {
+      this.resolved = [resolveIncident(this.live, now), ...this.resolved].slice(0, MAX_RESOLVED);
+      this.live = null;
     }
-    if (doc === "unresolved") return renderFixtureLayout({ page: this.summary.page, incidents: [] });
-    return FIXED.operational[doc];
+    this.load(scenario);
   }
 
   private load(scenario: Scenario): void {
     this.rendered.clear();
-    this.scenario = scenario;
-    this.modified = false;
     this.bulk = null;
+    this.incidents = null;
     this.summary = JSON.parse(SUMMARY[scenario]) as Json;
-    // The history fixture carries the live incident too; an operational page must not show it as unresolved.
-    const history = structuredClone(HISTORY);
-    this.incidents = scenario === "incident" ? history : history.filter((i) => !isUnresolved(i));
+    // The components an incident changed changed when it was posted, or when it was resolved; so did the page.
+    const changedBy = this.live ?? null;
+    const last = this.resolved[0];
+    const at = changedBy ? new Date(changedBy.switchedOnAt).toISOString() : scenario === "operational" ? (last?.resolved_at as string | undefined) : undefined;
+    if (!at) return;
+    const touched = new Set(((changedBy?.template ?? last)!.components as Json[]).map((c) => c.id));
+    for (const c of this.summary.components as Json[]) if (touched.has(c.id)) c.updated_at = at;
+    (this.summary.page as Json).updated_at = at;
   }
 
   private touchBulk(): void {
     const now = new Date().toISOString();
-    for (const incident of this.incidents as Json[]) incident.updated_at = now;
+    for (const incident of (this.incidents ?? []) as Json[]) incident.updated_at = now;
     (this.summary.page as Json).updated_at = now;
   }
 

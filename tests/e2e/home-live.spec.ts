@@ -11,7 +11,7 @@ import { gzipSync } from "node:zlib";
 import Database from "better-sqlite3";
 import { expect, gotoFresh, screenshotPath, test } from "./fixtures";
 import { seedDatabase } from "./seed";
-import { serverEnv, startServer, type TestServer } from "./server";
+import { E2E_MODELS_YAML, serverEnv, startServer, type TestServer } from "./server";
 
 test.describe("home: live without reload", () => {
   test.describe.configure({ mode: "serial", timeout: 120_000 });
@@ -27,7 +27,7 @@ test.describe("home: live without reload", () => {
     const env = serverEnv(dir, dbPath);
     // A 2 s status-page interval: the page polls every probe interval, so the test waits seconds, not a minute.
     const configPath = join(dir, "live.config.yaml");
-    writeFileSync(configPath, "probes:\n  status:\n    intervalSeconds: 2\n");
+    writeFileSync(configPath, `${E2E_MODELS_YAML}\nprobes:\n  status:\n    intervalSeconds: 2\n`);
     server = await startServer({ ...env, WITNESS_CONFIG: configPath }, join(dir, "server.log"));
   });
   test.afterAll(async () => {

@@ -4,7 +4,7 @@
  */
 import Link from "next/link";
 import type { SurfaceNow } from "@/lib/dashboard/types";
-import { describeSeries, formatDuration, formatMs, formatPercent, humanise, MEASURED } from "@/lib/dashboard/format";
+import { describeSeries, formatDuration, formatMs, formatPercent, formatPosted, humanise, MEASURED } from "@/lib/dashboard/format";
 import { modelName } from "@/lib/dashboard/models";
 import { MeasuredBadge, OfficialBadge } from "@/app/_components/state";
 import { LocalTime } from "@/app/_components/local-time";
@@ -80,7 +80,7 @@ export function SurfaceNowCard({ surface, now, offline = false }: { surface: Sur
           <ul className="small">
             {surface.officialIncidents.map((o) => (
               <li key={o.id}>
-                <Link href={`/incidents/o-${encodeURIComponent(o.id)}`}>{o.name}</Link> ({humanise(o.status)}, {o.impact} impact, since <LocalTime at={o.createdAt} refAt={now} />)
+                <Link href={`/incidents/o-${encodeURIComponent(o.id)}`}>{o.name}</Link> ({humanise(o.status)}, {o.impact} impact, {o.backdated ? formatPosted(o, now) : <>since <LocalTime at={o.createdAt} refAt={now} /></>})
               </li>
             ))}
           </ul>

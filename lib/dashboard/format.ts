@@ -4,6 +4,7 @@
  * and every visitor reads the same times.
  */
 import type { MeasuredState, OfficialState } from "@/lib/dashboard/types";
+import { clock, dayMonth } from "@/lib/judge/words";
 
 const MIN = 60_000;
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;
@@ -27,11 +28,7 @@ export function formatUtcTime(ms: number, opts: { seconds?: boolean; suffix?: bo
  * date, "14:41 UTC on 8 Oct" (and the year when that differs): an official time weeks old never reads as today's.
  */
 export function formatUtcMoment(ms: number, ref: number): string {
-  const d = new Date(ms);
-  const r = new Date(ref);
-  if (isoUtc(ms).slice(0, 10) === isoUtc(ref).slice(0, 10)) return formatUtcTime(ms);
-  const year = d.getUTCFullYear() === r.getUTCFullYear() ? "" : ` ${d.getUTCFullYear()}`;
-  return `${formatUtcTime(ms)} on ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}${year}`;
+  return clock(ms, ref);
 }
 
 /**
@@ -40,11 +37,7 @@ export function formatUtcMoment(ms: number, ref: number): string {
  * date is a claim about the past, shown as such, never as when it said so.
  */
 export function formatPosted(o: { createdAt: number; shownAt?: number; backdated?: boolean }, ref: number): string {
-  if (o.backdated && o.shownAt !== undefined) {
-    const d = new Date(o.createdAt);
-    const year = d.getUTCFullYear() === new Date(ref).getUTCFullYear() ? "" : ` ${d.getUTCFullYear()}`;
-    return `posted at ${formatUtcMoment(o.shownAt, ref)}, backdated to ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}${year}`;
-  }
+  if (o.backdated && o.shownAt !== undefined) return `posted at ${clock(o.shownAt, ref)}, backdated to ${dayMonth(o.createdAt, ref)}`;
   return `posted ${formatUtcMoment(o.createdAt, ref)}`;
 }
 

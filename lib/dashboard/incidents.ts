@@ -52,7 +52,8 @@ function readFacts(db: Db, config: Config, from: number, to: number, now: number
   return { matches, officialAlone: official.filter((o) => !matched.has(o.id)), official, views };
 }
 
-function brief(o: OfficialIncidentView): OfficialIncidentBrief {
+/** An official incident as the pages and the API list it, with when the page first showed it. */
+export function officialIncidentBrief(o: OfficialIncidentView): OfficialIncidentBrief {
   return { id: o.id, name: o.name, status: o.status, impact: o.impact, createdAt: o.createdAt, shownAt: o.shownAt, backdated: o.backdated, resolvedAt: o.resolvedAt, shortlink: o.shortlink, vanished: o.vanished };
 }
 
@@ -92,7 +93,7 @@ function measuredSummary(surface: Surface, { measured: g, ...m }: IncidentMatch,
     ackDelayMs: m.ackDelayMs,
     ackWords: describeAckDelay(m.ack),
     accountable: m.accountable,
-    official: m.official.map(brief),
+    official: m.official.map(officialIncidentBrief),
     measuredImpact: null,
     minutes: null,
     measuredMinutes: null,
@@ -121,7 +122,7 @@ function officialSummary(config: Config, view: OfficialIncidentView, impact: Off
     ackDelayMs: null,
     ackWords: null,
     accountable: false,
-    official: [brief(view)],
+    official: [officialIncidentBrief(view)],
     measuredImpact: impact === "measured" ? "measured" : impact.measuredImpact,
     minutes: impact === "measured" ? null : impact.minutes,
     measuredMinutes: impact === "measured" ? null : impact.measuredMinutes,

@@ -8,6 +8,7 @@ import type { FailureShare } from "@/lib/judge/share";
 import { readPageReading, toOfficialView } from "@/lib/judge/report";
 import { surfaceOfSeries } from "@/lib/judge/surfaces";
 import { formatUtcTime } from "@/lib/dashboard/format";
+import { officialIncidentBrief } from "@/lib/dashboard/incidents";
 import type { MeasuredState, OfficialIncidentBrief, OfficialLatest, OfficialState, SeriesNow, StatusNow, SurfaceNow } from "@/lib/dashboard/types";
 import { seriesName } from "@/lib/measure/targets";
 import { KEYED_KINDS, PROBE_KINDS } from "@/probes/types";
@@ -42,7 +43,7 @@ export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
     // The one definition of the page's state at a moment (lib/judge/official-state.ts): component status in force,
     // raised by the incidents the summary lists now.
     const official = readOfficialNow(db, config, surface, views, now);
-    const incidents: OfficialIncidentBrief[] = official.incidents.map((o) => ({ id: o.id, name: o.name, status: o.status, impact: o.impact, createdAt: o.createdAt, resolvedAt: o.resolvedAt, shortlink: o.shortlink, vanished: false }));
+    const incidents = official.incidents.map(officialIncidentBrief);
     const claimingRows = rows.filter((r) => official.incidents.some((o) => o.id === r.id));
     // The share of every request of the surface since its trouble began (lib/judge/share.ts): the one figure every output says.
     // The surface's pooled elevated-errors incident (lib/judge/elevated.ts) counts while any of its series is current.

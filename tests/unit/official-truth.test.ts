@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { OpenedDatabase } from "@/db/client";
 import type { Config } from "@/lib/config";
 import { getSurfaceDays } from "@/lib/dashboard/days";
+import { formatPosted } from "@/lib/dashboard/format";
 import { listIncidents } from "@/lib/dashboard/incidents";
 import { getStatusNow } from "@/lib/dashboard/now";
 import { buildReport } from "@/lib/judge/report";
@@ -86,6 +87,9 @@ describe("an official incident first seen today, created weeks ago", () => {
     expect(days.officialUptime!).toBeGreaterThan(0.9);
     const api = getStatusNow(store.db, config, at("09:00")).surfaces.find((s) => s.id === "api")!;
     expect(api.official).toBe("down");
+    // The home page's card says when the page posted it, not the backdated date as "since".
+    expect(api.officialIncidents[0]).toMatchObject({ backdated: true, shownAt: at("07:30") + 8_000 });
+    expect(formatPosted(api.officialIncidents[0]!, at("09:00"))).toBe("posted at 07:30 UTC, backdated to 8 Oct");
     const official = listIncidents(store.db, config, at("09:00")).find((i) => i.slug === `o-${INCIDENT.id}`)!;
     expect(official.official[0]).toMatchObject({ backdated: true, shownAt: at("07:30") + 8_000 });
     // The Sonnet outage of a week ago: never acknowledged, not "acknowledged 57 days before Witness measured it".

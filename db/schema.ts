@@ -28,6 +28,8 @@ export const probeResults = sqliteTable(
     tokensPerSecond: real("tokens_per_second"),
     requestId: text("request_id"),
     message: text("message"),
+    /** Kind-specific figures as JSON (the browser's paint and failed requests, the code probe's steps); may be null. */
+    details: text("details", { mode: "json" }).$type<Record<string, unknown>>(),
   },
   (t) => [
     // Serves "one series over a time range" (getResultsBySeriesSince, charts, uptime windows).

@@ -20,19 +20,23 @@ const intervalSeconds = z
 const ms = z.number().int().min(100).max(600_000);
 
 /** Per-kind defaults. Timeouts are generous (a monitor must not call a slow answer a failure); `slowMs` marks degraded. */
-const KIND_DEFAULTS: Record<ProbeKind, { timeoutMs: number; slowMs: number }> = {
-  messages: { timeoutMs: 30_000, slowMs: 10_000 }, // total time of a 16-token answer
-  stream: { timeoutMs: 60_000, slowMs: 5_000 }, // time to first token
-  edge: { timeoutMs: 10_000, slowMs: 2_000 }, // TTFB of the keyless 401
-  web: { timeoutMs: 15_000, slowMs: 5_000 }, // total page time
-  status: { timeoutMs: 15_000, slowMs: 5_000 },
+const KIND_DEFAULTS: Record<ProbeKind, { timeoutMs: number; slowMs: number; intervalSeconds: number }> = {
+  messages: { timeoutMs: 30_000, slowMs: 10_000, intervalSeconds: 60 }, // total time of a 16-token answer
+  stream: { timeoutMs: 60_000, slowMs: 5_000, intervalSeconds: 60 }, // time to first token
+  edge: { timeoutMs: 10_000, slowMs: 2_000, intervalSeconds: 60 }, // TTFB of the keyless 401
+  web: { timeoutMs: 15_000, slowMs: 5_000, intervalSeconds: 60 }, // total page time
+  status: { timeoutMs: 15_000, slowMs: 5_000, intervalSeconds: 60 },
+  console: { timeoutMs: 15_000, slowMs: 5_000, intervalSeconds: 60 }, // judged exactly like web
+  // A real Chromium costs CPU seconds per run, and the code round trip spends tokens twice: every 5 minutes.
+  browser: { timeoutMs: 45_000, slowMs: 15_000, intervalSeconds: 300 }, // time until the app is usable
+  code: { timeoutMs: 90_000, slowMs: 20_000, intervalSeconds: 300 }, // the whole tool round trip
 };
 
 const kindSchema = (kind: ProbeKind) =>
   z
     .object({
       enabled: z.boolean().default(true),
-      intervalSeconds: intervalSeconds.default(60),
+      intervalSeconds: intervalSeconds.default(KIND_DEFAULTS[kind].intervalSeconds),
       timeoutMs: ms.default(KIND_DEFAULTS[kind].timeoutMs),
       slowMs: ms.default(KIND_DEFAULTS[kind].slowMs),
       // A live stream sends a ping at least every few seconds; 20 s of silence is a stall, not a slow model.
@@ -61,10 +65,12 @@ const surfaceSchema = z
   })
   .strict();
 
-/** Default surfaces: claude.ai and the API, by the official page's real component ids. */
+/** Default surfaces (PRODUCT.md), each by the official page's real component id. */
 const DEFAULT_SURFACES = [
-  { id: "claude-ai", name: "claude.ai", componentId: "rwppv331jlwc", kinds: ["web"] },
+  { id: "claude-ai", name: "claude.ai", componentId: "rwppv331jlwc", kinds: ["web", "browser"] },
+  { id: "console", name: "Claude Console", componentId: "0qbwn08sd68x", kinds: ["console"] },
   { id: "api", name: "Claude API", componentId: "k8w3r06qmzrp", kinds: ["messages", "stream", "edge"] },
+  { id: "claude-code", name: "Claude Code", componentId: "yyzkbfz2thpt", kinds: ["code"] },
 ] satisfies z.input<typeof surfaceSchema>[];
 
 const incidentPolicySchema = z
@@ -163,7 +169,11 @@ export interface Config extends FileConfig {
   apiKey: string | null;
   anthropicBaseUrl: string;
   webUrl: string;
+  /** CLAUDE_CONSOLE_URL: what the `console` probe GETs. */
+  consoleUrl: string;
   statusPageUrl: string;
+  /** CHROMIUM_PATH, or null: the `browser` probe then looks on the usual install paths. */
+  chromiumPath: string | null;
   databasePath: string;
   port: number;
   configPath: string | null;
@@ -208,7 +218,9 @@ export function loadConfig(env: Env = process.env, opts: { withoutAlerts?: boole
     apiKey: env.ANTHROPIC_API_KEY?.trim() || null,
     anthropicBaseUrl: envUrl(env, "ANTHROPIC_BASE_URL", "https://api.anthropic.com"),
     webUrl: envUrl(env, "CLAUDE_WEB_URL", "https://claude.ai"),
+    consoleUrl: envUrl(env, "CLAUDE_CONSOLE_URL", "https://platform.claude.com"),
     statusPageUrl: envUrl(env, "STATUS_PAGE_URL", "https://status.claude.com"),
+    chromiumPath: env.CHROMIUM_PATH?.trim() || null,
     databasePath: env.DATABASE_PATH?.trim() || "./data/witness.db",
     port: envPort(env),
     configPath,

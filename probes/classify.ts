@@ -31,6 +31,7 @@ export const OUTCOME_OF: Record<ErrorClass, Outcome> = {
   stream_error: "down",
   stream_truncated: "down",
   stream_stalled: "down",
+  app_error: "down",
   wrong_answer: "degraded",
   slow: "degraded",
 };

@@ -96,6 +96,7 @@ export function buildProbeResult(target: ProbeTarget, kind: ProbeKind, startedAt
     tokensPerSecond: fields.tokensPerSecond ?? null,
     requestId: sanitizeRequestId(fields.requestId, secrets),
     message: fields.message == null ? null : sanitizeMessage(fields.message, secrets),
+    details: fields.details ?? null,
   };
 }
 

@@ -1,10 +1,10 @@
 /** The shapes every probe shares. The field names and enums are PRODUCT.md contracts. */
 
-export const PROBE_KINDS = ["messages", "stream", "edge", "web", "status"] as const;
+export const PROBE_KINDS = ["messages", "stream", "edge", "web", "status", "console", "browser", "code"] as const;
 export type ProbeKind = (typeof PROBE_KINDS)[number];
 
 /** Kinds that spend tokens and need ANTHROPIC_API_KEY. */
-export const KEYED_KINDS: readonly ProbeKind[] = ["messages", "stream"];
+export const KEYED_KINDS: readonly ProbeKind[] = ["messages", "stream", "code"];
 
 export const OUTCOMES = ["up", "degraded", "down", "inconclusive"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -25,6 +25,7 @@ export const ERROR_CLASSES = [
   "stream_error",
   "stream_truncated",
   "stream_stalled",
+  "app_error",
   "wrong_answer",
   "slow",
 ] as const;
@@ -49,6 +50,8 @@ export interface ProbeResult {
   tokensPerSecond: number | null;
   requestId: string | null;
   message: string | null;
+  /** Kind-specific figures (the browser's first contentful paint and failed requests, the code probe's steps); may be null. */
+  details: Record<string, unknown> | null;
 }
 
 /** How an answer is checked: the prompt asks for a known word, the reply must contain (or equal, or match) it. */

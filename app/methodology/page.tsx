@@ -50,6 +50,21 @@ const PROBES: Record<ProbeKind, { sends: string; upWhen: string; slow: string }>
     upWhen: 'it parses; an unreadable page means "official status unknown"',
     slow: "total time",
   },
+  console: {
+    sends: "GET of the Claude Console, redirects not followed",
+    upWhen: "judged exactly like claude.ai: 2xx/3xx HTML; a Cloudflare challenge is blocked (inconclusive)",
+    slow: "total time",
+  },
+  browser: {
+    sends: "claude.ai loaded in a real headless Chromium",
+    upWhen: "the app becomes usable",
+    slow: "time until usable",
+  },
+  code: {
+    sends: "the streaming tool-use round trip Claude Code makes",
+    upWhen: "the tool call parses and its tool_result round trip answers",
+    slow: "the whole round trip",
+  },
 };
 
 /** README's "Error classes" table, word for word. */

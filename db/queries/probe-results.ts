@@ -41,6 +41,7 @@ export function rowToProbeResult(row: ProbeResultRow): ProbeResult {
     tokensPerSecond: row.tokensPerSecond,
     requestId: row.requestId,
     message: row.message,
+    details: row.details,
   };
 }
 

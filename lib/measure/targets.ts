@@ -57,7 +57,8 @@ function buildTarget(config: Config, kind: ProbeKind, model: string | null, opti
 
 /** Where a kind's requests go. */
 export function baseUrlOf(config: Config, kind: ProbeKind): string {
-  if (kind === "web") return config.webUrl;
+  if (kind === "web" || kind === "browser") return config.webUrl;
+  if (kind === "console") return config.consoleUrl;
   if (kind === "status") return config.statusPageUrl;
   return config.anthropicBaseUrl;
 }

@@ -89,6 +89,7 @@ function edgeResult(at: number, down: boolean): ProbeResult {
     tokensPerSecond: null,
     requestId: null,
     message: down ? "HTTP 529 overloaded_error" : null,
+    details: null,
   };
 }
 

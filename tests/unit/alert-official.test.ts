@@ -39,7 +39,7 @@ function statusRun(when: Date, doc: Record<string, any>) {
   const raw = JSON.stringify(doc);
   const parsed = parseSummary(raw);
   if ("error" in parsed) throw new Error(String(parsed.error));
-  const result: ProbeResult = { probe: "status", kind: "status", model: null, startedAt: when.toISOString(), outcome: "up", errorClass: null, httpStatus: 200, dnsMs: 0, connectMs: 1, tlsMs: null, ttfbMs: 5, ttftMs: null, totalMs: 6, outputTokens: null, tokensPerSecond: null, requestId: null, message: null };
+  const result: ProbeResult = { probe: "status", kind: "status", model: null, startedAt: when.toISOString(), outcome: "up", errorClass: null, httpStatus: 200, dnsMs: 0, connectMs: 1, tlsMs: null, ttfbMs: 5, ttftMs: null, totalMs: 6, outputTokens: null, tokensPerSecond: null, requestId: null, message: null, details: null };
   return { result, status: { result, summary: parsed.summary, raw } };
 }
 

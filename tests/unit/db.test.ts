@@ -32,6 +32,7 @@ const full: ProbeResult = {
   tokensPerSecond: 31.7,
   requestId: "req_011CTest",
   message: "slow: ttft 512ms",
+  details: null,
 };
 
 const sparse: ProbeResult = {
@@ -52,6 +53,7 @@ const sparse: ProbeResult = {
   tokensPerSecond: null,
   requestId: null,
   message: null,
+  details: null,
 };
 
 function at(probe: string, iso: string): ProbeResult {

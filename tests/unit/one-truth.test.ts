@@ -87,7 +87,7 @@ const minutes: { m: number; now: number; status: StatusNow; api: SurfaceNow; met
 const written: { m: number; api: SurfaceNow; event: AlertEvent }[] = [];
 
 function statusResult(when: number): ProbeResult {
-  return { probe: "status", kind: "status", model: null, startedAt: new Date(when).toISOString(), outcome: "up", errorClass: null, httpStatus: 200, dnsMs: 0, connectMs: 1, tlsMs: null, ttfbMs: 5, ttftMs: null, totalMs: 6, outputTokens: null, tokensPerSecond: null, requestId: null, message: null };
+  return { probe: "status", kind: "status", model: null, startedAt: new Date(when).toISOString(), outcome: "up", errorClass: null, httpStatus: 200, dnsMs: 0, connectMs: 1, tlsMs: null, ttfbMs: 5, ttftMs: null, totalMs: 6, outputTokens: null, tokensPerSecond: null, requestId: null, message: null, details: null };
 }
 
 /** A metric's value for the api surface, or null when absent. */

@@ -47,6 +47,7 @@ export function sampleResult(startedAt: string, overrides: Partial<ProbeResult> 
     tokensPerSecond: 40,
     requestId: null,
     message: null,
+    details: null,
     ...overrides,
   };
 }

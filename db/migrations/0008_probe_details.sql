@@ -1,0 +1,1 @@
+ALTER TABLE `probe_results` ADD `details` text;

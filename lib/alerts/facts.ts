@@ -68,7 +68,14 @@ interface ThreadState {
   /** Its "resolved" was written: the thread is over. */
   resolved?: boolean;
   reopenings: number;
+  /** The models of every incident of the run (ANY_MODEL for a pooled one): the acknowledgement is the run's, as on the page. */
+  models?: (string | null)[];
   [key: string]: unknown;
+}
+
+/** The model an incident failed on, as the acknowledgement rule reads it: any model for a surface's pooled incident. */
+function failedModel(incident: MeasuredFact): string | null {
+  return incident.series.startsWith("elevated:") ? ANY_MODEL : incident.model;
 }
 
 export class AlertRules {
@@ -95,12 +102,13 @@ export class AlertRules {
     const key = `thread:${incident.surface.id}`;
     const st = getAlertState(db, key) as ThreadState | undefined;
     if (st && !st.resolved && st.open.length > 0) {
-      saveAlertState(db, key, { ...st, open: [...st.open, incident.id], runStartedAt: Math.min(st.runStartedAt, incident.startedAt) }, new Date(at));
+      const models = [...(st.models ?? []), failedModel(incident)];
+      saveAlertState(db, key, { ...st, open: [...st.open, incident.id], runStartedAt: Math.min(st.runStartedAt, incident.startedAt), models }, new Date(at));
     } else if (st && !st.resolved && st.pending) {
       // Failing again while its recovery was held: the same trouble, flapping.
-      saveAlertState(db, key, { ...st, open: [incident.id], runStartedAt: incident.startedAt, endedAt: null, pending: null, reopenings: st.reopenings + 1 }, new Date(at));
+      saveAlertState(db, key, { ...st, open: [incident.id], runStartedAt: incident.startedAt, endedAt: null, pending: null, reopenings: st.reopenings + 1, models: [failedModel(incident)] }, new Date(at));
     } else {
-      const thread: ThreadState = { rootId: incident.id, rootStartedAt: incident.startedAt, runStartedAt: incident.startedAt, open: [incident.id], endedAt: null, pending: null, resolved: false, reopenings: 0 };
+      const thread: ThreadState = { rootId: incident.id, rootStartedAt: incident.startedAt, runStartedAt: incident.startedAt, open: [incident.id], endedAt: null, pending: null, resolved: false, reopenings: 0, models: [failedModel(incident)] };
       saveAlertState(db, key, thread, new Date(at));
     }
     this.announceDue(db, incident.surface, at);
@@ -143,7 +151,7 @@ export class AlertRules {
     const announced = getChannelsWithEvent(db, incidentOpenedEventId(links, st.rootId), this.channels.map((c) => c.name));
     const lasted = endedAt - st.rootStartedAt;
     const surface = this.surface(last.surface.id);
-    const ack = surface ? readAcknowledgement(db, this.config, surface, { startedAt: st.runStartedAt, endedAt, severity: last.severity, models: [last.series.startsWith("elevated:") ? ANY_MODEL : last.model] }, at) : null;
+    const ack = surface ? readAcknowledgement(db, this.config, surface, { startedAt: st.runStartedAt, endedAt, severity: last.severity, models: st.models ?? [failedModel(last)] }, at) : null;
     const share = surface ? readFailureShare(db, this.config, surface, getSeriesNames(db), { from: st.runStartedAt, to: endedAt }, at) : failureShare([], []);
     const event = incidentResolvedEvent(
       { last, rootId: st.rootId, runStartedAt: st.runStartedAt, endedAt, reopenings: st.reopenings, threadStartedAt: st.rootStartedAt, acknowledgementDelayMs: ack?.delayMs ?? null },

@@ -38,7 +38,7 @@ const at = (m: number) => T + m * MIN;
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../lib/simulator/fixtures/statuspage/${name}`, import.meta.url), "utf8")) as Record<string, any>;
 
 /** The summary the page serves at minute m: operational, or listing one incident created at `createdMinute`. */
-function summaryDoc(incident: { id: string; createdMinute: number; component: string } | null): Record<string, any> {
+function summaryDoc(incident: { id: string; createdMinute: number; component: string; name?: string } | null): Record<string, any> {
   const doc = fixture("summary.incident.json");
   const template = doc.incidents[0];
   for (const c of doc.components) c.status = incident && c.id === incident.component ? "major_outage" : "operational";
@@ -48,7 +48,7 @@ function summaryDoc(incident: { id: string; createdMinute: number; component: st
   }
   const created = new Date(at(incident.createdMinute)).toISOString();
   const updates = template.incident_updates.slice(-1).map((u: any) => ({ ...u, id: `${incident.id}u1`, incident_id: incident.id, status: "investigating", created_at: created, updated_at: created, display_at: created }));
-  doc.incidents = [{ ...template, id: incident.id, name: "Elevated errors on the Claude API", status: "investigating", impact: "major", created_at: created, updated_at: created, started_at: created, incident_updates: updates }];
+  doc.incidents = [{ ...template, id: incident.id, name: incident.name ?? "Elevated errors on the Claude API", status: "investigating", impact: "major", created_at: created, updated_at: created, started_at: created, incident_updates: updates }];
   return doc;
 }
 
@@ -71,11 +71,14 @@ function outcome(m: number, series: string): Pick<ProbeResult, "outcome" | "erro
  * unresolved (vanished), far enough from C and E that it neither answers C after the fact nor E before it.
  */
 function officialAt(m: number) {
-  if (m >= 18 && m < 30) return { id: "truth0outage", createdMinute: 17, component: API };
+  // It names the model, as the real page does: it acknowledges the whole outage (messages and stream of that model
+  // failing with the edge), on every output, the resolved alert too (it once read only the edge, the last to recover).
+  if (m >= 18 && m < 30) return { id: "truth0outage", createdMinute: 17, component: API, name: OUTAGE_NAME };
   if (m >= 63 && m < 68) return { id: "truth0vanish", createdMinute: 63, component: API };
   return null;
 }
 
+const OUTAGE_NAME = "Elevated errors on Claude Haiku 4.5";
 const SERIES = ["messages:claude-haiku-4-5", "stream:claude-haiku-4-5", "edge", "web"];
 const log = createLogger({ secrets: [], write: () => {} });
 
@@ -128,7 +131,7 @@ beforeAll(async () => {
     collect(m, at(m) + 8_000);
     // The history, every ten minutes: B's incident resolved at 30; D's never (it vanishes from both).
     if (m % 10 === 0 && m >= 30) {
-      const resolved = summaryDoc({ id: "truth0outage", createdMinute: 17, component: API }).incidents[0];
+      const resolved = summaryDoc({ id: "truth0outage", createdMinute: 17, component: API, name: OUTAGE_NAME }).incidents[0];
       const resolvedAt = new Date(at(30)).toISOString();
       const incidents = [{ ...resolved, status: "resolved", resolved_at: resolvedAt, updated_at: resolvedAt }];
       const history = parseIncidents(JSON.stringify({ page: fixture("incidents.json").page, incidents })) as { incidents: StatusIncident[] };
@@ -222,6 +225,7 @@ describe("one truth, incident by incident", () => {
       expect({ slug: incident.slug, share: reported!.failureShare, words: reported!.failureWords, ack: reported!.ackWords }).toEqual({ slug: incident.slug, share: incident.failureShare === null ? null : Math.round(incident.failureShare * 1000) / 1000, words: incident.failureWords, ack: incident.ackWords });
       if (incident.endedAt === null) continue;
       const resolved = alerts.find((e) => e.type === "incident.resolved" && e.data.incidentId === incident.slug);
+      if (incident.ackWords?.startsWith("acknowledged")) expect(resolved, `${incident.slug} has its resolved alert`).toBeDefined();
       if (resolved) expect(resolved.summary).toContain(incident.ackWords!.replace(/^acknowledged/, "the official page acknowledged it").replace(/^never acknowledged/, "the official page never acknowledged it"));
       for (const item of feed.filter((f) => f.slug === incident.slug && f.event === "acknowledged")) expect(item.title).toContain(incident.ackWords!.replace(/^acknowledged /, ""));
     }

@@ -213,7 +213,23 @@ export function officialResolvedEvent(o: OfficialFact, surface: { id: string; na
     severity: "resolved",
     summary: `The official status page resolved "${o.name}" at ${clock(resolvedAt)} after ${minutes(resolvedAt - o.createdAt)} (posted ${clock(o.createdAt, resolvedAt)})`,
     url: incidentUrl(links, `o-${o.id}`),
-    data: { endedAt: iso(resolvedAt), durationMs: resolvedAt - o.createdAt, official: { componentState, incident: officialBrief(o, null) } },
+    data: { endedAt: iso(resolvedAt), durationMs: resolvedAt - o.createdAt, vanished: false, official: { componentState, incident: officialBrief(o, null) } },
+  }, links);
+}
+
+/**
+ * The page stopped listing an incident without resolving it: the page and the feed close it when it was last seen
+ * (PRODUCT.md "vanished"), so the channels that were told it opened are told it ended, in those words. The same event
+ * id as a resolution: a resolution the page posts later adds nothing.
+ */
+export function officialVanishedEvent(o: OfficialFact, lastSeenAt: number, surface: { id: string; name: string } | null, componentState: string | null, links: Links): AlertEvent {
+  return event("official.resolved", o.id, {
+    occurredAt: lastSeenAt,
+    surface,
+    severity: "resolved",
+    summary: `The official status page stopped listing "${o.name}" without resolving it; last seen at ${clock(lastSeenAt)}, ${minutes(lastSeenAt - o.createdAt)} after it was posted (${clock(o.createdAt, lastSeenAt)})`,
+    url: incidentUrl(links, `o-${o.id}`),
+    data: { endedAt: iso(lastSeenAt), durationMs: lastSeenAt - o.createdAt, vanished: true, official: { componentState, incident: officialBrief(o, null) } },
   }, links);
 }
 

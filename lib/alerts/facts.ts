@@ -23,6 +23,7 @@ import {
   monitorOnlineEvent,
   officialOpenedEvent,
   officialResolvedEvent,
+  officialVanishedEvent,
   officialUpdatedEvent,
   type DisagreementKind,
   type Links,
@@ -187,6 +188,24 @@ export class AlertRules {
         }
       }
       if (isNewlyResolved && fresh(fact.resolvedAt ?? at)) write(officialResolvedEvent(fact, surface, state, at, links));
+    }
+  }
+
+  /**
+   * After an incidents.json reading: official incidents the page stopped listing unresolved, by the page's one rule
+   * (lib/judge/official-claims.ts `vanished`), are told as ended; recent ones only, like every official event.
+   */
+  officialVanished(db: Db, at: number): void {
+    if (!this.isActive) return;
+    const reading = readPageReading(db, this.config);
+    const views = getOfficialIncidentsRange(db, { from: new Date(at - OFFICIAL_NEWS_MS), to: new Date(at + 1) }).map((row) => toOfficialView(row, reading));
+    for (const o of views) {
+      if (!o.vanished || o.resolvedAt === null || at - o.resolvedAt > OFFICIAL_NEWS_MS) continue;
+      const surfaces = this.config.surfaces.filter((s) => o.componentIds.length === 0 || o.componentIds.includes(s.componentId));
+      const surface = surfaces[0] ?? null;
+      const state = surface ? (getLatestComponentStatus(db, surface.componentId)?.status ?? null) : null;
+      const fact = { id: o.id, name: o.name, status: o.status, impact: o.impact, shortlink: o.shortlink ?? null, createdAt: o.createdAt, resolvedAt: null };
+      enqueueEvent(db, this.channels, officialVanishedEvent(fact, o.resolvedAt, surface, state, this.links(db)), new Date(at), { surfaces: surfaces.map((s) => s.id) });
     }
   }
 

@@ -87,6 +87,8 @@ export interface AlertData {
   threadId?: string;
   /** incident.resolved of a series that re-opened within FLAP_WINDOW of a resolution: how often, since when. */
   flapped?: { reopenings: number; firstStartedAt: string } | null;
+  /** official.resolved: true when the page stopped listing the incident unresolved (endedAt is when it was last seen). */
+  vanished?: boolean;
 }
 
 /** What a channel's send answers; the dispatcher decides what happens next. Messages never carry a secret. */

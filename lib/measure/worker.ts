@@ -162,6 +162,7 @@ export class Worker {
     try {
       const at = new Date();
       await recordIncidentHistory(this.db, { at, incidents: history.incidents, raw: history.raw }, (tx, changes) => this.recorder.alerts.officialChanges(tx, changes, at.getTime()));
+      if (history.incidents) this.db.transaction((tx) => this.recorder.alerts.officialVanished(tx as unknown as Db, at.getTime()));
       this.dispatcher.nudge();
     } catch (err) {
       this.log.error(`official incident history not stored: ${describeWriteError(err, this.config.databasePath)}`);

@@ -136,6 +136,7 @@ beforeAll(async () => {
       const incidents = [{ ...resolved, status: "resolved", resolved_at: resolvedAt, updated_at: resolvedAt }];
       const history = parseIncidents(JSON.stringify({ page: fixture("incidents.json").page, incidents })) as { incidents: StatusIncident[] };
       await recordIncidentHistory(store.db, { at: new Date(at(m) + 9_000), incidents: history.incidents, raw: "" }, (tx, changes) => recorder.alerts.officialChanges(tx, changes, at(m) + 9_000));
+      recorder.alerts.officialVanished(store.db, at(m) + 9_000); // as the worker does after each history reading
     }
     collect(m, at(m) + 9_000);
     const now = at(m) + 30_000;
@@ -229,6 +230,22 @@ describe("one truth, incident by incident", () => {
       if (resolved) expect(resolved.summary).toContain(incident.ackWords!.replace(/^acknowledged/, "the official page acknowledged it").replace(/^never acknowledged/, "the official page never acknowledged it"));
       for (const item of feed.filter((f) => f.slug === incident.slug && f.event === "acknowledged")) expect(item.title).toContain(incident.ackWords!.replace(/^acknowledged /, ""));
     }
+  });
+
+  it("the official incident that vanished is told as ended once, when the list ends it, in the list's words", () => {
+    const listed = listIncidents(store.db, config, end(), 1).find((i) => i.slug === "o-truth0vanish");
+    const brief = listed?.official[0];
+    expect(brief?.vanished).toBe(true);
+    const told = getOutboxRows(store.db)
+      .map((r) => r.event as unknown as AlertEvent)
+      .filter((e) => e.type === "official.resolved" && e.data.official?.incident?.id === "truth0vanish");
+    expect(told).toHaveLength(1);
+    expect(told[0]!.data.vanished).toBe(true);
+    expect(Date.parse(told[0]!.data.endedAt!)).toBe(brief!.resolvedAt);
+    expect(told[0]!.summary).toMatch(/stopped listing "Elevated errors on the Claude API" without resolving it; last seen at \d\d:\d\d UTC/);
+    // The outage's real resolution is told as resolved, not vanished.
+    const resolved = getOutboxRows(store.db).map((r) => r.event as unknown as AlertEvent).filter((e) => e.type === "official.resolved" && e.data.official?.incident?.id === "truth0outage");
+    expect(resolved.map((e) => e.data.vanished)).toEqual([false]);
   });
 
   it("the JSON API, called as the route handlers, gives the page's state now and the list's incidents", async () => {

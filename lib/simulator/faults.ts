@@ -2,6 +2,7 @@
  * Fault names, the spec that selects one, and the board that decides which fault a given request gets.
  * Untrusted input (control-call JSON, path segments) is validated here so handlers only ever see clean specs.
  */
+import type { ToolStep } from "./tool-use";
 
 export const FAULTS = [
   "none",
@@ -59,10 +60,16 @@ export const FAULTS = [
   "key_forbidden",
   // Cloudflare's 522 as the JSON problem document it sends a client that accepts JSON.
   "cf_522_json",
+  // Tool calls gone wrong (lib/simulator/tool-use.ts): only a request that offers tools and awaits the call sees them.
+  "tool_text",
+  "tool_input_cut",
+  "tool_unknown",
+  "tool_missing_key",
+  "tool_bad_json",
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
-export const TARGETS = ["api", "web", "status"] as const;
+export const TARGETS = ["api", "web", "status", "console"] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface FaultSpec {
@@ -71,6 +78,8 @@ export interface FaultSpec {
   gapMs?: number;
   models?: string[];
   mode?: "json" | "stream";
+  /** API only: just the tool call, or just the request that carries its tool_result (a tool round trip's step 2). */
+  step?: ToolStep;
   every?: number;
 }
 
@@ -109,6 +118,10 @@ export function toFaultSpec(input: unknown): FaultSpec {
   if (raw.mode !== undefined) {
     if (raw.mode !== "json" && raw.mode !== "stream") throw new SpecError('mode must be "json" or "stream"');
     spec.mode = raw.mode;
+  }
+  if (raw.step !== undefined) {
+    if (raw.step !== "call" && raw.step !== "result") throw new SpecError('step must be "call" or "result"');
+    spec.step = raw.step;
   }
   if (raw.models !== undefined) {
     if (!Array.isArray(raw.models) || !raw.models.every((m): m is string => typeof m === "string")) {
@@ -152,6 +165,8 @@ function everyN(value: unknown, name: string): number {
 export interface RequestTraits {
   model: string | null;
   stream: boolean;
+  /** The tool round trip's step, or null for a request that offers no tools. */
+  step?: ToolStep | null;
 }
 
 /** Per-target fault specs plus the counters behind `every`. */
@@ -167,7 +182,7 @@ export class FaultBoard {
 
   /** The current spec of each target. */
   snapshot(): Record<Target, FaultSpec> {
-    return { api: this.get("api"), web: this.get("web"), status: this.get("status") };
+    return { api: this.get("api"), web: this.get("web"), status: this.get("status"), console: this.get("console") };
   }
 
   /** All targets healthy and all counters cleared. */
@@ -198,5 +213,6 @@ export class FaultBoard {
 function matchesApiFilters(spec: FaultSpec, traits: RequestTraits): boolean {
   if (spec.models && (traits.model === null || !spec.models.includes(traits.model))) return false;
   if (spec.mode && spec.mode !== (traits.stream ? "stream" : "json")) return false;
+  if (spec.step && spec.step !== traits.step) return false;
   return true;
 }

@@ -194,12 +194,14 @@ export class FaultBoard {
   /** Decide what this request gets. A path spec replaces the control spec outright; both count `every` apart. */
   resolve(target: Target, traits: RequestTraits, path: { segment: string; spec: FaultSpec } | null): Applied {
     const spec = path ? path.spec : this.get(target);
-    const key = path ? `path:${target}:${path.segment}` : `control:${target}`;
+    // Tool round trips count apart: adding a Claude Code-shaped client must not shift which of the other requests
+    // "every N" hits (the demo's act 2 relies on messages, stream and edge alternating).
+    const counted = `${path ? `path:${target}:${path.segment}` : `control:${target}`}${traits.step ? ":tools" : ""}`;
     if (target === "api" && !matchesApiFilters(spec, traits)) return HEALTHY;
     const every = spec.every ?? 1;
     if (every > 1) {
-      const n = (this.counters.get(key) ?? 0) + 1;
-      this.counters.set(key, n);
+      const n = (this.counters.get(counted) ?? 0) + 1;
+      this.counters.set(counted, n);
       if (n % every !== 0) return HEALTHY;
     }
     return { fault: spec.fault, ttfbMs: spec.ttfbMs ?? 0, gapMs: spec.gapMs ?? 0 };

@@ -34,7 +34,8 @@ describe("code probe: the healthy round trip", () => {
     expect(details.steps.map((s) => [s.step, s.httpStatus])).toEqual([[1, 200], [2, 200]]);
     for (const step of details.steps) expect(step.requestId).toMatch(/^req_011Sim/);
     expect(result.ttftMs).toBeGreaterThan(0);
-    expect(result.totalMs!).toBeGreaterThanOrEqual(details.steps[0]!.totalMs + details.steps[1]!.totalMs);
+    // Each figure is rounded to 0.1 ms: 0.2 of slack.
+    expect(result.totalMs!).toBeGreaterThanOrEqual(details.steps[0]!.totalMs + details.steps[1]!.totalMs - 0.2);
     expect(result.requestId).toBe(details.steps[1]!.requestId);
     expectNoKey(result);
   });
@@ -133,9 +134,10 @@ describe("code probe: step 2 failures", () => {
     expect(details.steps.map((s) => s.step)).toEqual([1, 2]);
     expect(details.steps[0]!.httpStatus).toBe(200);
     expect(details.tool).toBe("read_file");
-    // TTFT is still the first request's.
-    expect(result.ttftMs).toBeGreaterThan(0);
-    expect(result.ttftMs!).toBeLessThanOrEqual(details.steps[0]!.totalMs);
+    // TTFT is still the first request's: counted from the run's start, so at least step 1's own, and before step 2
+    // began (the round trip less step 2; 0.2 for rounding each to 0.1 ms).
+    expect(result.ttftMs!).toBeGreaterThanOrEqual(details.steps[0]!.ttftMs!);
+    expect(result.ttftMs!).toBeLessThanOrEqual(result.totalMs! - details.steps[1]!.totalMs + 0.2);
     expectNoKey(result);
   });
 
@@ -157,5 +159,14 @@ describe("simulator: tool faults touch only a tool call", () => {
   it("a step filter leaves requests without tools alone", async () => {
     sim.setFault("api", { fault: "overloaded", step: "call" });
     expect((await probeStream(testTarget("stream", sim.url), never)).outcome).toBe("up");
+  });
+
+  it("counts its own requests apart under every N: the other probes' requests are hit as before", async () => {
+    sim.setFault("api", { fault: "overloaded", every: 2 });
+    const stream = () => probeStream(testTarget("stream", sim.url), never);
+    expect((await stream()).outcome).toBe("up");
+    // Its own count: step 1 is its first request (healthy), step 2 its second (529).
+    expect((await run()).message).toMatch(/^step 2 \(tool_result\): HTTP 529/);
+    expect((await stream()).errorClass).toBe("overloaded");
   });
 });

@@ -11,12 +11,19 @@ export const ANTHROPIC_VERSION = "2023-06-01";
  * URL, not in the body, not in anything this module returns.
  */
 export function postMessages(target: ProbeTarget, stream: boolean, clock: Clock, signal: AbortSignal): Promise<TimedResponse> {
-  const body = JSON.stringify({
+  const request = {
     model: target.model ?? "claude-haiku-4-5",
     max_tokens: target.maxTokens,
     ...(stream ? { stream: true } : {}),
     messages: [{ role: "user", content: target.answer.prompt }],
-  });
+  };
+  return postMessagesRequest(target, request, clock, signal);
+}
+
+/** POST this request body (its `stream` field decides the accept header) with the same headers and key handling. */
+export function postMessagesRequest(target: ProbeTarget, request: Record<string, unknown>, clock: Clock, signal: AbortSignal): Promise<TimedResponse> {
+  const stream = request.stream === true;
+  const body = JSON.stringify(request);
   const headers: Record<string, string> = {
     "anthropic-version": ANTHROPIC_VERSION,
     "content-type": "application/json",

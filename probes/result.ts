@@ -101,6 +101,6 @@ export function buildProbeResult(target: ProbeTarget, kind: ProbeKind, startedAt
 }
 
 /** Narrow an exchange to a finished result. */
-export function isResult(value: Exchanged | ProbeResult): value is ProbeResult {
+export function isResult<T extends object>(value: T | ProbeResult): value is ProbeResult {
   return "outcome" in value;
 }

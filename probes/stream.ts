@@ -12,9 +12,26 @@ import type { ProbeResult, ProbeTarget } from "@/probes/types";
 /** One streaming Messages call, read to message_stop. Never throws: failures come back as a result. */
 export async function probeStream(target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
   const run = new ProbeRun(target, "stream", signal);
+  const read = await sendStream(run, (signal) => postMessages(target, true, run.clock, signal));
+  if (isResult(read)) return read;
+  return run.judge(streamFailure(target, read.state), read.fields, read.state.ttftMs, "TTFT");
+}
+
+/** A stream read to its end (message_stop, a failure it showed, or the body's end), with the fields it told. */
+export interface StreamRead {
+  state: StreamState;
+  fields: ResultFields;
+}
+
+/**
+ * Send one streaming request and fold its events until message_stop. A request that failed before the stream, an
+ * answer that is not a 2xx event stream, and a stream cut by the network come back as finished results; a stream
+ * that ended (well or not) comes back to be judged by the caller.
+ */
+export async function sendStream(run: ProbeRun, send: (signal: AbortSignal) => Promise<TimedResponse>): Promise<ProbeResult | StreamRead> {
   let response: TimedResponse;
   try {
-    response = await postMessages(target, true, run.clock, run.signal);
+    response = await send(run.signal);
   } catch (err) {
     return run.thrown(err, "request");
   }
@@ -23,21 +40,20 @@ export async function probeStream(target: ProbeTarget, signal: AbortSignal): Pro
     // Not a stream: read it as a plain answer and say what it was instead.
     const got = await run.exchange(async () => response, (r) => ({ requestId: requestIdOf(r) }));
     if (isResult(got)) return got;
-    const failure = classifyStatus("stream", response.status, response.headers, got.text) ?? notAStream(response, got.text);
+    const failure = classifyStatus(run.kind, response.status, response.headers, got.text) ?? notAStream(response, got.text);
     return run.result({ ...got.fields, requestId: requestIdOf(response, got.text), ...failure });
   }
   const known = { ...response.phases, httpStatus: response.status, requestId: requestIdOf(response) };
   const state = newStreamState();
   try {
-    await readEvents(response.body, target.idleTimeoutMs, run.signal, (event) => {
+    await readEvents(response.body, run.target.idleTimeoutMs, run.signal, (event) => {
       onEvent(state, event, run.clock);
       return state.stopped || state.failure !== null;
     });
   } catch (err) {
     if (!state.failure) return run.thrown(err, "stream", streamFields(state, known, run.clock));
   }
-  const fields = streamFields(state, known, run.clock);
-  return run.judge(streamFailure(target, state), fields, state.ttftMs, "TTFT");
+  return { state, fields: streamFields(state, known, run.clock) };
 }
 
 function streamFields(state: StreamState, known: ResultFields, clock: Clock): ResultFields {

@@ -13,6 +13,7 @@ import { formatDuration, formatPercent, plural } from "@/lib/dashboard/format";
 import { getWebContext } from "@/lib/web/context";
 import { DataReadAt } from "@/app/_components/data-read-at";
 import { ReadToken } from "@/app/_components/read-token";
+import { CODE_MAX_TOKENS, CODE_TOOLS, PROBE_FILE } from "@/probes/code-request";
 import { PROBE_KINDS, type ProbeKind } from "@/probes/types";
 
 // Rendered per request from data lib/web/cache.ts keeps fresh; never a copy on disk from another server or database.
@@ -61,8 +62,8 @@ const PROBES: Record<ProbeKind, { sends: string; upWhen: string; slow: string }>
     slow: "time until usable",
   },
   code: {
-    sends: "the streaming tool-use round trip Claude Code makes",
-    upWhen: "the tool call parses and its tool_result round trip answers",
+    sends: `per model, two streaming POST /v1/messages shaped like Claude Code's: a system prompt, ${CODE_TOOLS.length} tools with JSON schemas, at most ${CODE_MAX_TOKENS} tokens; the second sends back the tool call with its tool_result`,
+    upWhen: "step 1 streams a call of an offered tool whose input is a JSON object with the schema's required keys (not JSON: malformed_response; another tool, a missing key or text instead: wrong_answer); step 2's answer passes the answer check",
     slow: "the whole round trip",
   },
 };
@@ -158,14 +159,15 @@ function Probes({ config }: { config: Config }) {
       <h2 id="probes-title">What the probes send</h2>
       <p>
         Each probe makes one request per run and never retries (confirming an outage is the incident detector&rsquo;s
-        job). The keyed probes (<code>messages</code>, <code>stream</code>) run once per model:{" "}
+        job), except <code>code</code>, whose tool round trip is two. The keyed probes (<code>messages</code>,{" "}
+        <code>stream</code>, <code>code</code>) run once per model:{" "}
         {config.models.map((m, i) => (
           <span key={m}>
             {i ? ", " : ""}
             <code>{m}</code>
           </span>
         ))}
-        , asking for at most {config.maxTokens} tokens with the prompt &ldquo;{config.answer.prompt}&rdquo; and
+        , <code>messages</code> and <code>stream</code> asking for at most {config.maxTokens} tokens with the prompt &ldquo;{config.answer.prompt}&rdquo; and
         expecting a reply that {config.answer.match === "regex" ? "matches" : config.answer.match === "exact" ? "is exactly" : "contains"} &ldquo;
         {config.answer.expect}&rdquo;. They need an API key, sent only in the <code>x-api-key</code> header and
         never shown, logged or stored; on this instance the keyed probes are {keyed ? "enabled" : "skipped (no key is configured)"}.
@@ -198,7 +200,7 @@ function Probes({ config }: { config: Config }) {
                   <td>{p.enabled ? every(p.intervalSeconds) : "never"}</td>
                   <td className="num">
                     {formatDuration(p.timeoutMs)}
-                    {kind === "stream" ? <span className="small muted block">idle {formatDuration(p.idleTimeoutMs)}</span> : null}
+                    {kind === "stream" || kind === "code" ? <span className="small muted block">idle {formatDuration(p.idleTimeoutMs)}</span> : null}
                   </td>
                   <td>
                     {PROBES[kind].slow} over {p.slowMs >= 1000 ? formatDuration(p.slowMs) : `${p.slowMs} ms`}
@@ -216,6 +218,31 @@ function Probes({ config }: { config: Config }) {
         streaming. Probes sharing an interval are spread evenly across it. Raw results are kept{" "}
         {plural(config.retention.rawDays, "day")}; minute, hour and day rollups (with mergeable histograms for p50/p95)
         are kept for good.
+      </p>
+      <h3 id="code">The Claude Code probe</h3>
+      <p>
+        <code>code</code> measures Claude Code&rsquo;s API path with this instance&rsquo;s API key, not Claude
+        Code&rsquo;s login: a developer signed in with a Claude subscription reaches the same Messages API through an
+        OAuth session, which no monitor can hold for you. The request takes its shape from the public{" "}
+        <code>@anthropic-ai/claude-code</code> package: <code>&quot;stream&quot;: true</code>, a <code>system</code>{" "}
+        prompt as a text block, the tools {CODE_TOOLS.map((t, i) => (
+          <span key={t.name}>
+            {i ? ", " : ""}
+            <code>{t.name}</code>
+          </span>
+        ))}{" "}
+        (name, description, JSON-schema <code>input_schema</code>), no <code>tool_choice</code> (the model picks the
+        call itself, as in Claude Code), <code>max_tokens</code> {CODE_MAX_TOKENS} (room for a sentence and the call;
+        output is billed as generated, not as allowed), and the user message &ldquo;Call the read_file tool with path
+        &quot;{PROBE_FILE}&quot;&hellip;&rdquo;. Its headers are the other probes&rsquo;: <code>anthropic-version</code>,{" "}
+        <code>x-api-key</code> and this instance&rsquo;s user agent, and no <code>anthropic-beta</code>: the beta
+        Claude Code names itself (<code>claude-code-20250219</code>) is not one the Messages API documents, and
+        fine-grained tool streaming, documented and now a per-tool field rather than a beta, is off by default in
+        Claude Code too. The streamed <code>input_json_delta</code> pieces are joined and checked; then the
+        conversation goes back with the assistant&rsquo;s <code>tool_use</code> and a <code>tool_result</code> whose
+        content is the prompt above, and the final streamed answer must pass the answer check. The result&rsquo;s
+        time to first token is the first request&rsquo;s (its first text or tool input), its total time the whole
+        round trip, and a failure names its step (&ldquo;step 2 (tool_result): HTTP 529 &hellip;&rdquo;).
       </p>
       <h3>Surfaces</h3>
       <p>A surface is a group of series held against one component of the official page:</p>

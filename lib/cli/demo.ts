@@ -50,6 +50,7 @@ const env: NodeJS.ProcessEnv = {
   ANTHROPIC_API_KEY: "sk-demo-not-a-real-key",
   ANTHROPIC_BASE_URL: sim.url,
   CLAUDE_WEB_URL: sim.url,
+  CLAUDE_CONSOLE_URL: `${sim.url}/console`,
   STATUS_PAGE_URL: sim.url,
   DATABASE_PATH: databasePath,
   WITNESS_CONFIG: configPath,

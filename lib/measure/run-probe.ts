@@ -1,5 +1,6 @@
 /** One probe run by kind, with the two things a probe cannot judge alone: its own crash, and our own network. */
 import { judgeOwnNetwork, type OwnNetwork } from "@/lib/measure/connectivity";
+import { probeCode } from "@/probes/code";
 import { probeEdge } from "@/probes/edge";
 import { probeMessages } from "@/probes/messages";
 import { buildProbeResult } from "@/probes/result";
@@ -23,7 +24,7 @@ export async function runProbe(kind: ProbeKind, target: ProbeTarget, signal: Abo
       const status = await probeStatus(target, signal);
       return { result: await judgeOwnNetwork(status.result, target.baseUrl, network), status };
     }
-    const probe = { messages: probeMessages, stream: probeStream, edge: probeEdge, web: probeWeb, console: probeConsole, browser: notYet, code: notYet }[kind];
+    const probe = { messages: probeMessages, stream: probeStream, edge: probeEdge, web: probeWeb, console: probeConsole, browser: notYet, code: probeCode }[kind];
     return { result: await judgeOwnNetwork(await probe(target, signal), target.baseUrl, network) };
   } catch (err) {
     // A bug of ours is not an outage of Claude's: inconclusive, with no error class from the table.
@@ -36,7 +37,7 @@ function crashedResult(kind: ProbeKind, target: ProbeTarget, startedAt: Date, me
   return { ...buildProbeResult(target, kind, startedAt, { message, totalMs: Date.now() - startedAt.getTime() }), outcome: "inconclusive" };
 }
 
-/** Placeholder while the browser and code probes are built (issue 16); never reached by a default plan. */
+/** Placeholder while the browser probe is built (issue 16); never reached by a default plan. */
 async function notYet(): Promise<ProbeResult> {
   throw new Error("this probe kind is not built yet");
 }

@@ -154,5 +154,7 @@ export function replyWord(json: ParsedBody): string {
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
-  return content.map((block) => (isRecord(block) && typeof block.text === "string" ? block.text : "")).join("\n");
+  // A tool_result's content (a string or text blocks) is what the follow-up of a tool call asks with.
+  const text = (block: unknown): string => (!isRecord(block) ? "" : typeof block.text === "string" ? block.text : block.type === "tool_result" ? textOf(block.content) : "");
+  return content.map(text).join("\n");
 }

@@ -47,6 +47,12 @@ export function apiAction(fault: Fault, stream: boolean, word: string, apiKey: s
   const emptyContent = () => (stream ? plan([], "complete") : whole(jsonReply(200, messageJson("[]"))));
   switch (fault) {
     case "none":
+    case "tool_text":
+    case "tool_input_cut":
+    case "tool_unknown":
+    case "tool_missing_key":
+    case "tool_bad_json":
+    // The tool faults change only a tool call, which the handler builds (tool-use.ts); anything else is healthy.
     case "chunked_json":
       return { ...PIPELINE, chunked: fault === "chunked_json" };
     case "one_byte_chunks":

@@ -43,9 +43,9 @@ async function main(): Promise<void> {
   console.log(`Claude simulator listening on ${url}
 
 Point the monitor at it:
-  ANTHROPIC_BASE_URL=${url} CLAUDE_WEB_URL=${url} STATUS_PAGE_URL=${url}
+  ANTHROPIC_BASE_URL=${url} CLAUDE_WEB_URL=${url} CLAUDE_CONSOLE_URL=${url}/console STATUS_PAGE_URL=${url}
 
-Switch faults (target: api, web or status):
+Switch faults (target: api, web, console or status; for api also "step":"call"|"result", one step of a tool round trip):
   curl -sS -X POST ${url}/__sim/fault -H 'content-type: application/json' -d '{"target":"api","fault":"overloaded"}'
   curl -sS -X POST ${url}/__sim/fault -H 'content-type: application/json' -d '{"target":"api","fault":"none","ttfbMs":300,"gapMs":50}'
   curl -sS -X POST ${url}/__sim/status -H 'content-type: application/json' -d '{"scenario":"incident"}'     (a new incident, posted now)

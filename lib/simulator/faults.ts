@@ -2,6 +2,7 @@
  * Fault names, the spec that selects one, and the board that decides which fault a given request gets.
  * Untrusted input (control-call JSON, path segments) is validated here so handlers only ever see clean specs.
  */
+import type { ToolStep } from "./tool-use";
 
 export const FAULTS = [
   "none",
@@ -59,10 +60,16 @@ export const FAULTS = [
   "key_forbidden",
   // Cloudflare's 522 as the JSON problem document it sends a client that accepts JSON.
   "cf_522_json",
+  // Tool calls gone wrong (lib/simulator/tool-use.ts): only a request that offers tools and awaits the call sees them.
+  "tool_text",
+  "tool_input_cut",
+  "tool_unknown",
+  "tool_missing_key",
+  "tool_bad_json",
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
-export const TARGETS = ["api", "web", "status"] as const;
+export const TARGETS = ["api", "web", "status", "console"] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface FaultSpec {
@@ -71,6 +78,8 @@ export interface FaultSpec {
   gapMs?: number;
   models?: string[];
   mode?: "json" | "stream";
+  /** API only: just the tool call, or just the request that carries its tool_result (a tool round trip's step 2). */
+  step?: ToolStep;
   every?: number;
 }
 
@@ -109,6 +118,10 @@ export function toFaultSpec(input: unknown): FaultSpec {
   if (raw.mode !== undefined) {
     if (raw.mode !== "json" && raw.mode !== "stream") throw new SpecError('mode must be "json" or "stream"');
     spec.mode = raw.mode;
+  }
+  if (raw.step !== undefined) {
+    if (raw.step !== "call" && raw.step !== "result") throw new SpecError('step must be "call" or "result"');
+    spec.step = raw.step;
   }
   if (raw.models !== undefined) {
     if (!Array.isArray(raw.models) || !raw.models.every((m): m is string => typeof m === "string")) {
@@ -152,6 +165,8 @@ function everyN(value: unknown, name: string): number {
 export interface RequestTraits {
   model: string | null;
   stream: boolean;
+  /** The tool round trip's step, or null for a request that offers no tools. */
+  step?: ToolStep | null;
 }
 
 /** Per-target fault specs plus the counters behind `every`. */
@@ -167,7 +182,7 @@ export class FaultBoard {
 
   /** The current spec of each target. */
   snapshot(): Record<Target, FaultSpec> {
-    return { api: this.get("api"), web: this.get("web"), status: this.get("status") };
+    return { api: this.get("api"), web: this.get("web"), status: this.get("status"), console: this.get("console") };
   }
 
   /** All targets healthy and all counters cleared. */
@@ -179,12 +194,14 @@ export class FaultBoard {
   /** Decide what this request gets. A path spec replaces the control spec outright; both count `every` apart. */
   resolve(target: Target, traits: RequestTraits, path: { segment: string; spec: FaultSpec } | null): Applied {
     const spec = path ? path.spec : this.get(target);
-    const key = path ? `path:${target}:${path.segment}` : `control:${target}`;
+    // Tool round trips count apart: adding a Claude Code-shaped client must not shift which of the other requests
+    // "every N" hits (the demo's act 2 relies on messages, stream and edge alternating).
+    const counted = `${path ? `path:${target}:${path.segment}` : `control:${target}`}${traits.step ? ":tools" : ""}`;
     if (target === "api" && !matchesApiFilters(spec, traits)) return HEALTHY;
     const every = spec.every ?? 1;
     if (every > 1) {
-      const n = (this.counters.get(key) ?? 0) + 1;
-      this.counters.set(key, n);
+      const n = (this.counters.get(counted) ?? 0) + 1;
+      this.counters.set(counted, n);
       if (n % every !== 0) return HEALTHY;
     }
     return { fault: spec.fault, ttfbMs: spec.ttfbMs ?? 0, gapMs: spec.gapMs ?? 0 };
@@ -198,5 +215,6 @@ export class FaultBoard {
 function matchesApiFilters(spec: FaultSpec, traits: RequestTraits): boolean {
   if (spec.models && (traits.model === null || !spec.models.includes(traits.model))) return false;
   if (spec.mode && spec.mode !== (traits.stream ? "stream" : "json")) return false;
+  if (spec.step && spec.step !== traits.step) return false;
   return true;
 }

@@ -19,6 +19,7 @@ import {
   wantsStream,
 } from "./api-bodies";
 import { splitPieces, textPlan, writeStream } from "./sse";
+import { TOOL_TEXT, toolPlan, toolStepOf } from "./tool-use";
 import { isRecord, perform, type Exchange, type Reply } from "./wire";
 
 const STREAM_TYPE = "text/event-stream; charset=utf-8";
@@ -31,6 +32,7 @@ export async function handleApi(ex: Exchange): Promise<void> {
   const stream = wantsStream(ex.json);
   const word = replyWord(ex.json);
   const apiKey = typeof ex.req.headers["x-api-key"] === "string" ? ex.req.headers["x-api-key"] : null;
+  const toolStep = toolStepOf(ex.json);
   const action = apiAction(ex.fault, stream, word, apiKey);
   if (action.kind === "outcome") return perform(ex.res, action.outcome, ex.signal);
   if (action.kind === "stream") return writeStream(ex.res, apiHeaders(STREAM_TYPE), action.plan, ex.gapMs, ex.signal);
@@ -38,7 +40,12 @@ export async function handleApi(ex: Exchange): Promise<void> {
   const routed = route(ex, () => jsonReply(200, messageJson(answerContent(action.shape, text), STOP_REASON[action.shape])));
   if (routed.kind === "stream") {
     const { crlf, oneByte, shape, encoding } = action;
-    const plan = textPlan(splitPieces(text), "complete", { crlf, oneByte, shape, encoding });
+    // A tool call is due: answer with one (spoiled as a tool fault asks), or with text under tool_text.
+    const tool = toolStep === "call" && shape === "text" && action.text === null ? toolPlan(ex.json, ex.fault) : null;
+    const toolText = toolStep === "call" && ex.fault === "tool_text" ? TOOL_TEXT : text;
+    const plan = tool
+      ? textPlan([], tool.open ? "cut" : "complete", { crlf, oneByte, shape: "tool_use", encoding, tool })
+      : textPlan(splitPieces(toolText), "complete", { crlf, oneByte, shape, encoding });
     return writeStream(ex.res, apiHeaders(STREAM_TYPE), plan, ex.gapMs, ex.signal);
   }
   const delivery = action.oneByte ? "one_byte" : action.chunked ? "chunked" : "whole";

@@ -1,10 +1,11 @@
 /**
- * The loopback server: one node:http listener on 127.0.0.1 answering as the Messages API, claude.ai and the status
- * page at once, routed by path. Fault choice, the TTFB wait and request recording happen here; targets do the rest.
+ * The loopback server: one node:http listener on 127.0.0.1 answering as the Messages API, claude.ai, the Console
+ * (under /console) and the status page at once, routed by path. Fault choice, the TTFB wait and request recording happen here; targets do the rest.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { modelOf, wantsStream } from "./api-bodies";
+import { handleConsole } from "./console";
 import { handleControl } from "./control";
 import { parsePathSpec, SpecError, type Fault, type FaultSpec, type Target } from "./faults";
 import { handleApi } from "./messages";
@@ -12,6 +13,7 @@ import { SimState, type RecordedRequest } from "./state";
 import type { StatusChange } from "./status-page";
 import { handleStatus } from "./status-routes";
 import { handleWeb } from "./web";
+import { toolStepOf } from "./tool-use";
 import { sendJson, wait, type Exchange, type ParsedBody } from "./wire";
 
 export interface Simulator {
@@ -105,11 +107,12 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, state: SimSta
   if ("error" in stripped) return sendJson(res, 400, { error: stripped.error });
   const { target, path } = targetOf(stripped.path);
   const json = target === "api" ? parseJson(record.body) : { ok: false as const };
-  const applied = state.faults.resolve(target, { model: modelOf(json), stream: wantsStream(json) }, stripped.pathSpec);
+  const applied = state.faults.resolve(target, { model: modelOf(json), stream: wantsStream(json), step: toolStepOf(json) }, stripped.pathSpec);
   await wait(applied.ttfbMs, signal);
   const ex: Exchange = { req, res, method, path, body: record.body, json, fault: applied.fault, gapMs: applied.gapMs, signal };
   if (target === "api") return handleApi(ex);
   if (target === "status") return handleStatus(ex, state.status);
+  if (target === "console") return handleConsole(ex);
   return handleWeb(ex);
 }
 
@@ -133,6 +136,9 @@ function stripPathSpec(pathname: string): { path: string; pathSpec: PathSpec | n
  * own prefix (`/acct/anthropic/v1/messages`) and is dropped, as the real gateway would before forwarding.
  */
 function targetOf(path: string): { target: Target; path: string } {
+  // The Console lives under its own prefix (CLAUDE_CONSOLE_URL=<sim>/console), so one server can be both sites.
+  const console = /^\/console(?=\/|$)/.exec(path);
+  if (console) return { target: "console", path: path.slice(console[0].length) || "/" };
   const api = /\/v1(?:\/|$)/.exec(path);
   if (api) return { target: "api", path: path.slice(api.index) };
   const status = /\/api\/v2\/|\/history\./.exec(path);

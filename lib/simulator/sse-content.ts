@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { newMessageId, splitOnce } from "./api-bodies";
 import { CITATION, newToolUseId, SIGNATURE, THINKING, TOOL_INPUT, TOOL_NAME, type AnswerShape } from "./answers";
+import type { ToolPlan } from "./tool-use";
 
 const RECORDED = readFileSync(new URL("./fixtures/claude/sse-success.haiku-4-5.recorded.txt", import.meta.url), "utf8");
 
@@ -72,7 +73,7 @@ function textBlock(index: number, pieces: string[], between: ContentEvent[] = []
 }
 
 /** Everything between message_start and message_delta for an answer of this shape whose text is `pieces`. */
-export function contentEvents(shape: AnswerShape, pieces: string[]): ContentEvent[] {
+export function contentEvents(shape: AnswerShape, pieces: string[], tool: ToolPlan | null = null): ContentEvent[] {
   const stop = (index: number) => fixed(`${STOP_HEAD}"index":${index}${STOP_TAIL}`);
   switch (shape) {
     case "text": {
@@ -88,13 +89,15 @@ export function contentEvents(shape: AnswerShape, pieces: string[]): ContentEven
         stop(0),
         ...textBlock(1, pieces),
       ];
-    case "tool_use":
+    case "tool_use": {
+      const { name, chunks, open } = tool ?? { name: TOOL_NAME, chunks: ["", ...TOOL_INPUT], open: false };
       return [
-        start(0, { type: "tool_use", id: newToolUseId(), name: TOOL_NAME, input: {} }),
+        start(0, { type: "tool_use", id: newToolUseId(), name, input: {} }),
         fixed(PING),
-        ...["", ...TOOL_INPUT].map((partial_json) => delta(0, { type: "input_json_delta", partial_json })),
-        stop(0),
+        ...chunks.map((partial_json) => delta(0, { type: "input_json_delta", partial_json })),
+        ...(open ? [] : [stop(0)]),
       ];
+    }
     case "refusal":
       return [fixed(PING)]; // no content block at all: message_start, message_delta (refusal), message_stop
     case "citations": {

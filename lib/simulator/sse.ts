@@ -6,13 +6,15 @@ import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { STOP_REASON, type AnswerShape } from "./answers";
 import { compressedSink, type EncodingPlan, type Sink } from "./encoding";
 import { contentEvents, errorEvent, MESSAGE_STOP, messageDelta, messageStart, PING } from "./sse-content";
+import type { ToolPlan } from "./tool-use";
 import { openResponse, wait, writeChunk, writeThenReset } from "./wire";
 
 /**
  * How a stream ends: properly, with an in-band error, cut without message_stop, by a TCP reset, never (silence), or
- * never (a ping every PING_EVERY_MS: bytes keep coming, so only the client's deadline ends it).
+ * never (a ping every PING_EVERY_MS: bytes keep coming, so only the client's deadline ends it), or cleanly closed
+ * right after the content, wherever that stopped (`cut`: a tool input left mid-JSON).
  */
-export type StreamEnding = "complete" | "error" | "truncated" | "reset" | "stall" | "pings";
+export type StreamEnding = "complete" | "error" | "truncated" | "reset" | "stall" | "pings" | "cut";
 
 export interface StreamPlan {
   /** The text_delta texts in order; [] sends no text_delta at all. */
@@ -24,6 +26,8 @@ export interface StreamPlan {
   encoding: EncodingPlan | null;
   /** No content-length and no chunking: the body ends when the connection closes (connection: close). */
   closeDelimited: boolean;
+  /** The tool_use block of a `tool_use` shape, when the request offered tools (tool-use.ts); null: the recorded one. */
+  tool: ToolPlan | null;
 }
 
 const PING_EVERY_MS = 100;
@@ -32,7 +36,7 @@ const MAX_PINGS = 600;
 
 /** A plain text stream plan with this ending. */
 export function textPlan(pieces: string[], ending: StreamEnding, overrides: Partial<StreamPlan> = {}): StreamPlan {
-  return { pieces, ending, crlf: false, oneByte: false, shape: "text", encoding: null, closeDelimited: false, ...overrides };
+  return { pieces, ending, crlf: false, oneByte: false, shape: "text", encoding: null, closeDelimited: false, tool: null, ...overrides };
 }
 
 /** Cut text into text_delta pieces of at most two characters (code points, so no surrogate is split). */
@@ -56,10 +60,10 @@ export async function writeStream(res: ServerResponse, headers: OutgoingHttpHead
   });
   const out = openSink(res, plan, signal);
   await out.send(messageStart());
-  const content = contentEvents(plan.shape, plan.pieces);
+  const content = contentEvents(plan.shape, plan.pieces, plan.tool);
   // A stream that fails does so after its first delta, so a client has seen it begin.
   const firstDelta = content.findIndex((e) => e.paced);
-  const cutEarly = plan.ending !== "complete" && plan.ending !== "truncated";
+  const cutEarly = plan.ending !== "complete" && plan.ending !== "truncated" && plan.ending !== "cut";
   for (const { event, paced } of cutEarly && firstDelta >= 0 ? content.slice(0, firstDelta + 1) : content) {
     if (paced) await wait(gapMs, signal);
     await out.send(event);
@@ -77,6 +81,8 @@ export async function writeStream(res: ServerResponse, headers: OutgoingHttpHead
       return out.end();
     case "error":
       await out.send(errorEvent(requestId));
+      return out.end();
+    case "cut":
       return out.end();
     case "truncated":
       await out.send(messageDelta(STOP_REASON[plan.shape]));

@@ -18,7 +18,7 @@ export class SimState {
 
   /** Validate and set one target's fault; throws SpecError on bad input (from plain JS or HTTP callers). */
   setFault(target: Target, spec: unknown): void {
-    if (!isTarget(target)) throw new SpecError(`target must be one of api, web, status; got ${JSON.stringify(target)}`);
+    if (!isTarget(target)) throw new SpecError(`target must be one of api, web, status, console; got ${JSON.stringify(target)}`);
     this.faults.set(target, toFaultSpec(spec));
   }
 

@@ -6,7 +6,7 @@ import { probeMessages } from "@/probes/messages";
 import { probeStatus } from "@/probes/status";
 import { probeStream } from "@/probes/stream";
 import type { ErrorClass, Outcome, ProbeResult } from "@/probes/types";
-import { probeWeb } from "@/probes/web";
+import { probeConsole, probeWeb } from "@/probes/web";
 import { startSimulator, type Fault, type Simulator } from "@/lib/simulator";
 import { CANARY_KEY, testTarget } from "@/tests/unit/support";
 
@@ -261,6 +261,24 @@ describe("web probe", () => {
   it.each(webMatrix)("%s is %s (%s, HTTP %s)", async (...row) => {
     sim.setFault("web", row[0]);
     expectClassified(await probeWeb(testTarget("web", sim.url), never), row);
+  });
+
+  // The Console is judged exactly like claude.ai: the same table, on the simulator's /console site and its own target.
+  const consoleMatrix: Row[] = [...webMatrix, ["overloaded", "overloaded", "down", 529], ["http_500", "http_5xx", "down", 500]];
+  it.each(consoleMatrix)("console: %s is %s (%s, HTTP %s)", async (...row) => {
+    sim.setFault("console", row[0]);
+    const result = await probeConsole(testTarget("console", `${sim.url}/console`), never);
+    expectClassified(result, row);
+    expect(result.kind).toBe("console");
+  });
+
+  it("the Console and claude.ai fail apart: each has its own fault target", async () => {
+    sim.setFault("web", "http_503_html");
+    expect((await probeConsole(testTarget("console", `${sim.url}/console`), never)).outcome).toBe("up");
+    sim.reset();
+    sim.setFault("console", "http_503_html");
+    expect((await probeWeb(testTarget("web", sim.url), never)).outcome).toBe("up");
+    expect(sim.requests.map((r) => r.path)).toEqual(["/"]);
   });
 });
 

@@ -35,6 +35,8 @@ export function SurfaceNowCard({ surface, now, offline = false }: { surface: Sur
                 since <LocalTime at={surface.since} /> ({formatDuration(now - surface.since)})
                 {surface.failureWords !== null ? `: ${surface.failureWords}` : ""}
               </>
+            ) : surface.notMeasured !== null ? (
+              `not measured by this install: ${surface.notMeasured}`
             ) : surface.measured === "nodata" ? (
               offline ? "Witness cannot reach the internet" : "no recent results"
             ) : (

@@ -52,7 +52,7 @@ export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
     const starts = [...failing.map((s) => s.since!), ...(elevated ? [elevated.startedAt.getTime()] : [])];
     const since = starts.length ? Math.min(...starts) : null;
     const share = since === null ? null : readFailureShare(db, config, surface, allSeries, { from: since, to: now }, now);
-    return { ...surfaceNow(surface, series, elevated !== null, since, share, official.componentStatus, official.state, incidents, now), officialLatest: latestOfficialUpdate(claimingRows, config.statusPageUrl) };
+    return { ...surfaceNow(config, surface, series, elevated !== null, since, share, official.componentStatus, official.state, incidents, now), officialLatest: latestOfficialUpdate(claimingRows, config.statusPageUrl) };
   });
   return { generatedAt: now, lastResultAt, monitor: readMonitorNetwork(db, monitorGapMs(config)), surfaces };
 }
@@ -118,7 +118,7 @@ function seriesNow(db: Db, series: string, open: readonly MeasuredIncidentRow[],
   };
 }
 
-function surfaceNow(surface: Surface, series: SeriesNow[], elevated: boolean, since: number | null, share: FailureShare | null, componentStatus: string | null, official: OfficialState, incidents: OfficialIncidentBrief[], now: number): SurfaceNow {
+function surfaceNow(config: Config, surface: Surface, series: SeriesNow[], elevated: boolean, since: number | null, share: FailureShare | null, componentStatus: string | null, official: OfficialState, incidents: OfficialIncidentBrief[], now: number): SurfaceNow {
   const worst = series.reduce<MeasuredState>((w, s) => (RANK[s.state] > RANK[w] ? s.state : w), "nodata");
   const measured: MeasuredState = elevated && worst === "up" ? "degraded" : worst;
   const failure = measured === "down" || measured === "degraded" ? share : null;
@@ -135,7 +135,19 @@ function surfaceNow(surface: Surface, series: SeriesNow[], elevated: boolean, si
     officialIncidents: incidents,
     disagreement: disagreementSentence(measured, official, failure && failure.share !== null ? failure.words : null, failure ? since : null, now),
     series,
+    notMeasured: notMeasuredReason(config, surface),
   };
+}
+
+/**
+ * Why the configuration probes none of a surface's kinds (so "no recent measurements" would be the wrong thing to
+ * say of it), or null when it probes at least one: every kind turned off, or only keyed kinds and no key.
+ */
+export function notMeasuredReason(config: Pick<Config, "probes" | "apiKey">, surface: Pick<Surface, "kinds">): string | null {
+  const enabled = surface.kinds.filter((k) => config.probes[k].enabled);
+  if (enabled.length === 0) return "its probes are turned off in the configuration";
+  if (!config.apiKey && enabled.every((k) => KEYED_KINDS.includes(k))) return "it needs ANTHROPIC_API_KEY";
+  return null;
 }
 
 const OFFICIAL_WORDS: Record<OfficialState, string> = { operational: "operational", degraded: "degraded performance", down: "outage", maintenance: "under maintenance", unknown: "unknown (the page could not be read)" };
@@ -214,13 +226,15 @@ function made(tone: string, parts: Phrase[], title: string): Headline {
 export function headline(status: StatusNow): Headline {
   const offline = describeMonitorNetwork(status.monitor);
   if (offline) return made("state-nodata", [offline], "? Witness offline");
-  const known = status.surfaces.filter((s) => s.measured !== "nodata");
+  // A surface this install does not probe at all is not news: its card says why, the headline speaks of the others.
+  const probed = status.surfaces.filter((s) => s.notMeasured === null);
+  const known = probed.filter((s) => s.measured !== "nodata");
   if (known.length === 0) return made("state-nodata", ["No recent measurements: Witness cannot say whether Claude is up right now."], "? No recent measurements");
   const names = (list: readonly SurfaceNow[]) => list.map((s) => s.name).join(" and ");
-  if (status.surfaces.every((s) => s.measured === "up" && s.official === "operational")) {
+  if (probed.every((s) => s.measured === "up" && s.official === "operational")) {
     return made("state-up", ["Claude is working: every surface measured up, and the official page agrees."], "✓ Claude working");
   }
-  const ordered = [...status.surfaces].sort((a, b) => WORST_FIRST[a.measured] - WORST_FIRST[b.measured]);
+  const ordered = [...probed].sort((a, b) => WORST_FIRST[a.measured] - WORST_FIRST[b.measured]);
   const parts = ordered.flatMap((s, i) => [...(i ? [" "] : []), ...surfaceSentence(s)]);
   const down = known.filter((s) => s.measured === "down");
   const degraded = known.filter((s) => s.measured === "degraded");

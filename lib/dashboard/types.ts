@@ -64,6 +64,8 @@ export interface SurfaceNow {
   /** "Official: operational. Measured: for 23 minutes, 38% of requests failing." — null when they agree. */
   disagreement: string | null;
   series: SeriesNow[];
+  /** Why this install does not probe the surface at all ("it needs ANTHROPIC_API_KEY"), or null: it is probed. */
+  notMeasured: string | null;
   /** The newest update the official page posted to this surface's open incidents, or null (none open). */
   officialLatest?: OfficialLatest | null;
 }

@@ -56,7 +56,7 @@ describe("WITNESS_DEMO", () => {
 });
 
 function surface(over: Partial<SurfaceNow>): SurfaceNow {
-  return { id: "api", name: "Claude API", componentId: "c", measured: "up", failureRatio: null, failureWords: null, since: null, official: "operational", officialStatus: "operational", officialIncidents: [], disagreement: null, series: [], ...over };
+  return { id: "api", name: "Claude API", componentId: "c", measured: "up", failureRatio: null, failureWords: null, since: null, official: "operational", officialStatus: "operational", officialIncidents: [], disagreement: null, series: [], notMeasured: null, ...over };
 }
 
 describe("a link preview", () => {

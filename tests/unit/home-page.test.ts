@@ -1,7 +1,7 @@
 /** The home page's words and what it counts: the headline per surface, and series no longer configured dropping out. */
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "@/lib/config";
-import { currentSeries, getStatusNow, headline, phrasesText, plannedSeries } from "@/lib/dashboard/now";
+import { currentSeries, getStatusNow, headline, phrasesText, plannedSeries, notMeasuredReason } from "@/lib/dashboard/now";
 import { packDays, unpackDays } from "@/lib/dashboard/day-facts";
 import type { DayBar, SeriesNow, StatusNow, SurfaceNow } from "@/lib/dashboard/types";
 import { rebuildRollups } from "@/lib/keep/rollup-writer";
@@ -9,7 +9,7 @@ import { insertProbeResult } from "@/db/queries/probe-results";
 import { openMigratedMemory, sampleResult } from "@/tests/unit/support";
 
 const at = (hhmm: string) => Date.parse(`2026-04-13T${hhmm}:00.000Z`);
-const surface = (s: Partial<SurfaceNow>): SurfaceNow => ({ id: "api", name: "Claude API", componentId: "c", measured: "up", failureRatio: null, failureWords: null, since: null, official: "operational", officialStatus: "operational", officialIncidents: [], disagreement: null, series: [], ...s });
+const surface = (s: Partial<SurfaceNow>): SurfaceNow => ({ id: "api", name: "Claude API", componentId: "c", measured: "up", failureRatio: null, failureWords: null, since: null, official: "operational", officialStatus: "operational", officialIncidents: [], disagreement: null, series: [], notMeasured: null, ...s });
 const status = (...surfaces: SurfaceNow[]): StatusNow => ({ generatedAt: 0, lastResultAt: 0, monitor: { online: true, offlineSince: null }, surfaces });
 const web = (s: Partial<SurfaceNow> = {}) => surface({ id: "claude-ai", name: "claude.ai", ...s });
 
@@ -40,6 +40,24 @@ describe("the headline answers whether Claude works, per surface", () => {
     expect(headline(status(surface({ official: "degraded" }))).text).toBe("Claude API is working. The official page says Degraded.");
     const degraded = headline(status(surface({ measured: "degraded", failureRatio: 0.12, failureWords: "12% of requests failing", since: at("09:05") })));
     expect(degraded).toMatchObject({ tone: "state-degraded", text: "Claude API is degraded since 09:05 UTC: 12% of requests failing. The official page still says Operational.", title: "! Claude API degraded · Witness" });
+  });
+
+  it("speaks only of the surfaces this install probes: one it cannot (no key) is not 'no recent measurements'", () => {
+    const code = surface({ id: "claude-code", name: "Claude Code", measured: "nodata", official: "operational", notMeasured: "it needs ANTHROPIC_API_KEY" });
+    expect(headline(status(surface({}), web(), code)).text).toBe("Claude is working: every surface measured up, and the official page agrees.");
+    expect(headline(status(surface({ measured: "down" }), code)).text).toBe("Claude API is failing. The official page still says Operational.");
+    expect(headline(status(code)).text).toMatch(/^No recent measurements/);
+  });
+
+  it("knows which default surfaces the configuration cannot probe, and why", () => {
+    const reasons = (env: Record<string, string>, yaml?: (c: ReturnType<typeof loadConfig>) => ReturnType<typeof loadConfig>) => {
+      const config = (yaml ?? ((c) => c))(loadConfig(env));
+      return Object.fromEntries(config.surfaces.map((s) => [s.id, notMeasuredReason(config, s)]));
+    };
+    expect(reasons({})).toEqual({ "claude-ai": null, console: null, api: null, "claude-code": "it needs ANTHROPIC_API_KEY" });
+    expect(reasons({ ANTHROPIC_API_KEY: "sk-ant-x" })).toEqual({ "claude-ai": null, console: null, api: null, "claude-code": null });
+    const off = reasons({ ANTHROPIC_API_KEY: "sk-ant-x" }, (c) => ({ ...c, probes: { ...c.probes, console: { ...c.probes.console, enabled: false } } }));
+    expect(off.console).toBe("its probes are turned off in the configuration");
   });
 
   it("puts the worst surface first", () => {

@@ -160,7 +160,7 @@ describe("an official incident Witness merely stopped reading", () => {
 });
 
 describe("the headline", () => {
-  const surface = (s: Partial<SurfaceNow>): SurfaceNow => ({ id: "api", name: "Claude API", componentId: API, measured: "up", failureRatio: null, failureWords: null, since: null, official: "operational", officialStatus: "operational", officialIncidents: [], disagreement: null, series: [], ...s });
+  const surface = (s: Partial<SurfaceNow>): SurfaceNow => ({ id: "api", name: "Claude API", componentId: API, measured: "up", failureRatio: null, failureWords: null, since: null, official: "operational", officialStatus: "operational", officialIncidents: [], disagreement: null, series: [], notMeasured: null, ...s });
   const status = (...surfaces: SurfaceNow[]): StatusNow => ({ generatedAt: 0, lastResultAt: 0, monitor: { online: true, offlineSince: null }, surfaces });
 
   it("while Witness's own network is down, says so instead of anything about Claude", () => {

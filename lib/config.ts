@@ -32,10 +32,11 @@ const KIND_DEFAULTS: Record<ProbeKind, { timeoutMs: number; slowMs: number; inte
   code: { timeoutMs: 90_000, slowMs: 20_000, intervalSeconds: 300 }, // the whole tool round trip
 };
 
+const NOT_YET_DEFAULT: readonly ProbeKind[] = ["console", "browser", "code"];
 const kindSchema = (kind: ProbeKind) =>
   z
     .object({
-      enabled: z.boolean().default(true),
+      enabled: z.boolean().default(!NOT_YET_DEFAULT.includes(kind)),
       intervalSeconds: intervalSeconds.default(KIND_DEFAULTS[kind].intervalSeconds),
       timeoutMs: ms.default(KIND_DEFAULTS[kind].timeoutMs),
       slowMs: ms.default(KIND_DEFAULTS[kind].slowMs),
@@ -66,11 +67,11 @@ const surfaceSchema = z
   .strict();
 
 /** Default surfaces (PRODUCT.md), each by the official page's real component id. */
+// Issue 16 in progress: console, browser and code join the defaults once the browser probe is merged; until then they
+// run only when a config enables them and lists them in a surface.
 const DEFAULT_SURFACES = [
-  { id: "claude-ai", name: "claude.ai", componentId: "rwppv331jlwc", kinds: ["web", "browser"] },
-  { id: "console", name: "Claude Console", componentId: "0qbwn08sd68x", kinds: ["console"] },
+  { id: "claude-ai", name: "claude.ai", componentId: "rwppv331jlwc", kinds: ["web"] },
   { id: "api", name: "Claude API", componentId: "k8w3r06qmzrp", kinds: ["messages", "stream", "edge"] },
-  { id: "claude-code", name: "Claude Code", componentId: "yyzkbfz2thpt", kinds: ["code"] },
 ] satisfies z.input<typeof surfaceSchema>[];
 
 const incidentPolicySchema = z

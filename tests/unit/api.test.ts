@@ -92,7 +92,7 @@ describe("GET /api/v1/status", () => {
     expect(json.lastResultAt).toBeGreaterThan(Date.now() - 3 * MIN);
     expect(json.surfaces.map((s: any) => s.id)).toEqual(["claude-ai", "api"]);
     for (const s of json.surfaces) {
-      expect(Object.keys(s).sort()).toEqual(["componentId", "disagreement", "failureRatio", "failureWords", "id", "measured", "name", "official", "officialIncidents", "officialLatest", "officialStatus", "series", "since"]);
+      expect(Object.keys(s).sort()).toEqual(["componentId", "disagreement", "failureRatio", "failureWords", "id", "measured", "name", "notMeasured", "official", "officialIncidents", "officialLatest", "officialStatus", "series", "since"]);
       expect(["up", "degraded", "down", "nodata"]).toContain(s.measured);
       expect(["operational", "degraded", "down", "maintenance", "unknown"]).toContain(s.official);
       for (const series of s.series) {
@@ -226,7 +226,7 @@ describe("GET /api/v1/series/<id>/results", () => {
     expect(Date.parse(first.since)).toBeGreaterThan(Date.now() - 61 * MIN);
     expect(first.results).toHaveLength(25);
     const result = first.results[0];
-    expect(Object.keys(result).sort()).toEqual(["connectMs", "dnsMs", "errorClass", "httpStatus", "kind", "message", "model", "outcome", "outputTokens", "probe", "requestId", "startedAt", "tlsMs", "tokensPerSecond", "totalMs", "ttfbMs", "ttftMs"]);
+    expect(Object.keys(result).sort()).toEqual(["connectMs", "details", "dnsMs", "errorClass", "httpStatus", "kind", "message", "model", "outcome", "outputTokens", "probe", "requestId", "startedAt", "tlsMs", "tokensPerSecond", "totalMs", "ttfbMs", "ttftMs"]);
     expect(result).toMatchObject({ probe: "edge", kind: "edge", model: null });
     expect(typeof first.next).toBe("string");
     const second = await body(await call(resultsGET, `/api/v1/series/edge/results?since=1h&limit=25&before=${first.next}`, { id: "edge" }));

@@ -100,6 +100,8 @@ const fileSchema = z
     probes: z
       .object(Object.fromEntries(PROBE_KINDS.map((k) => [k, kindSchema(k)])) as { [K in ProbeKind]: ReturnType<typeof kindSchema> })
       .strict()
+      // Refused at start rather than run as a probe that can only crash: the browser probe is not merged yet (issue 16).
+      .refine((p) => !p.browser.enabled, { message: "the browser probe is not in this version yet: leave it disabled", path: ["browser", "enabled"] })
       .prefault({}),
     answer: answerSchema,
     maxTokens: z.number().int().min(1).max(1024).default(16),

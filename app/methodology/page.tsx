@@ -57,7 +57,7 @@ const PROBES: Record<ProbeKind, { sends: string; upWhen: string; slow: string }>
     slow: "total time",
   },
   browser: {
-    sends: "claude.ai loaded in a real headless Chromium",
+    sends: "not in this version yet: claude.ai loaded in a real headless Chromium",
     upWhen: "the app becomes usable",
     slow: "time until usable",
   },

@@ -34,7 +34,7 @@ import type { AlertEvent, ChannelConfig, OfficialAtTheTime } from "@/lib/alerts/
 import { describeAckDelay } from "@/lib/judge/acknowledgement";
 import { readAcknowledgement } from "@/lib/judge/read-acknowledgement";
 import type { IncidentChange } from "@/lib/judge/official";
-import { ANY_MODEL, shownAt } from "@/lib/judge/official-claims";
+import { failedModel, shownAt } from "@/lib/judge/official-claims";
 import { readOfficialNow, type OfficialNow, type OfficialState } from "@/lib/judge/official-state";
 import { readFailureShare } from "@/lib/judge/read-share";
 import { readPageReading, toOfficialView } from "@/lib/judge/report";
@@ -74,10 +74,6 @@ interface ThreadState {
   [key: string]: unknown;
 }
 
-/** The model an incident failed on, as the acknowledgement rule reads it: any model for a surface's pooled incident. */
-function failedModel(incident: MeasuredFact): string | null {
-  return incident.series.startsWith("elevated:") ? ANY_MODEL : incident.model;
-}
 
 export class AlertRules {
   private readonly channels: readonly ChannelConfig[];

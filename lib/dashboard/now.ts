@@ -10,7 +10,7 @@ import { surfaceOfSeries } from "@/lib/judge/surfaces";
 import { formatUtcTime } from "@/lib/dashboard/format";
 import { officialIncidentBrief } from "@/lib/dashboard/incidents";
 import type { MeasuredState, OfficialIncidentBrief, OfficialLatest, OfficialState, SeriesNow, StatusNow, SurfaceNow } from "@/lib/dashboard/types";
-import { seriesName } from "@/lib/measure/targets";
+import { seriesName, unprobedReason } from "@/lib/measure/targets";
 import { KEYED_KINDS, PROBE_KINDS } from "@/probes/types";
 import type { Db } from "@/db/client";
 import { getOpenMeasuredIncidents } from "@/db/queries/measured-incidents";
@@ -135,20 +135,10 @@ function surfaceNow(config: Config, surface: Surface, series: SeriesNow[], eleva
     officialIncidents: incidents,
     disagreement: disagreementSentence(measured, official, failure && failure.share !== null ? failure.words : null, failure ? since : null, now),
     series,
-    notMeasured: notMeasuredReason(config, surface),
+    notMeasured: unprobedReason(config, surface.kinds),
   };
 }
 
-/**
- * Why the configuration probes none of a surface's kinds (so "no recent measurements" would be the wrong thing to
- * say of it), or null when it probes at least one: every kind turned off, or only keyed kinds and no key.
- */
-export function notMeasuredReason(config: Pick<Config, "probes" | "apiKey">, surface: Pick<Surface, "kinds">): string | null {
-  const enabled = surface.kinds.filter((k) => config.probes[k].enabled);
-  if (enabled.length === 0) return "its probes are turned off in the configuration";
-  if (!config.apiKey && enabled.every((k) => KEYED_KINDS.includes(k))) return "it needs ANTHROPIC_API_KEY";
-  return null;
-}
 
 const OFFICIAL_WORDS: Record<OfficialState, string> = { operational: "operational", degraded: "degraded performance", down: "outage", maintenance: "under maintenance", unknown: "unknown (the page could not be read)" };
 

@@ -5,7 +5,7 @@
 import { acknowledgementOf, type Acknowledgement } from "@/lib/judge/acknowledgement";
 import type { Severity } from "@/lib/judge/detector";
 import { impactLevel } from "@/lib/judge/official";
-import { ANY_MODEL, concernsComponent, type OfficialIncidentView } from "@/lib/judge/official-claims";
+import { concernsComponent, failedModel, type OfficialIncidentView } from "@/lib/judge/official-claims";
 import type { SurfaceIncident } from "@/lib/judge/surfaces";
 
 export { concernsComponent, type OfficialIncidentView };
@@ -69,7 +69,7 @@ export function matchIncidents(
   const relevant = official.filter((o) => concernsComponent(o, componentId));
   const used = new Set<string>();
   const matches = measured.map((m): IncidentMatch => {
-    const ack = acknowledgementOf({ startedAt: m.startedAt, endedAt: m.endedAt, severity: m.severity, models: m.parts.map((p) => (p.series.startsWith("elevated:") ? ANY_MODEL : p.model)) }, relevant, componentId, opts);
+    const ack = acknowledgementOf({ startedAt: m.startedAt, endedAt: m.endedAt, severity: m.severity, models: m.parts.map(failedModel) }, relevant, componentId, opts);
     ack.by.forEach((o) => used.add(o.id));
     const mEnd = m.endedAt ?? opts.now;
     return { measured: m, official: ack.by, acknowledged: ack.acknowledged, ackDelayMs: ack.delayMs, ack, impactMatches: ack.impactMatches, accountable: mEnd - m.startedAt >= opts.accountableAfterMs };

@@ -100,6 +100,11 @@ export function modelsInText(text: string): string[] {
 
 export const ANY_MODEL = "*";
 
+/** The model a failure of `series` is on, as acknowledgement reads it: any model for a surface's pooled incident. */
+export function failedModel(part: { series: string; model: string | null }): string | null {
+  return part.series.startsWith("elevated:") ? ANY_MODEL : part.model;
+}
+
 /** A model id as modelsInText names it: "claude-haiku-4-5-20251001" → "haiku 4.5", "claude-3-5-sonnet-…" → "sonnet 3.5". */
 export function modelKey(id: string): string | null {
   const parts = id.toLowerCase().split("-").filter((p) => !/^\d{8}$/.test(p) && p !== "latest" && p !== "claude");

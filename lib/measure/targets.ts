@@ -28,7 +28,7 @@ export function seriesName(kind: ProbeKind, model: string | null): string {
 /** Every probe the configuration asks for, in a stable order. */
 export function planProbes(config: Config, options: PlanOptions = {}): Plan {
   const selected = PROBE_KINDS.filter((kind) => (options.only ? options.only.includes(kind) : config.probes[kind].enabled));
-  const skippedForKey = config.apiKey ? [] : selected.filter((kind) => KEYED_KINDS.includes(kind));
+  const skippedForKey = selected.filter((kind) => lacksKey(config, kind));
   const probes: PlannedProbe[] = [];
   for (const kind of selected) {
     if (skippedForKey.includes(kind)) continue;
@@ -36,6 +36,22 @@ export function planProbes(config: Config, options: PlanOptions = {}): Plan {
     for (const model of models) probes.push({ kind, target: buildTarget(config, kind, model, options), intervalSeconds: config.probes[kind].intervalSeconds });
   }
   return { probes, skippedForKey };
+}
+
+/** A keyed kind with no ANTHROPIC_API_KEY: planned out, with one log line. */
+function lacksKey(config: Pick<Config, "apiKey">, kind: ProbeKind): boolean {
+  return !config.apiKey && KEYED_KINDS.includes(kind);
+}
+
+/**
+ * Why the plan probes none of `kinds` (a surface's), or null when it probes at least one: every kind turned off, or
+ * only keyed kinds and no key. The page says it instead of "no recent measurements".
+ */
+export function unprobedReason(config: Pick<Config, "probes" | "apiKey">, kinds: readonly ProbeKind[]): string | null {
+  const enabled = kinds.filter((k) => config.probes[k].enabled);
+  if (enabled.length === 0) return "its probes are turned off in the configuration";
+  if (enabled.every((k) => lacksKey(config, k))) return "it needs ANTHROPIC_API_KEY";
+  return null;
 }
 
 function buildTarget(config: Config, kind: ProbeKind, model: string | null, options: PlanOptions): ProbeTarget {

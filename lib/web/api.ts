@@ -2,7 +2,8 @@
  * The JSON API's inputs and the data it needs beyond lib/dashboard: query validation (every error names its
  * parameter), a page of one series' raw results, and the uptime figures of the report.
  */
-import { monitorGapMs, notMeasuredReason } from "@/lib/dashboard/now";
+import { monitorGapMs } from "@/lib/dashboard/now";
+import { unprobedReason } from "@/lib/measure/targets";
 import { and, desc, eq, gte, lt, or } from "drizzle-orm";
 import { z } from "zod";
 import { countDisagreement, type Disagreement } from "@/lib/judge/accountability";
@@ -137,7 +138,7 @@ export function emptyStatus(config: Config, now: number): StatusNow {
     generatedAt: now,
     lastResultAt: null,
     monitor: { online: true, offlineSince: null },
-    surfaces: config.surfaces.map((s) => ({ id: s.id, name: s.name, componentId: s.componentId, measured: "nodata", failureRatio: null, failureWords: null, since: null, official: "unknown", officialStatus: null, officialIncidents: [], disagreement: null, series: [], notMeasured: notMeasuredReason(config, s) })),
+    surfaces: config.surfaces.map((s) => ({ id: s.id, name: s.name, componentId: s.componentId, measured: "nodata", failureRatio: null, failureWords: null, since: null, official: "unknown", officialStatus: null, officialIncidents: [], disagreement: null, series: [], notMeasured: unprobedReason(config, s.kinds) })),
   };
 }
 

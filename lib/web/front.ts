@@ -65,7 +65,7 @@ const RENDER_COST_FACTOR = 10;
  * crowd during a no-cache flood on the chart windows, and 6.2× during one on the link-preview image (`npm run bench --
  * crowd`): a render on the event loop is time every visitor waits through.
  */
-export const GLOBAL_RENDER_FACTOR = 10;
+const GLOBAL_RENDER_FACTOR = 10;
 /** Witness has no request body and small headers: a client slower than this is holding a socket, not sending. */
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 20_000;

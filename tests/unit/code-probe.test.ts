@@ -111,12 +111,18 @@ const stepTwo: Row[] = [
   ["a refusal", { fault: "refusal", step: "result" }, "wrong_answer", "degraded", /^step 2 \(tool_result\): refusal/],
 ];
 
+/** One run under `spec`: its class, outcome and message as given. */
+async function failsAs(spec: Row[1], errorClass: Row[2], outcome: Row[3], message: RegExp): Promise<ProbeResult> {
+  sim.setFault("api", spec);
+  const result = await run();
+  expect([result.errorClass, result.outcome]).toEqual([errorClass, outcome]);
+  expect(result.message).toMatch(message);
+  return result;
+}
+
 describe("code probe: step 1 failures", () => {
   it.each(stepOne)("%s is %s", async (_name, spec, errorClass, outcome, message) => {
-    sim.setFault("api", spec);
-    const result = await run();
-    expect([result.errorClass, result.outcome]).toEqual([errorClass, outcome]);
-    expect(result.message).toMatch(message);
+    const result = await failsAs(spec, errorClass, outcome, message);
     // A failed tool call is never answered: the round trip stops at step 1.
     expect(bodies()).toHaveLength(1);
     expect(detailsOf(result).steps.map((s) => s.step)).toEqual([1]);
@@ -126,10 +132,7 @@ describe("code probe: step 1 failures", () => {
 
 describe("code probe: step 2 failures", () => {
   it.each(stepTwo)("%s is %s", async (_name, spec, errorClass, outcome, message) => {
-    sim.setFault("api", spec);
-    const result = await run();
-    expect([result.errorClass, result.outcome]).toEqual([errorClass, outcome]);
-    expect(result.message).toMatch(message);
+    const result = await failsAs(spec, errorClass, outcome, message);
     const details = detailsOf(result);
     expect(details.steps.map((s) => s.step)).toEqual([1, 2]);
     expect(details.steps[0]!.httpStatus).toBe(200);

@@ -57,6 +57,11 @@ describe("configuration", () => {
   it("names a missing config file", () => {
     expect(() => loadConfig({ WITNESS_CONFIG: join(dir, "nope.yaml") })).toThrow(/nope\.yaml: cannot read/);
   });
+
+  it("refuses a browser probe this version cannot run, rather than let it crash on every tick", () => {
+    expect(() => loadConfig(withFile("probes:\n  browser: { enabled: true }\n"))).toThrow(/probes\.browser\.enabled: the browser probe is not in this version yet/);
+    expect(loadConfig(withFile("probes:\n  console: { enabled: true }\n")).probes.console.enabled).toBe(true);
+  });
 });
 
 describe("the probe plan", () => {

@@ -1,7 +1,8 @@
 /** The home page's words and what it counts: the headline per surface, and series no longer configured dropping out. */
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "@/lib/config";
-import { currentSeries, getStatusNow, headline, phrasesText, plannedSeries, notMeasuredReason } from "@/lib/dashboard/now";
+import { unprobedReason } from "@/lib/measure/targets";
+import { currentSeries, getStatusNow, headline, phrasesText, plannedSeries } from "@/lib/dashboard/now";
 import { packDays, unpackDays } from "@/lib/dashboard/day-facts";
 import type { DayBar, SeriesNow, StatusNow, SurfaceNow } from "@/lib/dashboard/types";
 import { rebuildRollups } from "@/lib/keep/rollup-writer";
@@ -54,7 +55,7 @@ describe("the headline answers whether Claude works, per surface", () => {
       const base = loadConfig(env);
       const withCode = { ...base, probes: { ...base.probes, code: { ...base.probes.code, enabled: true } }, surfaces: [...base.surfaces, { id: "claude-code", name: "Claude Code", componentId: "yyzkbfz2thpt", kinds: ["code" as const] }] };
       const config = (yaml ?? ((c) => c))(withCode);
-      return Object.fromEntries(config.surfaces.map((s) => [s.id, notMeasuredReason(config, s)]));
+      return Object.fromEntries(config.surfaces.map((s) => [s.id, unprobedReason(config, s.kinds)]));
     };
     expect(reasons({})).toEqual({ "claude-ai": null, api: null, "claude-code": "it needs ANTHROPIC_API_KEY" });
     expect(reasons({ ANTHROPIC_API_KEY: "sk-ant-x" })).toEqual({ "claude-ai": null, api: null, "claude-code": null });

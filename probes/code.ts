@@ -6,6 +6,7 @@
 import { judgeAnswer, postMessagesRequest } from "@/probes/anthropic";
 import type { Failure } from "@/probes/classify";
 import { CODE_MAX_TOKENS, CODE_SYSTEM, CODE_TOOLS, codeAsk } from "@/probes/code-request";
+import { roundMs } from "@/probes/http";
 import { isResult, ProbeRun, type ResultFields } from "@/probes/result";
 import { sanitizeMessage, sanitizeRequestId } from "@/probes/sanitize";
 import { sendStream, type StreamRead } from "@/probes/stream";
@@ -65,8 +66,8 @@ async function runStep(run: ProbeRun, target: ProbeTarget, step: 1 | 2, messages
   const first = isResult(read) ? read.ttftMs : firstTokenMs(read.state);
   steps.push({
     step,
-    ttftMs: first == null ? null : round(first - startMs),
-    totalMs: round(run.clock.elapsed() - startMs),
+    ttftMs: first == null ? null : roundMs(first - startMs),
+    totalMs: roundMs(run.clock.elapsed() - startMs),
     httpStatus: fields.httpStatus ?? null,
     requestId: sanitizeRequestId(fields.requestId, target.apiKey ? [target.apiKey] : []),
   });
@@ -139,8 +140,4 @@ function assistantTurn(state: StreamState, calls: ToolUse[]): unknown[] {
 function firstTokenMs(state: StreamState): number | null {
   const times = [state.ttftMs, state.firstInputMs].filter((t): t is number => t != null);
   return times.length > 0 ? Math.min(...times) : null;
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }

@@ -37,7 +37,7 @@ export class Clock {
   private readonly t0 = performance.now();
   /** Milliseconds since start, rounded to 0.1 ms. */
   elapsed(): number {
-    return Math.round((performance.now() - this.t0) * 10) / 10;
+    return roundMs(performance.now() - this.t0);
   }
 }
 
@@ -73,10 +73,10 @@ export function timedRequest(url: URL, init: RequestInit, clock: Clock): Promise
       });
       socket.once("connect", () => {
         tConnect = clock.elapsed();
-        phases.connectMs = round(tConnect - (tLookup ?? 0));
+        phases.connectMs = roundMs(tConnect - (tLookup ?? 0));
       });
       socket.once("secureConnect", () => {
-        phases.tlsMs = round(clock.elapsed() - (tConnect ?? 0));
+        phases.tlsMs = roundMs(clock.elapsed() - (tConnect ?? 0));
       });
     });
     req.once("response", (res) => {
@@ -94,6 +94,7 @@ export function headerValue(headers: IncomingHttpHeaders, name: string): string 
   return value ?? null;
 }
 
-function round(ms: number): number {
+/** Milliseconds to a tenth, as every timing field is stored. */
+export function roundMs(ms: number): number {
   return Math.round(ms * 10) / 10;
 }

@@ -32,11 +32,12 @@ const KIND_DEFAULTS: Record<ProbeKind, { timeoutMs: number; slowMs: number; inte
   code: { timeoutMs: 90_000, slowMs: 20_000, intervalSeconds: 300 }, // the whole tool round trip
 };
 
-const NOT_YET_DEFAULT: readonly ProbeKind[] = ["console", "browser", "code"];
+/** Kinds built (or being built, issue 16) but off unless a config turns them on. */
+export const OFF_BY_DEFAULT: readonly ProbeKind[] = ["console", "browser", "code"];
 const kindSchema = (kind: ProbeKind) =>
   z
     .object({
-      enabled: z.boolean().default(!NOT_YET_DEFAULT.includes(kind)),
+      enabled: z.boolean().default(!OFF_BY_DEFAULT.includes(kind)),
       intervalSeconds: intervalSeconds.default(KIND_DEFAULTS[kind].intervalSeconds),
       timeoutMs: ms.default(KIND_DEFAULTS[kind].timeoutMs),
       slowMs: ms.default(KIND_DEFAULTS[kind].slowMs),

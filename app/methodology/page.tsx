@@ -7,7 +7,7 @@ import type { Metadata, ResolvingMetadata } from "next";
 import { livePreview } from "@/app/_components/preview-metadata";
 import Link from "next/link";
 import { listAlerts } from "@/lib/alerts/listing";
-import type { Config } from "@/lib/config";
+import { OFF_BY_DEFAULT, type Config } from "@/lib/config";
 import { describeGradeScale } from "@/lib/judge/grade";
 import { formatDuration, formatPercent, plural } from "@/lib/dashboard/format";
 import { getWebContext } from "@/lib/web/context";
@@ -85,6 +85,7 @@ const ERROR_CLASSES: readonly [string, string, string][] = [
   ["stream_error", "an in-band event: error after the 200 (its error.type is kept in message)", "down"],
   ["stream_truncated", "the stream ended, cleanly or by reset, before message_stop", "down"],
   ["stream_stalled", "a stream had begun, then no bytes came for the idle timeout, or the deadline passed", "down"],
+  ["app_error", "browser only (not in this version yet): the page came back, but the app failed with no HTTP cause: a first-party script that did not load or threw, an uncaught page error, or nothing usable", "down"],
   ["wrong_answer", "the answer check failed", "degraded"],
   ["slow", "worked, but over its latency threshold", "degraded"],
 ];
@@ -154,6 +155,9 @@ export default function MethodologyPage() {
 
 function Probes({ config }: { config: Config }) {
   const keyed = config.apiKey !== null;
+  // A kind off by default and still off is listed in a line under the table; one a user turned off shows "disabled".
+  const listed = PROBE_KINDS.filter((k) => config.probes[k].enabled || !OFF_BY_DEFAULT.includes(k));
+  const offHere = PROBE_KINDS.filter((k) => !listed.includes(k));
   return (
     <section id="probes" aria-labelledby="probes-title" className="section">
       <h2 id="probes-title">What the probes send</h2>
@@ -188,7 +192,7 @@ function Probes({ config }: { config: Config }) {
             </tr>
           </thead>
           <tbody>
-            {PROBE_KINDS.map((kind) => {
+            {listed.map((kind) => {
               const p = config.probes[kind];
               return (
                 <tr key={kind}>
@@ -212,6 +216,18 @@ function Probes({ config }: { config: Config }) {
           </tbody>
         </table>
       </div>
+      {offHere.length > 0 ? (
+        <p className="small muted">
+          Off by default and not turned on here:{" "}
+          {offHere.map((kind, i) => (
+            <span key={kind}>
+              {i > 0 ? "; " : ""}
+              <code>{kind}</code> ({PROBES[kind].sends})
+            </span>
+          ))}
+          .
+        </p>
+      ) : null}
       <p>
         Each result records the time of each phase on a fresh connection (DNS, connect, TLS), time to first byte, time
         to first token (the first non-empty <code>text_delta</code>) and total time, plus tokens per second while

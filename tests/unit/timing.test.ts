@@ -35,9 +35,11 @@ describe("timing truth against injected delays", () => {
     expect(r.ttftMs!).toBeLessThanOrEqual(r.totalMs!);
     expect(r.totalMs!).toBeLessThan(GROSS_MS);
     expect(r.outputTokens).toBe(5);
-    // 5 tokens over at least the 50 ms from first token to message_stop: at most 100/s, never a rate in tokens/ms.
-    expect(r.tokensPerSecond).toBeGreaterThan(0);
-    expect(r.tokensPerSecond).toBeLessThanOrEqual(100);
+    // 5 tokens over the time from first token to message_stop, which the client sees as about one 50 ms gap, but
+    // shorter when the first delta reached a busy client late (106/s was seen in .ci/run): gross bounds that still
+    // catch a rate in tokens/ms (0.1) or over seconds taken as ms (100,000), never the millisecond.
+    expect(r.tokensPerSecond).toBeGreaterThan(1);
+    expect(r.tokensPerSecond).toBeLessThanOrEqual(1_000);
   });
 
   it("a plain call's TTFB is never shorter than 300 ms injected, with connect before it", async () => {

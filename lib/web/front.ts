@@ -63,8 +63,15 @@ const RENDER_COST_FACTOR = 10;
  * stale snapshot's refresh) also wait for this budget: each render's time times this factor, across all keys, so they
  * use at most a quarter of the process. A tenth was tried: on a loaded machine one slow chart render then held every
  * other key's refresh, /api/v1/status included, past the home page's 15 s live update (tests/e2e/home-live.spec.ts).
+ * A render's share is booked when it is scheduled (at its key's last cost), not when it ends: four keys gone stale at
+ * once would otherwise all start before the first had paid.
  */
 const GLOBAL_RENDER_FACTOR = 4;
+/**
+ * A key whose last render took less than this (the status API, badges, feeds) does not wait for the budget: it pays
+ * into it, but its refresh is never held behind a costly page's, so the home page's live update stays live.
+ */
+export const CHEAP_RENDER_MS = 50;
 /** Witness has no request body and small headers: a client slower than this is holding a socket, not sending. */
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 20_000;
@@ -112,22 +119,23 @@ export function createFront(options: FrontOptions): Front {
   let ownHost = "localhost";
 
   /** One render per key at a time, begun `delayMs` from now; a 200 becomes the key's snapshot, anything else is passed on once. */
-  const refresh = (hot: HotRequest, delayMs: number): Promise<Snapshot | Rendered> => {
+  const refresh = (hot: HotRequest, delayMs: number, estimateMs = 0): Promise<Snapshot | Rendered> => {
     const running = inflight.get(hot.key);
     if (running) return running;
+    budgetFreeAt = Math.max(budgetFreeAt, Date.now() + delayMs) + GLOBAL_RENDER_FACTOR * estimateMs;
     const job = (async () => {
       if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
       const startedVersion = version.now();
       const startedAt = Date.now();
       const scope = { oldestReadAt: null as number | null };
       let rendered = await renderer.render(hot.url, hot.host ?? ownHost, scope);
+      const renderMs = Date.now() - startedAt;
+      budgetFreeAt += GLOBAL_RENDER_FACTOR * (renderMs - estimateMs);
       if (rendered.status !== 200 || rendered.headers["x-witness-uncacheable"]) return rendered;
       if (hot.url === "/" && homeScript) rendered = { ...rendered, body: Buffer.from(withoutReactRuntime(rendered.body.toString("utf8"), homeScript)) };
       if (hot.perHost) rendered = { ...rendered, headers: { ...rendered.headers, vary: withVary(rendered.headers.vary, "Host") } };
       // Served for FRESH_FOR_MS from the oldest data it shows: a page must never say it read data more than that ago.
       const renderedAt = Math.min(startedAt, scope.oldestReadAt ?? startedAt);
-      const renderMs = Date.now() - startedAt;
-      budgetFreeAt = Math.max(budgetFreeAt, startedAt) + GLOBAL_RENDER_FACTOR * renderMs;
       const snapshot = await makeSnapshot(rendered, startedVersion, renderedAt, { madeAt: startedAt, renderMs, effort: hot.tail ? "fast" : "max" });
       (hot.tail ? tail : store).set(hot.key, snapshot);
       return snapshot;
@@ -143,14 +151,15 @@ export function createFront(options: FrontOptions): Front {
     const state = hit ? freshness(hit, version.now(), now) : "expired";
     let wait: Promise<Snapshot | Rendered> | null = null;
     if (hit && state === "stale") {
-      const delay = Math.max(0, hit.madeAt + renderSpacing(hit) - now, budgetFreeAt - now);
+      const budgetWait = hit.renderMs < CHEAP_RENDER_MS ? 0 : budgetFreeAt - now;
+      const delay = Math.max(0, hit.madeAt + renderSpacing(hit) - now, budgetWait);
       // A client that asks for no-cache (a reload, the home page's live refresh) is not given a copy from before the
       // data changed when the next render is near: it waits for it, shared by every such client. When the render
       // budget puts it further off, it gets the stale copy (never older than FRESH_FOR_MS), like everyone else: no-cache
       // is honoured at most once per spacing and never at the crowd's expense.
       const noCache = /no-cache/i.test(String(req.headers["cache-control"] ?? ""));
-      if (noCache && delay <= MAX_RENDER_SPACING_MS) wait = refresh(hot, delay);
-      else if (delay === 0) void refresh(hot, 0).catch(() => undefined);
+      if (noCache && delay <= MAX_RENDER_SPACING_MS) wait = refresh(hot, delay, hit.renderMs);
+      else if (delay === 0) void refresh(hot, 0, hit.renderMs).catch(() => undefined);
     }
     if (!hit || state === "expired") wait = refresh(hot, 0);
     if (!wait) return sendSnapshot(hit!, req, res);

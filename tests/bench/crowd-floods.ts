@@ -4,7 +4,10 @@
  * loads `/` on a connection of its own; the visitor's p50 during a flood is set beside its idle figure (goal: within
  * 2×), and the web server's resident memory is sampled throughout (goal: under 300 MB after the floods). The first
  * row is the plain crowd, 16 connections of plain `/`: what any 16 busy clients cost the visitor on this machine, the
- * floor no flood can go below, since the visitor's request queues behind theirs.
+ * floor no flood can go below, since the visitor's request queues behind theirs. Rows in parentheses are the plain
+ * twins of the tricks below them (the same paths without the odd Host or the no-cache): a trick that forced renders
+ * would show as the gap between a row and its twin; what remains is the cost of sending that answer's bytes.
+ * WITNESS_BENCH_FLOODS_ONLY=1 runs this part alone (tests/bench/crowd.ts).
  */
 import { readFileSync } from "node:fs";
 import { Agent, get } from "node:http";
@@ -33,8 +36,11 @@ export const FLOODS: Flood[] = [
     name: "unique queries on hot paths",
     next: () => ({ path: pick([`/charts?window=${pick(windows)}&u=${uid()}`, `/api/v1/status?u=${uid()}`, `/api/v1/badges/api.svg?u=${uid()}`, `/feed.xml?u=${uid()}`]) }),
   },
+  { name: "(plain /feed.xml)", next: () => ({ path: "/feed.xml" }) },
   { name: "/feed.xml, unique Host", next: () => ({ path: "/feed.xml", headers: { host: `${uid()}.example.com` } }) },
+  { name: "(plain chart windows)", next: () => ({ path: `/charts?window=${pick(windows)}` }) },
   { name: "no-cache on chart windows", next: () => ({ path: `/charts?window=${pick(windows)}`, headers: { "cache-control": "no-cache" } }) },
+  { name: "(plain /opengraph-image)", next: () => ({ path: "/opengraph-image" }) },
   { name: "/opengraph-image, no-cache", next: () => ({ path: "/opengraph-image", headers: { "cache-control": "no-cache" } }) },
   { name: "/api/v1/series/edge/results?since=90d, no-cache", next: () => ({ path: "/api/v1/series/edge/results?since=90d", headers: { "cache-control": "no-cache" } }) },
 ];

@@ -112,6 +112,7 @@ export async function benchCrowd(): Promise<void> {
       writeFileSync(file, raw.body);
       answers[path] = { headers: raw.headers, file };
     }
+    if (process.env.WITNESS_BENCH_FLOODS_ONLY) return await benchFloods(base, web.pid!);
     const started = await startBare(dir, answers);
     bare = started.child;
 

@@ -5,7 +5,7 @@
  */
 import { request, type IncomingMessage, type ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { createFront, MAX_RENDER_SPACING_MS, MIN_RENDER_SPACING_MS, renderSpacing, type Front } from "@/lib/web/front";
+import { CHEAP_RENDER_MS, createFront, MAX_RENDER_SPACING_MS, MIN_RENDER_SPACING_MS, renderSpacing, type Front } from "@/lib/web/front";
 import { MAX_HOSTS } from "@/lib/web/hot-routes";
 import { VERSION_POLL_MS } from "@/lib/web/version-watch";
 
@@ -16,6 +16,15 @@ interface Answer {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `done` until it holds; fails after 10 s (a condition, not a speed: it holds at once or never). */
+async function until(done: () => boolean): Promise<void> {
+  const limit = Date.now() + 10_000;
+  while (!done()) {
+    if (Date.now() > limit) throw new Error("condition not reached in 10 s");
+    await sleep(20);
+  }
+}
 
 /** Next as the front sees it: every render counted by URL; pages link to the Host they were asked for. */
 function fakeNext(version: { n: number }, slowMs = 0) {
@@ -166,6 +175,38 @@ describe("the front under the outage crowd", () => {
     expect(renders * slowMs).toBeLessThanOrEqual(elapsed / 4 + slowMs);
     // A reload waits for a render only when one is near (MAX_RENDER_SPACING_MS), else it gets the copy there is.
     expect(slowest).toBeLessThan(MAX_RENDER_SPACING_MS + 5_000);
+  });
+
+  it("costly keys gone stale at once book the render budget as they start: one renders, the others keep their copy", { timeout: 40_000 }, async () => {
+    const slowMs = 300;
+    const { version, next, port } = await start(true, slowMs);
+    const paths = ["24h", "7d", "30d", "90d"].map((w) => `/charts?window=${w}`);
+    await Promise.all(paths.map((p) => get(port, p)));
+    // The first renders booked 4 × slowMs each; let that budget pass, and each key's own spacing.
+    await sleep(4 * 4 * slowMs + MIN_RENDER_SPACING_MS);
+    version.n += 1;
+    await sleep(VERSION_POLL_MS + 150);
+    const answers = await Promise.all(paths.map((p) => get(port, p)));
+    // Every visitor got the copy there was at once; behind them, one refresh began and booked its share.
+    expect(answers.every((a) => a.body.includes(`version ${version.n - 1} `))).toBe(true);
+    await until(() => paths.reduce((n, p) => n + next.count(p), 0) > paths.length);
+    await sleep(2 * slowMs);
+    expect(paths.reduce((n, p) => n + next.count(p), 0) - paths.length).toBe(1);
+  });
+
+  it("a cheap key's refresh is never held behind the costly renders' budget", { timeout: 40_000 }, async () => {
+    const { version, next, port } = await start(true, 500);
+    await get(port, "/api/v1/status");
+    await Promise.all(["24h", "7d", "30d", "90d"].map((w) => get(port, `/charts?window=${w}`)));
+    // The status render was cheap, and four costly renders have booked seconds of budget since.
+    expect(next.count("/api/v1/status")).toBe(1);
+    await sleep(MIN_RENDER_SPACING_MS);
+    version.n += 1;
+    await sleep(VERSION_POLL_MS + 150);
+    await get(port, "/api/v1/status");
+    await until(() => next.count("/api/v1/status") === 2);
+    expect((await get(port, "/api/v1/status")).body).toContain(`version ${version.n} `);
+    expect(CHEAP_RENDER_MS).toBeLessThan(500);
   });
 
   it("the link-preview image and the series API are rendered once per data version", async () => {

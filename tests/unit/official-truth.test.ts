@@ -5,9 +5,11 @@
  * "backdated"; it acknowledges no earlier measured incident, nor one of another model; when it leaves the summary the
  * page is operational again at that reading, not at the next incidents.json read.
  */
-import { readFileSync } from "node:fs";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { OpenedDatabase } from "@/db/client";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { openDatabase, type OpenedDatabase } from "@/db/client";
 import type { Config } from "@/lib/config";
 import { getSurfaceDays } from "@/lib/dashboard/days";
 import { formatPosted } from "@/lib/dashboard/format";
@@ -62,11 +64,28 @@ function run(from: number, to: number, opts: { outcome?: (t: number, series: str
 }
 
 describe("an official incident first seen today, created weeks ago", () => {
-  beforeEach(() => {
-    config = { ...config, probes: { ...config.probes, messages: { ...config.probes.messages, intervalSeconds: 600 }, edge: { ...config.probes.edge, intervalSeconds: 600 }, status: { ...config.probes.status, intervalSeconds: 600 } } };
+  const tenMinutes = (c: Config): Config => ({ ...c, probes: { ...c.probes, messages: { ...c.probes.messages, intervalSeconds: 600 }, edge: { ...c.probes.edge, intervalSeconds: 600 }, status: { ...c.probes.status, intervalSeconds: 600 } } });
+  const dir = mkdtempSync(join(tmpdir(), "witness-official-truth-"));
+  const template = join(dir, "two-weeks.db");
+  let copies = 0;
+  // Two weeks read as operational, with a Sonnet outage a week ago that the page never admitted: recorded once (6,000
+  // writes: a minute on a busy CI runner) and copied for each test.
+  beforeAll(() => {
+    ({ store, config } = openRecorder());
+    config = tenMinutes(config);
     recorder = new Recorder(config, store.db, createLogger({ secrets: [], write: () => {} }));
-    // Two weeks read as operational, with a Sonnet outage a week ago that the page never admitted.
     run(START, TODAY, { outcome: (t, series) => (series.startsWith("messages") && t >= START + 7 * DAY && t < START + 7 * DAY + 60 * MIN ? "down" : "up") });
+    store.sqlite.exec(`VACUUM INTO '${template}'`);
+    store.close();
+  }, 600_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeEach(() => {
+    store.close();
+    const file = join(dir, `copy-${++copies}.db`);
+    copyFileSync(template, file);
+    store = openDatabase(file);
+    config = tenMinutes(config);
+    recorder = new Recorder(config, store.db, createLogger({ secrets: [], write: () => {} }));
   });
 
   it("incidents.json alone listing it changes nothing the page claimed: the summary still says operational", async () => {

@@ -196,3 +196,21 @@ describe("no Chromium outlives the worker", () => {
     await until("every Chromium process to exit", () => [...seen].every((p) => !isRunning(p)));
   });
 });
+
+describe("screenshots of failed runs", () => {
+  it("are kept newest first, bounded in count, found by the incident's span", async () => {
+    const { openMigratedMemory } = await import("@/tests/unit/support");
+    const { BROWSER_SCREENSHOTS_KEPT, getScreenshotInSpan, getScreenshotJpegById, insertBrowserScreenshot } = await import("@/db/queries/browser-screenshots");
+    const store = openMigratedMemory();
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
+    for (let i = 0; i < BROWSER_SCREENSHOTS_KEPT + 5; i++) insertBrowserScreenshot(store.db, { series: "browser", takenAt: new Date(1_000_000 + i * 300_000), errorClass: "app_error", jpeg });
+    const count = store.sqlite.prepare("select count(*) as n from browser_screenshots").get() as { n: number };
+    expect(count.n).toBe(BROWSER_SCREENSHOTS_KEPT);
+    const last = 1_000_000 + (BROWSER_SCREENSHOTS_KEPT + 4) * 300_000;
+    const found = getScreenshotInSpan(store.db, { series: "browser", from: new Date(last - 600_000), to: new Date(last + 1) });
+    expect(found).toMatchObject({ takenAt: last, errorClass: "app_error" });
+    expect(getScreenshotJpegById(store.db, found!.id)).toEqual(jpeg);
+    expect(getScreenshotInSpan(store.db, { series: "browser", from: new Date(0), to: new Date(1_000_000) })).toBeNull();
+    store.close();
+  });
+});

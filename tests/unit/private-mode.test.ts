@@ -59,6 +59,7 @@ const GUARDED = [
   ["JSON feed", "/feed.json", true],
   ["JSON API", "/api/v1/status", false],
   ["badge", "/api/v1/badges/api", true],
+  ["browser screenshot", "/api/v1/screenshots/1", false],
   ["metrics", "/metrics", false],
   ["unknown page", "/no-such-page", false],
 ] as const;

@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
 import { setPriority, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { judgeObservation } from "@/probes/browser-judge";
 import type { BrowserRequest, ChildMessage, Observation } from "@/probes/browser-types";
@@ -24,8 +24,11 @@ const HARD_DEADLINE_EXTRA_MS = 20_000;
 // Chromium gets the CPU after the other probes, so it cannot make their timings worse when it must run beside them.
 const NICENESS = 10;
 
-/** The project root: this file's parent folder, and also under the worker bundle, whose import.meta.url is db/migrate.ts's. */
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/**
+ * The project root: the folder above this file's, and also under the worker bundle, whose import.meta.url is
+ * db/migrate.ts's. Not `new URL("..", import.meta.url)`: Next's bundler takes that for an asset to resolve.
+ */
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
 export interface BrowserOutput {
   result: ProbeResult;

@@ -1,11 +1,14 @@
 /**
  * `npm run bench -- surfaces`: what the browser probe costs and what it does to its neighbours, against the
- * simulator in its own process. CPU is the child's and Chromium's (reaped children's CPU for a fresh browser, the live
- * process tree's counters for a kept one), RSS the sum over that tree sampled every 50 ms.
+ * simulator in its own process, with the child bundled as npm start runs it. CPU is the child's and Chromium's
+ * (reaped children's CPU for a fresh browser, the live process tree's counters for a kept one); memory is the tree's
+ * PSS (shared pages counted once, which RSS summed over Chromium's processes would count in each), sampled every 50 ms.
  */
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { bundleEntry } from "@/lib/cli/serve";
 import { childArgs, probeBrowser } from "@/probes/browser";
 import type { BrowserRequest, ChildMessage } from "@/probes/browser-types";
 import { probeEdge } from "@/probes/edge";
@@ -18,7 +21,7 @@ const RUNS = 20;
 const TICK_S = 100; // USER_HZ on Linux
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const never = new AbortController().signal;
-const browser = { chromiumPath: CHROMIUM, readySelector: null, firstPartyHosts: ["claude.ai"], childScript: null };
+let browser = { chromiumPath: CHROMIUM, readySelector: null, firstPartyHosts: ["claude.ai"], childScript: null as string | null };
 
 function stat(pid: number | "self"): string[] | null {
   try {
@@ -38,7 +41,14 @@ function tree(pid: number): number[] {
   return out;
 }
 
-const rssMiB = (pids: number[]) => pids.reduce((sum, p) => sum + Number(stat(p)?.[21] ?? 0) * 4096, 0) / 1048576;
+const pssKiB = (pid: number) => {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+};
+const rssMiB = (pids: number[]) => pids.reduce((sum, p) => sum + pssKiB(p), 0) / 1024;
 /** utime+stime+cutime+cstime, seconds. */
 const cpuOf = (f: string[] | null) => (f ? (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICK_S : 0);
 const reapedCpu = () => {
@@ -79,7 +89,7 @@ async function freshRuns(url: string): Promise<{ cpu: number[]; peak: number[]; 
 }
 
 async function keptRuns(url: string): Promise<{ cpu: number[]; peak: number[]; held: number; usable: number[] }> {
-  const child = spawn(process.execPath, childArgs(null), { cwd: root, stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  const child = spawn(process.execPath, childArgs(browser.childScript), { cwd: root, stdio: ["ignore", "ignore", "inherit", "ipc"] });
   const request: BrowserRequest = { url, chromiumPath: CHROMIUM, timeoutMs: 15_000, challengeGraceMs: 5_000, readySelector: null, firstPartyHosts: ["claude.ai"], keepBrowser: true };
   const ask = () => new Promise<ChildMessage>((resolve) => (child.once("message", resolve), child.send({ run: request })));
   const treeCpu = () => tree(child.pid!).reduce((sum, p) => sum + cpuOf(stat(p)), 0);
@@ -125,13 +135,15 @@ async function edgeWindow(url: string, ms: number, withBrowser: boolean, gated: 
 }
 
 export async function benchSurfaces(): Promise<void> {
+  const childScript = await bundleEntry("browser-child", root, join(root, ".next", "bench-browser-child.mjs"));
+  browser = { ...browser, childScript };
   const sim = await startSimProcess();
   try {
     const fresh = await freshRuns(sim.url);
     const kept = await keptRuns(sim.url);
     printTable(
       `browser probe cost per run (${RUNS} runs each, simulator app, child + Chromium)`,
-      ["mode", "CPU s median", "CPU s max", "peak RSS MiB median", "peak RSS MiB max", "held between runs MiB", "usable ms median"],
+      ["mode", "CPU s median", "CPU s max", "peak PSS MiB median", "peak PSS MiB max", "held between runs MiB", "usable ms median"],
       [
         ["fresh browser per run (shipped)", fmt(median(fresh.cpu), 2), fmt(Math.max(...fresh.cpu), 2), fmt(median(fresh.peak), 0), fmt(Math.max(...fresh.peak), 0), "0", fmt(median(fresh.usable), 0)],
         ["kept browser, fresh context", fmt(median(kept.cpu), 2), fmt(Math.max(...kept.cpu), 2), fmt(median(kept.peak), 0), fmt(Math.max(...kept.peak), 0), fmt(kept.held, 0), fmt(median(kept.usable), 0)],

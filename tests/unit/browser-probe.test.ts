@@ -214,3 +214,12 @@ describe("screenshots of failed runs", () => {
     store.close();
   });
 });
+
+describe("the browser's time slot", () => {
+  it("its tick is the second of the minute farthest from every other probe's", async () => {
+    const { quietSecond } = await import("@/lib/measure/worker");
+    expect(quietSecond([0, 10, 20, 30, 40, 50])).toBe(5);
+    expect(quietSecond([0, 12, 24])).toBe(42);
+    expect(quietSecond([])).toBe(0);
+  });
+});

@@ -142,7 +142,7 @@ export async function benchSurfaces(): Promise<void> {
     const fresh = await freshRuns(sim.url);
     const kept = await keptRuns(sim.url);
     printTable(
-      `browser probe cost per run (${RUNS} runs each, simulator app, child + Chromium)`,
+      `browser probe cost per run (${RUNS} runs each, simulator app, bundled child + Chromium)`,
       ["mode", "CPU s median", "CPU s max", "peak PSS MiB median", "peak PSS MiB max", "held between runs MiB", "usable ms median"],
       [
         ["fresh browser per run (shipped)", fmt(median(fresh.cpu), 2), fmt(Math.max(...fresh.cpu), 2), fmt(median(fresh.peak), 0), fmt(Math.max(...fresh.peak), 0), "0", fmt(median(fresh.usable), 0)],

@@ -57,9 +57,11 @@ const PROBES: Record<ProbeKind, { sends: string; upWhen: string; slow: string }>
     slow: "total time",
   },
   browser: {
-    sends: "not in this version yet: claude.ai loaded in a real headless Chromium",
-    upWhen: "the app becomes usable",
-    slow: "time until usable",
+    sends:
+      "claude.ai loaded once in a headless system Chromium, a fresh browser and context per run (no cookies, no cache), in a time slot no other probe shares; the app's own requests (its origin, claude.ai, *.claude.ai, *.anthropic.com, or probes.browser.firstPartyHosts) are watched, third-party ones ignored",
+    upWhen:
+      "the app is usable: probes.browser.readySelector visible, or else the load event, the app's requests started by then answered, and visible text; never \"network idle\". The page answering 5xx/529 is http_5xx/overloaded; an app request answering 5xx, 529 or 429 takes that class and is named; one never answering is timeout, named; a script that did not load or threw, an uncaught page error, or nothing usable is app_error; a Cloudflare challenge still showing after 5 s is blocked (inconclusive); 401/403 from account endpoints are expected and ignored; a browser that cannot start is inconclusive. A failed run keeps a screenshot for its incident page",
+    slow: "time from the navigation's start until usable",
   },
   code: {
     sends: `per model, two streaming POST /v1/messages shaped like Claude Code's: a system prompt, ${CODE_TOOLS.length} tools with JSON schemas, at most ${CODE_MAX_TOKENS} tokens; the second sends back the tool call with its tool_result`,

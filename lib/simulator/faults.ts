@@ -66,10 +66,21 @@ export const FAULTS = [
   "tool_unknown",
   "tool_missing_key",
   "tool_bad_json",
+  // The app target (lib/simulator/app.ts): what a real browser meets behind a healthy front page.
+  "bootstrap_500",
+  "bootstrap_529",
+  "bootstrap_429",
+  "bootstrap_hang",
+  "script_404",
+  "script_throw",
+  "page_error",
+  "third_party_500",
+  "challenge_clears",
+  "challenge_stays",
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
-export const TARGETS = ["api", "web", "status", "console"] as const;
+export const TARGETS = ["api", "web", "status", "console", "app"] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface FaultSpec {
@@ -182,7 +193,7 @@ export class FaultBoard {
 
   /** The current spec of each target. */
   snapshot(): Record<Target, FaultSpec> {
-    return { api: this.get("api"), web: this.get("web"), status: this.get("status"), console: this.get("console") };
+    return { api: this.get("api"), web: this.get("web"), status: this.get("status"), console: this.get("console"), app: this.get("app") };
   }
 
   /** All targets healthy and all counters cleared. */
@@ -205,6 +216,11 @@ export class FaultBoard {
       if (n % every !== 0) return HEALTHY;
     }
     return { fault: spec.fault, ttfbMs: spec.ttfbMs ?? 0, gapMs: spec.gapMs ?? 0 };
+  }
+
+  /** A target's current fault, without counting a request toward its `every`. */
+  current(target: Target): Fault {
+    return this.get(target).fault;
   }
 
   private get(target: Target): FaultSpec {

@@ -5,6 +5,7 @@ import { benchCrowd } from "@/tests/bench/crowd";
 import { benchEventLoop } from "@/tests/bench/eventloop";
 import { benchIncidents } from "@/tests/bench/incidents";
 import { benchMetrics } from "@/tests/bench/metrics";
+import { benchSurfaces } from "@/tests/bench/surfaces";
 import { benchTiming } from "@/tests/bench/timing";
 import { benchWeb } from "@/tests/bench/web";
 
@@ -17,5 +18,5 @@ if (!only || only === "eventloop") await benchEventLoop();
 if (!only || only === "crowd") await benchCrowd();
 if (!only || only === "metrics") await benchMetrics();
 if (!only || only === "alerts") await benchAlerts();
-// Temporary home until the `surfaces` section calls benchCode (issue 16).
 if (!only || only === "code") await benchCode();
+if (!only || only === "surfaces") await benchSurfaces();

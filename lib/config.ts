@@ -32,10 +32,8 @@ const KIND_DEFAULTS: Record<ProbeKind, { timeoutMs: number; slowMs: number; inte
   code: { timeoutMs: 90_000, slowMs: 20_000, intervalSeconds: 300 }, // the whole tool round trip
 };
 
-/** Kinds built (or being built, issue 16) but off unless a config turns them on. */
-export const OFF_BY_DEFAULT: readonly ProbeKind[] = ["console", "browser", "code"];
 const kindFields = (kind: ProbeKind) => ({
-  enabled: z.boolean().default(!OFF_BY_DEFAULT.includes(kind)),
+  enabled: z.boolean().default(true),
   intervalSeconds: intervalSeconds.default(KIND_DEFAULTS[kind].intervalSeconds),
   timeoutMs: ms.default(KIND_DEFAULTS[kind].timeoutMs),
   slowMs: ms.default(KIND_DEFAULTS[kind].slowMs),
@@ -82,11 +80,11 @@ const surfaceSchema = z
   .strict();
 
 /** Default surfaces (PRODUCT.md), each by the official page's real component id. */
-// Issue 16 in progress: console, browser and code join the defaults once the browser probe is merged; until then they
-// run only when a config enables them and lists them in a surface.
 const DEFAULT_SURFACES = [
-  { id: "claude-ai", name: "claude.ai", componentId: "rwppv331jlwc", kinds: ["web"] },
+  { id: "claude-ai", name: "claude.ai", componentId: "rwppv331jlwc", kinds: ["web", "browser"] },
+  { id: "console", name: "Claude Console", componentId: "0qbwn08sd68x", kinds: ["console"] },
   { id: "api", name: "Claude API", componentId: "k8w3r06qmzrp", kinds: ["messages", "stream", "edge"] },
+  { id: "claude-code", name: "Claude Code", componentId: "yyzkbfz2thpt", kinds: ["code"] },
 ] satisfies z.input<typeof surfaceSchema>[];
 
 const incidentPolicySchema = z
@@ -118,8 +116,6 @@ const fileSchema = z
         browser: browserSchema,
       })
       .strict()
-      // Refused at start rather than run as a probe that can only crash: the browser probe is not merged yet (issue 16).
-      .refine((p) => !p.browser.enabled, { message: "the browser probe is not in this version yet: leave it disabled", path: ["browser", "enabled"] })
       .prefault({}),
     answer: answerSchema,
     maxTokens: z.number().int().min(1).max(1024).default(16),

@@ -135,7 +135,6 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-const pids = () => readdirSync("/proc").filter((n) => /^\d+$/.test(n)).map(Number);
 const cmdline = (pid: number) => {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8");
@@ -183,11 +182,11 @@ describe("no Chromium outlives the worker", () => {
 
   it("the hard deadline kills the child; Chromium, its pipe closed, exits too", async () => {
     sim.setFault("app", "bootstrap_hang");
-    // Ours: the Chromium whose profile is under the run's own scratch dir (witness-browser-*), and what it started.
+    // Ours: the Chromium processes below this test process (other files' runs, in parallel, have their own), seen
+    // while the child still holds them; killed, they are re-parented and stay in `seen`.
     const seen = new Set<number>();
     const watching = setInterval(() => {
-      const roots = pids().filter((p) => cmdline(p).includes("witness-browser-") && isChromium(p));
-      for (const p of [...roots, ...roots.flatMap(descendants)]) seen.add(p);
+      for (const p of descendants(process.pid)) if (isChromium(p)) seen.add(p);
     }, 250);
     const request = { url: sim.url, chromiumPath: CHROMIUM, timeoutMs: 60_000, challengeGraceMs: 5_000, readySelector: null, firstPartyHosts: [], keepBrowser: false };
     const reply = await runChild(request, null, never, 6_000).finally(() => clearInterval(watching));

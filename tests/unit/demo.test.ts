@@ -28,7 +28,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function demoConfig(scale: number, name: string, simUrl = "http://127.0.0.1:9"): Config {
   const path = join(dir, `${name}.config.yaml`);
   writeFileSync(path, demoConfigYaml(scale));
-  const targets = { ANTHROPIC_BASE_URL: simUrl, CLAUDE_WEB_URL: simUrl, STATUS_PAGE_URL: simUrl };
+  const targets = { ANTHROPIC_BASE_URL: simUrl, CLAUDE_WEB_URL: simUrl, CLAUDE_CONSOLE_URL: `${simUrl}/console`, STATUS_PAGE_URL: simUrl };
   return loadConfig({ DATABASE_PATH: join(dir, `${name}.db`), WITNESS_CONFIG: path, ANTHROPIC_API_KEY: "sk-demo-not-a-real-key", ...targets });
 }
 

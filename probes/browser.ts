@@ -6,7 +6,8 @@
  * control pipe was the child, exits with it.
  */
 import { spawn } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { setPriority, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,6 +48,17 @@ export function findChromium(configured: string | null): string | null {
     }
   }
   return null;
+}
+
+/**
+ * Chromium, its control pipe closed, exits on its own a moment after the child and can still be writing its profile
+ * while we remove it (ENOTEMPTY): retried without blocking the worker's event loop, and left behind rather than thrown
+ * from an exit handler, where it would be an uncaught exception in the worker.
+ */
+function removeScratch(scratch: string): void {
+  rm(scratch, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }).catch(() => {
+    // a few KB in the temp dir, which the system's tmp cleaning takes
+  });
 }
 
 /** Load the page once in a fresh context and judge it. Never throws; a browser that fails is inconclusive. */
@@ -119,7 +131,7 @@ export function runChild(request: BrowserRequest, childScript: string | null, si
     child.on("exit", (code, sig) => {
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
-      rmSync(scratch, { recursive: true, force: true });
+      removeScratch(scratch);
       const tail = stderr.trim().split("\n").at(-1) ?? "";
       resolve(answer ?? { fatal: `the browser child exited (${sig ?? `code ${code}`}) without a report${tail ? `: ${tail.slice(0, 200)}` : ""}` });
     });

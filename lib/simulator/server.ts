@@ -108,7 +108,7 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, state: SimSta
   if ("error" in stripped) return sendJson(res, 400, { error: stripped.error });
   const { target, path } = targetOf(stripped.path);
   const json = target === "api" ? parseJson(record.body) : { ok: false as const };
-  const applied = state.faults.resolve(target, { model: modelOf(json), stream: wantsStream(json), step: toolStepOf(json) }, stripped.pathSpec);
+  const applied = state.faults.resolve(target, { model: modelOf(json), stream: wantsStream(json), step: toolStepOf(json), keyed: req.headers["x-api-key"] !== undefined }, stripped.pathSpec);
   // The app's ttfbMs delays its bootstrap alone, the call it waits on before it renders: "a slow app".
   if (target !== "app") await wait(applied.ttfbMs, signal);
   const ex: Exchange = { req, res, method, path, body: record.body, json, fault: applied.fault, gapMs: applied.gapMs, signal };

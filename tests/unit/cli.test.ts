@@ -126,12 +126,18 @@ describe("npm start", () => {
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-    // On a fresh clone npm start first builds the dashboard (10–30 s); wait for the worker to be scheduling.
-    const deadline = Date.now() + 100_000;
-    while (!stderr.includes("scheduled status") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(stderr).toContain("scheduled status");
-    child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    let code: number | null;
+    try {
+      // On a fresh clone npm start first builds the dashboard (10–30 s); wait for the worker to be scheduling.
+      const deadline = Date.now() + 100_000;
+      while (!stderr.includes("scheduled status") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(stderr).toContain("scheduled status");
+    } finally {
+      // Also when the wait failed: a worker left running outlives the test run (seen: one spinning on a closed stderr).
+      child.kill("SIGTERM");
+      code = await exited;
+    }
+    expect(code).toBe(0);
     expect(stderr).toContain("SIGTERM: stopping");
     const store = openDatabase(dbPath, { readonly: true });
     expect(store.sqlite.pragma("integrity_check", { simple: true })).toBe("ok");

@@ -19,6 +19,9 @@ RUN npm run -s build:web && npm prune --omit=dev
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 DATABASE_PATH=/data/witness.db PORT=3000
+# Chromium for the browser probe (Debian's; npm ci never downloads a browser), and tini: npm start as PID 1 reaps no
+# orphan, and a Chromium whose parent died must not stay a zombie. Without chromium the browser probe is skipped.
+RUN apt-get update && apt-get install -y --no-install-recommends chromium tini fonts-liberation && rm -rf /var/lib/apt/lists/*
 COPY --from=build --chown=node:node /app /app
 RUN mkdir -p /data && chown node:node /data
 USER node
@@ -26,5 +29,8 @@ VOLUME ["/data"]
 EXPOSE 3000
 # The health route answers 503 while the worker warms up; the start period covers it.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s CMD node -e "fetch('http://127.0.0.1:3000/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# exec form: npm start receives docker stop's SIGTERM and stops the worker and dashboard cleanly.
+# exec form under tini (PID 1, or a subreaper with -s under compose's own init): it forwards docker stop's SIGTERM to
+# npm start and reaps every orphan, so the worker and dashboard stop cleanly and no Chromium is left a zombie.
+ENV CHROMIUM_PATH=/usr/bin/chromium
+ENTRYPOINT ["/usr/bin/tini", "-s", "--"]
 CMD ["npm", "start"]

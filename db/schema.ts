@@ -2,7 +2,7 @@
  * The database schema. probe_results: one row per probe run, the columns are the ProbeResult contract
  * (probes/types.ts). Change it only together with a new migration (`npm run db:generate`).
  */
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { ERROR_CLASSES, OUTCOMES, PROBE_KINDS } from "@/probes/types";
 
 export const probeResults = sqliteTable(
@@ -156,6 +156,27 @@ export const officialPayloads = sqliteTable(
 );
 
 // ---- What Witness measured -----------------------------------------------------------------------------------
+
+/**
+ * The page as the browser probe saw it at the end of a failed run: a small JPEG (tens of KB), kept in the database
+ * rather than beside it so backups, the read-only web process and private mode cover it with nothing more. Bounded:
+ * the newest BROWSER_SCREENSHOTS_KEPT only (db/queries/browser-screenshots.ts).
+ */
+export const browserScreenshots = sqliteTable(
+  "browser_screenshots",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    series: text("series").notNull(),
+    /** The failed result's startedAt. */
+    takenAt: integer("taken_at", { mode: "timestamp_ms" }).notNull(),
+    errorClass: text("error_class", { enum: ERROR_CLASSES }),
+    jpeg: blob("jpeg", { mode: "buffer" }).$type<Buffer>().notNull(),
+  },
+  (t) => [
+    // Serves "the newest screenshot of a series within an incident's span" (the incident page).
+    index("browser_screenshots_series_taken_idx").on(t.series, t.takenAt),
+  ],
+);
 
 export const SEVERITIES = ["degraded", "down"] as const;
 

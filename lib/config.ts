@@ -32,20 +32,32 @@ const KIND_DEFAULTS: Record<ProbeKind, { timeoutMs: number; slowMs: number; inte
   code: { timeoutMs: 90_000, slowMs: 20_000, intervalSeconds: 300 }, // the whole tool round trip
 };
 
-/** Kinds built (or being built, issue 16) but off unless a config turns them on. */
-export const OFF_BY_DEFAULT: readonly ProbeKind[] = ["console", "browser", "code"];
-const kindSchema = (kind: ProbeKind) =>
-  z
-    .object({
-      enabled: z.boolean().default(!OFF_BY_DEFAULT.includes(kind)),
-      intervalSeconds: intervalSeconds.default(KIND_DEFAULTS[kind].intervalSeconds),
-      timeoutMs: ms.default(KIND_DEFAULTS[kind].timeoutMs),
-      slowMs: ms.default(KIND_DEFAULTS[kind].slowMs),
-      // A live stream sends a ping at least every few seconds; 20 s of silence is a stall, not a slow model.
-      idleTimeoutMs: ms.default(20_000),
-    })
-    .strict()
-    .prefault({});
+const kindFields = (kind: ProbeKind) => ({
+  enabled: z.boolean().default(true),
+  intervalSeconds: intervalSeconds.default(KIND_DEFAULTS[kind].intervalSeconds),
+  timeoutMs: ms.default(KIND_DEFAULTS[kind].timeoutMs),
+  slowMs: ms.default(KIND_DEFAULTS[kind].slowMs),
+  // A live stream sends a ping at least every few seconds; 20 s of silence is a stall, not a slow model.
+  idleTimeoutMs: ms.default(20_000),
+});
+
+const kindSchema = (kind: ProbeKind) => z.object(kindFields(kind)).strict().prefault({});
+
+/** claude.ai is served from its own hosts and loads its scripts from anthropic.com ones; the page's origin always counts. */
+export const DEFAULT_FIRST_PARTY_HOSTS = ["claude.ai", "*.claude.ai", "*.anthropic.com"];
+const hostPattern = z
+  .string()
+  .regex(/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i, "must be a host name like claude.ai or *.anthropic.com");
+
+const browserSchema = z
+  .object({
+    ...kindFields("browser"),
+    // A CSS selector a user knows marks the app as usable (the composer); null: load, its requests settled, visible text.
+    readySelector: z.string().min(1).max(500).nullable().default(null),
+    firstPartyHosts: z.array(hostPattern).min(1).max(50).default(DEFAULT_FIRST_PARTY_HOSTS),
+  })
+  .strict()
+  .prefault({});
 
 const answerSchema = z
   .object({
@@ -68,11 +80,11 @@ const surfaceSchema = z
   .strict();
 
 /** Default surfaces (PRODUCT.md), each by the official page's real component id. */
-// Issue 16 in progress: console, browser and code join the defaults once the browser probe is merged; until then they
-// run only when a config enables them and lists them in a surface.
 const DEFAULT_SURFACES = [
-  { id: "claude-ai", name: "claude.ai", componentId: "rwppv331jlwc", kinds: ["web"] },
+  { id: "claude-ai", name: "claude.ai", componentId: "rwppv331jlwc", kinds: ["web", "browser"] },
+  { id: "console", name: "Claude Console", componentId: "0qbwn08sd68x", kinds: ["console"] },
   { id: "api", name: "Claude API", componentId: "k8w3r06qmzrp", kinds: ["messages", "stream", "edge"] },
+  { id: "claude-code", name: "Claude Code", componentId: "yyzkbfz2thpt", kinds: ["code"] },
 ] satisfies z.input<typeof surfaceSchema>[];
 
 const incidentPolicySchema = z
@@ -99,10 +111,11 @@ const fileSchema = z
     // Model ids become series names and URLs: keep them to the characters model ids use.
     models: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{0,99}$/, "must be a model id like claude-haiku-4-5")).min(1).default(["claude-haiku-4-5"]),
     probes: z
-      .object(Object.fromEntries(PROBE_KINDS.map((k) => [k, kindSchema(k)])) as { [K in ProbeKind]: ReturnType<typeof kindSchema> })
+      .object({
+        ...(Object.fromEntries(PROBE_KINDS.map((k) => [k, kindSchema(k)])) as { [K in Exclude<ProbeKind, "browser">]: ReturnType<typeof kindSchema> }),
+        browser: browserSchema,
+      })
       .strict()
-      // Refused at start rather than run as a probe that can only crash: the browser probe is not merged yet (issue 16).
-      .refine((p) => !p.browser.enabled, { message: "the browser probe is not in this version yet: leave it disabled", path: ["browser", "enabled"] })
       .prefault({}),
     answer: answerSchema,
     maxTokens: z.number().int().min(1).max(1024).default(16),
@@ -178,6 +191,8 @@ export interface Config extends FileConfig {
   statusPageUrl: string;
   /** CHROMIUM_PATH, or null: the `browser` probe then looks on the usual install paths. */
   chromiumPath: string | null;
+  /** WITNESS_BROWSER_CHILD (set by npm start, not by people): the browser probe's child bundle; null: run its source. */
+  browserChild: string | null;
   databasePath: string;
   port: number;
   configPath: string | null;
@@ -225,6 +240,7 @@ export function loadConfig(env: Env = process.env, opts: { withoutAlerts?: boole
     consoleUrl: envUrl(env, "CLAUDE_CONSOLE_URL", "https://platform.claude.com"),
     statusPageUrl: envUrl(env, "STATUS_PAGE_URL", "https://status.claude.com"),
     chromiumPath: env.CHROMIUM_PATH?.trim() || null,
+    browserChild: env.WITNESS_BROWSER_CHILD?.trim() || null,
     databasePath: env.DATABASE_PATH?.trim() || "./data/witness.db",
     port: envPort(env),
     configPath,

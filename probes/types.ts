@@ -78,4 +78,17 @@ export interface ProbeTarget {
   maxTokens: number;
   answer: AnswerCheck;
   userAgent: string;
+  /** Only for the browser kind, and only when a Chromium was found. */
+  browser?: BrowserSettings;
+}
+
+/** The browser probe's own settings. */
+export interface BrowserSettings {
+  chromiumPath: string;
+  /** Usable once this is visible; null: the load event, its first-party requests settled, and visible text. */
+  readySelector: string | null;
+  /** Host patterns (`claude.ai`, `*.anthropic.com`) counted as the app's own besides the page's origin. */
+  firstPartyHosts: string[];
+  /** The child's bundle (npm start builds it); null: the TypeScript source through tsx. */
+  childScript: string | null;
 }

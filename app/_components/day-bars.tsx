@@ -19,7 +19,8 @@ function Row({ name, days, side }: { name: string; days: DayBar[]; side: Side })
       <ol className="bars" aria-label={`${name}, ${side === "measured" ? "measured by Witness" : "official status page"}, last ${days.length} days, oldest first`}>
         {days.map((day) => {
           const state = side === "measured" ? (day.measuredUptime === null ? "state-nodata" : MEASURED[day.measured].className) : day.officialUptime === null ? "state-unknown" : OFFICIAL[day.official].className;
-          return <li key={day.day} className={`bar ${state}`} tabIndex={0} />;
+          // Focusable only once lib/web/client/day-tips.ts runs, the script that gives a focused bar its tooltip.
+          return <li key={day.day} className={`bar ${state}`} />;
         })}
       </ol>
     </div>

@@ -7,7 +7,7 @@ import type { Metadata, ResolvingMetadata } from "next";
 import { livePreview } from "@/app/_components/preview-metadata";
 import Link from "next/link";
 import { listAlerts } from "@/lib/alerts/listing";
-import { OFF_BY_DEFAULT, type Config } from "@/lib/config";
+import type { Config } from "@/lib/config";
 import { describeGradeScale } from "@/lib/judge/grade";
 import { formatDuration, formatPercent, plural } from "@/lib/dashboard/format";
 import { getWebContext } from "@/lib/web/context";
@@ -57,9 +57,11 @@ const PROBES: Record<ProbeKind, { sends: string; upWhen: string; slow: string }>
     slow: "total time",
   },
   browser: {
-    sends: "not in this version yet: claude.ai loaded in a real headless Chromium",
-    upWhen: "the app becomes usable",
-    slow: "time until usable",
+    sends:
+      "claude.ai loaded once in a headless system Chromium, a fresh browser and context per run (no cookies, no cache), in a time slot no other probe shares; the app's own requests (its origin, claude.ai, *.claude.ai, *.anthropic.com, or probes.browser.firstPartyHosts) are watched, third-party ones ignored",
+    upWhen:
+      "the app is usable: probes.browser.readySelector visible, or else the load event, the app's requests started by then answered, and visible text; never \"network idle\". The page answering 5xx/529 is http_5xx/overloaded; an app request answering 5xx, 529 or 429 takes that class and is named; one never answering is timeout, named; a script that did not load or threw, an uncaught page error, or nothing usable is app_error; a Cloudflare challenge still showing after 5 s is blocked (inconclusive); 401/403 from account endpoints are expected and ignored; a browser that cannot start is inconclusive. A failed run keeps a screenshot for its incident page",
+    slow: "time from the navigation's start until usable",
   },
   code: {
     sends: `per model, two streaming POST /v1/messages shaped like Claude Code's: a system prompt, ${CODE_TOOLS.length} tools with JSON schemas, at most ${CODE_MAX_TOKENS} tokens; the second sends back the tool call with its tool_result`,
@@ -85,7 +87,7 @@ const ERROR_CLASSES: readonly [string, string, string][] = [
   ["stream_error", "an in-band event: error after the 200 (its error.type is kept in message)", "down"],
   ["stream_truncated", "the stream ended, cleanly or by reset, before message_stop", "down"],
   ["stream_stalled", "a stream had begun, then no bytes came for the idle timeout, or the deadline passed", "down"],
-  ["app_error", "browser only (not in this version yet): the page came back, but the app failed with no HTTP cause: a first-party script that did not load or threw, an uncaught page error, or nothing usable", "down"],
+  ["app_error", "browser only: the page came back, but the app failed with no HTTP cause: a first-party script that did not load or threw, an uncaught page error, or nothing usable", "down"],
   ["wrong_answer", "the answer check failed", "degraded"],
   ["slow", "worked, but over its latency threshold", "degraded"],
 ];
@@ -155,15 +157,14 @@ export default function MethodologyPage() {
 
 function Probes({ config }: { config: Config }) {
   const keyed = config.apiKey !== null;
-  // A kind off by default and still off is listed in a line under the table; one a user turned off shows "disabled".
-  const listed = PROBE_KINDS.filter((k) => config.probes[k].enabled || !OFF_BY_DEFAULT.includes(k));
-  const offHere = PROBE_KINDS.filter((k) => !listed.includes(k));
   return (
     <section id="probes" aria-labelledby="probes-title" className="section">
       <h2 id="probes-title">What the probes send</h2>
       <p>
         Each probe makes one request per run and never retries (confirming an outage is the incident detector&rsquo;s
-        job), except <code>code</code>, whose tool round trip is two. The keyed probes (<code>messages</code>,{" "}
+        job), except <code>code</code>, whose tool round trip is two, and <code>browser</code>, one page load with the
+        requests the page makes itself. <code>browser</code> needs a Chromium on this machine (<code>CHROMIUM_PATH</code>,
+        else the usual install paths) and is skipped with one log line without one. The keyed probes (<code>messages</code>,{" "}
         <code>stream</code>, <code>code</code>) run once per model:{" "}
         {config.models.map((m, i) => (
           <span key={m}>
@@ -192,7 +193,7 @@ function Probes({ config }: { config: Config }) {
             </tr>
           </thead>
           <tbody>
-            {listed.map((kind) => {
+            {PROBE_KINDS.map((kind) => {
               const p = config.probes[kind];
               return (
                 <tr key={kind}>
@@ -216,18 +217,6 @@ function Probes({ config }: { config: Config }) {
           </tbody>
         </table>
       </div>
-      {offHere.length > 0 ? (
-        <p className="small muted">
-          Off by default and not turned on here:{" "}
-          {offHere.map((kind, i) => (
-            <span key={kind}>
-              {i > 0 ? "; " : ""}
-              <code>{kind}</code> ({PROBES[kind].sends})
-            </span>
-          ))}
-          .
-        </p>
-      ) : null}
       <p>
         Each result records the time of each phase on a fresh connection (DNS, connect, TLS), time to first byte, time
         to first token (the first non-empty <code>text_delta</code>) and total time, plus tokens per second while

@@ -117,8 +117,10 @@ export function refuseUselessStartOrExit(config: Config): void {
   }
   const enabled = PROBE_KINDS.filter((kind) => config.probes[kind].enabled);
   if (enabled.length === 0) exitWithUsageError(`nothing to do: every probe is disabled${config.configPath ? ` in ${config.configPath}` : ""}; set probes.<kind>.enabled: true for at least one of ${PROBE_KINDS.join(", ")}`);
-  if (planProbes(config).probes.length === 0) {
-    exitWithUsageError(`nothing to do: the enabled probes (${enabled.join(", ")}) all need ANTHROPIC_API_KEY; set it, or enable one of edge, web, status`);
+  const plan = planProbes(config);
+  if (plan.probes.length === 0) {
+    const needs = [plan.skippedForKey.length > 0 ? "ANTHROPIC_API_KEY" : null, plan.skippedForBrowser ? "a Chromium (CHROMIUM_PATH)" : null].filter(Boolean).join(" or ");
+    exitWithUsageError(`nothing to do: the enabled probes (${enabled.join(", ")}) all need ${needs}; provide it, or enable one of edge, web, status, console`);
   }
 }
 

@@ -15,14 +15,20 @@ export interface Act {
 const HEALTHY = { fault: "none", ttfbMs: 250, gapMs: 30 } as const;
 
 /**
- * Act 2 is intermittent failure: every other API request answers 529. At the demo's 10 s the worker spreads the five
- * kinds 2 s apart (messages, stream, edge, ...), so the three API requests of a round come in order and each series
- * alternates: no series fails twice running (that would be an outage by the detector's rule), and the surface's
- * pooled elevated-errors state (lib/judge/elevated.ts) opens once its failures are past the 2% background's bound:
- * about 7 of 33 results at the first loop, 9 of 54 at later ones (act 4 and act 1 sit in its 15-minute window), i.e.
- * 40–60 s into the act. The act lasts 120 s (90 s left a later loop's elevated errors on the page for seconds).
+ * Act 2 is intermittent failure: every other API request answers 529. The simulator counts "every other" per request
+ * shape, i.e. per series (lib/simulator/faults.ts), so each series alternates whatever the others do (a tick that
+ * waited out the browser's time slot included): no series fails twice running (that would be an outage by the
+ * detector's rule), and the surface's pooled elevated-errors state (lib/judge/elevated.ts) opens once its failures are
+ * past the 2% background's bound: about 7 of 33 results at the first loop, 9 of 54 at later ones (act 4 and act 1 sit
+ * in its 15-minute window), i.e. 40–60 s into the act. The act lasts 120 s (90 s left a later loop's elevated errors
+ * on the page for seconds). Claude Code's tool round trip is two requests of one shape, so in act 2 the second of
+ * every round trip fails and that surface is down: a real session of many requests fails that way under an
+ * intermittent failure.
  * Act 4's successes resolve the stream incident of act 3, which spends the pooled state's evidence: the surface reads
  * recovered within the act.
+ * Act 5 is the failure only a browser sees: claude.ai's front page (the `web` GET) answers 200 while the app's
+ * bootstrap call answers 500, so the browser probe fails (a screenshot kept) and web stays up. It comes last so that
+ * act 2 of the first loop, which the demo test plays, has only act 1 before it.
  */
 export const DEMO_ACTS: readonly Act[] = [
   {
@@ -30,12 +36,13 @@ export const DEMO_ACTS: readonly Act[] = [
     say: "healthy; the official page says operational (it resolves the last loop's incident)",
     apply: (sim) => {
       sim.setFault("api", HEALTHY);
+      sim.setFault("app", "none");
       sim.setStatus({ scenario: "operational" });
     },
   },
   {
     seconds: 120,
-    say: "every other API request overloaded (529): elevated errors, degraded; the official page still says operational",
+    say: "every other API request overloaded (529): elevated errors, degraded, and Claude Code's two-request round trip fails every time; the official page still says operational",
     apply: (sim) => {
       sim.setFault("api", { fault: "overloaded", every: 2 });
       sim.setStatus({ scenario: "operational" });
@@ -50,6 +57,11 @@ export const DEMO_ACTS: readonly Act[] = [
     },
   },
   { seconds: 60, say: "recovered; the official page still shows its incident until the next loop", apply: (sim) => sim.setFault("api", HEALTHY) },
+  {
+    seconds: 150,
+    say: "claude.ai's front page answers 200 but the app behind it fails (its bootstrap call answers 500): the browser probe is down with a screenshot while web stays up; the official page says claude.ai is operational",
+    apply: (sim) => sim.setFault("app", "bootstrap_500"),
+  },
 ];
 
 /** Ten seconds a probe in the demo, so a minute of it shows something; the real default is a minute. */
@@ -76,6 +88,13 @@ export function demoIntervalSeconds(scale: number): number {
 }
 
 /**
+ * console, browser and code: every 30 s, shortened acts or not (the real default for browser and code is 300 s). Act 5
+ * (75 s at the shortest) then holds two failing browser runs, which open its incident; and no more often, because
+ * every other probe waits while Chromium runs (the browser's time slot), seconds on a loaded machine.
+ */
+export const DEMO_SLOW_INTERVAL_SECONDS = 30;
+
+/**
  * The demo's witness.config.yaml. The feed's 5-minute floor would hide every demo incident: at 1 minute the one the
  * truncated streams open reaches /feed.xml about a minute after it opens. A component row every minute and
  * incidents.json every minute so the official side follows an act; the history is generated with this same file.
@@ -85,6 +104,9 @@ export function demoIntervalSeconds(scale: number): number {
  */
 export function demoConfigYaml(scale = 1): string {
   const every = demoIntervalSeconds(scale);
-  const probes = ["messages", "stream", "edge", "web", "status"].map((k) => `  ${k}: { intervalSeconds: ${every} }`).join("\n");
+  const probes = [
+    ...["messages", "stream", "edge", "web", "status"].map((k) => `  ${k}: { intervalSeconds: ${every} }`),
+    ...["console", "browser", "code"].map((k) => `  ${k}: { intervalSeconds: ${DEMO_SLOW_INTERVAL_SECONDS} }`),
+  ].join("\n");
   return `probes:\n${probes}\nofficial: { heartbeatMinutes: 1, historyIntervalMinutes: 1 }\nincidents: { matchGraceMinutes: ${DEMO_MATCH_GRACE_MINUTES} }\nfeed: { minIncidentMinutes: 1 }\n`;
 }

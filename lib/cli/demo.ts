@@ -2,7 +2,7 @@
  * `npm run demo`: the whole product (worker and dashboard) against the built-in simulator, no key and no network
  * needed. The first run backfills two weeks of generated history so the bars and charts have a past; then it replays
  * a small outage on a loop: Claude fails while the official page says operational, then the page admits it, then
- * both recover.
+ * both recover; then claude.ai's app fails behind a healthy front page, which only the browser probe sees.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -15,7 +15,7 @@ import { exitWithHelpIfAsked, exitWithUsageError } from "@/lib/cli/common";
 import { actSecondsScale, DEMO_ACTS as ACTS, demoConfigYaml } from "@/lib/cli/demo-plan";
 import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
-import { generateHistory } from "@/lib/simulator/history";
+import { generateHistory, SURFACE_SERIES } from "@/lib/simulator/history";
 import { startSimulator } from "@/lib/simulator";
 
 exitWithHelpIfAsked(`
@@ -24,9 +24,11 @@ usage: npm run demo
 The whole product (worker and dashboard) against the built-in simulator: no key, no network. Backfills two weeks of
 generated history into DATABASE_PATH (default ./data/demo.db) on the first run, then replays a small outage on a loop:
 healthy; every other API request overloaded (elevated errors) while the official page says operational; streams
-cut while the page posts a fresh incident; recovered, the incident still up until the next loop resolves it.
-The config it runs with (probes every 10 s) is written beside the database (./data/demo.config.yaml), so the report
-reads the same database the same way:
+cut while the page posts a fresh incident; recovered, the incident still up until the next loop resolves it; then
+claude.ai's app fails behind a front page that answers 200, which only the browser probe (Chromium) sees.
+Four surfaces: claude.ai (web, browser), the Claude Console, the Claude API and Claude Code.
+The config it runs with (probes every 10 s; console, browser and code every 30 s) is written beside the database
+(./data/demo.config.yaml), so the report reads the same database the same way:
   DATABASE_PATH=./data/demo.db WITNESS_CONFIG=./data/demo.config.yaml npm run -s report -- --json
 SIMULATOR_PORT picks the simulator's port (default: any free one); PORT the dashboard's (0: any free one, printed).
 Ctrl-C stops it.
@@ -67,7 +69,7 @@ if (!existsSync(databasePath)) {
   // Generated with the config the worker then runs with: a result every probe interval, a component row every
   // official heartbeat, so the detector, coverage and the official reading take the past as they take the present.
   if (scale === 1) {
-    const history = generateHistory(store, loadConfig(env), { days: 14, now: Date.now() - 60_000, seed: 14 });
+    const history = generateHistory(store, loadConfig(env), { days: 14, now: Date.now() - 60_000, seed: 14, series: SURFACE_SERIES });
     log.info(`demo: backfilled ${history.results} generated results and ${history.measuredIncidents} incidents over 14 days into ${databasePath} (generated, not measured)`);
   }
   store.close();

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit({ withoutAlerts: true });
   const log = createCliLogger(config, args.json);
   const plan = planProbes(config, { only: args.only, timeoutMs: args.timeoutMs });
-  if (plan.probes.length === 0) exitWithUsageError("nothing to run: every selected probe needs ANTHROPIC_API_KEY");
+  if (plan.probes.length === 0) exitWithUsageError(`nothing to run: ${plan.skippedForBrowser ?? "every selected probe needs ANTHROPIC_API_KEY"}`);
   const store = openStoreOrExit(config);
   // One writer per database, as for a second worker: refuse before any probe is sent, naming the holder.
   const lease = acquireWriterLease(store.db);
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
   }
   // Said once the run is sure to happen, so a refusal above stays one line.
   if (plan.skippedForKey.length > 0) log.warn(`ANTHROPIC_API_KEY is not set: skipping ${plan.skippedForKey.join(", ")}`);
+  if (plan.skippedForBrowser) log.warn(plan.skippedForBrowser);
   if (lease.tookOverFrom) log.warn(`took over the writer lease of a worker that ${lease.holderGone ? "is no longer running" : "stopped renewing it"}: ${describeHolder(lease.tookOverFrom)}`);
   // The one-off probe records results and nothing else: its config holds no alerts (loaded without them), and it
   // gets no channels, so no outbox row is written and nothing is sent, whatever witness.config.yaml says.

@@ -79,10 +79,10 @@ export function runNextBuild(root: string = PROJECT_ROOT, env: NodeJS.ProcessEnv
  * fly by tsx. Takes tens of milliseconds, so it is redone at every start. `outfile` elsewhere is for tests, which must
  * not rewrite the bundle a running npm start loads; it must stay inside the project so the packages still resolve.
  */
-export async function bundleEntry(name: "start" | "web", root: string = PROJECT_ROOT, outfile = join(root, ".next", name === "start" ? "witness-worker.mjs" : "witness-web.mjs")): Promise<string> {
+export async function bundleEntry(name: "start" | "web" | "browser-child", root: string = PROJECT_ROOT, outfile = join(root, ".next", BUNDLE_FILES[name])): Promise<string> {
   const { build } = await import("esbuild");
   await build({
-    entryPoints: [join(root, "lib", "cli", `${name}.ts`)],
+    entryPoints: [name === "browser-child" ? join(root, "probes", "browser-child.ts") : join(root, "lib", "cli", `${name}.ts`)],
     bundle: true,
     platform: "node",
     format: "esm",
@@ -90,12 +90,15 @@ export async function bundleEntry(name: "start" | "web", root: string = PROJECT_
     packages: "external",
     outfile,
     logLevel: "warning",
-    // The worker's only import.meta.url is db/migrate.ts's, which finds the migrations beside it; the web server's is
-    // PROJECT_ROOT above (it never migrates): keep each pointing where its source is.
-    define: { "import.meta.url": JSON.stringify(pathToFileURL(name === "start" ? join(root, "db", "migrate.ts") : join(root, "lib", "cli", "serve.ts")).href) },
+    // The worker's import.meta.url is db/migrate.ts's, which finds the migrations beside it; the web server's is
+    // PROJECT_ROOT above (it never migrates): keep each pointing where its source is. probes/browser.ts finds the project
+    // root as the folder above its own, which db/migrate.ts's URL also gives. The browser child uses none.
+    define: { "import.meta.url": JSON.stringify(pathToFileURL(name === "web" ? join(root, "lib", "cli", "serve.ts") : join(root, "db", "migrate.ts")).href) },
   });
   return outfile;
 }
+
+const BUNDLE_FILES = { start: "witness-worker.mjs", web: "witness-web.mjs", "browser-child": "witness-browser-child.mjs" } as const;
 
 /** The worker's bundle (bundleEntry). */
 export function bundleWorker(root: string = PROJECT_ROOT): Promise<string> {
@@ -244,6 +247,10 @@ async function main(): Promise<void> {
         log.warn(`${name} bundle failed (${err.message.split("\n")[0]}): running it through tsx`);
         return ["--import", "tsx", join(PROJECT_ROOT, "lib", "cli", `${name}.ts`)];
       });
+  // The browser probe's child, bundled like the worker; when that fails the worker runs its source through tsx.
+  await bundleEntry("browser-child")
+    .then((file) => (childEnv.WITNESS_BROWSER_CHILD = file))
+    .catch((err: Error) => log.warn(`browser-child bundle failed (${err.message.split("\n")[0]}): the browser probe runs it through tsx`));
   start("web", [...(await bundled("web")), "-p", String(config.port)]);
   // The database was checked and migrated above: the worker need not read it through again.
   start("worker", [...(await bundled("start")), "--checked"]);

@@ -49,6 +49,7 @@ const held = holdWriterLease(store.db, lease.token, log, {
 });
 const plan = planProbes(config);
 if (plan.skippedForKey.length > 0) log.warn(`ANTHROPIC_API_KEY is not set: skipping ${plan.skippedForKey.join(", ")} (the keyless probes still run)`);
+if (plan.skippedForBrowser) log.warn(plan.skippedForBrowser);
 log.info(describeStartup(config, plan.probes));
 if (ownNetworkOf(config).origins.length < 2) {
   log.warn("every target is on one host: Witness cannot tell its own network failing from Claude's; set connectivityCheck.url to another host");

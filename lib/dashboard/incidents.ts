@@ -11,6 +11,7 @@ import { describeErrorMix } from "@/lib/judge/detector";
 import type { FeedEvent, IncidentDetail, IncidentSummary, OfficialIncidentBrief, TimelineEntry } from "@/lib/dashboard/types";
 import { readOfficialImpacts, readPageReading, toOfficialView } from "@/lib/judge/report";
 import { groupSurfaceIncidents, toSeriesIncident, type SurfaceIncident } from "@/lib/judge/surfaces";
+import { getScreenshotInSpan } from "@/db/queries/browser-screenshots";
 import type { Db } from "@/db/client";
 import { getMeasuredIncidentById, getMeasuredIncidentsRange } from "@/db/queries/measured-incidents";
 import { getOfficialIncidentById, getOfficialIncidentsRange, type OfficialIncidentWithUpdates } from "@/db/queries/official";
@@ -152,7 +153,7 @@ function getOfficialIncident(db: Db, config: Config, id: string, now: number): I
   const facts = readFacts(db, config, span.from - DAY, Math.min(span.to + DAY, now + 1), now);
   const measuredSlugs = facts.matches.filter(({ match }) => match.official.some((o) => o.id === id)).map(({ match }) => measuredSlug(match.measured));
   const impact = measuredSlugs.length ? "measured" : readOfficialImpacts(db, config, [view], now, getSeriesNames(db)).get(id)!;
-  return { ...officialSummary(config, view, impact), timeline: officialTimeline([official]), sampleRequestIds: [], measuredSlugs };
+  return { ...officialSummary(config, view, impact), timeline: officialTimeline([official]), sampleRequestIds: [], measuredSlugs, screenshot: null };
 }
 
 /** One incident with its timeline, or null for an unknown slug. */
@@ -175,7 +176,8 @@ export function getIncident(db: Db, config: Config, slug: string, now: number): 
     ...(p.endedAt !== null ? [{ at: p.endedAt, source: "measured" as const, label: "recovered", text: seriesLabel(p.series) }] : []),
   ]);
   const timeline = [...measured, ...officialTimeline(official)].sort((a, b) => a.at - b.at);
-  return { ...summary, timeline, sampleRequestIds: found.match.measured.sampleRequestIds, measuredSlugs: [] };
+  const screenshot = summary.series.includes("browser") ? getScreenshotInSpan(db, { series: "browser", from: new Date(summary.startedAt), to: new Date((summary.endedAt ?? now) + 1) }) : null;
+  return { ...summary, timeline, sampleRequestIds: found.match.measured.sampleRequestIds, measuredSlugs: [], screenshot };
 }
 
 function officialTimeline(incidents: readonly OfficialIncidentWithUpdates[]): TimelineEntry[] {

@@ -3,6 +3,7 @@
  * 0–1; strings are ISO 8601 where they are times). Third-party text (official titles, bodies) is carried as-is and
  * must be rendered as text.
  */
+import type { ScreenshotRef } from "@/db/queries/browser-screenshots";
 import type { MonitorNetwork } from "@/lib/measure/monitor-network";
 
 export type MeasuredState = "up" | "degraded" | "down" | "nodata";
@@ -223,6 +224,8 @@ export interface IncidentDetail extends IncidentSummary {
   sampleRequestIds: string[];
   /** For an official incident whose measuredImpact is "measured": the measured incidents it matched. */
   measuredSlugs: string[];
+  /** A measured incident of the browser series: the page as the probe last saw it failing within the span, or null. */
+  screenshot: ScreenshotRef | null;
 }
 
 /** One feed item: an incident event, or a correction of one. Published once under its `guid` (lib/publish/feed-items.ts). */

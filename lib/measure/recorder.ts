@@ -14,6 +14,7 @@ import type { RunOutput } from "@/lib/measure/run-probe";
 import { surfaceOfSeries } from "@/lib/judge/surfaces";
 import type { Db } from "@/db/client";
 import { getDetectorStates, insertMeasuredIncident, saveDetectorState, updateMeasuredIncident } from "@/db/queries/measured-incidents";
+import { insertBrowserScreenshot } from "@/db/queries/browser-screenshots";
 import { insertProbeResult } from "@/db/queries/probe-results";
 import type { ProbeKind, ProbeResult } from "@/probes/types";
 
@@ -68,6 +69,7 @@ export class Recorder {
       // A transaction is a Db for every query helper; drizzle only types it apart.
       const db = tx as unknown as Db;
       insertProbeResult(db, result);
+      if (run.screenshot) insertBrowserScreenshot(db, { series: result.probe, takenAt: new Date(result.startedAt), errorClass: result.errorClass, jpeg: run.screenshot });
       updateRollupsForResult(db, result, { gapMs: gapMs(this.config, [result.kind]) });
       const offline = this.alerts.monitorResult(db, result);
       let officialChanged = false;

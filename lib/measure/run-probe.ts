@@ -1,5 +1,6 @@
 /** One probe run by kind, with the two things a probe cannot judge alone: its own crash, and our own network. */
 import { judgeOwnNetwork, type OwnNetwork } from "@/lib/measure/connectivity";
+import { probeBrowser } from "@/probes/browser";
 import { probeCode } from "@/probes/code";
 import { probeEdge } from "@/probes/edge";
 import { probeMessages } from "@/probes/messages";
@@ -14,6 +15,8 @@ export interface RunOutput {
   result: ProbeResult;
   /** Only for the status kind: what the official page said (null when unreadable). */
   status?: StatusProbeOutput;
+  /** Only for the browser kind: a JPEG of the page at the end of a failed run. */
+  screenshot?: Buffer | null;
 }
 
 /** Run one probe. Never throws: an unexpected exception becomes an inconclusive result that says so. */
@@ -24,7 +27,11 @@ export async function runProbe(kind: ProbeKind, target: ProbeTarget, signal: Abo
       const status = await probeStatus(target, signal);
       return { result: await judgeOwnNetwork(status.result, target.baseUrl, network), status };
     }
-    const probe = { messages: probeMessages, stream: probeStream, edge: probeEdge, web: probeWeb, console: probeConsole, browser: notYet, code: probeCode }[kind];
+    if (kind === "browser") {
+      const browser = await probeBrowser(target, signal);
+      return { result: await judgeOwnNetwork(browser.result, target.baseUrl, network), screenshot: browser.screenshot };
+    }
+    const probe = { messages: probeMessages, stream: probeStream, edge: probeEdge, web: probeWeb, console: probeConsole, code: probeCode }[kind];
     return { result: await judgeOwnNetwork(await probe(target, signal), target.baseUrl, network) };
   } catch (err) {
     // A bug of ours is not an outage of Claude's: inconclusive, with no error class from the table.
@@ -35,9 +42,4 @@ export async function runProbe(kind: ProbeKind, target: ProbeTarget, signal: Abo
 
 function crashedResult(kind: ProbeKind, target: ProbeTarget, startedAt: Date, message: string): ProbeResult {
   return { ...buildProbeResult(target, kind, startedAt, { message, totalMs: Date.now() - startedAt.getTime() }), outcome: "inconclusive" };
-}
-
-/** Placeholder while the browser probe is built (issue 16); never reached by a default plan. */
-async function notYet(): Promise<ProbeResult> {
-  throw new Error("this probe kind is not built yet");
 }

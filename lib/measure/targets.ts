@@ -1,5 +1,6 @@
 /** From configuration to the list of probe runs: one per kind, and one per model for the keyed kinds. */
 import type { Config } from "@/lib/config";
+import { CHROMIUM_CANDIDATES, findChromium } from "@/probes/browser";
 import { KEYED_KINDS, PROBE_KINDS, type ProbeKind, type ProbeTarget } from "@/probes/types";
 
 export interface PlannedProbe {
@@ -12,6 +13,8 @@ export interface Plan {
   probes: PlannedProbe[];
   /** Kinds selected but skipped because ANTHROPIC_API_KEY is unset. */
   skippedForKey: ProbeKind[];
+  /** The one log line when the browser kind was selected but no Chromium was found; null otherwise. */
+  skippedForBrowser: string | null;
 }
 
 export interface PlanOptions {
@@ -29,13 +32,27 @@ export function seriesName(kind: ProbeKind, model: string | null): string {
 export function planProbes(config: Config, options: PlanOptions = {}): Plan {
   const selected = PROBE_KINDS.filter((kind) => (options.only ? options.only.includes(kind) : config.probes[kind].enabled));
   const skippedForKey = selected.filter((kind) => lacksKey(config, kind));
+  const chromium = selected.includes("browser") ? findChromium(config.chromiumPath) : null;
+  const skippedForBrowser = selected.includes("browser") && !chromium ? noChromiumLine(config.chromiumPath) : null;
   const probes: PlannedProbe[] = [];
   for (const kind of selected) {
-    if (skippedForKey.includes(kind)) continue;
+    if (skippedForKey.includes(kind) || (kind === "browser" && !chromium)) continue;
     const models = KEYED_KINDS.includes(kind) ? config.models : [null];
-    for (const model of models) probes.push({ kind, target: buildTarget(config, kind, model, options), intervalSeconds: config.probes[kind].intervalSeconds });
+    for (const model of models) {
+      const target = buildTarget(config, kind, model, options);
+      if (kind === "browser" && chromium) {
+        const { readySelector, firstPartyHosts } = config.probes.browser;
+        target.browser = { chromiumPath: chromium, readySelector, firstPartyHosts, childScript: config.browserChild };
+      }
+      probes.push({ kind, target, intervalSeconds: config.probes[kind].intervalSeconds });
+    }
   }
-  return { probes, skippedForKey };
+  return { probes, skippedForKey, skippedForBrowser };
+}
+
+function noChromiumLine(configured: string | null): string {
+  const looked = configured ? `CHROMIUM_PATH=${configured} is not an executable file` : `no Chromium in ${CHROMIUM_CANDIDATES.join(", ")}`;
+  return `${looked}: skipping browser (install chromium, or set CHROMIUM_PATH to a Chromium or Chrome binary, to enable it)`;
 }
 
 /** A keyed kind with no ANTHROPIC_API_KEY: planned out, with one log line. */

@@ -18,6 +18,7 @@ import { backupCronPattern, takeScheduledBackup } from "@/lib/keep/backup-schedu
 import { describeWriteError } from "@/lib/keep/database-file";
 import { prunePayloads, pruneRawResults, rawCutoff } from "@/lib/keep/retention";
 import type { Db } from "@/db/client";
+import { pruneBrowserScreenshots } from "@/db/queries/browser-screenshots";
 import { probeIncidentHistory } from "@/probes/status-history";
 import type { ProbeResult } from "@/probes/types";
 
@@ -50,6 +51,34 @@ export function spreadOffsets(probes: readonly PlannedProbe[]): number[] {
   });
 }
 
+/**
+ * The second of the minute farthest from every other probe's tick (the middle of the widest gap between them), for
+ * the browser probe: its Chromium costs seconds of CPU, and the other probes' timings must not pay for them.
+ */
+export function quietSecond(busySeconds: readonly number[]): number {
+  const busy = [...new Set(busySeconds.map((s) => ((s % 60) + 60) % 60))].sort((a, b) => a - b);
+  if (busy.length === 0) return 0;
+  let best = { from: busy[0]!, gap: 0 };
+  busy.forEach((from, i) => {
+    const gap = ((busy[i + 1] ?? busy[0]! + 60) - from + 60) % 60 || 60;
+    if (gap > best.gap) best = { from, gap };
+  });
+  return (best.from + Math.floor(best.gap / 2)) % 60;
+}
+
+/** Offsets of spreadOffsets, with every browser probe moved to the quiet second of the others (see quietSecond). */
+export function scheduleOffsets(probes: readonly PlannedProbe[]): number[] {
+  const offsets = spreadOffsets(probes);
+  const busy = probes.flatMap((p, i) => (p.kind === "browser" ? [] : ticksInMinute(p.intervalSeconds, offsets[i] ?? 0)));
+  const quiet = quietSecond(busy);
+  return probes.map((p, i) => (p.kind === "browser" ? quiet : (offsets[i] ?? 0)));
+}
+
+function ticksInMinute(intervalSeconds: number, offset: number): number[] {
+  if (intervalSeconds >= 60) return [offset % 60];
+  return Array.from({ length: 60 / intervalSeconds }, (_, k) => (offset + k * intervalSeconds) % 60);
+}
+
 /** alerts.heartbeatUrl is pinged this often while the worker is healthy. */
 export const HEARTBEAT_EVERY_MS = 60_000;
 
@@ -62,6 +91,8 @@ export class Worker {
   private readonly tasks: ScheduledTask[] = [];
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** The browser probe's run while it goes (inSlot). */
+  private browserRun: Promise<void> | null = null;
   private readonly stopping = new AbortController();
   private readonly stats: WorkerStats = { runs: 0, stored: 0, skippedTicks: {} };
   private readonly recorder: Recorder;
@@ -90,7 +121,7 @@ export class Worker {
     this.scheduleHousekeeping(probes.find((p) => p.kind === "status"));
     this.scheduleHeartbeat(probes);
     this.dispatcher.start();
-    const offsets = spreadOffsets(probes);
+    const offsets = scheduleOffsets(probes);
     probes.forEach((probe, i) => {
       const pattern = cronPattern(probe.intervalSeconds, offsets[i] ?? 0);
       const task = cron.schedule(pattern, () => this.runAndStore(probe), { name: probe.target.name, noOverlap: true, logger: silentCronLogger(this.log) });
@@ -133,7 +164,7 @@ export class Worker {
 
   private async runOnce(probe: PlannedProbe): Promise<ProbeResult | null> {
     this.stats.runs += 1;
-    const run = await runProbe(probe.kind, probe.target, this.stopping.signal, this.network);
+    const run = await this.inSlot(probe, () => runProbe(probe.kind, probe.target, this.stopping.signal, this.network));
     // A run cut short by our own shutdown measured nothing about Claude: drop it rather than record a false failure.
     if (this.stopping.signal.aborted) {
       this.log.warn(`${probe.target.name}: cancelled by shutdown, not stored`);
@@ -175,6 +206,8 @@ export class Worker {
       const { rawDays, payloadKeep, payloadDays } = this.config.retention;
       const deleted = await pruneRawResults(this.db, { olderThan: rawCutoff(now, rawDays) });
       if (deleted > 0) this.log.info(`pruned ${deleted} raw results older than ${rawDays} days (rollups kept)`);
+      // A screenshot illustrates raw results: it goes with them.
+      pruneBrowserScreenshots(this.db, rawCutoff(now, rawDays));
       const payloads = await prunePayloads(this.db, { keep: payloadKeep, olderThan: new Date(now.getTime() - payloadDays * 86_400_000) });
       if (payloads > 0) this.log.info(`pruned ${payloads} official payloads (keeping the newest ${payloadKeep} per endpoint, none over ${payloadDays} days)`);
       return deleted;
@@ -212,6 +245,25 @@ export class Worker {
       void this.track(beat(url, this.db, { lastStoredAt: this.lastStoredAt, maxSilenceMs, startedAt: this.startedAt }, this.log)).finally(() => (pinging = false));
     };
     this.heartbeatTimer = setInterval(ping, this.opts.heartbeat?.everyMs ?? HEARTBEAT_EVERY_MS);
+  }
+
+  /**
+   * The browser's time slot: no other probe starts while Chromium runs (a tick that falls inside it waits for the run,
+   * bounded by the browser's hard deadline, then goes), so no other probe's timing includes Chromium's CPU. The
+   * browser's tick sits in the others' quiet second (scheduleOffsets), so normally nobody waits.
+   */
+  private async inSlot<T>(probe: PlannedProbe, work: () => Promise<T>): Promise<T> {
+    if (probe.kind !== "browser") {
+      while (this.browserRun) await this.browserRun;
+      return work();
+    }
+    const running = work();
+    const slot = running.then(() => undefined, () => undefined);
+    this.browserRun = slot;
+    void slot.finally(() => {
+      if (this.browserRun === slot) this.browserRun = null;
+    });
+    return running;
   }
 
   private track<T>(work: Promise<T>): Promise<T> {

@@ -139,6 +139,18 @@ export function apiAction(fault: Fault, stream: boolean, word: string, apiKey: s
       return stream ? plan(splitPieces(word), "truncated") : written(healthy(), "half_then_reset");
     case "stream_stall":
       return stream ? plan(splitPieces(word), "stall") : written(healthy(), "half_then_stall");
+    // The app target's faults (lib/simulator/app.ts) mean nothing to the Messages API: it answers as healthy.
+    case "bootstrap_500":
+    case "bootstrap_529":
+    case "bootstrap_429":
+    case "bootstrap_hang":
+    case "script_404":
+    case "script_throw":
+    case "page_error":
+    case "third_party_500":
+    case "challenge_clears":
+    case "challenge_stays":
+      return PIPELINE;
     default: {
       const unhandled: never = fault;
       throw new Error(`fault ${String(unhandled)} has no API behaviour`);

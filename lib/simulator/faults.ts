@@ -66,10 +66,21 @@ export const FAULTS = [
   "tool_unknown",
   "tool_missing_key",
   "tool_bad_json",
+  // The app target (lib/simulator/app.ts): what a real browser meets behind a healthy front page.
+  "bootstrap_500",
+  "bootstrap_529",
+  "bootstrap_429",
+  "bootstrap_hang",
+  "script_404",
+  "script_throw",
+  "page_error",
+  "third_party_500",
+  "challenge_clears",
+  "challenge_stays",
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
-export const TARGETS = ["api", "web", "status", "console"] as const;
+export const TARGETS = ["api", "web", "status", "console", "app"] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface FaultSpec {
@@ -167,6 +178,8 @@ export interface RequestTraits {
   stream: boolean;
   /** The tool round trip's step, or null for a request that offers no tools. */
   step?: ToolStep | null;
+  /** It carries an API key (the edge probe's request does not). */
+  keyed?: boolean;
 }
 
 /** Per-target fault specs plus the counters behind `every`. */
@@ -174,15 +187,15 @@ export class FaultBoard {
   private readonly specs = new Map<Target, FaultSpec>();
   private readonly counters = new Map<string, number>();
 
-  /** Replace a target's fault; its `every` count restarts so "every 3rd" means from now. */
+  /** Replace a target's fault; its `every` counts restart so "every 3rd" means from now. */
   set(target: Target, spec: FaultSpec): void {
     this.specs.set(target, spec);
-    this.counters.delete(`control:${target}`);
+    for (const key of [...this.counters.keys()]) if (key.startsWith(`control:${target}|`)) this.counters.delete(key);
   }
 
   /** The current spec of each target. */
   snapshot(): Record<Target, FaultSpec> {
-    return { api: this.get("api"), web: this.get("web"), status: this.get("status"), console: this.get("console") };
+    return { api: this.get("api"), web: this.get("web"), status: this.get("status"), console: this.get("console"), app: this.get("app") };
   }
 
   /** All targets healthy and all counters cleared. */
@@ -194,9 +207,11 @@ export class FaultBoard {
   /** Decide what this request gets. A path spec replaces the control spec outright; both count `every` apart. */
   resolve(target: Target, traits: RequestTraits, path: { segment: string; spec: FaultSpec } | null): Applied {
     const spec = path ? path.spec : this.get(target);
-    // Tool round trips count apart: adding a Claude Code-shaped client must not shift which of the other requests
-    // "every N" hits (the demo's act 2 relies on messages, stream and edge alternating).
-    const counted = `${path ? `path:${target}:${path.segment}` : `control:${target}`}${traits.step ? ":tools" : ""}`;
+    // "Every N" counts per request shape, i.e. per probe series (model, streaming or not, keyed or not, tools or
+    // not): each series then alternates whatever the others do, a tick skipped or late, or a new kind of client
+    // (the demo's act 2 relies on messages, stream and edge each alternating).
+    const shape = [traits.model ?? "-", traits.stream ? "stream" : "json", traits.keyed ? "keyed" : "keyless", traits.step ? "tools" : "plain"].join(",");
+    const counted = `${path ? `path:${target}:${path.segment}` : `control:${target}`}|${shape}`;
     if (target === "api" && !matchesApiFilters(spec, traits)) return HEALTHY;
     const every = spec.every ?? 1;
     if (every > 1) {
@@ -205,6 +220,11 @@ export class FaultBoard {
       if (n % every !== 0) return HEALTHY;
     }
     return { fault: spec.fault, ttfbMs: spec.ttfbMs ?? 0, gapMs: spec.gapMs ?? 0 };
+  }
+
+  /** A target's current fault, without counting a request toward its `every`. */
+  current(target: Target): Fault {
+    return this.get(target).fault;
   }
 
   private get(target: Target): FaultSpec {

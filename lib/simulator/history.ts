@@ -21,6 +21,9 @@ import { seeded } from "@/lib/simulator/random";
 const MIN = 60_000;
 const API = "k8w3r06qmzrp";
 const WEB = "rwppv331jlwc";
+const CONSOLE = "0qbwn08sd68x";
+const CODE = "yyzkbfz2thpt";
+/** The benchmarks' 8 series (PRODUCT.md's scale figure is for these): the API's and claude.ai's front page. */
 export const HISTORY_SERIES = [
   "messages:claude-haiku-4-5",
   "stream:claude-haiku-4-5",
@@ -31,6 +34,8 @@ export const HISTORY_SERIES = [
   "edge",
   "web",
 ] as const;
+/** The surfaces issue 16 added (the Console, claude.ai in a browser, Claude Code per model): the demo's history has them too. */
+export const SURFACE_SERIES = [...HISTORY_SERIES, "console", "browser", "code:claude-haiku-4-5", "code:claude-sonnet-4-5", "code:claude-opus-4-5"] as const;
 
 interface Outage {
   start: number;
@@ -54,25 +59,26 @@ export interface HistorySummary {
 }
 
 /** Fill an empty, migrated database with `days` of history ending at `now` (minute-aligned), then roll it up. */
-export function generateHistory(store: OpenedDatabase, config: Config, opts: { days: number; now: number; seed: number; hostileTitle?: string }): HistorySummary {
+export function generateHistory(store: OpenedDatabase, config: Config, opts: { days: number; now: number; seed: number; hostileTitle?: string; series?: readonly string[] }): HistorySummary {
   const random = seeded(opts.seed);
+  const all: readonly string[] = opts.series ?? HISTORY_SERIES;
   const to = Math.floor(opts.now / MIN) * MIN;
   const from = to - opts.days * 1440 * MIN;
-  const outages = planOutages(from, to, random);
+  const outages = planOutages(from, to, random, all);
   const gap = { from: from + Math.floor(opts.days / 2) * 1440 * MIN + 600 * MIN, to: from + Math.floor(opts.days / 2) * 1440 * MIN + 660 * MIN };
   const insert = store.sqlite.prepare(
     "INSERT INTO probe_results (series, kind, model, started_at, outcome, error_class, http_status, connect_ms, ttfb_ms, ttft_ms, total_ms, output_tokens, tokens_per_second, request_id, message) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
   );
-  const observations = new Map<string, Observation[]>(HISTORY_SERIES.map((s) => [s, []]));
+  const observations = new Map<string, Observation[]>(all.map((s) => [s, []]));
   const every = (series: string) => config.probes[series.split(":")[0] as ProbeKind].intervalSeconds * 1000;
-  const step = Math.min(...HISTORY_SERIES.map(every));
+  const step = Math.min(...all.map(every));
   // Background noise: rare isolated failures that must never open an incident, 0.2% a minute however often probed.
   const noise = (series: string) => 0.002 * Math.min(1, every(series) / MIN);
   let results = 0;
   const writeDay = store.sqlite.transaction((dayStart: number) => {
     for (let t = dayStart; t < Math.min(dayStart + 1440 * MIN, to); t += step) {
       if (t >= gap.from && t < gap.to) continue;
-      for (const series of HISTORY_SERIES) {
+      for (const series of all) {
         if ((t - from) % every(series) !== 0) continue;
         const [kind, model = null] = series.split(":") as [ProbeKind, string?];
         const outage = outages.find((o) => t >= o.start && t < o.end && o.series.includes(series));
@@ -80,11 +86,13 @@ export function generateHistory(store: OpenedDatabase, config: Config, opts: { d
         const errorClass: ErrorClass | null = failed ? (outage?.errorClass ?? "http_5xx") : null;
         const at = t + Math.floor(random() * Math.min(2000, step / 4));
         const slowness = 1 + (outage && !failed ? 1.5 : 0);
-        const ttfb = (kind === "web" ? 120 : 180) * slowness * (0.7 + random() * 0.6);
-        const total = kind === "messages" ? ttfb + 300 + random() * 400 : kind === "stream" ? ttfb + 250 + random() * 300 : ttfb + 10;
-        const ttft = kind === "stream" && !failed ? ttfb + 60 + random() * 120 : null;
-        const tokens = kind === "messages" || kind === "stream" ? 5 : null;
-        const requestId = kind === "web" ? null : `req_gen${(results + 1).toString(36)}`;
+        const page = kind === "web" || kind === "console" || kind === "browser";
+        const ttfb = (page ? 120 : 180) * slowness * (0.7 + random() * 0.6);
+        // browser: time until the app is usable; code: the whole tool round trip.
+        const total = kind === "messages" ? ttfb + 300 + random() * 400 : kind === "stream" ? ttfb + 250 + random() * 300 : kind === "browser" ? ttfb + 900 + random() * 600 : kind === "code" ? ttfb + 1200 + random() * 900 : ttfb + 10;
+        const ttft = (kind === "stream" || kind === "code") && !failed ? ttfb + 60 + random() * 120 : null;
+        const tokens = kind === "messages" || kind === "stream" ? 5 : kind === "code" ? 40 : null;
+        const requestId = page ? null : `req_gen${(results + 1).toString(36)}`;
         insert.run(series, kind, model, at, failed ? "down" : "up", errorClass, failed ? (errorClass === "overloaded" ? 529 : 500) : kind === "edge" ? 401 : 200, 20 + random() * 10, ttfb, ttft, total, failed ? null : tokens, ttft && tokens ? tokens / ((total - ttft) / 1000) : null, requestId, failed ? `generated ${errorClass}` : null);
         observations.get(series)!.push({ at, outcome: failed ? "down" : "up", errorClass, requestId });
         results += 1;
@@ -94,29 +102,35 @@ export function generateHistory(store: OpenedDatabase, config: Config, opts: { d
   for (let day = from; day < to; day += 1440 * MIN) writeDay(day);
   rebuildRollups(store.db, { gapMsOf: coverageGapOf(config) });
   const measuredIncidents = writeMeasuredIncidents(store, config, observations);
-  const officialIncidents = writeOfficial(store, outages, { from, to, gap, random, hostileTitle: opts.hostileTitle, heartbeatMs: config.official.heartbeatMinutes * MIN });
+  const components = [API, WEB, ...(all.includes("console") ? [CONSOLE] : []), ...(all.some(isCode) ? [CODE] : [])];
+  const officialIncidents = writeOfficial(store, outages, { from, to, gap, random, hostileTitle: opts.hostileTitle, heartbeatMs: config.official.heartbeatMinutes * MIN, components });
   return { from, to, results, outages: outages.length, measuredIncidents, officialIncidents, gap };
 }
 
-/** About one API outage a week and a web outage a fortnight; some on one model only, some hard, some partial. */
-function planOutages(from: number, to: number, random: () => number): Outage[] {
+/**
+ * About one API outage a week and a web outage a fortnight; some on one model only, some hard, some partial. Claude
+ * Code's series share the API's outages, the browser claude.ai's; the Console has none. The random draws do not
+ * depend on `series`, so the benchmarks' 8-series history stays what it was.
+ */
+function planOutages(from: number, to: number, random: () => number, series: readonly string[]): Outage[] {
   const outages: Outage[] = [];
-  const api = HISTORY_SERIES.filter((s) => s !== "web");
+  const api = series.filter((s) => /^(messages|stream|edge|code)(:|$)/.test(s));
+  const web = series.filter((s) => s === "web" || s === "browser");
   for (let t = from + 2 * 1440 * MIN; t < to - 1440 * MIN; t += (4 + random() * 6) * 1440 * MIN) {
     const start = Math.floor(t / MIN) * MIN + Math.floor(random() * 1200) * MIN;
     const oneModel = random() < 0.4;
     const model = ["haiku", "sonnet", "opus"][Math.floor(random() * 3)]!;
-    const series = oneModel ? api.filter((s) => s.includes(model)) : api;
+    const hit = oneModel ? api.filter((s) => s.includes(model)) : api;
     const errorClass = (["overloaded", "http_5xx", "empty_response", "stream_truncated"] as const)[Math.floor(random() * 4)]!;
     const minutes = Math.floor(20 + random() * 100);
     // Usually while it lasts; one in five never.
     const ackAfter = random() < 0.2 ? null : Math.floor(5 + random() * (minutes - 5));
-    outages.push({ start, end: start + minutes * MIN, series, errorClass, ratio: 0.6 + random() * 0.4, ackAfter, component: API });
+    outages.push({ start, end: start + minutes * MIN, series: hit, errorClass, ratio: 0.6 + random() * 0.4, ackAfter, component: API });
   }
   for (let t = from + 5 * 1440 * MIN; t < to - 1440 * MIN; t += (10 + random() * 8) * 1440 * MIN) {
     const start = Math.floor(t / MIN) * MIN + Math.floor(random() * 1200) * MIN;
     const minutes = Math.floor(15 + random() * 60);
-    outages.push({ start, end: start + minutes * MIN, series: ["web"], errorClass: "http_5xx", ratio: 0.9, ackAfter: Math.floor(5 + random() * (minutes - 5)), component: WEB });
+    outages.push({ start, end: start + minutes * MIN, series: web, errorClass: "http_5xx", ratio: 0.9, ackAfter: Math.floor(5 + random() * (minutes - 5)), component: WEB });
   }
   return outages.sort((a, b) => a.start - b.start);
 }
@@ -147,14 +161,14 @@ function writeMeasuredIncidents(store: OpenedDatabase, config: Config, observati
 }
 
 /** A component row every official heartbeat (none while the monitor was down), and at acknowledgement and resolution. */
-function writeOfficial(store: OpenedDatabase, outages: Outage[], ctx: { from: number; to: number; gap: { from: number; to: number }; random: () => number; hostileTitle?: string; heartbeatMs: number }): number {
-  const names: Record<string, string> = { [API]: "Claude API (api.anthropic.com)", [WEB]: "claude.ai" };
+function writeOfficial(store: OpenedDatabase, outages: Outage[], ctx: { from: number; to: number; gap: { from: number; to: number }; random: () => number; hostileTitle?: string; heartbeatMs: number; components: readonly string[] }): number {
+  const names: Record<string, string> = { [API]: "Claude API (api.anthropic.com)", [WEB]: "claude.ai", [CONSOLE]: "Claude Console (platform.claude.com)", [CODE]: "Claude Code" };
   const acknowledged = outages.filter((o) => o.ackAfter !== null);
   let official = 0;
   store.db.transaction((tx) => {
-    for (const component of [API, WEB]) {
+    for (const component of ctx.components) {
       const rows: { componentId: string; componentName: string; status: string; observedAt: Date; reason: "change" | "heartbeat" }[] = [];
-      const mine = acknowledged.filter((o) => o.component === component);
+      const mine = acknowledged.filter((o) => componentsOf(o).includes(component));
       for (let t = ctx.from; t < ctx.to; t += ctx.heartbeatMs) {
         if (t >= ctx.gap.from && t < ctx.gap.to) continue;
         const open = mine.some((o) => t >= o.start + o.ackAfter! * MIN && t < o.end + 10 * MIN);
@@ -173,7 +187,7 @@ function writeOfficial(store: OpenedDatabase, outages: Outage[], ctx: { from: nu
     for (const { outage, id, name } of [...incidents, { outage: { start: quiet, end: quiet + 30 * MIN, ackAfter: 0, component: API } as Outage, id: "genquiet0001", name: ctx.hostileTitle ?? "Degraded performance for some users" }]) {
       const created = new Date(outage.start + outage.ackAfter! * MIN);
       const resolved = new Date(outage.end + 10 * MIN);
-      const common = { status: "resolved", impact: "major", createdAt: created, updatedAt: resolved, startedAt: created, monitoringAt: null, resolvedAt: resolved, shortlink: null, componentIds: [outage.component], firstSeenAt: created, lastSeenAt: resolved };
+      const common = { status: "resolved", impact: "major", createdAt: created, updatedAt: resolved, startedAt: created, monitoringAt: null, resolvedAt: resolved, shortlink: null, componentIds: componentsOf(outage), firstSeenAt: created, lastSeenAt: resolved };
       upsertOfficialIncident(tx, { id, name, ...common });
       // Listed by the page's summary from when it was posted until it was resolved, as Witness read it every minute.
       markIncidentsListed(tx, [id], created);
@@ -213,6 +227,13 @@ function writeUnmeasuredOfficial(tx: Parameters<typeof upsertOfficialIncident>[0
     upsertIncidentUpdates(tx, [{ id: `${r.id}u1`, incidentId: r.id, status: "investigating", body: "We are looking into it.", createdAt: new Date(r.at), displayAt: new Date(r.at), affectedComponents: [], firstSeenAt: new Date(r.firstSeen) }]);
   }
   return rows.length;
+}
+
+const isCode = (series: string) => series.startsWith("code:");
+
+/** The official components an outage is posted against: the page names Claude Code too when its series were hit. */
+function componentsOf(o: Outage): string[] {
+  return o.series?.some(isCode) ? [o.component, CODE] : [o.component];
 }
 
 /** Titles in the page's own style: model-scoped when one model failed. */

@@ -8,13 +8,14 @@ import { modelOf, wantsStream } from "./api-bodies";
 import { handleConsole } from "./console";
 import { handleControl } from "./control";
 import { parsePathSpec, SpecError, type Fault, type FaultSpec, type Target } from "./faults";
+import { APP_PATHS, challengeOutcome, handleApp } from "./app";
 import { handleApi } from "./messages";
 import { SimState, type RecordedRequest } from "./state";
 import type { StatusChange } from "./status-page";
 import { handleStatus } from "./status-routes";
 import { handleWeb } from "./web";
 import { toolStepOf } from "./tool-use";
-import { sendJson, wait, type Exchange, type ParsedBody } from "./wire";
+import { perform, sendJson, wait, type Exchange, type ParsedBody } from "./wire";
 
 export interface Simulator {
   url: string;
@@ -107,12 +108,17 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, state: SimSta
   if ("error" in stripped) return sendJson(res, 400, { error: stripped.error });
   const { target, path } = targetOf(stripped.path);
   const json = target === "api" ? parseJson(record.body) : { ok: false as const };
-  const applied = state.faults.resolve(target, { model: modelOf(json), stream: wantsStream(json), step: toolStepOf(json) }, stripped.pathSpec);
-  await wait(applied.ttfbMs, signal);
+  const applied = state.faults.resolve(target, { model: modelOf(json), stream: wantsStream(json), step: toolStepOf(json), keyed: req.headers["x-api-key"] !== undefined }, stripped.pathSpec);
+  // The app's ttfbMs delays its bootstrap alone, the call it waits on before it renders: "a slow app".
+  if (target !== "app") await wait(applied.ttfbMs, signal);
   const ex: Exchange = { req, res, method, path, body: record.body, json, fault: applied.fault, gapMs: applied.gapMs, signal };
   if (target === "api") return handleApi(ex);
   if (target === "status") return handleStatus(ex, state.status);
   if (target === "console") return handleConsole(ex);
+  if (target === "app") return handleApp(ex, applied.ttfbMs);
+  // A challenge stands in front of the document only while no web fault is set, so the web faults keep their answers.
+  const challenge = path === "/" && applied.fault === "none" ? challengeOutcome(state.faults.current("app"), req.headers.cookie) : null;
+  if (challenge) return perform(res, challenge, signal);
   return handleWeb(ex);
 }
 
@@ -143,6 +149,7 @@ function targetOf(path: string): { target: Target; path: string } {
   if (api) return { target: "api", path: path.slice(api.index) };
   const status = /\/api\/v2\/|\/history\./.exec(path);
   if (status) return { target: "status", path: path.slice(status.index) };
+  if (APP_PATHS.test(path)) return { target: "app", path };
   return { target: "web", path };
 }
 

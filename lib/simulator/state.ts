@@ -1,5 +1,5 @@
 /** The simulator's mutable state, shared by the TS API and the HTTP control endpoints so both validate alike. */
-import { FaultBoard, isTarget, SpecError, toFaultSpec, type Target } from "./faults";
+import { FaultBoard, isTarget, SpecError, TARGETS, toFaultSpec, type Target } from "./faults";
 import { StatusBoard, toStatusChange } from "./status-page";
 
 export interface RecordedRequest {
@@ -18,7 +18,7 @@ export class SimState {
 
   /** Validate and set one target's fault; throws SpecError on bad input (from plain JS or HTTP callers). */
   setFault(target: Target, spec: unknown): void {
-    if (!isTarget(target)) throw new SpecError(`target must be one of api, web, status, console; got ${JSON.stringify(target)}`);
+    if (!isTarget(target)) throw new SpecError(`target must be one of ${TARGETS.join(", ")}; got ${JSON.stringify(target)}`);
     this.faults.set(target, toFaultSpec(spec));
   }
 

@@ -180,7 +180,7 @@ interface TimingRun {
 async function probeTiming(simUrl: string, pending: number): Promise<TimingRun> {
   const dir = mkdtempSync(join(tmpdir(), "witness-bench-alerts-"));
   const hook = pending > 0 ? await startHook(SLOW_MS) : null;
-  const probes = ["probes:", "  messages: { enabled: false }", "  web: { enabled: false }", "  status: { enabled: false }", "  edge: { intervalSeconds: 1, timeoutMs: 5000 }", "  stream: { intervalSeconds: 1, timeoutMs: 5000 }"];
+  const probes = ["probes:", "  messages: { enabled: false }", "  web: { enabled: false }", "  status: { enabled: false }", "  console: { enabled: false }", "  browser: { enabled: false }", "  code: { enabled: false }", "  edge: { intervalSeconds: 1, timeoutMs: 5000 }", "  stream: { intervalSeconds: 1, timeoutMs: 5000 }"];
   const config = configWith(dir, hook?.url ?? null, probes, { ANTHROPIC_API_KEY: "sk-bench-not-a-real-key", ANTHROPIC_BASE_URL: simUrl });
   const store = openDatabase(config.databasePath);
   migrateDatabase(store.db);

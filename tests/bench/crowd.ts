@@ -92,6 +92,7 @@ export async function benchCrowd(): Promise<void> {
     WITNESS_CONFIG: configPath,
     ANTHROPIC_BASE_URL: sim.url,
     CLAUDE_WEB_URL: sim.url,
+    CLAUDE_CONSOLE_URL: `${sim.url}/console`,
     STATUS_PAGE_URL: sim.url,
     ANTHROPIC_API_KEY: "sk-bench-not-a-real-key",
     NODE_ENV: "production",

@@ -5,10 +5,16 @@ import { benchCrowd } from "@/tests/bench/crowd";
 import { benchEventLoop } from "@/tests/bench/eventloop";
 import { benchIncidents } from "@/tests/bench/incidents";
 import { benchMetrics } from "@/tests/bench/metrics";
+import { benchSurfaces } from "@/tests/bench/surfaces";
 import { benchTiming } from "@/tests/bench/timing";
 import { benchWeb } from "@/tests/bench/web";
 
 const only = process.argv[2];
+const SECTIONS = ["timing", "incidents", "web", "eventloop", "crowd", "metrics", "alerts", "code", "surfaces"];
+if (only && !SECTIONS.includes(only)) {
+  console.error(`npm run bench -- [${SECTIONS.join("|")}]: unknown section ${JSON.stringify(only)}`);
+  process.exit(2);
+}
 console.log(`# Witness benchmarks (${new Date().toISOString()}, node ${process.version})`);
 if (!only || only === "timing") await benchTiming();
 if (!only || only === "incidents") await benchIncidents();
@@ -17,5 +23,6 @@ if (!only || only === "eventloop") await benchEventLoop();
 if (!only || only === "crowd") await benchCrowd();
 if (!only || only === "metrics") await benchMetrics();
 if (!only || only === "alerts") await benchAlerts();
-// Temporary home until the `surfaces` section calls benchCode (issue 16).
+// Issue 16's two sections, each its own tables: the code probe's timing, and the browser probe's cost and neighbours.
 if (!only || only === "code") await benchCode();
+if (!only || only === "surfaces") await benchSurfaces();

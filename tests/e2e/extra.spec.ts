@@ -50,7 +50,10 @@ test.describe("subscribe", () => {
     await expect(box.getByRole("link", { name: "JSON Feed" })).toHaveAttribute("href", `${baseURL}/feed.json`);
     await box.getByText("Badges and embed snippets").click();
     await expect(box.locator('code[data-snippet="markdown"]').first()).toHaveText(`[![claude.ai status](${baseURL}/api/v1/badges/claude-ai.svg)](${baseURL}/)`);
-    await expect(box.locator('code[data-snippet="html"]').nth(1)).toContainText(`${baseURL}/api/v1/badges/api.svg`);
+    // One snippet per surface, in the default surfaces' order: claude.ai, Claude Console, Claude API, Claude Code.
+    const html = box.locator('code[data-snippet="html"]');
+    await expect(html).toHaveCount(4);
+    for (const [i, id] of ["claude-ai", "console", "api", "claude-code"].entries()) await expect(html.nth(i)).toContainText(`${baseURL}/api/v1/badges/${id}.svg`);
     await expect(box.getByRole("img", { name: "Claude API status badge" })).toBeVisible();
   });
 });
@@ -72,7 +75,8 @@ test.describe("link previews", () => {
     const title = await meta("property", "og:title");
     expect([before.title, after.title]).toContain(title);
     // Each surface with its measured state in words (which one depends on how old the seed's newest results are).
-    expect(title).toMatch(/claude\.ai (up|degraded|down|no data), Claude API (up|degraded|down|no data)$/);
+    const state = "(up|degraded|down|no data)";
+    expect(title).toMatch(new RegExp(`claude\\.ai ${state}, Claude Console ${state}, Claude API ${state}, Claude Code ${state}$`));
     expect([before.description, after.description]).toContain(await meta("property", "og:description"));
     expect(await meta("property", "og:description")).toMatch(/Claude API: measured [a-z ]+.*official: operational/);
     expect(await meta("name", "twitter:card")).toBe("summary_large_image");

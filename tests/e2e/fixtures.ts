@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { test as base, expect, type Page, type TestInfo } from "@playwright/test";
 import { openDatabase, type OpenedDatabase } from "@/db/client";
 import { loadConfig, type Config } from "@/lib/config";
-import { ENV_SEEDED_AT } from "./server";
+import { E2E_API_KEY_CANARY, ENV_SEEDED_AT } from "./server";
 
 /**
  * Routes the navigation links to whose pages are not written yet: the links' background prefetch of them 404s, and
@@ -60,7 +60,8 @@ export { expect };
 export function openSeeded(): { store: OpenedDatabase; config: Config } {
   const path = process.env.DATABASE_PATH;
   if (!path) throw new Error("DATABASE_PATH is not set: run the specs through playwright test (global setup seeds it)");
-  return { store: openDatabase(path, { readonly: true }), config: loadConfig() };
+  // The server's configuration, key included: without one the Claude Code surface is unprobed and the page says so.
+  return { store: openDatabase(path, { readonly: true }), config: loadConfig({ ...process.env, ANTHROPIC_API_KEY: E2E_API_KEY_CANARY }) };
 }
 
 /** When the page on screen was generated (its data-generated-at), so a spec computes what it must show. */

@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT, runNextBuild, webBuildState } from "@/lib/cli/serve";
+import { PROBE_KINDS } from "@/probes/types";
 import { seedDatabase } from "./seed";
 import { E2E_ALERTS_YAML, E2E_MODELS_YAML, ENV_BASE_URL, ENV_REBUILD, ENV_SEEDED_AT, ENV_SERVER_PID, ENV_TMP_DIR, serverEnv, serverHandle, startServer } from "./server";
 
@@ -20,7 +21,7 @@ export default async function globalSetup(): Promise<void> {
   // The seeded "now" (the open outage, the last results) must stay now for the whole run: a series reads as having
   // no recent data 2.5 intervals after its last result, 150 s at the default minute, and a slow machine runs the
   // specs for longer than that. With 5-minute intervals it lasts 12.5 minutes; the history itself is per minute.
-  writeFileSync(env.WITNESS_CONFIG!, ["messages", "stream", "edge", "web", "status"].map((kind) => `  ${kind}: { intervalSeconds: 300 }`).join("\n").replace(/^/, "probes:\n") + `\n${E2E_MODELS_YAML}\n${E2E_ALERTS_YAML}\n`);
+  writeFileSync(env.WITNESS_CONFIG!, PROBE_KINDS.map((kind) => `  ${kind}: { intervalSeconds: 300 }`).join("\n").replace(/^/, "probes:\n") + `\n${E2E_MODELS_YAML}\n${E2E_ALERTS_YAML}\n`);
   // Specs that open the database or read the configuration themselves find the same ones.
   Object.assign(process.env, { DATABASE_PATH: dbPath, WITNESS_CONFIG: env.WITNESS_CONFIG });
 

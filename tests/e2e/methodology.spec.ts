@@ -3,7 +3,7 @@
  * HTML or its RSC payload, ever contains the API key the server runs with (a canary set by global setup).
  */
 import { describeGradeScale } from "@/lib/judge/grade";
-import { ERROR_CLASSES } from "@/probes/types";
+import { ERROR_CLASSES, PROBE_KINDS } from "@/probes/types";
 import { expect, test } from "./fixtures";
 import { HOSTILE_INCIDENT_SLUG } from "./seed";
 import { E2E_ALERT_CANARIES, E2E_API_KEY_CANARY } from "./server";
@@ -35,7 +35,11 @@ test.describe("methodology", () => {
     await expect(incidents).toContainText("after 3 consecutive successes");
     const probes = page.getByRole("region", { name: "What the probes send" });
     await expect(probes).toContainText("claude-haiku-4-5");
-    await expect(probes.locator("tbody tr")).toHaveCount(5);
+    // Every kind, each on by default: the three of issue 16 (console, browser, code) beside the first five.
+    await expect(probes.locator("tbody tr")).toHaveCount(PROBE_KINDS.length);
+    for (const kind of PROBE_KINDS) await expect(probes.locator("tbody th", { hasText: new RegExp(`^${kind}$`) })).toHaveCount(1);
+    await expect(probes).not.toContainText("disabled");
+    await expect(probes).not.toContainText("Off by default");
   });
 
   test("lists the configured alert channels by name and type, never their URLs or tokens", async ({ page, request }) => {

@@ -14,7 +14,7 @@ import { upsertOfficialIncident } from "@/db/queries/official";
 import { loadConfig, type Config } from "@/lib/config";
 import { coverageGapOf } from "@/lib/judge/coverage";
 import { rebuildRollups } from "@/lib/keep/rollup-writer";
-import { generateHistory, type HistorySummary } from "@/lib/simulator/history";
+import { generateHistory, SURFACE_SERIES, type HistorySummary } from "@/lib/simulator/history";
 
 export const SEED_DAYS = 20;
 /** Chosen so the history holds resolved API incidents both acknowledged late and never acknowledged. */
@@ -56,7 +56,7 @@ export async function seedDatabase(dbPath: string, now: number = Date.now(), day
   try {
     migrateDatabase(store.db);
     const config = loadConfig({ DATABASE_PATH: dbPath });
-    const summary = generateHistory(store, config, { days, now, seed: SEED, hostileTitle: HOSTILE_TITLE });
+    const summary = generateHistory(store, config, { days, now, seed: SEED, hostileTitle: HOSTILE_TITLE, series: SURFACE_SERIES });
     const openIncidentIds = addOpenIncident(store, config, summary.to);
     const oldIncidentId = addOldIncidents(store, now);
     return { ...summary, seededAt: now, openIncidentIds, oldIncidentId };

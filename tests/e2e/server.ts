@@ -61,6 +61,7 @@ export function serverEnv(dir: string, dbPath: string, extra: Record<string, str
     // The web app never probes, but nothing in a test run may reach a real host whatever it does.
     ANTHROPIC_BASE_URL: "http://127.0.0.1:9",
     CLAUDE_WEB_URL: "http://127.0.0.1:9",
+    CLAUDE_CONSOLE_URL: "http://127.0.0.1:9",
     STATUS_PAGE_URL: "http://127.0.0.1:9",
     NODE_ENV: "production",
     // Never the developer's key: a canary the specs look for in every page (the web app never probes, so it is never sent).

@@ -57,7 +57,7 @@ async function expectStopped(): Promise<void> {
 
 function startWorker(lines: string[]): { worker: Worker; probe: PlannedProbe } {
   store = openMigratedMemory();
-  const base = loadConfig({ ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url });
+  const base = loadConfig({ ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, CLAUDE_CONSOLE_URL: `${sim.url}/console`, STATUS_PAGE_URL: sim.url });
   const heartbeatUrl = `${new URL(receiver.url).origin}/ping/${TOKEN}`;
   const config = { ...base, alerts: { ...base.alerts, heartbeatUrl } };
   // No secrets given to the logger: a URL that reached a log line would show, not be redacted away.

@@ -84,7 +84,7 @@ export async function runStorm(disk: SmallDisk, opts: { fullSeconds: number; rec
   const receivers = await Promise.all(CHANNELS.map(() => startReceiver(() => ({ status: phase === "refusing" ? 503 : 200 }))));
   const confDir = mkdtempSync(join(tmpdir(), "witness-storm-"));
   const configPath = join(confDir, "witness.config.yaml");
-  const probesOff = ["messages", "stream", "web", "status"].map((k) => `  ${k}:\n    enabled: false\n`).join("");
+  const probesOff = ["messages", "stream", "web", "status", "console", "browser", "code"].map((k) => `  ${k}:\n    enabled: false\n`).join("");
   const channels = CHANNELS.map((c, i) => `    - name: ${c.name}\n      type: ${c.type}\n      url: ${receivers[i]!.url}\n${c.extra}`).join("");
   writeFileSync(configPath, `probes:\n${probesOff}  edge:\n    intervalSeconds: 5\nalerts:\n  channels:\n${channels}`);
   const env = { ...process.env, WITNESS_CONFIG: configPath, DATABASE_PATH: join(disk.dir, "w.db"), ANTHROPIC_BASE_URL: sim.url, NEXT_TELEMETRY_DISABLED: "1" };

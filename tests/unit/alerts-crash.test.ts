@@ -33,7 +33,7 @@ describe("kill -9 of the worker mid-delivery", () => {
     const receiver = await startReceiver(() => ({ status: 200, delayMs: 150 + Math.floor(Math.random() * 200) }));
     const configPath = join(dir, "witness.config.yaml");
     // A worker with nothing to probe refuses to start, so one probe stays on: hourly, at a port nothing listens on.
-    const probesOff = ["messages", "stream", "web", "status"].map((k) => `  ${k}:\n    enabled: false\n`).join("") + "  edge:\n    intervalSeconds: 3600\n";
+    const probesOff = ["messages", "stream", "web", "status", "console", "browser", "code"].map((k) => `  ${k}:\n    enabled: false\n`).join("") + "  edge:\n    intervalSeconds: 3600\n";
     writeFileSync(configPath, `probes:\n${probesOff}alerts:\n  retry:\n    firstDelayMs: 50\n    maxDelayMs: 500\n  channels:\n    - name: ops\n      type: webhook\n      url: \${HOOK_URL}\n      secret: ${SECRET}\n`);
     const env = { ...process.env, WITNESS_CONFIG: configPath, DATABASE_PATH: join(dir, "w.db"), HOOK_URL: receiver.url, ANTHROPIC_BASE_URL: "http://127.0.0.1:9", NEXT_TELEMETRY_DISABLED: "1" };
     const config = loadConfig(env);

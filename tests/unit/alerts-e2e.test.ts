@@ -91,6 +91,9 @@ describe("npm start with a webhook and an email channel", () => {
         "  messages: { enabled: false }",
         "  stream: { enabled: false }",
         "  web: { enabled: false }",
+        "  console: { enabled: false }",
+        "  browser: { enabled: false }",
+        "  code: { enabled: false }",
         `  edge: ${every5s}`,
         `  status: ${every5s}`,
         // Two failing results open an incident (the default also wants 4 in the window: 20 s at this interval).
@@ -118,6 +121,7 @@ describe("npm start with a webhook and an email channel", () => {
       NEXT_TELEMETRY_DISABLED: "1",
       ANTHROPIC_BASE_URL: sim.url,
       CLAUDE_WEB_URL: sim.url,
+      CLAUDE_CONSOLE_URL: `${sim.url}/console`,
       STATUS_PAGE_URL: sim.url,
       DATABASE_PATH: join(dir, "witness.db"),
       WITNESS_CONFIG: configPath,

@@ -90,7 +90,7 @@ describe("GET /api/v1/status", () => {
     const json = await body(res);
     expect(json.generatedAt).toBeGreaterThan(Date.now() - 60_000);
     expect(json.lastResultAt).toBeGreaterThan(Date.now() - 3 * MIN);
-    expect(json.surfaces.map((s: any) => s.id)).toEqual(["claude-ai", "api"]);
+    expect(json.surfaces.map((s: any) => s.id)).toEqual(["claude-ai", "console", "api", "claude-code"]);
     for (const s of json.surfaces) {
       expect(Object.keys(s).sort()).toEqual(["componentId", "disagreement", "failureRatio", "failureWords", "id", "measured", "name", "notMeasured", "official", "officialIncidents", "officialLatest", "officialStatus", "series", "since"]);
       expect(["up", "degraded", "down", "nodata"]).toContain(s.measured);
@@ -101,7 +101,12 @@ describe("GET /api/v1/status", () => {
         expect(["up", "down", "degraded", "inconclusive"]).toContain(series.lastOutcome);
       }
     }
-    expect(json.surfaces[1].series.map((s: any) => s.series).sort()).toEqual(HISTORY_SERIES.filter((s) => s !== "web").sort());
+    const bySurface = Object.fromEntries(json.surfaces.map((s: any) => [s.id, s]));
+    expect(bySurface.api.series.map((s: any) => s.series).sort()).toEqual(HISTORY_SERIES.filter((s) => s !== "web").sort());
+    expect(bySurface["claude-ai"].series.map((s: any) => s.series)).toEqual(["web"]);
+    // The generated history (the benchmarks' 8 series) measured neither; without a key Claude Code says why.
+    expect([bySurface.console.measured, bySurface.console.series, bySurface.console.notMeasured]).toEqual(["nodata", [], null]);
+    expect([bySurface["claude-code"].measured, bySurface["claude-code"].notMeasured]).toEqual(["nodata", "it needs ANTHROPIC_API_KEY"]);
   });
 
   it("answers If-None-Match with 304 while the data is unchanged, so the home page's poll costs nothing", async () => {
@@ -317,7 +322,7 @@ describe("before the worker has created the database", () => {
     try {
       const status = await body(await statusGET());
       expect(status.lastResultAt).toBeNull();
-      expect(status.surfaces.map((s: any) => [s.id, s.measured, s.official, s.series])).toEqual([["claude-ai", "nodata", "unknown", []], ["api", "nodata", "unknown", []]]);
+      expect(status.surfaces.map((s: any) => [s.id, s.measured, s.official, s.series])).toEqual([["claude-ai", "nodata", "unknown", []], ["console", "nodata", "unknown", []], ["api", "nodata", "unknown", []], ["claude-code", "nodata", "unknown", []]]);
       expect((await body(await incidentsGET(request("/api/v1/incidents")))).incidents).toEqual([]);
       const uptime = await body(await uptimeGET(request("/api/v1/uptime?window=24h")));
       expect(uptime.surfaces[0]).toMatchObject({ measuredUptime: null, officialUptime: null, noDataMinutes: 1440, grade: null });

@@ -12,6 +12,7 @@ import { bundleEntry, PROJECT_ROOT } from "@/lib/cli/serve";
 import { migrateDatabase } from "@/db/migrate";
 import { insertProbeResults } from "@/db/queries/probe-results";
 import { startSimulator, type Simulator } from "@/lib/simulator";
+import { PROBE_KINDS } from "@/probes/types";
 import { runCli } from "@/tests/unit/cli";
 import { sampleResult } from "@/tests/unit/support";
 
@@ -22,7 +23,7 @@ const config = (name: string, yaml: string) => {
   return path;
 };
 const EMPTY = config("empty.yaml", "{}\n");
-const offline = { ANTHROPIC_BASE_URL: "http://127.0.0.1:9", CLAUDE_WEB_URL: "http://127.0.0.1:9", STATUS_PAGE_URL: "http://127.0.0.1:9" };
+const offline = { ANTHROPIC_BASE_URL: "http://127.0.0.1:9", CLAUDE_WEB_URL: "http://127.0.0.1:9", CLAUDE_CONSOLE_URL: "http://127.0.0.1:9", STATUS_PAGE_URL: "http://127.0.0.1:9" };
 const sha = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 const oneLine = (stderr: string) => {
   const lines = stderr.trim().split("\n");
@@ -47,10 +48,19 @@ describe("the worker refuses, in one line with the fix", () => {
     ["a config file over 1 MB", { WITNESS_CONFIG: config("big.yaml", `# ${"x".repeat(1_100_000)}\n`) }, /big\.yaml: larger than 1 MB \(\d+ bytes\)/],
     [
       "every probe disabled",
-      { WITNESS_CONFIG: config("none.yaml", `probes:\n${["messages", "stream", "edge", "web", "status"].map((k) => `  ${k}: { enabled: false }`).join("\n")}\n`) },
+      { WITNESS_CONFIG: config("none.yaml", `probes:\n${PROBE_KINDS.map((k) => `  ${k}: { enabled: false }`).join("\n")}\n`) },
       /^witness: nothing to do: every probe is disabled in .*none\.yaml; set probes\.<kind>\.enabled: true/,
     ],
-    ["only keyed probes and no key", { WITNESS_CONFIG: config("keyed.yaml", "probes: { edge: { enabled: false }, web: { enabled: false }, status: { enabled: false } }\n") }, /nothing to do: the enabled probes \(messages, stream\) all need ANTHROPIC_API_KEY/],
+    [
+      "only keyed probes and no key",
+      { WITNESS_CONFIG: config("keyed.yaml", "probes: { edge: { enabled: false }, web: { enabled: false }, status: { enabled: false }, console: { enabled: false }, browser: { enabled: false } }\n") },
+      /nothing to do: the enabled probes \(messages, stream, code\) all need ANTHROPIC_API_KEY; provide it, or enable one of edge, web, status, console$/,
+    ],
+    [
+      "only keyed probes and browser, no key and no Chromium",
+      { CHROMIUM_PATH: "/nonexistent/chromium", WITNESS_CONFIG: config("nochromium.yaml", "probes: { edge: { enabled: false }, web: { enabled: false }, status: { enabled: false }, console: { enabled: false } }\n") },
+      /nothing to do: the enabled probes \(messages, stream, browser, code\) all need ANTHROPIC_API_KEY or a Chromium \(CHROMIUM_PATH\)/,
+    ],
   ])("%s", async (_, env, message) => {
     for (const cli of ["start", "serve"]) {
       const run = await runCli(cli, [], { DATABASE_PATH: join(dir, "refused.db"), WITNESS_CONFIG: EMPTY, ...offline, ...env }, 15_000);
@@ -129,7 +139,7 @@ describe("start-up and scripting output", () => {
 
   /** The worker's log up to its last "scheduled" line, started with `args` (tsx on the source, or node on a bundle). */
   async function workerStartLog(args: string[], path: string, yaml: string): Promise<string> {
-    const env: NodeJS.ProcessEnv = { NODE_ENV: "test", PATH: process.env.PATH ?? "", DATABASE_PATH: path, WITNESS_CONFIG: yaml, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url, WITNESS_PUBLIC_URL: "https://status.example.com" };
+    const env: NodeJS.ProcessEnv = { NODE_ENV: "test", PATH: process.env.PATH ?? "", DATABASE_PATH: path, WITNESS_CONFIG: yaml, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, CLAUDE_CONSOLE_URL: `${sim.url}/console`, STATUS_PAGE_URL: sim.url, WITNESS_PUBLIC_URL: "https://status.example.com" };
     const child = spawn(process.execPath, args, { cwd: process.cwd(), env });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
@@ -144,11 +154,11 @@ describe("start-up and scripting output", () => {
 
   it("the worker's first line says version, database and size, probes and intervals, channels and the public URL", async () => {
     const path = join(dir, "summary.db");
-    const yaml = config("summary.yaml", "probes: { messages: { enabled: false }, stream: { enabled: false }, web: { intervalSeconds: 30 } }\n");
+    const yaml = config("summary.yaml", "probes: { messages: { enabled: false }, stream: { enabled: false }, code: { enabled: false }, web: { intervalSeconds: 30 } }\n");
     const stderr = await workerStartLog(["--import", "tsx", "lib/cli/start.ts"], path, yaml);
     const line = stderr.split("\n").find((l) => l.includes(`witness ${version}:`));
     expect(line, stderr).toBeDefined();
-    expect(line).toMatch(new RegExp(`witness ${version.replace(/\./g, "\\.")}: database ${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(\\d+\\.\\d MB\\), config .*summary\\.yaml; probes edge 60s, web 30s, status 60s; channels none; public URL https://status\\.example\\.com$`));
+    expect(line).toMatch(new RegExp(`witness ${version.replace(/\./g, "\\.")}: database ${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(\\d+\\.\\d MB\\), config .*summary\\.yaml; probes edge 60s, web 30s, status 60s, console 60s, browser 300s; channels none; public URL https://status\\.example\\.com$`));
   }, 30_000);
 
   it("under npm start, where the worker runs as a bundle, its first line still says the version (not 'witness unknown')", async () => {

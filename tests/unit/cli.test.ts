@@ -22,7 +22,9 @@ afterAll(() => sim.close());
 const envFor = (db: string, extra: Record<string, string> = {}) => ({
   ANTHROPIC_BASE_URL: sim.url,
   CLAUDE_WEB_URL: sim.url,
+  CLAUDE_CONSOLE_URL: `${sim.url}/console`,
   STATUS_PAGE_URL: sim.url,
+  CHROMIUM_PATH: "/usr/bin/chromium",
   DATABASE_PATH: join(dir, db),
   ...extra,
 });
@@ -34,7 +36,7 @@ describe("npm run probe -- --once --json", () => {
     const run = await runCli("probe", ["--once", "--json"], envFor("all.db", { ANTHROPIC_API_KEY: CANARY_KEY }));
     expect(run.code).toBe(0);
     const results = JSON.parse(run.stdout) as ProbeResult[];
-    expect(results.map((r) => r.probe)).toEqual(["messages:claude-haiku-4-5", "stream:claude-haiku-4-5", "edge", "web", "status"]);
+    expect(results.map((r) => r.probe)).toEqual(["messages:claude-haiku-4-5", "stream:claude-haiku-4-5", "edge", "web", "status", "console", "browser", "code:claude-haiku-4-5"]);
     for (const r of results) {
       expect(Object.keys(r)).toEqual(FIELDS);
       expect(PROBE_KINDS).toContain(r.kind);
@@ -46,7 +48,7 @@ describe("npm run probe -- --once --json", () => {
       expect(r.connectMs).not.toBeNull();
       expect(r.ttfbMs).not.toBeNull();
     }
-    const [messages, stream, edge, web, status] = results;
+    const [messages, stream, edge, web, status, console, browser, code] = results;
     expect(messages).toMatchObject({ kind: "messages", model: "claude-haiku-4-5", httpStatus: 200, outputTokens: 5, ttftMs: null });
     expect(messages?.requestId).toMatch(/^req_/);
     expect(stream).toMatchObject({ kind: "stream", model: "claude-haiku-4-5", httpStatus: 200, outputTokens: 5 });
@@ -55,8 +57,13 @@ describe("npm run probe -- --once --json", () => {
     expect(web).toMatchObject({ kind: "web", httpStatus: 200 });
     expect(status).toMatchObject({ kind: "status", httpStatus: 200 });
     expect(status?.message).toContain("All Systems Operational");
+    expect(console).toMatchObject({ kind: "console", model: null, httpStatus: 200 });
+    expect(browser).toMatchObject({ kind: "browser", model: null, httpStatus: 200 });
+    expect(browser?.details).toHaveProperty("fcpMs");
+    expect(code).toMatchObject({ kind: "code", model: "claude-haiku-4-5", httpStatus: 200 });
+    expect(code?.ttftMs).toBeGreaterThan(0);
     const store = openDatabase(join(dir, "all.db"), { readonly: true });
-    expect(countProbeResults(store.db)).toBe(5);
+    expect(countProbeResults(store.db)).toBe(8);
     store.close();
     expect(run.stdout + run.stderr).not.toContain(CANARY_KEY);
   });
@@ -77,9 +84,9 @@ describe("npm run probe -- --once --json", () => {
   it("without a key skips the keyed kinds with one log line, and the rest still run", async () => {
     const run = await runCli("probe", ["--once", "--json"], envFor("nokey.db"));
     expect(run.code).toBe(0);
-    expect((JSON.parse(run.stdout) as ProbeResult[]).map((r) => r.probe)).toEqual(["edge", "web", "status"]);
+    expect((JSON.parse(run.stdout) as ProbeResult[]).map((r) => r.probe)).toEqual(["edge", "web", "status", "console", "browser"]);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
-    expect(run.stderr).toContain("ANTHROPIC_API_KEY is not set: skipping messages, stream");
+    expect(run.stderr).toContain("ANTHROPIC_API_KEY is not set: skipping messages, stream, code");
   });
 
   it("prints a table without --json", async () => {
@@ -119,12 +126,18 @@ describe("npm start", () => {
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-    // On a fresh clone npm start first builds the dashboard (10–30 s); wait for the worker to be scheduling.
-    const deadline = Date.now() + 100_000;
-    while (!stderr.includes("scheduled status") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(stderr).toContain("scheduled status");
-    child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    let code: number | null;
+    try {
+      // On a fresh clone npm start first builds the dashboard (10–30 s); wait for the worker to be scheduling.
+      const deadline = Date.now() + 100_000;
+      while (!stderr.includes("scheduled status") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(stderr).toContain("scheduled status");
+    } finally {
+      // Also when the wait failed: a worker left running outlives the test run (seen: one spinning on a closed stderr).
+      child.kill("SIGTERM");
+      code = await exited;
+    }
+    expect(code).toBe(0);
     expect(stderr).toContain("SIGTERM: stopping");
     const store = openDatabase(dbPath, { readonly: true });
     expect(store.sqlite.pragma("integrity_check", { simple: true })).toBe("ok");
@@ -141,6 +154,7 @@ describe("npm start", () => {
       PATH: process.env.PATH ?? "",
       ANTHROPIC_BASE_URL: await refusingUrl("127.0.0.1"),
       CLAUDE_WEB_URL: await refusingUrl("127.0.0.2"),
+      CLAUDE_CONSOLE_URL: await refusingUrl("127.0.0.3"),
       STATUS_PAGE_URL: await refusingUrl("127.0.0.4"),
       DATABASE_PATH: dbPath,
       WITNESS_CONFIG: configPath,

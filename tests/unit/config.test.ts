@@ -58,17 +58,45 @@ describe("configuration", () => {
     expect(() => loadConfig({ WITNESS_CONFIG: join(dir, "nope.yaml") })).toThrow(/nope\.yaml: cannot read/);
   });
 
-  it("refuses a browser probe this version cannot run, rather than let it crash on every tick", () => {
-    expect(() => loadConfig(withFile("probes:\n  browser: { enabled: true }\n"))).toThrow(/probes\.browser\.enabled: the browser probe is not in this version yet/);
-    expect(loadConfig(withFile("probes:\n  console: { enabled: true }\n")).probes.console.enabled).toBe(true);
+  it("turns every kind on by default, and a file turns browser (or any kind) off and on again", () => {
+    const config = loadConfig({});
+    expect(Object.values(config.probes).every((p) => p.enabled)).toBe(true);
+    expect(config.probes.browser).toMatchObject({ intervalSeconds: 300, readySelector: null });
+    expect(config.probes.code.intervalSeconds).toBe(300);
+    const off = loadConfig({ ...withFile("probes:\n  browser: { enabled: false }\n  console: { enabled: false }\n"), CHROMIUM_PATH: process.execPath });
+    expect([off.probes.browser.enabled, off.probes.console.enabled, off.probes.web.enabled]).toEqual([false, false, true]);
+    const plan = planProbes(off);
+    expect(plan.probes.map((p) => p.kind)).not.toContain("browser");
+    expect(plan.skippedForBrowser).toBeNull();
+    const on = loadConfig({ ...withFile("probes:\n  browser: { enabled: true, intervalSeconds: 30, readySelector: '#composer' }\n"), CHROMIUM_PATH: process.execPath });
+    const browser = planProbes(on).probes.find((p) => p.kind === "browser");
+    expect(browser?.intervalSeconds).toBe(30);
+    expect(browser?.target.browser).toMatchObject({ chromiumPath: process.execPath, readySelector: "#composer", firstPartyHosts: ["claude.ai", "*.claude.ai", "*.anthropic.com"] });
+  });
+
+  it("has PRODUCT.md's four default surfaces, each held against its official component", () => {
+    expect(loadConfig({}).surfaces).toEqual([
+      { id: "claude-ai", name: "claude.ai", componentId: "rwppv331jlwc", kinds: ["web", "browser"] },
+      { id: "console", name: "Claude Console", componentId: "0qbwn08sd68x", kinds: ["console"] },
+      { id: "api", name: "Claude API", componentId: "k8w3r06qmzrp", kinds: ["messages", "stream", "edge"] },
+      { id: "claude-code", name: "Claude Code", componentId: "yyzkbfz2thpt", kinds: ["code"] },
+    ]);
   });
 });
 
 describe("the probe plan", () => {
   it("skips the keyed kinds without a key and still runs the rest", () => {
-    const plan = planProbes(loadConfig({}));
-    expect(plan.skippedForKey).toEqual(["messages", "stream"]);
-    expect(plan.probes.map((p) => p.target.name)).toEqual(["edge", "web", "status"]);
+    const plan = planProbes(loadConfig({ CHROMIUM_PATH: process.execPath }));
+    expect(plan.skippedForKey).toEqual(["messages", "stream", "code"]);
+    expect(plan.skippedForBrowser).toBeNull();
+    expect(plan.probes.map((p) => p.target.name)).toEqual(["edge", "web", "status", "console", "browser"]);
+  });
+
+  it("skips browser with one line when no Chromium is found, and still runs the rest", () => {
+    const plan = planProbes(loadConfig({ CHROMIUM_PATH: "/nonexistent/chromium", ANTHROPIC_API_KEY: "sk-test" }));
+    expect(plan.skippedForKey).toEqual([]);
+    expect(plan.skippedForBrowser).toMatch(/^CHROMIUM_PATH=\/nonexistent\/chromium is not an executable file: skipping browser/);
+    expect(plan.probes.map((p) => p.target.name)).toEqual(["messages:claude-haiku-4-5", "stream:claude-haiku-4-5", "edge", "web", "status", "console", "code:claude-haiku-4-5"]);
   });
 
   it("runs one keyed series per model, and --timeout caps every deadline and idle timeout", () => {

@@ -25,7 +25,7 @@ const dir = mkdtempSync(join(tmpdir(), "witness-disk-"));
 chmodSync(dir, 0o755);
 const EMPTY = join(dir, "empty.yaml");
 writeFileSync(EMPTY, "{}\n");
-const offline = { WITNESS_CONFIG: EMPTY, ANTHROPIC_BASE_URL: "http://127.0.0.1:9", CLAUDE_WEB_URL: "http://127.0.0.1:9", STATUS_PAGE_URL: "http://127.0.0.1:9" };
+const offline = { WITNESS_CONFIG: EMPTY, ANTHROPIC_BASE_URL: "http://127.0.0.1:9", CLAUDE_WEB_URL: "http://127.0.0.1:9", CLAUDE_CONSOLE_URL: "http://127.0.0.1:9", STATUS_PAGE_URL: "http://127.0.0.1:9" };
 const mounted: string[] = [];
 afterAll(() => {
   for (const m of mounted.reverse()) spawnSync("umount", ["-l", m]);
@@ -149,7 +149,7 @@ describe("while the worker runs", () => {
     const path = join(mount.path, "witness.db");
     const fast = join(dir, "fast.yaml");
     writeFileSync(fast, "probes: { edge: { intervalSeconds: 1 }, web: { intervalSeconds: 1 }, status: { intervalSeconds: 1 } }\n");
-    const child = spawn(process.execPath, ["--import", "tsx", "lib/cli/start.ts"], { cwd: PROJECT_ROOT, env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", DATABASE_PATH: path, WITNESS_CONFIG: fast, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url } });
+    const child = spawn(process.execPath, ["--import", "tsx", "lib/cli/start.ts"], { cwd: PROJECT_ROOT, env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", DATABASE_PATH: path, WITNESS_CONFIG: fast, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, CLAUDE_CONSOLE_URL: `${sim.url}/console`, STATUS_PAGE_URL: sim.url } });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));

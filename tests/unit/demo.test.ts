@@ -16,7 +16,7 @@ import { createLogger } from "@/lib/log";
 import { planProbes } from "@/lib/measure/targets";
 import { Worker } from "@/lib/measure/worker";
 import { startSimulator, type Simulator } from "@/lib/simulator";
-import { generateHistory } from "@/lib/simulator/history";
+import { generateHistory, SURFACE_SERIES } from "@/lib/simulator/history";
 
 // `npm run demo` must show what each act says (issue 15 item 8): its acts are played here, shortened, against the
 // real worker and simulator, and the dashboard's own reading of the database (/api/v1/status's getStatusNow) is
@@ -28,7 +28,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function demoConfig(scale: number, name: string, simUrl = "http://127.0.0.1:9"): Config {
   const path = join(dir, `${name}.config.yaml`);
   writeFileSync(path, demoConfigYaml(scale));
-  const targets = { ANTHROPIC_BASE_URL: simUrl, CLAUDE_WEB_URL: simUrl, STATUS_PAGE_URL: simUrl };
+  const targets = { ANTHROPIC_BASE_URL: simUrl, CLAUDE_WEB_URL: simUrl, CLAUDE_CONSOLE_URL: `${simUrl}/console`, STATUS_PAGE_URL: simUrl };
   return loadConfig({ DATABASE_PATH: join(dir, `${name}.db`), WITNESS_CONFIG: path, ANTHROPIC_API_KEY: "sk-demo-not-a-real-key", ...targets });
 }
 
@@ -39,6 +39,13 @@ describe("DEMO_ACT_SECONDS_SCALE", () => {
     for (const bad of ["0", "0.4", "-1", "2", "fast"]) expect(() => actSecondsScale({ DEMO_ACT_SECONDS_SCALE: bad })).toThrow(/DEMO_ACT_SECONDS_SCALE/);
     expect([1, 0.9, 0.6, 0.5].map(demoIntervalSeconds)).toEqual([10, 6, 6, 5]);
     expect(demoConfig(0.5, "scaled").probes.messages.intervalSeconds).toBe(5);
+    expect(demoConfig(0.5, "scaled").probes.browser.intervalSeconds).toBe(30);
+  });
+
+  it("runs every kind on the four default surfaces, console, browser and code apart from act 2's spread", () => {
+    const config = demoConfig(1, "kinds");
+    expect(config.surfaces.map((s) => s.id)).toEqual(["claude-ai", "console", "api", "claude-code"]);
+    expect(Object.entries(config.probes).map(([k, p]) => `${k} ${p.enabled ? p.intervalSeconds : "off"}`)).toEqual(["messages 10", "stream 10", "edge 10", "web 10", "status 10", "console 30", "browser 30", "code 30"]);
   });
 });
 
@@ -57,7 +64,7 @@ describe("the demo's history is generated as its config measures", () => {
     config = demoConfig(1, "history");
     store = openDatabase(join(dir, "history.db"));
     migrateDatabase(store.db);
-    generateHistory(store, config, { days: 2, now: Date.now() - 60_000, seed: 14 });
+    generateHistory(store, config, { days: 2, now: Date.now() - 60_000, seed: 14, series: SURFACE_SERIES });
   });
   afterAll(() => store.close());
 
@@ -70,6 +77,21 @@ describe("the demo's history is generated as its config measures", () => {
     expect(Math.round(usual.reduce((a, b) => a + b, 0) / usual.length)).toBe(config.probes.edge.intervalSeconds);
   });
 
+  it("has the new surfaces' series too, at their own interval, and their official components", () => {
+    const counts = Object.fromEntries((store.sqlite.prepare("SELECT series, count(*) AS n FROM probe_results GROUP BY series").all() as { series: string; n: number }[]).map((r) => [r.series, r.n]));
+    for (const series of ["console", "browser", "code:claude-haiku-4-5"]) {
+      // Two days every 30 s, less the monitor's hour away.
+      expect(counts[series], series).toBeGreaterThan(2 * 2880 - 130);
+      expect(counts[series], series).toBeLessThanOrEqual(2 * 2880);
+    }
+    const report = buildReport(store.db, config, "24h", Date.now()).surfaces;
+    for (const id of ["claude-ai", "console", "api", "claude-code"]) {
+      const surface = report.find((s) => s.id === id)!;
+      expect(surface.measuredMinutes, id).toBeGreaterThanOrEqual(24 * 60 - 62);
+      expect(surface.officialMinutes, id).toBeGreaterThanOrEqual(24 * 60 - 62);
+    }
+  });
+
   it("the official page was read at every heartbeat of the past: the report counts its minutes as read, not as no data", () => {
     const api = buildReport(store.db, config, "24h", Date.now()).surfaces.find((s) => s.id === "api")!;
     // 24 hours less the monitor's hour away (if in this window) and the last minute.
@@ -80,7 +102,7 @@ describe("the demo's history is generated as its config measures", () => {
 
 describe("the demo's acts, shortened, against the real worker", () => {
   const scale = 0.5;
-  type Sample = { act: number; at: number; api: SurfaceNow; open: { series: string; severity: string }[] };
+  type Sample = { act: number; at: number; api: SurfaceNow; ai: SurfaceNow; open: { series: string; severity: string }[]; openAi: string[] };
   const samples: Sample[] = [];
   const lines: string[] = [];
   const starts: number[] = [];
@@ -106,16 +128,19 @@ describe("the demo's acts, shortened, against the real worker", () => {
       const end = starts[n]! + act.seconds * scale * 1000;
       while (Date.now() < end) {
         const now = Date.now();
-        const api = getStatusNow(store.db, config, now).surfaces.find((s) => s.id === "api")!;
-        const open = getOpenMeasuredIncidents(store.db).filter((i) => i.surface === "api").map((i) => ({ series: i.series, severity: i.severity }));
-        samples.push({ act: n, at: now, api, open });
+        const surfaces = getStatusNow(store.db, config, now).surfaces;
+        const api = surfaces.find((s) => s.id === "api")!;
+        const ai = surfaces.find((s) => s.id === "claude-ai")!;
+        const incidents = getOpenMeasuredIncidents(store.db);
+        const open = incidents.filter((i) => i.surface === "api").map((i) => ({ series: i.series, severity: i.severity }));
+        samples.push({ act: n, at: now, api, ai, open, openAi: incidents.filter((i) => i.surface === "claude-ai").map((i) => i.series) });
         await sleep(500);
       }
     }
     // incidents.json is read on minute ticks; read it now, as the worker would at its next one.
     await worker.syncOfficialHistory(planProbes(config).probes.find((p) => p.kind === "status")!);
     await worker.stop(2_000);
-  }, 240_000);
+  }, 360_000);
   afterAll(async () => {
     store.close();
     await sim.close();
@@ -161,10 +186,26 @@ describe("the demo's acts, shortened, against the real worker", () => {
     expect(recovered.at(-1)!.api.officialIncidents.map((o) => o.createdAt)).toEqual([expect.closeTo(starts[2]!, -4)]);
   });
 
+  it("act 5: claude.ai's app fails behind a front page that answers 200: the browser is down with a screenshot, web stays up", () => {
+    expect(DEMO_ACTS[4]!.say).toMatch(/front page answers 200 but the app behind it fails/);
+    const last = (s: Sample, series: string) => s.ai.series.find((x) => x.series === series);
+    const failing = during(4).filter((s) => last(s, "browser")?.lastOutcome === "down");
+    expect(failing.length, story()).toBeGreaterThan(0);
+    expect(last(failing.at(-1)!, "browser")?.lastErrorClass).toBe("http_5xx");
+    expect(during(4).every((s) => last(s, "web")?.lastOutcome === "up")).toBe(true);
+    expect(during(4).some((s) => s.openAi.includes("browser") && s.ai.measured === "down"), story()).toBe(true);
+    expect(during(4).every((s) => s.ai.official === "operational")).toBe(true);
+    const shots = store.sqlite.prepare("SELECT series, error_class AS errorClass, length(jpeg) AS bytes FROM browser_screenshots").all() as { series: string; errorClass: string; bytes: number }[];
+    expect(shots.length).toBeGreaterThan(0);
+    expect(shots[0]).toMatchObject({ series: "browser", errorClass: "http_5xx" });
+    // Before act 5 the app was healthy: the browser was up through acts 1 to 4.
+    expect(samples.filter((s) => s.act < 4).every((s) => last(s, "browser")?.lastOutcome !== "down")).toBe(true);
+  });
+
   it("loop 2: the official side is operational again at once, and the incident is stored resolved", () => {
     const official = getOfficialIncidentsRange(store.db, { from: new Date(starts[0]! - 60_000), to: new Date(Date.now() + 1_000) });
     expect(official.map((o) => o.status)).toEqual(["resolved"]);
-    const last = during(4).at(-1)!;
+    const last = during(5).at(-1)!;
     expect(last.api.official).toBe("operational");
     expect(last.api.officialIncidents).toEqual([]);
     expect(last.api.measured).toBe("up");

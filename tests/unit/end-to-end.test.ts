@@ -56,7 +56,7 @@ describe("a short real run against the simulator", () => {
     sim = await startSimulator();
     // An operational page with an empty history (the fixture's history holds an unresolved incident of its own).
     sim.setStatus({ scenario: "operational", incidents: [] });
-    const base = loadConfig({ ANTHROPIC_API_KEY: CANARY_KEY, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url });
+    const base = loadConfig({ ANTHROPIC_API_KEY: CANARY_KEY, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, CLAUDE_CONSOLE_URL: `${sim.url}/console`, STATUS_PAGE_URL: sim.url });
     // Generous deadlines: on a loaded machine a healthy answer can take seconds, and a timeout would read as an outage.
     const fast = (k: keyof Config["probes"]) => ({ ...base.probes[k], intervalSeconds: 1, timeoutMs: 10_000 });
     config = { ...base, probes: { messages: fast("messages"), stream: fast("stream"), edge: fast("edge"), web: fast("web"), status: fast("status"), console: { ...base.probes.console, enabled: false }, browser: { ...base.probes.browser, enabled: false }, code: { ...base.probes.code, enabled: false } }, official: { heartbeatMinutes: 1, historyIntervalMinutes: 1 } };

@@ -52,15 +52,17 @@ describe("the headline answers whether Claude works, per surface", () => {
 
   it("knows which default surfaces the configuration cannot probe, and why", () => {
     const reasons = (env: Record<string, string>, yaml?: (c: ReturnType<typeof loadConfig>) => ReturnType<typeof loadConfig>) => {
-      const base = loadConfig(env);
-      const withCode = { ...base, probes: { ...base.probes, code: { ...base.probes.code, enabled: true } }, surfaces: [...base.surfaces, { id: "claude-code", name: "Claude Code", componentId: "yyzkbfz2thpt", kinds: ["code" as const] }] };
-      const config = (yaml ?? ((c) => c))(withCode);
+      const config = (yaml ?? ((c) => c))(loadConfig(env));
       return Object.fromEntries(config.surfaces.map((s) => [s.id, unprobedReason(config, s.kinds)]));
     };
-    expect(reasons({})).toEqual({ "claude-ai": null, api: null, "claude-code": "it needs ANTHROPIC_API_KEY" });
-    expect(reasons({ ANTHROPIC_API_KEY: "sk-ant-x" })).toEqual({ "claude-ai": null, api: null, "claude-code": null });
-    const off = reasons({ ANTHROPIC_API_KEY: "sk-ant-x" }, (c) => ({ ...c, probes: { ...c.probes, web: { ...c.probes.web, enabled: false } } }));
-    expect(off["claude-ai"]).toBe("its probes are turned off in the configuration");
+    expect(reasons({})).toEqual({ "claude-ai": null, console: null, api: null, "claude-code": "it needs ANTHROPIC_API_KEY" });
+    expect(reasons({ ANTHROPIC_API_KEY: "sk-ant-x" })).toEqual({ "claude-ai": null, console: null, api: null, "claude-code": null });
+    const off = (kinds: readonly ("web" | "browser" | "console")[]) =>
+      reasons({ ANTHROPIC_API_KEY: "sk-ant-x" }, (c) => ({ ...c, probes: { ...c.probes, ...Object.fromEntries(kinds.map((k) => [k, { ...c.probes[k], enabled: false }])) } }));
+    expect(off(["console"]).console).toBe("its probes are turned off in the configuration");
+    // claude.ai has two probes: with web off the browser still measures it.
+    expect(off(["web"])["claude-ai"]).toBeNull();
+    expect(off(["web", "browser"])["claude-ai"]).toBe("its probes are turned off in the configuration");
   });
 
   it("puts the worst surface first", () => {

@@ -47,9 +47,9 @@ async function runRound(env: Record<string, string>): Promise<ReturnType<typeof 
 
 describe("the monitor's own network", () => {
   it("three different hosts all refusing: every result is inconclusive, says monitor offline, keeps its class", async () => {
-    const env = { ANTHROPIC_BASE_URL: await refusingUrl("127.0.0.1"), CLAUDE_WEB_URL: await refusingUrl("127.0.0.2"), STATUS_PAGE_URL: await refusingUrl("127.0.0.4") };
+    const env = { ANTHROPIC_BASE_URL: await refusingUrl("127.0.0.1"), CLAUDE_WEB_URL: await refusingUrl("127.0.0.2"), CLAUDE_CONSOLE_URL: await refusingUrl("127.0.0.5"), STATUS_PAGE_URL: await refusingUrl("127.0.0.4") };
     const results = await runRound(env);
-    expect(results.map((r) => r.series).sort()).toEqual(["edge", "status", "web"]);
+    expect(results.map((r) => r.series).sort()).toEqual(["browser", "console", "edge", "status", "web"]);
     for (const r of results) {
       expect(r).toMatchObject({ outcome: "inconclusive", errorClass: "connection_error" });
       expect(r.message?.startsWith(MONITOR_OFFLINE_PREFIX)).toBe(true);
@@ -57,13 +57,13 @@ describe("the monitor's own network", () => {
   });
 
   it("no incident opens however long every host refuses", async () => {
-    const env = { ANTHROPIC_BASE_URL: await refusingUrl("127.0.0.1"), CLAUDE_WEB_URL: await refusingUrl("127.0.0.2"), STATUS_PAGE_URL: await refusingUrl("127.0.0.4") };
+    const env = { ANTHROPIC_BASE_URL: await refusingUrl("127.0.0.1"), CLAUDE_WEB_URL: await refusingUrl("127.0.0.2"), CLAUDE_CONSOLE_URL: await refusingUrl("127.0.0.5"), STATUS_PAGE_URL: await refusingUrl("127.0.0.4") };
     for (let round = 0; round < 4; round++) await runRound(env);
     expect(getMeasuredIncidentsRange(store.db, { from: new Date(0), to: new Date(Date.now() + 60_000) })).toEqual([]);
   });
 
   it("when another host answers (even with a 503), a refused connection is Claude's failure", async () => {
-    const env = { ANTHROPIC_BASE_URL: await refusingUrl("127.0.0.1"), CLAUDE_WEB_URL: await refusingUrl("127.0.0.2"), STATUS_PAGE_URL: answeringUrl };
+    const env = { ANTHROPIC_BASE_URL: await refusingUrl("127.0.0.1"), CLAUDE_WEB_URL: await refusingUrl("127.0.0.2"), CLAUDE_CONSOLE_URL: await refusingUrl("127.0.0.5"), STATUS_PAGE_URL: answeringUrl };
     const results = await runRound(env);
     const edge = results.find((r) => r.series === "edge")!;
     expect(edge).toMatchObject({ outcome: "down", errorClass: "connection_error" });
@@ -73,13 +73,13 @@ describe("the monitor's own network", () => {
 
   it("with every target on one host the rule cannot tell, and a refusal stays a failure", async () => {
     const dead = await refusingUrl("127.0.0.1");
-    const results = await runRound({ ANTHROPIC_BASE_URL: dead, CLAUDE_WEB_URL: dead, STATUS_PAGE_URL: dead });
+    const results = await runRound({ ANTHROPIC_BASE_URL: dead, CLAUDE_WEB_URL: dead, CLAUDE_CONSOLE_URL: dead, STATUS_PAGE_URL: dead });
     for (const r of results) expect(r).toMatchObject({ outcome: "down", errorClass: "connection_error" });
   });
 
   it("the connectivity check URL is one more independent host", async () => {
     const dead = await refusingUrl("127.0.0.1");
-    const config = loadConfig({ ANTHROPIC_BASE_URL: dead, CLAUDE_WEB_URL: dead, STATUS_PAGE_URL: dead });
+    const config = loadConfig({ ANTHROPIC_BASE_URL: dead, CLAUDE_WEB_URL: dead, CLAUDE_CONSOLE_URL: dead, STATUS_PAGE_URL: dead });
     const worker = new Worker({ ...config, connectivityCheck: { url: await refusingUrl("127.0.0.2"), timeoutMs: 1_000 } }, store.db, createLogger({ secrets: [], write: () => {} }));
     const edge = planProbes(config, { only: ["edge"], timeoutMs: 1_500 }).probes[0]!;
     expect(await worker.runAndStore(edge)).toMatchObject({ outcome: "inconclusive", errorClass: "connection_error" });
@@ -88,7 +88,7 @@ describe("the monitor's own network", () => {
   });
 
   it("the dashboard's view: offline since the first result of the run, online again at the first answer", async () => {
-    const env = { ANTHROPIC_BASE_URL: await refusingUrl("127.0.0.1"), CLAUDE_WEB_URL: await refusingUrl("127.0.0.2"), STATUS_PAGE_URL: await refusingUrl("127.0.0.4") };
+    const env = { ANTHROPIC_BASE_URL: await refusingUrl("127.0.0.1"), CLAUDE_WEB_URL: await refusingUrl("127.0.0.2"), CLAUDE_CONSOLE_URL: await refusingUrl("127.0.0.5"), STATUS_PAGE_URL: await refusingUrl("127.0.0.4") };
     expect(readMonitorNetwork(store.db)).toEqual({ online: true, offlineSince: null });
     const first = await runRound(env);
     await runRound(env);

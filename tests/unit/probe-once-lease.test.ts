@@ -29,7 +29,7 @@ afterAll(async () => {
   await onceSim.close();
 });
 
-const envFor = (dbPath: string, sim: Simulator) => ({ DATABASE_PATH: dbPath, WITNESS_CONFIG: EMPTY_CONFIG, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url });
+const envFor = (dbPath: string, sim: Simulator) => ({ DATABASE_PATH: dbPath, WITNESS_CONFIG: EMPTY_CONFIG, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, CLAUDE_CONSOLE_URL: `${sim.url}/console`, STATUS_PAGE_URL: sim.url });
 
 /** The worker as `npm run worker` runs it, as one node process so its pid is the holder's pid. */
 function startWorker(dbPath: string) {

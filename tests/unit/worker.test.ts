@@ -5,7 +5,7 @@ import { getLatestResults } from "@/db/queries/probe-results";
 import { loadConfig, type Config } from "@/lib/config";
 import { createLogger } from "@/lib/log";
 import { planProbes, type PlannedProbe } from "@/lib/measure/targets";
-import { Worker, cronPattern, spreadOffsets } from "@/lib/measure/worker";
+import { Worker, cronPattern, scheduleOffsets, spreadOffsets } from "@/lib/measure/worker";
 import type { ProbeKind } from "@/probes/types";
 import { startSimulator, type Simulator } from "@/lib/simulator";
 import { CANARY_KEY, testTarget } from "@/tests/unit/support";
@@ -25,7 +25,7 @@ beforeEach(() => {
 });
 
 function makeWorker(): { worker: Worker; config: Config } {
-  const config = loadConfig({ ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url, ANTHROPIC_API_KEY: CANARY_KEY });
+  const config = loadConfig({ ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, CLAUDE_CONSOLE_URL: `${sim.url}/console`, STATUS_PAGE_URL: sim.url, ANTHROPIC_API_KEY: CANARY_KEY });
   const log = createLogger({ secrets: [CANARY_KEY], write: (line) => lines.push(line) });
   return { worker: new Worker(config, store.db, log), config };
 }
@@ -37,9 +37,12 @@ const planned = (kind: ProbeKind, intervalSeconds: number, timeoutMs = 5_000): P
 
 describe("scheduling", () => {
   it("spreads probes sharing an interval across it instead of firing them together", () => {
-    const config = loadConfig({ ANTHROPIC_API_KEY: "k" });
+    const config = loadConfig({ ANTHROPIC_API_KEY: "k", CHROMIUM_PATH: process.execPath });
     const probes = planProbes(config).probes;
-    expect(spreadOffsets(probes)).toEqual([0, 12, 24, 36, 48]);
+    expect(probes.map((p) => `${p.kind} ${p.intervalSeconds}`)).toEqual(["messages 60", "stream 60", "edge 60", "web 60", "status 60", "console 60", "browser 300", "code 300"]);
+    expect(spreadOffsets(probes)).toEqual([0, 10, 20, 30, 40, 50, 0, 150]);
+    // The browser moves to the second farthest from every other tick (code's 150 s is second 30 of its minute).
+    expect(scheduleOffsets(probes)).toEqual([0, 10, 20, 30, 40, 50, 5, 150]);
     expect(cronPattern(60, 12)).toBe("12 * * * * *");
     expect(cronPattern(15, 3)).toBe("3-59/15 * * * * *");
     expect(cronPattern(300, 75)).toBe("15 1-59/5 * * * *");

@@ -98,7 +98,7 @@ interface Running {
 
 /** The worker CLI as `npm run worker` runs it, but as one node process so its pid is the holder's pid. */
 function startWorker(dbPath: string, sim: Simulator, config = EMPTY_CONFIG): Running {
-  const env: NodeJS.ProcessEnv = { NODE_ENV: "test", PATH: process.env.PATH ?? "", DATABASE_PATH: dbPath, WITNESS_CONFIG: config, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, STATUS_PAGE_URL: sim.url };
+  const env: NodeJS.ProcessEnv = { NODE_ENV: "test", PATH: process.env.PATH ?? "", DATABASE_PATH: dbPath, WITNESS_CONFIG: config, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, CLAUDE_CONSOLE_URL: `${sim.url}/console`, STATUS_PAGE_URL: sim.url };
   const child = spawn(process.execPath, ["--import", "tsx", "lib/cli/start.ts"], { cwd: process.cwd(), env });
   spawned.push(child);
   let stderr = "";

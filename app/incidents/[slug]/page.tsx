@@ -184,12 +184,39 @@ function Incident({ incident, now }: { incident: IncidentDetail; now: number }) 
         </dl>
       </section>
 
+      {incident.screenshot ? <Screenshot shot={incident.screenshot} /> : null}
+
       <section aria-labelledby="timeline-title" className="section">
         <h2 id="timeline-title">Timeline</h2>
         <p className="small muted">Measured entries are Witness&rsquo;s own results; official entries are the updates the status page posted, quoted as posted. Times are UTC.</p>
         <Timeline entries={incident.timeline} />
       </section>
     </>
+  );
+}
+
+/** The page as the browser probe last saw it failing during the incident: people would rather see it than read about it. */
+function Screenshot({ shot }: { shot: NonNullable<IncidentDetail["screenshot"]> }) {
+  const when = formatUtc(shot.takenAt, { seconds: true });
+  return (
+    <section aria-labelledby="screenshot-title" className="section">
+      <h2 id="screenshot-title">What the browser saw</h2>
+      <figure className="screenshot">
+        <a href={`/api/v1/screenshots/${shot.id}`}>
+          <img src={`/api/v1/screenshots/${shot.id}`} alt={`claude.ai in the browser probe at ${when}${shot.errorClass ? ` (${shot.errorClass})` : ""}`} width={640} height={400} loading="lazy" />
+        </a>
+        <figcaption className="small muted">
+          The last failed load before the incident ended, at <Time at={shot.takenAt}>{when}</Time>
+          {shot.errorClass ? (
+            <>
+              {" "}
+              (<code>{shot.errorClass}</code>)
+            </>
+          ) : null}
+          .
+        </figcaption>
+      </figure>
+    </section>
   );
 }
 

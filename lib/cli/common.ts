@@ -30,8 +30,22 @@ export function loadConfigOrExit(opts: { withoutAlerts?: boolean } = {}): Config
 }
 
 export function createCliLogger(config: Config, quiet = false): Logger {
+  keepRunningWithoutOutput();
   // Channel URLs carry their tokens (Slack, Discord, Teams), so every one of them is a secret to the log.
   return createLogger({ secrets: [...(config.apiKey ? [config.apiKey] : []), ...alertSecrets(config)], quiet });
+}
+
+/**
+ * A log pipe whose reader went away (the terminal closed, a supervisor died) makes every write fail with EPIPE as an
+ * `error` event: unheard, each one was an uncaught exception, whose log line failed again, and the worker spun at 30%
+ * CPU past SIGTERM. The lines are lost, the process is not: it goes on measuring and stops when told.
+ */
+let outputGuarded = false;
+function keepRunningWithoutOutput(): void {
+  if (outputGuarded) return;
+  outputGuarded = true;
+  // Always, not only when nobody listens: a stream piped into these (tsx does) adds a listener that rethrows when alone.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
 }
 
 /**

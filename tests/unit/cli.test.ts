@@ -118,6 +118,27 @@ describe("npm run probe -- --once --json", () => {
   });
 });
 
+describe("npm run worker", () => {
+  it("a log pipe closed under it costs the lines, not the process: SIGTERM still stops it with exit 0", async () => {
+    const child = spawn("npm", ["run", "-s", "worker"], { cwd: process.cwd(), env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", ...envFor("closed-log.db") } });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!stderr.includes("scheduled") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(stderr).toContain("scheduled");
+      // The reader goes away: every line from now on fails with EPIPE (its "SIGTERM: stopping" first of all).
+      child.stderr.destroy();
+      child.kill("SIGTERM");
+      const code = await Promise.race([exited, new Promise<"still running">((r) => setTimeout(() => r("still running"), 30_000))]);
+      expect(code).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 120_000);
+});
+
 describe("npm start", () => {
   it("probes on schedule, and SIGTERM stops it cleanly with exit 0 and an intact database", async () => {
     const dbPath = join(dir, "start.db");

@@ -104,6 +104,12 @@ function every(seconds: number): string {
   return `every ${formatDuration(seconds * SECOND)}`;
 }
 
+/** A setting as it was configured, not rounded for reading: 90 s stays "90 s" (formatDuration would say "2 min"). */
+function setting(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  return ms % 60_000 === 0 ? formatDuration(ms) : `${ms / 1000} s`;
+}
+
 export default function MethodologyPage() {
   const { config } = getWebContext();
   // This page's data is the running configuration, read from the web context as the page renders.
@@ -204,11 +210,11 @@ function Probes({ config }: { config: Config }) {
                   <td>{PROBES[kind].sends}</td>
                   <td>{p.enabled ? every(p.intervalSeconds) : "never"}</td>
                   <td className="num">
-                    {formatDuration(p.timeoutMs)}
-                    {kind === "stream" || kind === "code" ? <span className="small muted block">idle {formatDuration(p.idleTimeoutMs)}</span> : null}
+                    {setting(p.timeoutMs)}
+                    {kind === "stream" || kind === "code" ? <span className="small muted block">idle {setting(p.idleTimeoutMs)}</span> : null}
                   </td>
                   <td>
-                    {PROBES[kind].slow} over {p.slowMs >= 1000 ? formatDuration(p.slowMs) : `${p.slowMs} ms`}
+                    {PROBES[kind].slow} over {setting(p.slowMs)}
                   </td>
                   <td>{PROBES[kind].upWhen}</td>
                 </tr>

@@ -184,7 +184,7 @@ function Incident({ incident, now }: { incident: IncidentDetail; now: number }) 
         </dl>
       </section>
 
-      {incident.screenshot ? <Screenshot shot={incident.screenshot} /> : null}
+      {incident.screenshot ? <Screenshot shot={incident.screenshot} ongoing={incident.endedAt === null} /> : null}
 
       <section aria-labelledby="timeline-title" className="section">
         <h2 id="timeline-title">Timeline</h2>
@@ -196,7 +196,7 @@ function Incident({ incident, now }: { incident: IncidentDetail; now: number }) 
 }
 
 /** The page as the browser probe last saw it failing during the incident: people would rather see it than read about it. */
-function Screenshot({ shot }: { shot: NonNullable<IncidentDetail["screenshot"]> }) {
+function Screenshot({ shot, ongoing }: { shot: NonNullable<IncidentDetail["screenshot"]>; ongoing: boolean }) {
   const when = formatUtc(shot.takenAt, { seconds: true });
   return (
     <section aria-labelledby="screenshot-title" className="section">
@@ -206,7 +206,7 @@ function Screenshot({ shot }: { shot: NonNullable<IncidentDetail["screenshot"]> 
           <img src={`/api/v1/screenshots/${shot.id}`} alt={`claude.ai in the browser probe at ${when}${shot.errorClass ? ` (${shot.errorClass})` : ""}`} width={640} height={400} loading="lazy" />
         </a>
         <figcaption className="small muted">
-          The last failed load before the incident ended, at <Time at={shot.takenAt}>{when}</Time>
+          {ongoing ? "The latest failed load, at" : "The last failed load before the incident ended, at"} <Time at={shot.takenAt}>{when}</Time>
           {shot.errorClass ? (
             <>
               {" "}

@@ -2,7 +2,8 @@
  * The outage crowd (PRODUCT.md): on the 90-day database with the worker probing the simulator, autocannon loads `/`,
  * /api/v1/status, a badge and /feed.xml on the web server npm start runs, and then a bare node:http server (its own
  * process, like Witness's) that returns the very bytes Witness sent, same encoding, from memory. Ratio = Witness / bare.
- * Meanwhile the worker must keep storing its results on time: results stored during the load against those due.
+ * Meanwhile the worker must keep storing its results on time: results stored during the load against those due (the
+ * five series the history has, every 10 s; console, browser and code are off, so every series' due count is right).
  * Then the crowd's floods (tests/bench/crowd-floods.ts) against a normal visitor, and the web server's memory.
  *
  * WITNESS_BENCH_DB=/tmp/h90.db reuses a history made once (`npm run -s history -- --days 90 --out /tmp/h90.db`): it is
@@ -74,7 +75,7 @@ export async function benchCrowd(): Promise<void> {
   const dbPath = join(dir, "witness.db");
   const configPath = join(dir, "witness.config.yaml");
   const every = `{ intervalSeconds: ${INTERVAL_S} }`;
-  writeFileSync(configPath, `probes:\n  messages: ${every}\n  stream: ${every}\n  edge: ${every}\n  web: ${every}\n  status: ${every}\nconnectivityCheck: { url: null }\n`);
+  writeFileSync(configPath, `probes:\n  messages: ${every}\n  stream: ${every}\n  edge: ${every}\n  web: ${every}\n  status: ${every}\n  console: { enabled: false }\n  browser: { enabled: false }\n  code: { enabled: false }\nconnectivityCheck: { url: null }\n`);
   const reuse = process.env.WITNESS_BENCH_DB;
   if (reuse) copyFileSync(reuse, dbPath);
   const store = openDatabase(dbPath);

@@ -17,6 +17,7 @@ import { HostSlots, hotRequest, type HotRequest } from "@/lib/web/hot-routes";
 import { isMalformedRouterState } from "@/lib/web/router-state";
 import { createRenderer } from "@/lib/web/renderer";
 import { securityHeaders } from "@/lib/web/security-headers";
+import { wallClock } from "@/lib/web/clock";
 import { chooseEncoding, freshness, makeSnapshot, SnapshotStore, withVary, type Rendered, type Snapshot } from "@/lib/web/snapshot";
 import { createStaticFiles } from "@/lib/web/static-files";
 import { withoutReactRuntime, type ClientScript } from "@/lib/web/static-home";
@@ -146,7 +147,7 @@ export function createFront(options: FrontOptions): Front {
 
   /** Answer from the key's snapshot: at once when there is a usable one (the crowd's case, no promise made), else after its render. */
   const serveHot = (hot: HotRequest, req: IncomingMessage, res: ServerResponse): void => {
-    const now = Date.now();
+    const now = wallClock();
     const hit = (hot.tail ? tail : store).get(hot.key);
     const state = hit ? freshness(hit, version.now(), now) : "expired";
     let wait: Promise<Snapshot | Rendered> | null = null;
@@ -185,7 +186,7 @@ export function createFront(options: FrontOptions): Front {
     if (file === "next") return void handle(req, res);
     if (file) return void file.then((snapshot) => sendSnapshot(snapshot, req, res));
     if (auth && !auth.admit(req, res)) return;
-    const hot = hotRequest(req, hosts);
+    const hot = hotRequest(req, hosts, wallClock());
     if (hot === null) return void handle(req, res);
     serveHot(hot, req, res);
   });

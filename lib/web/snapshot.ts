@@ -117,10 +117,15 @@ export function freshness(snapshot: Snapshot, version: string, now: number): Fre
   return snapshot.version === version ? "fresh" : "stale";
 }
 
-/** An LRU of snapshots bounded by count and total bytes. */
+/**
+ * An LRU of snapshots bounded by count and total bytes. A hit stamps its entry rather than moving it in the Map (a
+ * delete and a set per request, each hashing the key again, was a measurable part of a hot answer); the rare eviction
+ * looks for the oldest stamp among at most maxEntries.
+ */
 export class SnapshotStore {
-  private readonly entries = new Map<string, Snapshot>();
+  private readonly entries = new Map<string, { snapshot: Snapshot; used: number }>();
   private total = 0;
+  private uses = 0;
 
   constructor(
     readonly maxEntries = MAX_SNAPSHOTS,
@@ -129,27 +134,36 @@ export class SnapshotStore {
 
   get(key: string): Snapshot | undefined {
     const hit = this.entries.get(key);
-    if (hit) {
-      // Re-inserting moves the key to the end: the Map's order is least recently used first.
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-    }
-    return hit;
+    if (!hit) return undefined;
+    hit.used = ++this.uses;
+    return hit.snapshot;
   }
 
   set(key: string, snapshot: Snapshot): void {
     this.delete(key);
     if (snapshot.bytes > this.maxBytes) return;
-    this.entries.set(key, snapshot);
+    this.entries.set(key, { snapshot, used: ++this.uses });
     this.total += snapshot.bytes;
-    while (this.entries.size > this.maxEntries || this.total > this.maxBytes) this.delete(this.entries.keys().next().value!);
+    while (this.entries.size > this.maxEntries || this.total > this.maxBytes) this.delete(this.leastRecentlyUsed());
   }
 
   delete(key: string): void {
     const old = this.entries.get(key);
     if (!old) return;
     this.entries.delete(key);
-    this.total -= old.bytes;
+    this.total -= old.snapshot.bytes;
+  }
+
+  private leastRecentlyUsed(): string {
+    let oldest: string | undefined;
+    let oldestUse = Infinity;
+    for (const [key, entry] of this.entries) {
+      if (entry.used < oldestUse) {
+        oldest = key;
+        oldestUse = entry.used;
+      }
+    }
+    return oldest!;
   }
 
   get size(): number {

@@ -229,6 +229,35 @@ describe("the front under the outage crowd", () => {
     expect(next.count(series)).toBe(2);
   });
 
+  it("a snapshot answer never calls the global Date.now, which Next replaces with one that asks its AsyncLocalStorages", async () => {
+    const { port } = await start();
+    for (const path of ["/", "/api/v1/status", "/feed.xml"]) await get(port, path);
+    const original = Date.now;
+    let calls = 0;
+    Date.now = () => {
+      calls += 1;
+      return original();
+    };
+    try {
+      for (const path of ["/", "/api/v1/status", "/feed.xml", "/api/v1/badges/api.svg?u=1"]) expect((await get(port, path)).status).toBe(200);
+    } finally {
+      Date.now = original;
+    }
+    // The badge was never rendered, so its first answer renders (and may read the clock); the snapshot hits do not.
+    expect(calls).toBeLessThanOrEqual(3);
+    calls = 0;
+    Date.now = () => {
+      calls += 1;
+      return original();
+    };
+    try {
+      for (let i = 0; i < 20; i++) for (const path of ["/", "/api/v1/status", "/feed.xml", "/api/v1/badges/api.svg?u=1"]) await get(port, path);
+    } finally {
+      Date.now = original;
+    }
+    expect(calls).toBe(0);
+  });
+
   it("many series queries never push the pages out of the store", async () => {
     const { next, port } = await start();
     await get(port, "/");

@@ -7,7 +7,8 @@ declare module "autocannon" {
     max: number;
   }
   interface Result {
-    requests: Histogram;
+    /** Per-second figures, and the run's answered (total) and sent counts. */
+    requests: Histogram & { total: number; sent: number };
     latency: Histogram;
     errors: number;
     timeouts: number;

@@ -1,0 +1,162 @@
+/**
+ * Next.js in a thread of its own, behind the front (lib/web/front.ts). Next, once loaded, enables its
+ * AsyncLocalStorages, so every async resource its thread makes runs their `init` hook; it also replaces the global
+ * `Date` and `process.nextTick` with versions that ask those stores first. In the front's thread that work was paid by
+ * every snapshot answer, which Next never sees: about a fifth of a hot answer's CPU (profiled under a pinned load). In
+ * a worker thread it is paid only by what Next does: the renders (lib/web/renderer.ts) and the requests the front
+ * passes on, which this file proxies to Next's loopback listener.
+ *
+ * The thread is the same entry file as the web server (lib/cli/web.ts, bundled or not), told apart by `workerData`.
+ * If it dies after start-up, the front keeps serving its snapshots, logs one line, and starts a new one (1 s, doubling
+ * to 30 s); requests passed on meanwhile wait for it.
+ */
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
+import { parentPort, Worker, workerData } from "node:worker_threads";
+import { listenLoopback, RENDER_ID_HEADER, ScopeReports, serveRenders, type RenderTarget, type RequestHandler } from "@/lib/web/renderer";
+import { securityHeaders } from "@/lib/web/security-headers";
+
+export interface NextThreadOptions {
+  /** The file the thread runs: the web server's own entry, which calls runNextThread when isNextThread(). */
+  file: string;
+  /** The project root Next serves (.next inside). */
+  dir: string;
+  hostname?: string;
+  port: number;
+  /** Caps the thread's young generation (V8 resourceLimits): renders make short-lived garbage, not a working set. */
+  maxYoungGenerationSizeMb?: number;
+}
+
+interface ThreadData {
+  witnessNextThread: true;
+  dir: string;
+  hostname?: string;
+  port: number;
+}
+
+type FromThread = { type: "ready"; port: number } | { type: "scope"; id: string; oldestReadAt: number | null };
+
+const FIRST_RESTART_MS = 1_000;
+const MAX_RESTART_MS = 30_000;
+/** A thread that lived this long before dying starts again at the first delay. */
+const STABLE_AFTER_MS = 60_000;
+const PROXY_TIMEOUT_MS = 60_000;
+// Hop-by-hop: per connection, never passed through.
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", RENDER_ID_HEADER]);
+const SECURITY = Object.fromEntries(securityHeaders().map((h) => [h.key, h.value]));
+
+/** True in the thread startNextThread made. */
+export function isNextThread(): boolean {
+  return parentPort !== null && (workerData as Partial<ThreadData> | null)?.witnessNextThread === true;
+}
+
+/** The thread's side: Next on a loopback listener, serving renders and passed-on requests; tells the front its port. */
+export async function runNextThread(): Promise<void> {
+  const { dir, hostname, port } = workerData as ThreadData;
+  const { default: next } = await import("next");
+  const internal = createServer();
+  // Given this listener, Next's `upgrade` listener lands here, where only the front's requests arrive.
+  const app = next({ dev: false, dir, hostname, port, httpServer: internal });
+  await app.prepare();
+  serveRenders(internal, app.getRequestHandler(), (id, oldestReadAt) => parentPort!.postMessage({ type: "scope", id, oldestReadAt } satisfies FromThread));
+  const own = await listenLoopback(internal);
+  parentPort!.postMessage({ type: "ready", port: own } satisfies FromThread);
+}
+
+export interface NextThread {
+  /** Resolves once Next is ready for the first time; rejects when it cannot start (a missing build). */
+  ready: Promise<void>;
+  /** Passes a request to Next and its answer back. */
+  handle: RequestHandler;
+  /** Where the front renders its hot routes (createRenderer). */
+  target: RenderTarget;
+}
+
+/** Start Next in its thread (see the file's comment). */
+export function startNextThread(options: NextThreadOptions, log: (line: string) => void = (line) => console.error(line)): NextThread {
+  const reports = new ScopeReports();
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  let closing = false;
+  let started = false;
+  let worker: Worker;
+  let port: Promise<number>;
+  let restartMs = FIRST_RESTART_MS;
+  let firstReady!: { resolve: () => void; reject: (err: Error) => void };
+  const ready = new Promise<void>((resolve, reject) => (firstReady = { resolve, reject }));
+
+  const spawn = (): void => {
+    const bornAt = Date.now();
+    let setPort!: (port: number) => void;
+    port = new Promise<number>((resolve) => (setPort = resolve));
+    const data: ThreadData = { witnessNextThread: true, dir: options.dir, hostname: options.hostname, port: options.port };
+    worker = new Worker(options.file, {
+      workerData: data,
+      resourceLimits: options.maxYoungGenerationSizeMb ? { maxYoungGenerationSizeMb: options.maxYoungGenerationSizeMb } : undefined,
+    });
+    let failure: Error | null = null;
+    worker.on("message", (message: FromThread) => {
+      if (message.type === "scope") reports.report(message.id, message.oldestReadAt);
+      else if (message.type === "ready") {
+        started = true;
+        setPort(message.port);
+        firstReady.resolve();
+      }
+    });
+    worker.on("error", (err) => (failure = err));
+    worker.on("exit", (code) => {
+      const why = failure ? failure.message : `exit ${code}`;
+      reports.failAll(new Error(`the Next thread stopped (${why})`));
+      if (closing) return;
+      if (!started) return firstReady.reject(new Error(`Next could not start: ${why}`));
+      restartMs = Date.now() - bornAt > STABLE_AFTER_MS ? FIRST_RESTART_MS : Math.min(MAX_RESTART_MS, restartMs * 2);
+      log(`witness web: the Next thread stopped (${why}); snapshots are still served; starting it again in ${Math.round(restartMs / 1000)} s`);
+      setTimeout(spawn, restartMs).unref();
+    });
+  };
+  spawn();
+
+  const handle: RequestHandler = async (req, res) => {
+    const to = await port;
+    const headers: OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name)) headers[name] = value;
+    const out = httpRequest({ host: "127.0.0.1", port: to, method: req.method, path: req.url, headers, agent, timeout: PROXY_TIMEOUT_MS }, (answer) => {
+      const back: OutgoingHttpHeaders = {};
+      for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) back[name] = value;
+      res.writeHead(answer.statusCode ?? 502, back);
+      answer.pipe(res);
+      answer.on("error", () => res.destroy());
+    });
+    out.on("timeout", () => out.destroy(new Error("Next did not answer in time")));
+    out.on("error", (err) => {
+      if (res.headersSent) return void res.destroy();
+      const body = Buffer.from(`bad gateway: ${err.message}\n`);
+      res.writeHead(502, { ...SECURITY, "Content-Type": "text/plain; charset=utf-8", "Content-Length": body.length, "Cache-Control": "no-store" });
+      res.end(body);
+    });
+    res.on("close", () => {
+      if (!res.writableFinished) out.destroy();
+    });
+    passBody(req, out);
+  };
+
+  return {
+    ready,
+    handle,
+    target: {
+      port: () => port,
+      reports,
+      close: async () => {
+        closing = true;
+        agent.destroy();
+        await worker.terminate();
+      },
+    },
+  };
+}
+
+/** GET and HEAD carry no body: end at once (the front admits no other method, but a body is still piped if sent). */
+function passBody(req: IncomingMessage, out: ReturnType<typeof httpRequest>): void {
+  if (req.method === "GET" || req.method === "HEAD") {
+    req.resume();
+    out.end();
+  } else req.pipe(out);
+}

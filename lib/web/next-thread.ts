@@ -10,7 +10,8 @@
  * If it dies after start-up, the front keeps serving its snapshots, logs one line, and starts a new one (1 s, doubling
  * to 30 s); requests passed on meanwhile wait for it.
  */
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { listenLoopback, RENDER_ID_HEADER, ScopeReports, serveRenders, type RenderTarget, type RequestHandler } from "@/lib/web/renderer";
 import { securityHeaders } from "@/lib/web/security-headers";
@@ -40,6 +41,8 @@ const MAX_RESTART_MS = 30_000;
 /** A thread that lived this long before dying starts again at the first delay. */
 const STABLE_AFTER_MS = 60_000;
 const PROXY_TIMEOUT_MS = 60_000;
+/** How long a request that failed waits to learn whether the thread died (its `exit` may come after the refusal). */
+const RETRY_WAIT_MS = 1_000;
 // Hop-by-hop: per connection, never passed through.
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", RENDER_ID_HEADER]);
 const SECURITY = Object.fromEntries(securityHeaders().map((h) => [h.key, h.value]));
@@ -79,14 +82,20 @@ export function startNextThread(options: NextThreadOptions, log: (line: string) 
   let started = false;
   let worker: Worker;
   let port: Promise<number>;
+  // Resolves when the current thread has exited: a request that failed on it is sent again to the next one.
+  let stopped: Promise<void>;
   let restartMs = FIRST_RESTART_MS;
   let firstReady!: { resolve: () => void; reject: (err: Error) => void };
   const ready = new Promise<void>((resolve, reject) => (firstReady = { resolve, reject }));
 
+  // Pending from a thread's exit until the next one is ready: requests passed on meanwhile wait for it.
+  let setPort!: (port: number) => void;
+  const awaitPort = () => (port = new Promise<number>((resolve) => (setPort = resolve)));
+  awaitPort();
   const spawn = (): void => {
     const bornAt = Date.now();
-    let setPort!: (port: number) => void;
-    port = new Promise<number>((resolve) => (setPort = resolve));
+    let setStopped!: () => void;
+    stopped = new Promise<void>((resolve) => (setStopped = resolve));
     const data: ThreadData = { witnessNextThread: true, dir: options.dir, hostname: options.hostname, port: options.port };
     worker = new Worker(options.file, {
       workerData: data,
@@ -103,19 +112,24 @@ export function startNextThread(options: NextThreadOptions, log: (line: string) 
     });
     worker.on("error", (err) => (failure = err));
     worker.on("exit", (code) => {
+      awaitPort();
+      setStopped();
       const why = failure ? failure.message : `exit ${code}`;
       reports.failAll(new Error(`the Next thread stopped (${why})`));
       if (closing) return;
       if (!started) return firstReady.reject(new Error(`Next could not start: ${why}`));
-      restartMs = Date.now() - bornAt > STABLE_AFTER_MS ? FIRST_RESTART_MS : Math.min(MAX_RESTART_MS, restartMs * 2);
-      log(`witness web: the Next thread stopped (${why}); snapshots are still served; starting it again in ${Math.round(restartMs / 1000)} s`);
-      setTimeout(spawn, restartMs).unref();
+      const delay = Date.now() - bornAt > STABLE_AFTER_MS ? FIRST_RESTART_MS : restartMs;
+      restartMs = Math.min(MAX_RESTART_MS, delay * 2);
+      log(`witness web: the Next thread stopped (${why}); snapshots are still served; starting it again in ${Math.round(delay / 1000)} s`);
+      setTimeout(spawn, delay).unref();
     });
   };
   spawn();
 
-  const handle: RequestHandler = async (req, res) => {
+  const handle: RequestHandler = (req, res) => void send(req, res, true);
+  const send = async (req: IncomingMessage, res: ServerResponse, mayRetry: boolean): Promise<void> => {
     const to = await port;
+    const died = stopped;
     const headers: OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name)) headers[name] = value;
     const out = httpRequest({ host: "127.0.0.1", port: to, method: req.method, path: req.url, headers, agent, timeout: PROXY_TIMEOUT_MS }, (answer) => {
@@ -126,13 +140,16 @@ export function startNextThread(options: NextThreadOptions, log: (line: string) 
       answer.on("error", () => res.destroy());
     });
     out.on("timeout", () => out.destroy(new Error("Next did not answer in time")));
-    out.on("error", (err) => {
-      if (res.headersSent) return void res.destroy();
+    out.on("error", async (err) => {
+      if (res.headersSent || res.destroyed) return void res.destroy();
+      // Refused or reset because the thread died under it: a GET or HEAD is sent once more, to the thread started next.
+      const threadDied = await Promise.race([died.then(() => true), sleep(RETRY_WAIT_MS).then(() => false)]);
+      if (mayRetry && threadDied && !closing && (req.method === "GET" || req.method === "HEAD")) return void send(req, res, false);
       const body = Buffer.from(`bad gateway: ${err.message}\n`);
       res.writeHead(502, { ...SECURITY, "Content-Type": "text/plain; charset=utf-8", "Content-Length": body.length, "Cache-Control": "no-store" });
       res.end(body);
     });
-    res.on("close", () => {
+    res.once("close", () => {
       if (!res.writableFinished) out.destroy();
     });
     passBody(req, out);

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
-import { bundleWeb, bundleWorker, nextEnv, PROJECT_ROOT, runNextBuild, webBuildState } from "@/lib/cli/serve";
+import { spawnWeb, bundleWorker, nextEnv, PROJECT_ROOT, runNextBuild, webBuildState } from "@/lib/cli/serve";
 import { loadConfig } from "@/lib/config";
 import { generateHistory } from "@/lib/simulator/history";
 import { benchFloods } from "@/tests/bench/crowd-floods";
@@ -111,7 +111,7 @@ export async function benchCrowd(): Promise<void> {
   });
   if (webBuildState().state !== "fresh" && (await runNextBuild(PROJECT_ROOT, env)) !== 0) throw new Error("next build failed");
   const port = await freePort();
-  const web = spawn(process.execPath, [await bundleWeb(), "-p", String(port), "-H", "127.0.0.1"], { cwd: PROJECT_ROOT, env, stdio: "ignore" });
+  const web = await spawnWeb(["-p", String(port), "-H", "127.0.0.1"], env, "ignore");
   const worker = spawn(process.execPath, [await bundleWorker()], { cwd: PROJECT_ROOT, env, stdio: "ignore" });
   const base = `http://127.0.0.1:${port}`;
   let bare: ChildProcess | null = null;

@@ -1,7 +1,8 @@
 /**
  * What the outage crowd sends besides plain visits (issue 13, item 6): cache-busting links, odd Hosts, reloads with
  * no-cache, the link-preview image and the series API. Each flood runs on 16 connections while one normal visitor
- * loads `/` on a connection of its own; the visitor's p50 during a flood is set beside its idle figure (goal: within
+ * loads `/`, alternately on a connection it keeps and on a new one each time (a first visit, curl, a link from a
+ * chat: it pays the connection's setup as well); the visitor's p50 during a flood is set beside its idle figure (goal: within
  * 2×), and the web server's resident memory is sampled throughout (goal: under 300 MB after the floods). The first
  * row is the plain crowd, 16 connections of plain `/`: what any 16 busy clients cost the visitor on this machine, the
  * floor no flood can go below, since the visitor's request queues behind theirs. Rows in parentheses are the plain
@@ -50,27 +51,43 @@ export function ownRssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 }
 
-/** One visitor loading `/` again and again on one keep-alive connection for DURATION_S; time to the last byte, in ms. */
-async function visitor(base: string): Promise<{ p50: number; max: number; count: number }> {
+interface Seen {
+  p50: number;
+  max: number;
+  count: number;
+}
+
+/**
+ * One visitor loading `/` again and again for DURATION_S, alternating two ways a visitor comes: on its kept
+ * connection (a reload, the live refresh) and on a new connection each time (a first visit, curl, a link followed
+ * from a chat). Time to the last byte, in ms, for each.
+ */
+async function visitor(base: string): Promise<{ kept: Seen; fresh: Seen }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const times: number[] = [];
+  const kept: number[] = [];
+  const fresh: number[] = [];
   const until = Date.now() + DURATION_S * 1000;
+  const load = (via: Agent | false) =>
+    new Promise<void>((resolve, reject) => {
+      get(`${base}/`, { agent: via, headers: { "accept-encoding": ACCEPT_ENCODING } }, (res) => {
+        res.resume();
+        res.on("end", resolve);
+        res.on("error", reject);
+      }).on("error", reject);
+    });
   try {
     while (Date.now() < until) {
-      const started = performance.now();
-      await new Promise<void>((resolve, reject) => {
-        get(`${base}/`, { agent, headers: { "accept-encoding": ACCEPT_ENCODING } }, (res) => {
-          res.resume();
-          res.on("end", resolve);
-          res.on("error", reject);
-        }).on("error", reject);
-      });
-      times.push(performance.now() - started);
+      for (const [via, times] of [[agent, kept], [false, fresh]] as const) {
+        const started = performance.now();
+        await load(via);
+        times.push(performance.now() - started);
+      }
     }
   } finally {
     agent.destroy();
   }
-  return { p50: median(times), max: Math.max(...times), count: times.length };
+  const seen = (times: number[]): Seen => ({ p50: median(times), max: Math.max(...times), count: times.length });
+  return { kept: seen(kept), fresh: seen(fresh) };
 }
 
 async function flood(base: string, f: Flood): Promise<{ rps: number; errors: number }> {
@@ -98,17 +115,28 @@ export async function benchFloods(base: string, webPid: number): Promise<void> {
   try {
     await visitor(base); // warm-up: the first render of `/` is not the idle figure
     const idle = await visitor(base);
-    const rows: (string | number)[][] = [["(idle)", fmt(idle.p50, 2), fmt(idle.max, 0), "", "", "1.00", ""]];
+    const rows: (string | number)[][] = [["(idle)", fmt(idle.kept.p50, 2), fmt(idle.kept.max, 0), "1.00", "", fmt(idle.fresh.p50, 2), "1.00", "", "", ""]];
     let plain = Number.NaN;
     for (const f of FLOODS) {
       const [seen, load] = await Promise.all([visitor(base), flood(base, f)]);
-      if (Number.isNaN(plain)) plain = seen.p50;
-      rows.push([f.name, fmt(seen.p50, 2), fmt(seen.max, 0), fmt(load.rps, 0), load.errors, fmt(seen.p50 / idle.p50, 2), fmt(seen.p50 / plain, 2)]);
+      if (Number.isNaN(plain)) plain = seen.kept.p50;
+      rows.push([
+        f.name,
+        fmt(seen.kept.p50, 2),
+        fmt(seen.kept.max, 0),
+        fmt(seen.kept.p50 / idle.kept.p50, 2),
+        fmt(seen.kept.p50 / plain, 2),
+        fmt(seen.fresh.p50, 2),
+        fmt(seen.fresh.p50 / idle.fresh.p50, 2),
+        fmt(seen.fresh.max, 0),
+        fmt(load.rps, 0),
+        load.errors,
+      ]);
     }
     await new Promise((r) => setTimeout(r, 5_000));
     printTable(
-      `The crowd's floods: a normal visitor's / (1 connection) beside each flood (${FLOOD_CONNECTIONS} connections, ${DURATION_S} s); goal: p50 within 2× of idle`,
-      ["flood", "visitor / p50 ms", "visitor max ms", "flood req/s", "flood errors", "p50 / idle", "p50 / plain crowd"],
+      `The crowd's floods: a normal visitor's / beside each flood (${FLOOD_CONNECTIONS} connections, ${DURATION_S} s), on its kept connection and on a new connection each time, alternately; goal: p50 within 2× of idle`,
+      ["flood", "kept conn. p50 ms", "max ms", "p50 / idle", "p50 / plain crowd", "new conn. p50 ms", "p50 / idle", "max ms", "flood req/s", "flood errors"],
       rows,
     );
     printTable("The web server's resident memory (goal: under 300 MB after the floods)", ["measure", "MB"], [

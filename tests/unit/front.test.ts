@@ -333,8 +333,8 @@ describe("the web server's front", () => {
     // A coarse bound on the whole process: the second half (each a new URL or Host) must leave it about level. What
     // it holds for good is bounded elsewhere (entries, bytes: snapshot.test.ts); what moves here is garbage between
     // full collections. Measured by --trace-gc: about 70 MB live after a full collection before and after the flood,
-    // with the heap let grow by half of that (lib/cli/web.ts) plus the young generation (up to 48 MB) before the
-    // next. Without that limit V8 grew the heap to 290 MB around the same 70 MB (147 MB of growth seen here).
+    // with the heap let grow by half of that (lib/cli/web.ts) plus the young generations (the front's 2 MB semi-spaces,
+    // Next's thread's 8 MB) before the next. Without that limit V8 grew the heap to 290 MB around the same 70 MB (147 MB of growth seen here).
     expect(rssMb(server.child.pid!) - rssHalfway).toBeLessThan(80);
     expect(rssMb(server.child.pid!) - rssBefore).toBeLessThan(120);
   }, 300_000);

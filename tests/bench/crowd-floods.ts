@@ -120,8 +120,12 @@ async function flood(base: string, f: Flood): Promise<{ rps: number; errors: num
   return { rps: r.requests.average, errors: r.errors + r.timeouts + r.non2xx };
 }
 
-/** Every flood in turn beside the normal visitor; prints the visitor's figures and the web server's RSS. */
-export async function benchFloods(base: string, webPid: number): Promise<void> {
+/**
+ * Every flood in turn beside the normal visitor; prints the visitor's figures and the web server's RSS. Then the same
+ * visitor and plain crowd against `bareUrl` (a bare node:http server sending Witness's bytes for `/`): what 16 busy
+ * connections cost a visitor on this machine whatever the server does, since its request waits behind theirs.
+ */
+export async function benchFloods(base: string, webPid: number, bareUrl: string): Promise<void> {
   let peak = ownRssMb(webPid);
   const sampler = setInterval(() => (peak = Math.max(peak, ownRssMb(webPid))), 250);
   try {
@@ -146,6 +150,22 @@ export async function benchFloods(base: string, webPid: number): Promise<void> {
       ]);
     }
     await new Promise((r) => setTimeout(r, 5_000));
+    const rssAfter = ownRssMb(webPid);
+    const bareIdle = await visitor(bareUrl);
+    const [bareSeen, bareLoad] = await Promise.all([visitor(bareUrl), flood(bareUrl, FLOODS[0]!)]);
+    const bare = (what: string, seen: typeof bareIdle, rps: string) => [
+      `bare node:http, same bytes: ${what}`,
+      fmt(seen.kept.p50, 2),
+      fmt(seen.kept.max, 0),
+      fmt(seen.kept.p50 / bareIdle.kept.p50, 2),
+      "",
+      fmt(seen.fresh.p50, 2),
+      fmt(seen.fresh.p50 / bareIdle.fresh.p50, 2),
+      fmt(seen.fresh.max, 0),
+      rps,
+      "",
+    ];
+    rows.push(bare("(idle)", bareIdle, ""), bare(FLOODS[0]!.name, bareSeen, fmt(bareLoad.rps, 0)));
     printTable(
       `The crowd's floods: a normal visitor's / beside each flood (${FLOOD_CONNECTIONS} connections, ${DURATION_S} s), on its kept connection and on a new connection each time, alternately; goal: p50 within 2× of idle`,
       ["flood", "kept conn. p50 ms", "max ms", "p50 / idle", "p50 / plain crowd", "new conn. p50 ms", "p50 / idle", "max ms", "flood req/s", "flood errors"],
@@ -153,7 +173,7 @@ export async function benchFloods(base: string, webPid: number): Promise<void> {
     );
     printTable("The web server's resident memory (goal: under 300 MB after the floods)", ["measure", "MB"], [
       ["peak during the floods", fmt(peak, 0)],
-      ["5 s after the last flood", fmt(ownRssMb(webPid), 0)],
+      ["5 s after the last flood", fmt(rssAfter, 0)],
     ]);
   } finally {
     clearInterval(sampler);

@@ -125,9 +125,9 @@ export async function benchCrowd(): Promise<void> {
       writeFileSync(file, raw.body);
       answers[path] = { headers: raw.headers, file };
     }
-    if (process.env.WITNESS_BENCH_FLOODS_ONLY) return await benchFloods(base, web.pid!);
     const started = await startBare(dir, answers);
     bare = started.child;
+    if (process.env.WITNESS_BENCH_FLOODS_ONLY) return await benchFloods(base, web.pid!, started.url);
 
     // Let the worker's first ticks pass, then count what it stores while the crowd is on.
     await new Promise((r) => setTimeout(r, INTERVAL_S * 1000));
@@ -181,7 +181,7 @@ export async function benchCrowd(): Promise<void> {
       ["recorded TTFB median / p99 (simulator's own delay is the floor)", ttfb.length ? `${fmt(median(ttfb))} / ${fmt(quantile(ttfb, 0.99))} ms` : "none"],
     ]);
 
-    await benchFloods(base, web.pid!);
+    await benchFloods(base, web.pid!, started.url);
   } finally {
     bare?.kill("SIGTERM");
     web.kill("SIGTERM");

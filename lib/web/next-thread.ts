@@ -7,12 +7,12 @@
  * passes on, which this file proxies to Next's loopback listener.
  *
  * The thread is the same entry file as the web server (lib/cli/web.ts, bundled or not), told apart by `workerData`.
- * The thread runs at a lower priority (NEXT_THREAD_NICE), so under a crowd on few cores a render waits for the
- * answers rather than the other way round. If it dies after start-up, the front keeps serving its snapshots, logs one line, and starts a new one (1 s, doubling
+ * It runs at the process's priority. Niceness 10 was tried: it lowers the renders against everything else on the
+ * machine too, not only against the front, the one CI run with it missed the home page's live update (15 s), and the
+ * crowd bench showed no gain from it. If it dies after start-up, the front keeps serving its snapshots, logs one line, and starts a new one (1 s, doubling
  * to 30 s); requests passed on meanwhile wait for it.
  */
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
-import { setPriority } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -40,8 +40,6 @@ interface ThreadData {
 
 type FromThread = { type: "ready"; port: number } | { type: "scope"; id: string; oldestReadAt: number | null };
 
-/** The Next thread's niceness: renders and passed-on pages yield to snapshot answers (the crowd) when cores are short. */
-export const NEXT_THREAD_NICE = 10;
 const IDLE_GC_AFTER_MS = 1_000;
 const IDLE_GC_SPACING_MS = 10_000;
 const FIRST_RESTART_MS = 1_000;
@@ -63,13 +61,6 @@ export function isNextThread(): boolean {
 /** The thread's side: Next on a loopback listener, serving renders and passed-on requests; tells the front its port. */
 export async function runNextThread(): Promise<void> {
   const { dir, hostname, port } = workerData as ThreadData;
-  // On Linux a thread has a niceness of its own (setpriority on 0 is the calling thread): when the cores are short,
-  // the front's answers go first and a render waits. Refused (another OS, a policy): Next runs at the front's priority.
-  try {
-    setPriority(NEXT_THREAD_NICE);
-  } catch {
-    // nothing to do: only the order under load changes
-  }
   const { default: next } = await import("next");
   const internal = createServer();
   // Given this listener, Next's `upgrade` listener lands here, where only the front's requests arrive.

@@ -17,7 +17,6 @@ import { coverageGapOf } from "@/lib/judge/coverage";
 import { updateRollupsForResult } from "@/lib/keep/rollup-writer";
 import { PROJECT_ROOT } from "@/lib/cli/serve";
 import { MAX_RENDER_SPACING_MS } from "@/lib/web/front";
-import { NEXT_THREAD_NICE } from "@/lib/web/next-thread";
 import { securityHeaders } from "@/lib/web/security-headers";
 import { serverEnv, startServer, type TestServer } from "@/tests/e2e/server";
 import { sampleResult } from "@/tests/unit/support";
@@ -377,13 +376,4 @@ else setTimeout(() => report("other"), 4000).unref();
     while (!/THREAD front/.test(server.log()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(server.log()).toContain(`THREAD front {"date":true,"tick":true}`);
   }, 60_000);
-
-  it("Next's thread yields to the front's when cores are short: it runs at niceness NEXT_THREAD_NICE, the front at the process's", () => {
-    const pid = server.child.pid!;
-    const niceOf = (tid: string) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ").at(-1)!.split(" ")[16]);
-    const nices = readdirSync(`/proc/${pid}/task`).map((tid) => [tid, niceOf(tid)] as const);
-    expect(niceOf(String(pid))).toBe(0);
-    // Next's thread, and the threads it starts (its native bindings' runtime) inherit its niceness.
-    expect(nices.filter(([, nice]) => nice === NEXT_THREAD_NICE).length).toBeGreaterThanOrEqual(1);
-  });
 });

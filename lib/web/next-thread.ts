@@ -17,7 +17,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { parentPort, Worker, workerData } from "node:worker_threads";
-import { listenLoopback, RENDER_ID_HEADER, ScopeReports, serveRenders, type RenderTarget, type RequestHandler } from "@/lib/web/renderer";
+import { isStaleKeepAlive, listenLoopback, RENDER_ID_HEADER, ScopeReports, serveRenders, type RenderTarget, type RequestHandler } from "@/lib/web/renderer";
 import { securityHeaders } from "@/lib/web/security-headers";
 
 export interface NextThreadOptions {
@@ -173,9 +173,13 @@ export function startNextThread(options: NextThreadOptions, log: (line: string) 
     out.on("timeout", () => out.destroy(new Error("Next did not answer in time")));
     out.on("error", async (err) => {
       if (res.headersSent || res.destroyed) return void res.destroy();
-      // Refused or reset because the thread died under it: a GET or HEAD is sent once more, to the thread started next.
-      const threadDied = await Promise.race([died.then(() => true), sleep(RETRY_WAIT_MS).then(() => false)]);
-      if (mayRetry && threadDied && !closing && (req.method === "GET" || req.method === "HEAD")) return void send(req, res, false);
+      // A GET or HEAD is sent once more when the kept connection it went on had just been closed by Next's side (the
+      // race every keep-alive client has with the server's idle timeout), or when the thread died under it (then to
+      // the thread started next).
+      const idempotent = req.method === "GET" || req.method === "HEAD";
+      if (mayRetry && idempotent && !closing && (isStaleKeepAlive(out, err) || (await Promise.race([died.then(() => true), sleep(RETRY_WAIT_MS).then(() => false)])))) {
+        return void send(req, res, false);
+      }
       const body = Buffer.from(`bad gateway: ${err.message}\n`);
       res.writeHead(502, { ...SECURITY, "Content-Type": "text/plain; charset=utf-8", "Content-Length": body.length, "Cache-Control": "no-store" });
       res.end(body);

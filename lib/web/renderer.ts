@@ -8,7 +8,7 @@
  * server (lib/cli/web.ts), so the `upgrade` listener Next adds lands there, where only the front's own requests
  * arrive, and never on the public server.
  */
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Agent, createServer, type ClientRequest, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { inRenderScope, type RenderScope } from "@/lib/web/cache";
 import type { Rendered } from "@/lib/web/snapshot";
@@ -67,6 +67,12 @@ export function serveRenders(server: Server, handle: RequestHandler, report: (id
   });
 }
 
+/** The request went on a kept connection that the other side had closed as it was sent: safe to send again once. */
+export function isStaleKeepAlive(out: ClientRequest, err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return out.reusedSocket && (code === "ECONNRESET" || code === "EPIPE");
+}
+
 /** Listen on a free loopback port; resolves with it. */
 export function listenLoopback(server: Server): Promise<number> {
   return new Promise<number>((resolve, reject) => {
@@ -117,7 +123,7 @@ export function createRenderer(target: RenderTarget): Renderer {
     const id = String(++renders);
     const reported = target.reports.expect(id);
     reported.catch(() => undefined);
-    const rendered = await new Promise<Rendered>((resolve, reject) => {
+    const send = (mayRetry: boolean): Promise<Rendered> => new Promise<Rendered>((resolve, reject) => {
       const headers = { "accept-encoding": "identity", [RENDER_ID_HEADER]: id, host };
       const out = httpRequest({ host: "127.0.0.1", port, path: url, method: "GET", headers, agent, timeout: RENDER_TIMEOUT_MS }, (answer) => {
         const chunks: Buffer[] = [];
@@ -137,9 +143,11 @@ export function createRenderer(target: RenderTarget): Renderer {
         });
       });
       out.on("timeout", () => out.destroy(new Error("render timed out")));
-      out.on("error", reject);
+      // A kept connection Next's side had just closed: the render is sent once more, on a new one.
+      out.on("error", (err) => (mayRetry && isStaleKeepAlive(out, err) ? send(false).then(resolve, reject) : reject(err)));
       out.end();
-    }).catch((err: Error) => {
+    });
+    const rendered = await send(true).catch((err: Error) => {
       target.reports.forget(id);
       throw err;
     });

@@ -9,7 +9,7 @@
  * A signal is forwarded to both; exit 0 once both have stopped cleanly. If either exits on its own, the other is
  * stopped and the exit is non-zero, so a supervisor (systemd, Docker) restarts the pair instead of running half of it.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
@@ -63,6 +63,18 @@ export function nextEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv
   return { ...env, NEXT_TELEMETRY_DISABLED: "1" };
 }
 
+/**
+ * How the web server runs: Node's flags and environment that keep it small. The front's thread makes only short-lived
+ * garbage (answers, headers), so a 2 MB semi-space (V8's default: 16 MB, three of them) is collected often and cheaply;
+ * Next's thread has its young generation capped by its own resourceLimits (lib/cli/web.ts). glibc gives each busy
+ * thread (the front, Next's, libuv's pool compressing snapshots) a malloc arena of its own and seldom returns their
+ * pages: two arenas are plenty. On the crowd's floods (npm run bench -- crowd) the two took the web server from 358 to
+ * 249 MB resident after them. Every caller that starts the web server (npm start, the tests, the benchmarks) uses these.
+ */
+export function webCommand(entry: string[], args: string[], env: NodeJS.ProcessEnv = process.env): { args: string[]; env: NodeJS.ProcessEnv } {
+  return { args: ["--max-semi-space-size=2", ...entry, ...args], env: { MALLOC_ARENA_MAX: "2", ...nextEnv(env) } };
+}
+
 /** Run `next build` in `root`, output inherited. Resolves with its exit code (a signal counts as failure). */
 export function runNextBuild(root: string = PROJECT_ROOT, env: NodeJS.ProcessEnv = process.env, onSpawn?: (child: ChildProcess) => void): Promise<number> {
   return new Promise((done) => {
@@ -103,6 +115,12 @@ const BUNDLE_FILES = { start: "witness-worker.mjs", web: "witness-web.mjs", "bro
 /** The worker's bundle (bundleEntry). */
 export function bundleWorker(root: string = PROJECT_ROOT): Promise<string> {
   return bundleEntry("start", root);
+}
+
+/** The web server from its bundle, as npm start runs it (webCommand), with `args` (-p, -H): for the tests and benchmarks. */
+export async function spawnWeb(args: string[], env: NodeJS.ProcessEnv, stdio: StdioOptions): Promise<ChildProcess> {
+  const web = webCommand([await bundleWeb()], args, env);
+  return spawn(process.execPath, web.args, { cwd: PROJECT_ROOT, env: web.env, stdio });
 }
 
 /** The web server's bundle (bundleEntry), run as `node <bundle> -p <port> [-H <host>]`. */
@@ -200,8 +218,8 @@ async function main(): Promise<void> {
   }
   if (stopSignal) process.exit(0);
 
-  const start = (name: string, args: string[]): Managed => {
-    const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: childEnv, stdio: "inherit" });
+  const start = (name: string, args: string[], env = childEnv): Managed => {
+    const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env, stdio: "inherit" });
     const m: Managed = { name, child, exited: false };
     child.on("error", (err) => {
       log.error(`${name}: cannot start: ${err.message}`);
@@ -251,7 +269,8 @@ async function main(): Promise<void> {
   await bundleEntry("browser-child")
     .then((file) => (childEnv.WITNESS_BROWSER_CHILD = file))
     .catch((err: Error) => log.warn(`browser-child bundle failed (${err.message.split("\n")[0]}): the browser probe runs it through tsx`));
-  start("web", [...(await bundled("web")), "-p", String(config.port)]);
+  const web = webCommand(await bundled("web"), ["-p", String(config.port)], childEnv);
+  start("web", web.args, web.env);
   // The database was checked and migrated above: the worker need not read it through again.
   start("worker", [...(await bundled("start")), "--checked"]);
 }

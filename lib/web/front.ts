@@ -15,7 +15,7 @@ import type { DashboardAuth } from "@/lib/web/auth";
 import { isNotModifiedBy } from "@/lib/web/http";
 import { HostSlots, hotRequest, type HotRequest } from "@/lib/web/hot-routes";
 import { isMalformedRouterState } from "@/lib/web/router-state";
-import { createRenderer } from "@/lib/web/renderer";
+import { createRenderer, inThreadTarget, type Renderer, type RequestHandler } from "@/lib/web/renderer";
 import { securityHeaders } from "@/lib/web/security-headers";
 import { wallClock } from "@/lib/web/clock";
 import { chooseEncoding, freshness, makeSnapshot, SnapshotStore, withVary, type Rendered, type Snapshot } from "@/lib/web/snapshot";
@@ -24,11 +24,13 @@ import { withoutReactRuntime, type ClientScript } from "@/lib/web/static-home";
 import { isMalformedTarget, pathOf } from "@/lib/web/target";
 import { watchVersion } from "@/lib/web/version-watch";
 
-export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+export type { RequestHandler } from "@/lib/web/renderer";
 
 export interface FrontOptions {
-  /** Next's handler: everything the front does not answer itself, and the renders of the hot routes. */
+  /** Next's handler: everything the front does not answer itself (and, without `renderer`, the renders of the hot routes). */
   handle: RequestHandler;
+  /** Where hot routes are rendered (lib/web/next-thread.ts: Next in a thread of its own); else `handle` on `internal`, in this thread. */
+  renderer?: Renderer;
   /** The database's data version now (lib/web/cache.ts dataVersion); read every VERSION_POLL_MS, not per request. */
   readVersion: () => string;
   store?: SnapshotStore;
@@ -42,7 +44,7 @@ export interface FrontOptions {
   linksFollowHost?: boolean;
   /** The build's static directory (.next/static): only its files are served under /_next/static/. */
   staticDir?: string;
-  /** The server Next was given as its own (next({ httpServer })): renders arrive there, and so does Next's `upgrade` listener. */
+  /** Without `renderer`: the server Next was given as its own (next({ httpServer })); renders arrive there, and so does Next's `upgrade` listener. */
   internal?: Server;
 }
 
@@ -107,11 +109,10 @@ export interface Front {
 
 /** The front server around `handle` (see the file's comment). Not listening until listen(). */
 export function createFront(options: FrontOptions): Front {
-  const { handle, readVersion, store = new SnapshotStore(), databasePath, homeScript, auth = null, linksFollowHost = true, staticDir, internal } = options;
+  const { handle, renderer = createRenderer(inThreadTarget(options.handle, options.internal)), readVersion, store = new SnapshotStore(), databasePath, homeScript, auth = null, linksFollowHost = true, staticDir } = options;
   const tail = new SnapshotStore(TAIL_SNAPSHOTS, TAIL_BYTES);
   const statics = createStaticFiles(staticDir, homeScript ? [homeScript] : []);
   const hosts = linksFollowHost ? new HostSlots() : null;
-  const renderer = createRenderer(handle, internal);
   const version = watchVersion(readVersion, databasePath);
   const inflight = new Map<string, Promise<Snapshot | Rendered>>();
   // When the renders so far have paid for themselves (GLOBAL_RENDER_FACTOR): a refresh that may wait starts no earlier.

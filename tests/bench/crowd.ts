@@ -17,7 +17,7 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
-import { bundleWeb, bundleWorker, nextEnv, PROJECT_ROOT, runNextBuild, webBuildState } from "@/lib/cli/serve";
+import { spawnWeb, bundleWorker, nextEnv, PROJECT_ROOT, runNextBuild, webBuildState } from "@/lib/cli/serve";
 import { loadConfig } from "@/lib/config";
 import { generateHistory } from "@/lib/simulator/history";
 import { benchFloods } from "@/tests/bench/crowd-floods";
@@ -111,7 +111,7 @@ export async function benchCrowd(): Promise<void> {
   });
   if (webBuildState().state !== "fresh" && (await runNextBuild(PROJECT_ROOT, env)) !== 0) throw new Error("next build failed");
   const port = await freePort();
-  const web = spawn(process.execPath, [await bundleWeb(), "-p", String(port), "-H", "127.0.0.1"], { cwd: PROJECT_ROOT, env, stdio: "ignore" });
+  const web = await spawnWeb(["-p", String(port), "-H", "127.0.0.1"], env, "ignore");
   const worker = spawn(process.execPath, [await bundleWorker()], { cwd: PROJECT_ROOT, env, stdio: "ignore" });
   const base = `http://127.0.0.1:${port}`;
   let bare: ChildProcess | null = null;
@@ -125,9 +125,9 @@ export async function benchCrowd(): Promise<void> {
       writeFileSync(file, raw.body);
       answers[path] = { headers: raw.headers, file };
     }
-    if (process.env.WITNESS_BENCH_FLOODS_ONLY) return await benchFloods(base, web.pid!);
     const started = await startBare(dir, answers);
     bare = started.child;
+    if (process.env.WITNESS_BENCH_FLOODS_ONLY) return await benchFloods(base, web.pid!, started.url);
 
     // Let the worker's first ticks pass, then count what it stores while the crowd is on.
     await new Promise((r) => setTimeout(r, INTERVAL_S * 1000));
@@ -181,7 +181,7 @@ export async function benchCrowd(): Promise<void> {
       ["recorded TTFB median / p99 (simulator's own delay is the floor)", ttfb.length ? `${fmt(median(ttfb))} / ${fmt(quantile(ttfb, 0.99))} ms` : "none"],
     ]);
 
-    await benchFloods(base, web.pid!);
+    await benchFloods(base, web.pid!, started.url);
   } finally {
     bare?.kill("SIGTERM");
     web.kill("SIGTERM");

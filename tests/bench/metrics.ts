@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
-import { bundleWeb, bundleWorker, nextEnv, PROJECT_ROOT } from "@/lib/cli/serve";
+import { spawnWeb, bundleWorker, nextEnv, PROJECT_ROOT } from "@/lib/cli/serve";
 import { loadConfig } from "@/lib/config";
 import { generateHistory } from "@/lib/simulator/history";
 import { startSimProcess } from "@/tests/bench/sim-process";
@@ -42,7 +42,7 @@ export async function benchMetrics(): Promise<void> {
   const port = await freePort();
   const promPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const web = spawn(process.execPath, [await bundleWeb(), "-p", String(port), "-H", "127.0.0.1"], { cwd: PROJECT_ROOT, env, stdio: "ignore" });
+  const web = await spawnWeb(["-p", String(port), "-H", "127.0.0.1"], env, "ignore");
   const worker = spawn(process.execPath, [await bundleWorker()], { cwd: PROJECT_ROOT, env, stdio: "ignore" });
   writeFileSync(
     join(dir, "prometheus.yml"),

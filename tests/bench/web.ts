@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
-import { bundleWeb, bundleWorker, nextEnv, PROJECT_ROOT, runNextBuild, webBuildState } from "@/lib/cli/serve";
+import { spawnWeb, bundleWorker, nextEnv, PROJECT_ROOT, runNextBuild, webBuildState } from "@/lib/cli/serve";
 import { loadConfig } from "@/lib/config";
 import { getCharts } from "@/lib/dashboard/charts";
 import { getSurfaceDays } from "@/lib/dashboard/days";
@@ -130,7 +130,7 @@ export async function benchWeb(): Promise<void> {
   const env = nextEnv({ ...process.env, DATABASE_PATH: dbPath, ANTHROPIC_BASE_URL: sim.url, CLAUDE_WEB_URL: sim.url, CLAUDE_CONSOLE_URL: `${sim.url}/console`, STATUS_PAGE_URL: sim.url, ANTHROPIC_API_KEY: "sk-bench-not-a-real-key", NODE_ENV: "production" });
   if (webBuildState().state !== "fresh" && (await runNextBuild(PROJECT_ROOT, env)) !== 0) throw new Error("next build failed");
   const port = await freePort();
-  const web = spawn(process.execPath, [await bundleWeb(), "-p", String(port), "-H", "127.0.0.1"], { cwd: PROJECT_ROOT, env, stdio: "ignore" });
+  const web = await spawnWeb(["-p", String(port), "-H", "127.0.0.1"], env, "ignore");
   const worker = spawn(process.execPath, [await bundleWorker()], { cwd: PROJECT_ROOT, env, stdio: "ignore" });
   const base = `http://127.0.0.1:${port}`;
   try {

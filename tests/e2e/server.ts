@@ -2,10 +2,10 @@
  * Shared by global setup, teardown and the specs that run servers of their own: the environment variables that carry
  * the test server between them, and how a production server is started on a database and stopped.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { bundleWeb, nextEnv, PROJECT_ROOT } from "@/lib/cli/serve";
+import { spawnWeb, nextEnv, PROJECT_ROOT } from "@/lib/cli/serve";
 
 export const ENV_BASE_URL = "WITNESS_E2E_BASE_URL";
 export const ENV_SERVER_PID = "WITNESS_E2E_SERVER_PID";
@@ -85,7 +85,7 @@ export async function startServer(env: NodeJS.ProcessEnv, logPath: string): Prom
   const logged = readFileSync(logPath, "utf8").length;
   // -p 0: the OS picks the port (no window in which another process can take a port we chose); it is read off the
   // server's "listening on" line.
-  const child = spawn(process.execPath, [await bundleWeb(), "-p", "0", "-H", "127.0.0.1"], { cwd: PROJECT_ROOT, env, stdio: ["ignore", out, out] });
+  const child = await spawnWeb(["-p", "0", "-H", "127.0.0.1"], env, ["ignore", out, out]);
   const server: TestServer = { baseUrl: "", child, log: () => readFileSync(logPath, "utf8"), stop: () => stopChild(child) };
   try {
     const port = await waitForPort(() => server.log().slice(logged), child);

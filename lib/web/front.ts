@@ -71,10 +71,13 @@ const RENDER_COST_FACTOR = 10;
  */
 const GLOBAL_RENDER_FACTOR = 4;
 /**
- * A key whose last render took less than this (the status API, badges, feeds) does not wait for the budget: it pays
- * into it, but its refresh is never held behind a costly page's, so the home page's live update stays live.
+ * A key whose last render took less than this (badges, feeds) does not wait for the budget: it pays into it, but its
+ * refresh is never held behind a costly page's. A render's time is wall time, and on a loaded machine even a small
+ * answer's passes this, so the key the home page's live view polls (LIVE_KEY) never waits for the budget, whatever its
+ * last render took: its spacing alone bounds it to one render per MIN_RENDER_SPACING_MS to MAX_RENDER_SPACING_MS.
  */
 export const CHEAP_RENDER_MS = 50;
+const LIVE_KEY = "/api/v1/status";
 /** Witness has no request body and small headers: a client slower than this is holding a socket, not sending. */
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 20_000;
@@ -133,6 +136,9 @@ export function createFront(options: FrontOptions): Front {
       let rendered = await renderer.render(hot.url, hot.host ?? ownHost, scope);
       const renderMs = Date.now() - startedAt;
       budgetFreeAt += GLOBAL_RENDER_FACTOR * (renderMs - estimateMs);
+      // The render read the database in Next's thread: a commit it saw is stale news to every other key too, at once,
+      // not at the next poll (the status a page's live view just got must not be followed by a page from before it).
+      version.reread();
       if (rendered.status !== 200 || rendered.headers["x-witness-uncacheable"]) return rendered;
       if (hot.url === "/" && homeScript) rendered = { ...rendered, body: Buffer.from(withoutReactRuntime(rendered.body.toString("utf8"), homeScript)) };
       if (hot.perHost) rendered = { ...rendered, headers: { ...rendered.headers, vary: withVary(rendered.headers.vary, "Host") } };
@@ -153,7 +159,7 @@ export function createFront(options: FrontOptions): Front {
     const state = hit ? freshness(hit, version.now(), now) : "expired";
     let wait: Promise<Snapshot | Rendered> | null = null;
     if (hit && state === "stale") {
-      const budgetWait = hit.renderMs < CHEAP_RENDER_MS ? 0 : budgetFreeAt - now;
+      const budgetWait = hit.renderMs < CHEAP_RENDER_MS || hot.url === LIVE_KEY ? 0 : budgetFreeAt - now;
       const delay = Math.max(0, hit.madeAt + renderSpacing(hit) - now, budgetWait);
       // A client that asks for no-cache (a reload, the home page's live refresh) is not given a copy from before the
       // data changed when the next render is near: it waits for it, shared by every such client. When the render

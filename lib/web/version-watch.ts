@@ -11,6 +11,8 @@ export const VERSION_POLL_MS = 250;
 
 export interface VersionWatch {
   now(): string;
+  /** Read the version again now: a render has just read the database, and may have seen a commit not yet seen here. */
+  reread(): void;
   stop(): void;
 }
 
@@ -22,6 +24,7 @@ export function watchVersion(readVersion: () => string, databasePath: string | u
   const watcher = watchDatabase(databasePath, () => (version = safeVersion(readVersion)));
   return {
     now: () => version,
+    reread: () => (version = safeVersion(readVersion)),
     stop: () => {
       clearInterval(poll);
       watcher?.close();

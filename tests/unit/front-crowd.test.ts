@@ -27,13 +27,13 @@ async function until(done: () => boolean): Promise<void> {
 }
 
 /** Next as the front sees it: every render counted by URL; pages link to the Host they were asked for. */
-function fakeNext(version: { n: number }, slowMs = 0) {
+function fakeNext(version: { n: number }, slowMs = 0, slowPrefixes = ["/charts"]) {
   const renders = new Map<string, number>();
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? "/";
     renders.set(url, (renders.get(url) ?? 0) + 1);
     // A costly page (the 90-day charts): its answer comes `slowMs` later.
-    if (slowMs > 0 && url.startsWith("/charts")) await sleep(slowMs);
+    if (slowMs > 0 && slowPrefixes.some((prefix) => url.startsWith(prefix))) await sleep(slowMs);
     if (url === "/opengraph-image") {
       res.writeHead(200, { "content-type": "image/png", "cache-control": "no-store" });
       return void res.end(Buffer.alloc(2_000, version.n));
@@ -66,9 +66,9 @@ describe("the front under the outage crowd", () => {
     front = null;
   });
 
-  async function start(linksFollowHost = true, slowMs = 0) {
+  async function start(linksFollowHost = true, slowMs = 0, slowPrefixes?: string[]) {
     const version = { n: 1 };
-    const next = fakeNext(version, slowMs);
+    const next = fakeNext(version, slowMs, slowPrefixes);
     front = createFront({ handle: next.handle, readVersion: () => `v${version.n}`, linksFollowHost });
     const { port } = await front.listen(0, "127.0.0.1");
     return { version, next, port };
@@ -214,6 +214,25 @@ describe("the front under the outage crowd", () => {
     expect(served).toContain(`version ${version.n} `);
     expect(next.count("/api/v1/status")).toBe(2);
     expect(CHEAP_RENDER_MS).toBeLessThan(500);
+  });
+
+  it("the status the home page's live view polls is never held behind the budget, even when its own render was slow", { timeout: 40_000 }, async () => {
+    // A loaded machine: every render's wall time grows, the status API's past CHEAP_RENDER_MS too.
+    const slowMs = Math.max(600, 2 * CHEAP_RENDER_MS);
+    const { version, next, port } = await start(true, slowMs, ["/charts", "/api/v1/status"]);
+    await get(port, "/api/v1/status");
+    // Four costly renders book 4 × 4 × slowMs of budget: far past MAX_RENDER_SPACING_MS once the spacing has passed.
+    await Promise.all(["24h", "7d", "30d", "90d"].map((w) => get(port, `/charts?window=${w}`)));
+    await sleep(MIN_RENDER_SPACING_MS);
+    version.n += 1;
+    await sleep(VERSION_POLL_MS + 150);
+    // The live view's poll after a change asks with no-cache: it gets the new data, not the copy from before it.
+    const polled = await get(port, "/api/v1/status", { "cache-control": "no-cache" });
+    expect(polled.body).toContain(`version ${version.n} `);
+    expect(next.count("/api/v1/status")).toBe(2);
+    // A slow page is still held by the budget: its no-cache visitor gets the copy there is, and no render starts now.
+    const chart = await get(port, "/charts?window=24h", { "cache-control": "no-cache" });
+    expect(chart.body).toContain(`version ${version.n - 1} `);
   });
 
   it("the link-preview image and the series API are rendered once per data version", async () => {

@@ -44,7 +44,7 @@ export default function Home() {
   const intervalMs = Math.min(...Object.values(loaded.config.probes).filter((p) => p.enabled).map((p) => p.intervalSeconds)) * 1000;
   const everyMs = Number.isFinite(intervalMs) ? intervalMs : 60_000;
   return (
-    <div className="page" data-generated-at={loaded.now}>
+    <div className="page" data-generated-at={loaded.now} data-tag={loaded.status === "ok" ? loaded.dataTag : undefined}>
       <header className="page-head">
         <h1>Claude status, measured</h1>
         {/* The answer first: on a phone it must be on the first screen, above the words about how Witness works. */}

@@ -10,7 +10,7 @@ import { getWebContext } from "@/lib/web/context";
 
 /** `now` is when the data was read from the database: the instant it describes, and what "Data read at" shows. */
 export type Loaded<T> =
-  | { status: "ok"; data: T; config: Config; now: number }
+  | { status: "ok"; data: T; config: Config; now: number; dataTag: string }
   | { status: "empty"; config: Config; now: number }
   | { status: "error"; config: Config; now: number };
 
@@ -24,7 +24,7 @@ export function readData<T>(key: string, read: (db: Db, config: Config, now: num
   try {
     const snapshot = readThrough(context, key, read);
     if (!snapshot) return { status: "empty", config, now: Date.now() };
-    return { status: "ok", data: snapshot.value, config, now: snapshot.readAt };
+    return { status: "ok", data: snapshot.value, config, now: snapshot.readAt, dataTag: snapshot.dataTag };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     // A database the worker created but has not migrated yet: no data, not a fault.

@@ -10,6 +10,7 @@
  * Nothing is kept on disk, so a restart, or a server started on another database, begins with nothing cached.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { createHash } from "node:crypto";
 import type { Config } from "@/lib/config";
 import type { Db } from "@/db/client";
 import type { WebContext } from "@/lib/web/context";
@@ -24,6 +25,11 @@ export interface Snapshot<T> {
   value: T;
   /** When it was read from the database (epoch ms); also the `now` it was computed for. */
   readAt: number;
+  /**
+   * Which state of the database it was read from, as an opaque tag: two reads with the same tag saw the same data. The
+   * home page and /api/v1/status carry it, so the live view can tell a page from before the status it follows.
+   */
+  dataTag: string;
 }
 
 interface Entry {
@@ -72,13 +78,18 @@ export function readThrough<T>(context: WebContext, key: string, read: (db: Db, 
     if (scope) scope.oldestReadAt = Math.min(scope.oldestReadAt ?? Infinity, hit.snapshot.readAt);
     return hit.snapshot as Snapshot<T>;
   }
-  const snapshot: Snapshot<T> = { value: read(store.db, config, now), readAt: now };
+  const snapshot: Snapshot<T> = { value: read(store.db, config, now), readAt: now, dataTag: dataTagOf(version) };
   if (scope) scope.oldestReadAt = Math.min(scope.oldestReadAt ?? Infinity, now);
   // Re-inserting moves the key to the end: the Map's order is then least recently refreshed first.
   entries.delete(key);
   entries.set(key, { version, snapshot });
   while (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value!);
   return snapshot;
+}
+
+/** The version as visitors may see it: a short hash, since the version names the database's file and inode. */
+function dataTagOf(version: string): string {
+  return createHash("sha256").update(version).digest("base64url").slice(0, 12);
 }
 
 /** Forget everything (tests). */

@@ -82,6 +82,8 @@ export interface Document {
   cacheControl: string;
   /** A request header the body depends on (`Host` when links follow it), so shared caches keep one copy per value. */
   vary?: string | null;
+  /** The data's state (lib/web/cache.ts Snapshot.dataTag), sent as X-Witness-Data-Tag. */
+  dataTag?: string;
 }
 
 /** 200 with the document and its validators, or 304 with the validators and no body when the client has it. */
@@ -90,6 +92,7 @@ export function conditionalResponse(request: Request, doc: Document): Response {
   const headers: Record<string, string> = { ...CORS, ETag: etag, "Cache-Control": doc.cacheControl };
   if (doc.lastModified) headers["Last-Modified"] = doc.lastModified.toUTCString();
   if (doc.vary) headers.Vary = doc.vary;
+  if (doc.dataTag) headers["X-Witness-Data-Tag"] = doc.dataTag;
   if (isNotModified(request, etag, doc.lastModified)) return new Response(null, { status: 304, headers });
   return new Response(doc.body, { status: 200, headers: { ...headers, "Content-Type": doc.contentType } });
 }

@@ -10,6 +10,9 @@ import { formatDuration } from "@/lib/dashboard/format";
 const STATUS_URL = "/api/v1/status";
 const PAGE_SELECTOR = "[data-generated-at]";
 
+/** How many pages in a row, for one status, may come back from before it before the page is taken as it is. */
+const MAX_BEHIND_SWAPS = 5;
+
 export interface LiveOptions {
   /** Called on every part of the page that was swapped in, so its times and the like can be made local. */
   onSwap: (root: ParentNode) => void;
@@ -23,6 +26,8 @@ export function installLive({ onSwap }: LiveOptions): void {
   let failedSince: number | null = null;
   let etag: string | null = null;
   let inFlight = false;
+  let behindSwaps = 0;
+  let behindTag: string | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   // The two lines, made once and moved into each swapped-in page's mount; each second only their text changes.
@@ -45,19 +50,22 @@ export function installLive({ onSwap }: LiveOptions): void {
   };
 
   /**
-   * The page as the server has it now, swapped in for the one on screen. Both requests are `cache: "no-store"`, which
-   * sends `Cache-Control: no-cache`: the front server then never answers with a copy from before the data changed.
+   * The page as the server has it now, swapped in for the one on screen; what it says its data was read at. Both
+   * requests are `cache: "no-store"`, which sends `Cache-Control: no-cache`, but the front server honours that at most
+   * once per render spacing and never at the crowd's expense (lib/web/front.ts): the page may come back older than the
+   * status that asked for it, and poll() then asks again. Both carry the tag of the data they were read from.
    */
-  const swap = async () => {
+  const swap = async (): Promise<string | null> => {
     const res = await fetch(location.pathname + location.search, { cache: "no-store", signal: AbortSignal.timeout(Math.min(intervalMs, 15_000)) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const next = new DOMParser().parseFromString(await res.text(), "text/html");
     const fresh = next.querySelector(PAGE_SELECTOR);
     const current = document.querySelector(PAGE_SELECTOR);
-    if (!fresh || !current) return;
+    if (!fresh || !current) return null;
     current.replaceWith(document.adoptNode(fresh));
     if (next.title) document.title = next.title;
     onSwap(fresh);
+    return fresh.getAttribute("data-tag");
   };
 
   const poll = async () => {
@@ -69,8 +77,18 @@ export function installLive({ onSwap }: LiveOptions): void {
       if (res.status === 200) {
         await res.arrayBuffer();
         const tag = res.headers.get("etag");
-        if (tag !== etag) await swap();
-        etag = tag;
+        if (tag !== etag) {
+          const statusData = res.headers.get("x-witness-data-tag");
+          const pageData = await swap();
+          // A page read from other data than the status it follows is from before it (or already after it): the
+          // status is asked for again without its tag, so the next poll swaps once more, and the change reaches the
+          // page however long the server took to render it. Bounded per status, so a page that can never match (a
+          // server from before the tags) is not fetched every poll.
+          behindSwaps = tag === behindTag ? behindSwaps + 1 : 1;
+          behindTag = tag;
+          const behind = statusData !== null && pageData !== statusData && behindSwaps <= MAX_BEHIND_SWAPS;
+          etag = behind ? null : tag;
+        }
       }
       lastOk = Date.now();
       failedSince = null;

@@ -17,7 +17,7 @@ export function GET(request: Request = new Request("http://localhost/api/v1/stat
     const context = getWebContext();
     const snapshot = readThrough(context, "api:status", getStatusNow);
     if (!snapshot) return json(emptyStatus(context.config, Date.now()));
-    return conditionalResponse(request, { body: JSON.stringify(snapshot.value), contentType: "application/json; charset=utf-8", lastModified: null, cacheControl: API_CACHE });
+    return conditionalResponse(request, { body: JSON.stringify(snapshot.value), contentType: "application/json; charset=utf-8", lastModified: null, cacheControl: API_CACHE, dataTag: snapshot.dataTag });
   });
 }
 

@@ -2,13 +2,20 @@
  * The database schema. probe_results: one row per probe run, the columns are the ProbeResult contract
  * (probes/types.ts). Change it only together with a new migration (`npm run db:generate`).
  */
-import { blob, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { ERROR_CLASSES, OUTCOMES, PROBE_KINDS } from "@/probes/types";
+
+/**
+ * Whose results a row holds: `local` is this install's own probes (a hub's own, or a single install's), stored under
+ * that key whatever `vantage.id` names it; any other value is a vantage listed in the hub's config (lib/vantage/).
+ */
+export const LOCAL_VANTAGE = "local";
 
 export const probeResults = sqliteTable(
   "probe_results",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
+    vantage: text("vantage").notNull().default(LOCAL_VANTAGE),
     /** The ProbeResult `probe` name, e.g. `stream:claude-haiku-4-5`; a chart line is one series. */
     series: text("series").notNull(),
     kind: text("kind", { enum: PROBE_KINDS }).notNull(),
@@ -30,10 +37,13 @@ export const probeResults = sqliteTable(
     message: text("message"),
     /** Kind-specific figures as JSON (the browser's paint and failed requests, the code probe's steps); may be null. */
     details: text("details", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** When the hub stored a vantage's row (epoch ms); null for the install's own results. */
+    receivedAt: integer("received_at", { mode: "timestamp_ms" }),
   },
   (t) => [
-    // Serves "one series over a time range" (getResultsBySeriesSince, charts, uptime windows).
-    index("probe_results_series_started_at_idx").on(t.series, t.startedAt),
+    // A result is stored once per (vantage, series, start): a repeated batch or row changes nothing. It also serves
+    // "one series of one vantage over a time range" (getResultsBySeriesSince, charts, uptime windows).
+    uniqueIndex("probe_results_vantage_series_started_uq").on(t.vantage, t.series, t.startedAt),
     // Serves "latest results" across all series and pruning rows older than a cutoff.
     index("probe_results_started_at_idx").on(t.startedAt),
   ],
@@ -184,6 +194,8 @@ export const measuredIncidents = sqliteTable(
   "measured_incidents",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
+    /** Whose results it was measured from (LOCAL_VANTAGE: this install's own). */
+    vantage: text("vantage").notNull().default(LOCAL_VANTAGE),
     surface: text("surface").notNull(),
     series: text("series").notNull(),
     model: text("model"),
@@ -209,15 +221,21 @@ export const measuredIncidents = sqliteTable(
 );
 
 /** Each series' detector state, so a restart neither duplicates an open incident nor alerts again. */
-export const detectorStates = sqliteTable("detector_states", {
-  series: text("series").primaryKey(),
-  state: text("state", { mode: "json" }).$type<unknown>().notNull(),
-  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
-});
+export const detectorStates = sqliteTable(
+  "detector_states",
+  {
+    vantage: text("vantage").notNull().default(LOCAL_VANTAGE),
+    series: text("series").notNull(),
+    state: text("state", { mode: "json" }).$type<unknown>().notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.vantage, t.series] })],
+);
 
 // ---- Rollups: one row per series and bucket, so 90 days read fast --------------------------------------------
 
 const rollupColumns = () => ({
+  vantage: text("vantage").notNull().default(LOCAL_VANTAGE),
   series: text("series").notNull(),
   bucketStart: integer("bucket_start", { mode: "timestamp_ms" }).notNull(),
   up: integer("up").notNull(),
@@ -234,13 +252,13 @@ const rollupColumns = () => ({
 
 export const rollupsMinute = sqliteTable("rollups_minute", rollupColumns(), (t) => [
   // The unique key makes re-running a rollup a no-op; it also serves "one series over a time range".
-  uniqueIndex("rollups_minute_series_bucket_uq").on(t.series, t.bucketStart),
+  uniqueIndex("rollups_minute_vantage_series_bucket_uq").on(t.vantage, t.series, t.bucketStart),
 ]);
 export const rollupsHour = sqliteTable("rollups_hour", rollupColumns(), (t) => [
-  uniqueIndex("rollups_hour_series_bucket_uq").on(t.series, t.bucketStart),
+  uniqueIndex("rollups_hour_vantage_series_bucket_uq").on(t.vantage, t.series, t.bucketStart),
 ]);
 export const rollupsDay = sqliteTable("rollups_day", rollupColumns(), (t) => [
-  uniqueIndex("rollups_day_series_bucket_uq").on(t.series, t.bucketStart),
+  uniqueIndex("rollups_day_vantage_series_bucket_uq").on(t.vantage, t.series, t.bucketStart),
 ]);
 
 /**
@@ -250,6 +268,7 @@ export const rollupsDay = sqliteTable("rollups_day", rollupColumns(), (t) => [
 export const coverageHours = sqliteTable(
   "coverage_hours",
   {
+    vantage: text("vantage").notNull().default(LOCAL_VANTAGE),
     series: text("series").notNull(),
     bucketStart: integer("bucket_start", { mode: "timestamp_ms" }).notNull(),
     /** The hour's first and last result (any outcome): where the previous hour's reach stops, where this one's starts. */
@@ -263,7 +282,7 @@ export const coverageHours = sqliteTable(
   },
   (t) => [
     // The unique key makes rewriting an hour a no-op; it also serves "these series over a time range".
-    uniqueIndex("coverage_hours_series_bucket_uq").on(t.series, t.bucketStart),
+    uniqueIndex("coverage_hours_vantage_series_bucket_uq").on(t.vantage, t.series, t.bucketStart),
   ],
 );
 
@@ -380,3 +399,38 @@ export const writerLeases = sqliteTable("writer_leases", {
 });
 
 export type WriterLeaseRow = typeof writerLeases.$inferSelect;
+
+// ---- Vantages: results other places measured, shipped to this hub (lib/vantage/) ------------------------------
+
+/**
+ * What the hub knows of each vantage it has heard from, one row per id. Its secret is never here: it stays in the
+ * hub's environment. `state` is derived when read (lib/vantage/state.ts), from these times.
+ */
+export const vantages = sqliteTable("vantages", {
+  id: text("id").primaryKey(),
+  lastBatchAt: integer("last_batch_at", { mode: "timestamp_ms" }),
+  newestResultAt: integer("newest_result_at", { mode: "timestamp_ms" }),
+  /** Rows the vantage said it still had to send with its last batch. */
+  backlog: integer("backlog").notNull().default(0),
+  /** Its signed timestamp minus the hub's clock at its last batch (positive: the vantage is ahead). */
+  clockSkewMs: integer("clock_skew_ms"),
+  accepted: integer("accepted").notNull().default(0),
+  duplicates: integer("duplicates").notNull().default(0),
+  rejected: integer("rejected").notNull().default(0),
+  lastAuthFailureAt: integer("last_auth_failure_at", { mode: "timestamp_ms" }),
+  lastAuthFailure: text("last_auth_failure"),
+});
+
+export type VantageRow = typeof vantages.$inferSelect;
+
+/**
+ * A vantage's side of shipping (one row, id 1): the last row the hub acknowledged, what was dropped unsent after 7
+ * days, and the last probe plan the hub sent (kept, so the vantage probes on while the hub is away).
+ */
+export const shipState = sqliteTable("ship_state", {
+  id: integer("id").primaryKey(),
+  cursor: integer("cursor").notNull().default(0),
+  dropped: integer("dropped").notNull().default(0),
+  plan: text("plan", { mode: "json" }).$type<Record<string, unknown>>(),
+  planFetchedAt: integer("plan_fetched_at", { mode: "timestamp_ms" }),
+});

@@ -1,7 +1,7 @@
 /** Reads for /history: when Witness's own record begins. */
-import { min } from "drizzle-orm";
+import { eq, min } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { measuredIncidents, probeResults, rollupsDay } from "@/db/schema";
+import { LOCAL_VANTAGE, measuredIncidents, probeResults, rollupsDay } from "@/db/schema";
 
 /**
  * The earliest instant Witness has any measurement of (epoch ms), or null with none: raw results are pruned after
@@ -9,9 +9,9 @@ import { measuredIncidents, probeResults, rollupsDay } from "@/db/schema";
  */
 export function getEarliestMeasuredAt(db: Db): number | null {
   const times = [
-    db.select({ at: min(probeResults.startedAt) }).from(probeResults).get()?.at,
-    db.select({ at: min(rollupsDay.bucketStart) }).from(rollupsDay).get()?.at,
-    db.select({ at: min(measuredIncidents.startedAt) }).from(measuredIncidents).get()?.at,
+    db.select({ at: min(probeResults.startedAt) }).from(probeResults).where(eq(probeResults.vantage, LOCAL_VANTAGE)).get()?.at,
+    db.select({ at: min(rollupsDay.bucketStart) }).from(rollupsDay).where(eq(rollupsDay.vantage, LOCAL_VANTAGE)).get()?.at,
+    db.select({ at: min(measuredIncidents.startedAt) }).from(measuredIncidents).where(eq(measuredIncidents.vantage, LOCAL_VANTAGE)).get()?.at,
   ].flatMap((at) => (at instanceof Date ? [at.getTime()] : typeof at === "number" ? [at] : []));
   return times.length ? Math.min(...times) : null;
 }

@@ -1,7 +1,10 @@
-/** Reads and writes of measured incidents and the detector state behind them. */
+/**
+ * Reads and writes of measured incidents and the detector state behind them. Reads are of this install's own
+ * (LOCAL_VANTAGE) incidents: a vantage's are its own evidence, which the hub's verdict reads apart.
+ */
 import { and, asc, eq, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { detectorStates, measuredIncidents, rollupsMinute, type MeasuredIncidentRow, type NewMeasuredIncidentRow } from "@/db/schema";
+import { detectorStates, LOCAL_VANTAGE, measuredIncidents, rollupsMinute, type MeasuredIncidentRow, type NewMeasuredIncidentRow } from "@/db/schema";
 
 type Writer = Pick<Db, "insert" | "update">;
 
@@ -21,6 +24,7 @@ export function getMeasuredIncidentsRange(db: Db, params: { surfaces?: string[];
     .from(measuredIncidents)
     .where(
       and(
+        eq(measuredIncidents.vantage, LOCAL_VANTAGE),
         params.surfaces ? inArray(measuredIncidents.surface, params.surfaces) : undefined,
         lt(measuredIncidents.startedAt, params.to),
         or(isNull(measuredIncidents.endedAt), gte(measuredIncidents.endedAt, params.from)),
@@ -31,21 +35,22 @@ export function getMeasuredIncidentsRange(db: Db, params: { surfaces?: string[];
 }
 
 export function getOpenMeasuredIncidents(db: Db): MeasuredIncidentRow[] {
-  return db.select().from(measuredIncidents).where(isNull(measuredIncidents.endedAt)).all();
+  return db.select().from(measuredIncidents).where(and(eq(measuredIncidents.vantage, LOCAL_VANTAGE), isNull(measuredIncidents.endedAt))).all();
 }
 
 export function getMeasuredIncidentById(db: Db, id: number): MeasuredIncidentRow | undefined {
-  return db.select().from(measuredIncidents).where(eq(measuredIncidents.id, id)).get();
+  return db.select().from(measuredIncidents).where(and(eq(measuredIncidents.vantage, LOCAL_VANTAGE), eq(measuredIncidents.id, id))).get();
 }
 
-export function getDetectorStates(db: Db): { series: string; state: unknown }[] {
-  return db.select({ series: detectorStates.series, state: detectorStates.state }).from(detectorStates).all();
+/** Every vantage's detector states (the recorder keeps one per vantage and series). */
+export function getDetectorStates(db: Db): { vantage: string; series: string; state: unknown }[] {
+  return db.select({ vantage: detectorStates.vantage, series: detectorStates.series, state: detectorStates.state }).from(detectorStates).all();
 }
 
-export function saveDetectorState(db: Pick<Db, "insert">, series: string, state: unknown, at: Date): void {
+export function saveDetectorState(db: Pick<Db, "insert">, series: string, state: unknown, at: Date, vantage: string = LOCAL_VANTAGE): void {
   db.insert(detectorStates)
-    .values({ series, state, updatedAt: at })
-    .onConflictDoUpdate({ target: detectorStates.series, set: { state, updatedAt: at } })
+    .values({ vantage, series, state, updatedAt: at })
+    .onConflictDoUpdate({ target: [detectorStates.vantage, detectorStates.series], set: { state, updatedAt: at } })
     .run();
 }
 
@@ -55,7 +60,7 @@ export function getCoveredMinutes(db: Db, params: { series: string[]; from: Date
   return db
     .selectDistinct({ at: sql<number>`${rollupsMinute.bucketStart}` })
     .from(rollupsMinute)
-    .where(and(inArray(rollupsMinute.series, params.series), gte(rollupsMinute.bucketStart, params.from), lt(rollupsMinute.bucketStart, params.to)))
+    .where(and(eq(rollupsMinute.vantage, LOCAL_VANTAGE), inArray(rollupsMinute.series, params.series), gte(rollupsMinute.bucketStart, params.from), lt(rollupsMinute.bucketStart, params.to)))
     .all()
     .map((r) => r.at);
 }

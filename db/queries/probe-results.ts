@@ -1,10 +1,11 @@
 /**
  * Reads and writes of probe_results. Plain data access: what counts as "up", which window
- * a chart shows and when to prune are decided by the callers.
+ * a chart shows and when to prune are decided by the callers. Every read is of one vantage's rows, this install's own
+ * (LOCAL_VANTAGE) unless another is named: a hub's pages keep a single install's meaning.
  */
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { probeResults, type NewProbeResultRow, type ProbeResultRow } from "@/db/schema";
+import { LOCAL_VANTAGE, probeResults, type NewProbeResultRow, type ProbeResultRow } from "@/db/schema";
 import type { ProbeResult } from "@/probes/types";
 
 /** Db or a transaction on it; both insert the same way. */
@@ -55,6 +56,31 @@ export function insertProbeResult(db: Inserter, result: ProbeResult): number {
   return inserted.id;
 }
 
+/**
+ * A vantage's result as the hub stores it: once per (vantage, series, startedAt). Returns the new row id, or null when
+ * that result was stored before (a retried batch, a repeated row): then nothing changed.
+ */
+export function insertVantageResult(db: Inserter, vantage: string, result: ProbeResult, receivedAt: Date): number | null {
+  const inserted = db
+    .insert(probeResults)
+    .values({ ...probeResultToRow(result), vantage, receivedAt })
+    .onConflictDoNothing({ target: [probeResults.vantage, probeResults.series, probeResults.startedAt] })
+    .returning({ id: probeResults.id })
+    .get();
+  return inserted?.id ?? null;
+}
+
+/** Rows of this install's own results after `afterId`, in id order (what a vantage ships to its hub). */
+export function getLocalResultsAfter(db: Db, params: { afterId: number; limit: number }): ProbeResultRow[] {
+  return db
+    .select()
+    .from(probeResults)
+    .where(and(eq(probeResults.vantage, LOCAL_VANTAGE), gt(probeResults.id, params.afterId)))
+    .orderBy(asc(probeResults.id))
+    .limit(params.limit)
+    .all();
+}
+
 /** All or nothing, and one fsync instead of one per row. Returns ids in input order. */
 export function insertProbeResults(db: Db, results: readonly ProbeResult[]): number[] {
   return db.transaction((tx) => results.map((result) => insertProbeResult(tx, result)));
@@ -63,12 +89,12 @@ export function insertProbeResults(db: Db, results: readonly ProbeResult[]): num
 /** One series from `since` (inclusive), oldest first; served by the (series, started_at) index. */
 export function getResultsBySeriesSince(
   db: Db,
-  params: { series: string; since: Date; limit?: number },
+  params: { series: string; since: Date; limit?: number; vantage?: string },
 ): ProbeResultRow[] {
   const query = db
     .select()
     .from(probeResults)
-    .where(and(eq(probeResults.series, params.series), gte(probeResults.startedAt, params.since)))
+    .where(and(eq(probeResults.vantage, params.vantage ?? LOCAL_VANTAGE), eq(probeResults.series, params.series), gte(probeResults.startedAt, params.since)))
     // id breaks ties so rows with the same millisecond keep insertion order.
     .orderBy(asc(probeResults.startedAt), asc(probeResults.id));
   return params.limit === undefined ? query.all() : query.limit(params.limit).all();
@@ -79,6 +105,7 @@ export function getLatestResults(db: Db, params: { limit: number }): ProbeResult
   return db
     .select()
     .from(probeResults)
+    .where(eq(probeResults.vantage, LOCAL_VANTAGE))
     .orderBy(desc(probeResults.startedAt), desc(probeResults.id))
     .limit(params.limit)
     .all();
@@ -94,7 +121,7 @@ export function getNewestResultWithoutPrefix(db: Db, params: { prefix: string })
     db
       .select()
       .from(probeResults)
-      .where(or(isNull(message), sql`substr(${message}, 1, ${params.prefix.length}) != ${params.prefix}`))
+      .where(and(eq(probeResults.vantage, LOCAL_VANTAGE), or(isNull(message), sql`substr(${message}, 1, ${params.prefix.length}) != ${params.prefix}`)))
       .orderBy(desc(probeResults.startedAt))
       .limit(1)
       .get() ?? null
@@ -103,7 +130,7 @@ export function getNewestResultWithoutPrefix(db: Db, params: { prefix: string })
 
 /** The first result started after `after` (any series), by the started_at index. */
 export function getFirstResultAfter(db: Db, params: { after: Date }): ProbeResultRow | null {
-  return db.select().from(probeResults).where(gt(probeResults.startedAt, params.after)).orderBy(asc(probeResults.startedAt)).limit(1).get() ?? null;
+  return db.select().from(probeResults).where(and(eq(probeResults.vantage, LOCAL_VANTAGE), gt(probeResults.startedAt, params.after))).orderBy(asc(probeResults.startedAt)).limit(1).get() ?? null;
 }
 
 /** Start times (epoch ms) of the results after `after`, newest first, at most `limit` (by the started_at index). */
@@ -111,13 +138,14 @@ export function getResultTimesSince(db: Db, params: { after: Date; limit: number
   return db
     .select({ at: probeResults.startedAt })
     .from(probeResults)
-    .where(gt(probeResults.startedAt, params.after))
+    .where(and(eq(probeResults.vantage, LOCAL_VANTAGE), gt(probeResults.startedAt, params.after)))
     .orderBy(desc(probeResults.startedAt))
     .limit(params.limit)
     .all()
     .map((r) => r.at.getTime());
 }
 
+/** Every stored result, of every vantage. */
 export function countProbeResults(db: Db): number {
   const row = db.select({ n: count() }).from(probeResults).get();
   return row?.n ?? 0;
@@ -130,6 +158,6 @@ export function deleteResultsBefore(db: Db, before: Date, limit: number): number
 }
 
 /** The newest result of one series, by the (series, started_at) index. */
-export function getLatestResultBySeries(db: Db, series: string): ProbeResultRow | undefined {
-  return db.select().from(probeResults).where(eq(probeResults.series, series)).orderBy(desc(probeResults.startedAt)).limit(1).get();
+export function getLatestResultBySeries(db: Db, series: string, vantage: string = LOCAL_VANTAGE): ProbeResultRow | undefined {
+  return db.select().from(probeResults).where(and(eq(probeResults.vantage, vantage), eq(probeResults.series, series))).orderBy(desc(probeResults.startedAt)).limit(1).get();
 }

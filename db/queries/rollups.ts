@@ -1,12 +1,13 @@
 /**
  * Reads and writes of rollups_minute/hour/day, plus the raw reads that feed them. Plain data access: which
  * buckets to recompute and how they merge is decided in lib/keep/rollups.ts and lib/keep/rollup-writer.ts.
- * Ranges are half-open everywhere: `from` inclusive, `to` exclusive, like the buckets themselves.
+ * Ranges are half-open everywhere: `from` inclusive, `to` exclusive, like the buckets themselves. Every row is one
+ * vantage's; reads are of this install's own (LOCAL_VANTAGE) unless a `vantage` is named.
  */
 import { and, asc, eq, getTableColumns, getTableName, gte, inArray, lt, sql } from "drizzle-orm";
 import type Database from "better-sqlite3";
 import type { Db } from "@/db/client";
-import { coverageHours, probeResults, rollupsDay, rollupsHour, rollupsMinute, type CoverageHourRow, type ProbeResultRow, type RollupRow } from "@/db/schema";
+import { coverageHours, LOCAL_VANTAGE, probeResults, rollupsDay, rollupsHour, rollupsMinute, type CoverageHourRow, type ProbeResultRow, type RollupRow } from "@/db/schema";
 
 /** Mirrors lib/keep/rollups.ts Granularity (db/ never imports lib/). */
 export type RollupTable = "minute" | "hour" | "day";
@@ -17,18 +18,21 @@ const TABLES = { minute: rollupsMinute, hour: rollupsHour, day: rollupsDay } as 
 type Reader = Pick<Db, "select" | "selectDistinct">;
 type Writer = Pick<Db, "insert">;
 
+/** A rollup to store: this install's own (LOCAL_VANTAGE) unless it names its vantage. */
+export type RollupWrite = Omit<RollupRow, "vantage"> & { vantage?: string };
+
 /** Inserts the bucket, or replaces every column of the stored one: re-running a rollup never double-counts. */
-export function upsertRollup(db: Writer, granularity: RollupTable, rollup: RollupRow): void {
+export function upsertRollup(db: Writer, granularity: RollupTable, rollup: RollupWrite): void {
   const table = TABLES[granularity];
   // Built from the table's own columns, so a column added later cannot be left out of the replacement.
   const set = Object.fromEntries(
     Object.entries(getTableColumns(table))
-      .filter(([key]) => key !== "series" && key !== "bucketStart")
+      .filter(([key]) => key !== "vantage" && key !== "series" && key !== "bucketStart")
       .map(([key, column]) => [key, sql.raw(`excluded.${column.name}`)]),
   );
   db.insert(table)
     .values(rollup)
-    .onConflictDoUpdate({ target: [table.series, table.bucketStart], set })
+    .onConflictDoUpdate({ target: [table.vantage, table.series, table.bucketStart], set })
     .run();
 }
 
@@ -36,13 +40,13 @@ export function upsertRollup(db: Writer, granularity: RollupTable, rollup: Rollu
 export function getRollupsBySeriesRange(
   db: Reader,
   granularity: RollupTable,
-  params: { series: string; from: Date; to: Date },
+  params: { series: string; from: Date; to: Date; vantage?: string },
 ): RollupRow[] {
   const table = TABLES[granularity];
   return db
     .select()
     .from(table)
-    .where(and(eq(table.series, params.series), gte(table.bucketStart, params.from), lt(table.bucketStart, params.to)))
+    .where(and(eq(table.vantage, params.vantage ?? LOCAL_VANTAGE), eq(table.series, params.series), gte(table.bucketStart, params.from), lt(table.bucketStart, params.to)))
     .orderBy(asc(table.bucketStart))
     .all();
 }
@@ -51,7 +55,7 @@ export function getRollupsBySeriesRange(
 export function getRollupsRange(
   db: Reader,
   granularity: RollupTable,
-  params: { from: Date; to: Date; series?: readonly string[] },
+  params: { from: Date; to: Date; series?: readonly string[]; vantage?: string },
 ): RollupRow[] {
   const table = TABLES[granularity];
   if (params.series?.length === 0) return [];
@@ -60,6 +64,7 @@ export function getRollupsRange(
     .from(table)
     .where(
       and(
+        eq(table.vantage, params.vantage ?? LOCAL_VANTAGE),
         gte(table.bucketStart, params.from),
         lt(table.bucketStart, params.to),
         params.series === undefined ? undefined : inArray(table.series, [...params.series]),
@@ -74,18 +79,20 @@ export function getSeriesNames(db: Reader): string[] {
   return db
     .selectDistinct({ series: rollupsDay.series })
     .from(rollupsDay)
+    .where(eq(rollupsDay.vantage, LOCAL_VANTAGE))
     .orderBy(asc(rollupsDay.series))
     .all()
     .map((row) => row.series);
 }
 
 /** One series' raw results started in [from, to), oldest first, id breaking ties (the order rollups fold in). */
-export function getResultsForBucket(db: Reader, params: { series: string; from: Date; to: Date }): ProbeResultRow[] {
+export function getResultsForBucket(db: Reader, params: { series: string; from: Date; to: Date; vantage?: string }): ProbeResultRow[] {
   return db
     .select()
     .from(probeResults)
     .where(
       and(
+        eq(probeResults.vantage, params.vantage ?? LOCAL_VANTAGE),
         eq(probeResults.series, params.series),
         gte(probeResults.startedAt, params.from),
         lt(probeResults.startedAt, params.to),
@@ -102,6 +109,7 @@ export function getResultsForBucket(db: Reader, params: { series: string; from: 
  * arrays about twice as fast as keyed objects, which is most of a million-row rebuild's reading time.
  */
 export type RawResultForRollup = readonly [
+  vantage: string,
   series: string,
   id: number,
   startedAt: number,
@@ -114,7 +122,7 @@ export type RawResultForRollup = readonly [
 
 export interface RollupBulkStatements {
   /**
-   * Up to `limit` results of every series after (afterStartedAt, afterId) and before `before`, ordered by
+   * Up to `limit` results of every vantage and series after (afterStartedAt, afterId) and before `before`, ordered by
    * (started_at, id). Page by passing the last row's pair back; the connection is busy until the iterator ends.
    */
   iterateResultsPage(params: {
@@ -124,9 +132,9 @@ export interface RollupBulkStatements {
     limit: number;
   }): IterableIterator<RawResultForRollup>;
   /** Same contract as upsertRollup, without drizzle's per-call query building. */
-  upsertRollup(granularity: RollupTable, rollup: RollupRow): void;
+  upsertRollup(granularity: RollupTable, rollup: RollupWrite): void;
   /** How many buckets of one series start in [from, to). */
-  countRollups(granularity: RollupTable, params: { series: string; from: number; to: number }): number;
+  countRollups(granularity: RollupTable, params: { series: string; from: number; to: number; vantage?: string }): number;
   /** Same contract as upsertCoverageHour. */
   upsertCoverageHour(row: CoverageHourRow): void;
 }
@@ -137,17 +145,17 @@ export function prepareRollupBulkStatements(db: Db): RollupBulkStatements {
   // Time order walks the started_at index in step with the table (rows are inserted as they happen), so the
   // table reads are nearly sequential; per series, it is the same (started_at, id) order updates fold in.
   const page = sqlite.prepare(
-    `SELECT series, id, started_at, outcome, error_class, total_ms, ttft_ms, tokens_per_second
+    `SELECT vantage, series, id, started_at, outcome, error_class, total_ms, ttft_ms, tokens_per_second
      FROM probe_results
      WHERE (started_at, id) > (?, ?) AND started_at < ?
      ORDER BY started_at, id LIMIT ?`,
   ).raw();
   const upserts = mapTables((name) =>
     sqlite.prepare(
-      `INSERT INTO ${name} (series, bucket_start, up, degraded, down, inconclusive, error_class_counts,
+      `INSERT INTO ${name} (vantage, series, bucket_start, up, degraded, down, inconclusive, error_class_counts,
          total_ms_histogram, ttft_ms_histogram, tokens_per_second_sum, tokens_per_second_count)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (series, bucket_start) DO UPDATE SET up = excluded.up, degraded = excluded.degraded,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (vantage, series, bucket_start) DO UPDATE SET up = excluded.up, degraded = excluded.degraded,
          down = excluded.down, inconclusive = excluded.inconclusive, error_class_counts = excluded.error_class_counts,
          total_ms_histogram = excluded.total_ms_histogram, ttft_ms_histogram = excluded.ttft_ms_histogram,
          tokens_per_second_sum = excluded.tokens_per_second_sum,
@@ -155,13 +163,13 @@ export function prepareRollupBulkStatements(db: Db): RollupBulkStatements {
     ),
   );
   const coverage = sqlite.prepare(
-    `INSERT INTO coverage_hours (series, bucket_start, first_at, last_at, last_conclusive, gap_ms, covered)
-     VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (series, bucket_start) DO UPDATE SET first_at = excluded.first_at, last_at = excluded.last_at,
+    `INSERT INTO coverage_hours (vantage, series, bucket_start, first_at, last_at, last_conclusive, gap_ms, covered)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (vantage, series, bucket_start) DO UPDATE SET first_at = excluded.first_at, last_at = excluded.last_at,
        last_conclusive = excluded.last_conclusive, gap_ms = excluded.gap_ms, covered = excluded.covered`,
   );
   const counts = mapTables((name) =>
-    sqlite.prepare(`SELECT count(*) FROM ${name} WHERE series = ? AND bucket_start >= ? AND bucket_start < ?`).pluck(),
+    sqlite.prepare(`SELECT count(*) FROM ${name} WHERE vantage = ? AND series = ? AND bucket_start >= ? AND bucket_start < ?`).pluck(),
   );
 
   return {
@@ -170,6 +178,7 @@ export function prepareRollupBulkStatements(db: Db): RollupBulkStatements {
     upsertRollup: (granularity, r) => {
       // JSON.stringify is what drizzle's json mode stores, so both writers produce the same bytes.
       upserts[granularity].run(
+        r.vantage ?? LOCAL_VANTAGE,
         r.series,
         r.bucketStart.getTime(),
         r.up,
@@ -183,10 +192,10 @@ export function prepareRollupBulkStatements(db: Db): RollupBulkStatements {
         r.tokensPerSecondCount,
       );
     },
-    countRollups: (granularity, p) => counts[granularity].get(p.series, p.from, p.to) as number,
+    countRollups: (granularity, p) => counts[granularity].get(p.vantage ?? LOCAL_VANTAGE, p.series, p.from, p.to) as number,
     // Booleans as 1/0 and JSON.stringify, as drizzle's modes store them: both writers leave the same bytes.
     upsertCoverageHour: (r) =>
-      coverage.run(r.series, r.bucketStart.getTime(), r.firstAt.getTime(), r.lastAt.getTime(), r.lastConclusive ? 1 : 0, r.gapMs, JSON.stringify(r.covered)),
+      coverage.run(r.vantage ?? LOCAL_VANTAGE, r.series, r.bucketStart.getTime(), r.firstAt.getTime(), r.lastAt.getTime(), r.lastConclusive ? 1 : 0, r.gapMs, JSON.stringify(r.covered)),
   };
 }
 
@@ -214,8 +223,8 @@ function mapTables<T>(make: (name: string) => T): Record<RollupTable, T> {
 
 /** Inserts the hour, or replaces every column of the stored one. */
 export function upsertCoverageHour(db: Writer, row: CoverageHourRow): void {
-  const { series: _series, bucketStart: _start, ...set } = row;
-  db.insert(coverageHours).values(row).onConflictDoUpdate({ target: [coverageHours.series, coverageHours.bucketStart], set }).run();
+  const { vantage: _vantage, series: _series, bucketStart: _start, ...set } = row;
+  db.insert(coverageHours).values(row).onConflictDoUpdate({ target: [coverageHours.vantage, coverageHours.series, coverageHours.bucketStart], set }).run();
 }
 
 /** A coverage_hours row with its times as epoch ms: a 90-day read is thousands of rows, and Dates are not needed. */
@@ -230,35 +239,36 @@ const coverageStatements = new WeakMap<Database.Database, CoverageStatements>();
  * drizzle's per-row mapping was most of the time. Equal `covered` texts (nearly every hour is `[[0,60]]`) share one
  * parsed array, which callers must not change.
  */
-export function getSeriesCoverageWithCarry(db: Db, params: { series: string; from: number; to: number }): CoverageHourMs[] {
+export function getSeriesCoverageWithCarry(db: Db, params: { series: string; from: number; to: number; vantage?: string }): CoverageHourMs[] {
   const sqlite = rawHandle(db);
   let statements = coverageStatements.get(sqlite);
   if (statements === undefined) {
-    const columns = "series, bucket_start, first_at, last_at, last_conclusive, gap_ms, covered";
+    const columns = "vantage, series, bucket_start, first_at, last_at, last_conclusive, gap_ms, covered";
     statements = {
-      range: sqlite.prepare(`SELECT ${columns} FROM coverage_hours WHERE series = ? AND bucket_start >= ? AND bucket_start < ? ORDER BY bucket_start`).raw(),
-      before: sqlite.prepare(`SELECT ${columns} FROM coverage_hours WHERE series = ? AND bucket_start < ? ORDER BY bucket_start DESC LIMIT 1`).raw(),
+      range: sqlite.prepare(`SELECT ${columns} FROM coverage_hours WHERE vantage = ? AND series = ? AND bucket_start >= ? AND bucket_start < ? ORDER BY bucket_start`).raw(),
+      before: sqlite.prepare(`SELECT ${columns} FROM coverage_hours WHERE vantage = ? AND series = ? AND bucket_start < ? ORDER BY bucket_start DESC LIMIT 1`).raw(),
     };
     coverageStatements.set(sqlite, statements);
   }
   const parsed = new Map<string, [number, number][]>();
   const toRow = (r: unknown[]): CoverageHourMs => {
-    const text = r[6] as string;
+    const text = r[7] as string;
     let covered = parsed.get(text);
     if (covered === undefined) parsed.set(text, (covered = JSON.parse(text) as [number, number][]));
-    return { series: r[0] as string, bucketStart: r[1] as number, firstAt: r[2] as number, lastAt: r[3] as number, lastConclusive: r[4] === 1, gapMs: r[5] as number, covered };
+    return { vantage: r[0] as string, series: r[1] as string, bucketStart: r[2] as number, firstAt: r[3] as number, lastAt: r[4] as number, lastConclusive: r[5] === 1, gapMs: r[6] as number, covered };
   };
-  const before = statements.before.get(params.series, params.from) as unknown[] | undefined;
-  const inside = (statements.range.all(params.series, params.from, params.to) as unknown[][]).map(toRow);
+  const vantage = params.vantage ?? LOCAL_VANTAGE;
+  const before = statements.before.get(vantage, params.series, params.from) as unknown[] | undefined;
+  const inside = (statements.range.all(vantage, params.series, params.from, params.to) as unknown[][]).map(toRow);
   return before ? [toRow(before), ...inside] : inside;
 }
 
 /** One series' raw results started in [from, to) as (startedAt ms, outcome), in the order rollups fold them. */
-export function getResultOutcomesForBucket(db: Reader, params: { series: string; from: Date; to: Date }): { at: number; outcome: ProbeResultRow["outcome"] }[] {
+export function getResultOutcomesForBucket(db: Reader, params: { series: string; from: Date; to: Date; vantage?: string }): { at: number; outcome: ProbeResultRow["outcome"] }[] {
   return db
     .select({ at: sql<number>`${probeResults.startedAt}`, outcome: probeResults.outcome })
     .from(probeResults)
-    .where(and(eq(probeResults.series, params.series), gte(probeResults.startedAt, params.from), lt(probeResults.startedAt, params.to)))
+    .where(and(eq(probeResults.vantage, params.vantage ?? LOCAL_VANTAGE), eq(probeResults.series, params.series), gte(probeResults.startedAt, params.from), lt(probeResults.startedAt, params.to)))
     .orderBy(asc(probeResults.startedAt), asc(probeResults.id))
     .all();
 }

@@ -1,7 +1,7 @@
 /** Counts of conclusive results per series over a span: what the failure share (lib/judge/share.ts) is made of. */
-import { and, gte, inArray, lt, ne, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, ne, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { probeResults, rollupsMinute } from "@/db/schema";
+import { LOCAL_VANTAGE, probeResults, rollupsMinute } from "@/db/schema";
 
 type Reader = Pick<Db, "select">;
 
@@ -21,7 +21,7 @@ export function getSeriesCountsBetween(db: Reader, params: { series: readonly st
   return db
     .select({ series: r.series, failed: sql<number>`sum(${r.outcome} in ('down', 'degraded'))`, total: sql<number>`count(*)` })
     .from(r)
-    .where(and(inArray(r.series, [...params.series]), gte(r.startedAt, params.from), lt(r.startedAt, params.to), ne(r.outcome, "inconclusive")))
+    .where(and(eq(r.vantage, LOCAL_VANTAGE), inArray(r.series, [...params.series]), gte(r.startedAt, params.from), lt(r.startedAt, params.to), ne(r.outcome, "inconclusive")))
     .groupBy(r.series)
     .all();
 }
@@ -33,7 +33,7 @@ export function getSeriesRollupCountsBetween(db: Reader, params: { series: reado
   return db
     .select({ series: m.series, failed: sql<number>`sum(${m.down} + ${m.degraded})`, total: sql<number>`sum(${m.up} + ${m.degraded} + ${m.down})` })
     .from(m)
-    .where(and(inArray(m.series, [...params.series]), gte(m.bucketStart, params.from), lt(m.bucketStart, params.to)))
+    .where(and(eq(m.vantage, LOCAL_VANTAGE), inArray(m.series, [...params.series]), gte(m.bucketStart, params.from), lt(m.bucketStart, params.to)))
     .groupBy(m.series)
     .all();
 }

@@ -11,7 +11,7 @@
  * covered minutes, clipped at its end, and its first and last result, from which the reach of one hour's last result
  * into the next is worked out when hours are read together. Pure; the writers live in lib/keep/rollup-writer.ts.
  */
-import type { CoverageHourRow } from "@/db/schema";
+import { LOCAL_VANTAGE, type CoverageHourRow } from "@/db/schema";
 import type { FileConfig } from "@/lib/config";
 import { gapMs } from "@/lib/config";
 import { BUCKETS } from "@/lib/keep/rollups";
@@ -33,8 +33,9 @@ export interface HourCoverage {
   covered: [number, number][];
 }
 
-export function toCoverageRow(c: HourCoverage): CoverageHourRow {
-  return { ...c, bucketStart: new Date(c.bucketStart), firstAt: new Date(c.firstAt), lastAt: new Date(c.lastAt) };
+/** The row of `vantage` (this install's own by default). */
+export function toCoverageRow(c: HourCoverage, vantage: string = LOCAL_VANTAGE): CoverageHourRow {
+  return { ...c, vantage, bucketStart: new Date(c.bucketStart), firstAt: new Date(c.firstAt), lastAt: new Date(c.lastAt) };
 }
 
 /** Whether a result says anything about Claude: only these measure a minute. */

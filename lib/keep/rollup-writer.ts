@@ -5,6 +5,7 @@
  * either after a crash is harmless.
  */
 import type { Db } from "@/db/client";
+import { LOCAL_VANTAGE } from "@/db/schema";
 import {
   getResultOutcomesForBucket,
   getResultsForBucket,
@@ -47,8 +48,11 @@ export interface RebuildCounts {
 /** Raw results read per page; each page's writes are one transaction. */
 const PAGE_SIZE = 5_000;
 
-/** Recomputes the minute, hour, day and hour coverage of an already stored result, in one transaction; idempotent. */
-export function updateRollupsForResult(db: Db, result: ProbeResult, coverage: { gapMs: number }): UpdatedRollups {
+/**
+ * Recomputes the minute, hour, day and hour coverage of an already stored result of `vantage` (this install's own by
+ * default), in one transaction; idempotent.
+ */
+export function updateRollupsForResult(db: Db, result: ProbeResult, coverage: { gapMs: number }, vantage: string = LOCAL_VANTAGE): UpdatedRollups {
   const at = new Date(result.startedAt);
   if (Number.isNaN(at.getTime())) {
     throw new Error(`ProbeResult ${result.probe} has an invalid startedAt: ${JSON.stringify(result.startedAt)}`);
@@ -56,23 +60,23 @@ export function updateRollupsForResult(db: Db, result: ProbeResult, coverage: { 
   const series = result.probe;
   return db.transaction((tx) => {
     const from = bucketStartOf(at, "minute");
-    const raw = getResultsForBucket(tx, { series, from, to: bucketEnd(from, "minute") });
+    const raw = getResultsForBucket(tx, { series, from, to: bucketEnd(from, "minute"), vantage });
     // No raw rows means they were pruned: the stored minute is then the only record left, so keep it.
     const minute = raw.length === 0 ? null : rollupResults(series, from, raw);
-    if (minute !== null) upsertRollup(tx, "minute", minute);
+    if (minute !== null) upsertRollup(tx, "minute", { ...minute, vantage });
     const recompute = (parent: Granularity, child: Granularity): Rollup | null => {
       const start = bucketStartOf(at, parent);
-      const parts = getRollupsBySeriesRange(tx, child, { series, from: start, to: bucketEnd(start, parent) });
+      const parts = getRollupsBySeriesRange(tx, child, { series, from: start, to: bucketEnd(start, parent), vantage });
       if (parts.length === 0) return null;
       const merged = mergeRollups(series, start, parts);
-      upsertRollup(tx, parent, merged);
+      upsertRollup(tx, parent, { ...merged, vantage });
       return merged;
     };
     const hour = recompute("hour", "minute");
     if (hour !== null) {
-      const raw = getResultOutcomesForBucket(tx, { series, from: hour.bucketStart, to: bucketEnd(hour.bucketStart, "hour") });
+      const raw = getResultOutcomesForBucket(tx, { series, from: hour.bucketStart, to: bucketEnd(hour.bucketStart, "hour"), vantage });
       const covered = completeCoverage(series, raw, hour, coverage.gapMs);
-      if (covered !== null) upsertCoverageHour(tx, toCoverageRow(covered));
+      if (covered !== null) upsertCoverageHour(tx, toCoverageRow(covered, vantage));
     }
     return { minute, hour, day: recompute("day", "hour") };
   });
@@ -112,12 +116,13 @@ export function rebuildRollups(db: Db, range: { from?: Date; to?: Date; gapMsOf:
     // Only reads inside this loop: better-sqlite3 refuses every other statement while an iterator is open,
     // so the scan goes page by page and each page's writes wait for the page to end.
     const page = bulk.iterateResultsPage({ afterStartedAt, afterId, before: to, limit: PAGE_SIZE });
-    for (const [series, id, startedAt, outcome, errorClass, totalMs, ttftMs, tokensPerSecond] of page) {
+    for (const [vantage, series, id, startedAt, outcome, errorClass, totalMs, ttftMs, tokensPerSecond] of page) {
       read += 1;
-      let cascade = cascades.get(series);
+      const key = `${vantage}\u0000${series}`;
+      let cascade = cascades.get(key);
       if (cascade === undefined) {
-        cascade = new SeriesCascade(db, bulk, series, counts, range.gapMsOf(series));
-        cascades.set(series, cascade);
+        cascade = new SeriesCascade(db, bulk, { vantage, series }, counts, range.gapMsOf(series));
+        cascades.set(key, cascade);
       }
       // One reused object instead of one per row: a million rows is a million fewer allocations.
       input.outcome = outcome;
@@ -138,6 +143,12 @@ export function rebuildRollups(db: Db, range: { from?: Date; to?: Date; gapMsOf:
   }
 }
 
+/** Whose rows a cascade writes: one vantage's series. */
+interface SeriesKey {
+  vantage: string;
+  series: string;
+}
+
 /** One series' buckets still being built during a rebuild. */
 class SeriesCascade {
   private minute: Rollup | null = null;
@@ -153,12 +164,16 @@ class SeriesCascade {
   constructor(
     private readonly db: Db,
     private readonly bulk: RollupBulkStatements,
-    private readonly series: string,
+    private readonly key: SeriesKey,
     private readonly counts: RebuildCounts,
     private readonly gapMs: number,
   ) {
-    this.hours = new OpenBucket(db, bulk, series, "hour", "minute");
-    this.days = new OpenBucket(db, bulk, series, "day", "hour");
+    this.hours = new OpenBucket(db, bulk, key, "hour", "minute");
+    this.days = new OpenBucket(db, bulk, key, "day", "hour");
+  }
+
+  private get series(): string {
+    return this.key.series;
   }
 
   /** Folds in the next raw result of this series; touches no table. */
@@ -188,7 +203,7 @@ class SeriesCascade {
       this.coverage = null;
     }
     for (const m of this.pending) {
-      this.bulk.upsertRollup("minute", m);
+      this.bulk.upsertRollup("minute", { ...m, vantage: this.key.vantage });
       this.counts.minutes += 1;
       const hour = this.hours.add(m);
       if (hour !== null) this.wroteHour(hour);
@@ -217,8 +232,8 @@ class SeriesCascade {
     const covered =
       folded !== undefined && folded.count === totalOf(hour)
         ? folded.build()
-        : completeCoverage(this.series, getResultOutcomesForBucket(this.db, { series: this.series, from: hour.bucketStart, to: bucketEnd(hour.bucketStart, "hour") }), hour, this.gapMs);
-    if (covered !== null) this.bulk.upsertCoverageHour(toCoverageRow(covered));
+        : completeCoverage(this.series, getResultOutcomesForBucket(this.db, { ...this.key, from: hour.bucketStart, to: bucketEnd(hour.bucketStart, "hour") }), hour, this.gapMs);
+    if (covered !== null) this.bulk.upsertCoverageHour(toCoverageRow(covered, this.key.vantage));
   }
 }
 
@@ -230,7 +245,7 @@ class OpenBucket {
   constructor(
     private readonly db: Db,
     private readonly bulk: RollupBulkStatements,
-    private readonly series: string,
+    private readonly key: SeriesKey,
     private readonly parent: Granularity,
     private readonly child: Granularity,
   ) {}
@@ -249,15 +264,15 @@ class OpenBucket {
     if (this.start === null) return null;
     const from = this.start;
     const to = from + BUCKETS[this.parent];
-    const stored = this.bulk.countRollups(this.child, { series: this.series, from, to });
+    const stored = this.bulk.countRollups(this.child, { ...this.key, from, to });
     // The children seen are usually all there are; when the table holds more (a range that began mid-hour,
     // pruned raw results) those rows belong to the parent too, so it is built from the table like updates do.
     const parts =
       stored === this.parts.length
         ? this.parts
-        : getRollupsBySeriesRange(this.db, this.child, { series: this.series, from: new Date(from), to: new Date(to) });
-    const merged = mergeRollups(this.series, new Date(from), parts);
-    this.bulk.upsertRollup(this.parent, merged);
+        : getRollupsBySeriesRange(this.db, this.child, { ...this.key, from: new Date(from), to: new Date(to) });
+    const merged = mergeRollups(this.key.series, new Date(from), parts);
+    this.bulk.upsertRollup(this.parent, { ...merged, vantage: this.key.vantage });
     this.start = null;
     this.parts = [];
     return merged;

@@ -13,8 +13,11 @@ import {
   sortedHistogram,
 } from "@/lib/keep/histogram";
 
-/** One bucket of one series; the same shape as a row of rollups_minute/hour/day. */
-export type Rollup = RollupRow;
+/**
+ * One bucket of one series; the same shape as a row of rollups_minute/hour/day. Which vantage's it is, is the
+ * writer's business (lib/keep/rollup-writer.ts): the arithmetic is the same for all, so it is optional here.
+ */
+export type Rollup = Omit<RollupRow, "vantage"> & { vantage?: string };
 
 /** Bucket sizes in ms. Epoch-aligned, hence UTC-aligned: a day is 00:00Z to 24:00Z. */
 export const BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;

@@ -13,6 +13,7 @@ import { updateRollupsForResult } from "@/lib/keep/rollup-writer";
 import type { RunOutput } from "@/lib/measure/run-probe";
 import { surfaceOfSeries } from "@/lib/judge/surfaces";
 import type { Db } from "@/db/client";
+import { LOCAL_VANTAGE } from "@/db/schema";
 import { getDetectorStates, insertMeasuredIncident, saveDetectorState, updateMeasuredIncident } from "@/db/queries/measured-incidents";
 import { insertBrowserScreenshot } from "@/db/queries/browser-screenshots";
 import { insertProbeResult } from "@/db/queries/probe-results";
@@ -55,7 +56,8 @@ export class Recorder {
     this.alerts = new AlertRules(config);
     this.feed = new FeedPublisher(config, log);
     // Restored so a restart neither opens a second incident for an outage in progress nor alerts again.
-    for (const { series, state } of getDetectorStates(db)) {
+    for (const { vantage, series, state } of getDetectorStates(db)) {
+      if (vantage !== LOCAL_VANTAGE) continue;
       if (series.startsWith("elevated:")) this.elevated.set(series, state as ElevatedState);
       else this.states.set(series, state as SeriesState);
     }

@@ -18,6 +18,7 @@ import type { StatusNow } from "@/lib/dashboard/types";
 import { addToHistogram, type Histogram } from "@/lib/keep/histogram";
 import type { StorageHealth } from "@/lib/keep/storage-health";
 import type { Db, OpenedDatabase } from "@/db/client";
+import { LOCAL_VANTAGE } from "@/db/schema";
 import { getRollupsRange } from "@/db/queries/rollups";
 import { getWriterLease } from "@/db/queries/writer-leases";
 import { ERROR_CLASSES, OUTCOMES, type Outcome } from "@/probes/types";
@@ -88,11 +89,12 @@ export function readTtfb(store: OpenedDatabase, now: number): Map<string, Histog
     ttfbStates.set(store, state);
   }
   const rows = store.sqlite
-    .prepare("SELECT id, series, ttfb_ms AS ttfb FROM probe_results WHERE id > ? ORDER BY id LIMIT ?")
-    .all(state.lastId, TTFB_BATCH) as { id: number; series: string; ttfb: number | null }[];
+    .prepare("SELECT id, vantage, series, ttfb_ms AS ttfb FROM probe_results WHERE id > ? ORDER BY id LIMIT ?")
+    .all(state.lastId, TTFB_BATCH) as { id: number; vantage: string; series: string; ttfb: number | null }[];
   for (const r of rows) {
     state.lastId = r.id;
-    if (r.ttfb === null) continue;
+    // This install's own TTFB: a vantage's would mix another place's network into its histogram.
+    if (r.ttfb === null || r.vantage !== LOCAL_VANTAGE) continue;
     let h = state.bySeries.get(r.series);
     if (!h) state.bySeries.set(r.series, (h = {}));
     addToHistogram(h, r.ttfb);

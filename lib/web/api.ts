@@ -14,7 +14,7 @@ import { readMonitorNetwork, type MonitorNetwork } from "@/lib/measure/monitor-n
 import { buildReport, WINDOWS, type Report, type WindowName, type SurfaceReport } from "@/lib/judge/report";
 import type { Db } from "@/db/client";
 import { getLatestResults, rowToProbeResult } from "@/db/queries/probe-results";
-import { probeResults } from "@/db/schema";
+import { LOCAL_VANTAGE, probeResults } from "@/db/schema";
 import { PROBE_KINDS, type ProbeResult } from "@/probes/types";
 
 const DAY = 86_400_000;
@@ -119,6 +119,7 @@ export function getResultsPage(db: Db, params: { series: string; since: number; 
     .from(probeResults)
     .where(
       and(
+        eq(probeResults.vantage, LOCAL_VANTAGE),
         eq(probeResults.series, params.series),
         gte(probeResults.startedAt, new Date(params.since)),
         before ? or(lt(probeResults.startedAt, new Date(before.at)), and(eq(probeResults.startedAt, new Date(before.at)), lt(probeResults.id, before.id))) : undefined,

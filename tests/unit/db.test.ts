@@ -213,7 +213,7 @@ describe("probe_results queries", () => {
     expect(rows.map((r) => r.series)).toEqual(["y", "z"]);
   });
 
-  it("the series-over-time query is answered from the (series, started_at) index", () => {
+  it("the series-over-time query is answered from the (vantage, series, started_at) index", () => {
     const { db, sqlite } = openMigrated();
     // Capture the SQL drizzle really sends, so the plan checked is the plan used.
     const prepare = vi.spyOn(sqlite, "prepare");
@@ -224,9 +224,9 @@ describe("probe_results queries", () => {
 
     const plan = sqlite
       .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-      .all("stream:claude-haiku-4-5", 0, 5) as { detail: string }[];
+      .all("local", "stream:claude-haiku-4-5", 0, 5) as { detail: string }[];
     const details = plan.map((p) => p.detail).join("\n");
-    expect(details).toMatch(/SEARCH probe_results USING INDEX probe_results_series_started_at_idx \(series=\? AND started_at>\?\)/);
+    expect(details).toMatch(/SEARCH probe_results USING INDEX probe_results_vantage_series_started_uq \(vantage=\? AND series=\? AND started_at>\?\)/);
     // The index already yields rows in (started_at, rowid) order: no sort step.
     expect(details).not.toMatch(/TEMP B-TREE/);
   });

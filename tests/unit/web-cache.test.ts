@@ -73,9 +73,9 @@ describe("the freshness rule", () => {
     makeDatabase("witness.db", 2);
     const count = counter();
     const t0 = Date.now();
-    expect(count.at(t0)).toEqual({ value: 2, readAt: t0 });
-    expect(count.at(t0 + 1_000)).toEqual({ value: 2, readAt: t0 });
-    expect(count.at(t0 + FRESH_FOR_MS - 1)).toEqual({ value: 2, readAt: t0 });
+    expect(count.at(t0)).toEqual({ value: 2, readAt: t0, dataTag: expect.any(String) });
+    expect(count.at(t0 + 1_000)).toEqual({ value: 2, readAt: t0, dataTag: expect.any(String) });
+    expect(count.at(t0 + FRESH_FOR_MS - 1)).toEqual({ value: 2, readAt: t0, dataTag: expect.any(String) });
     expect(count.reads()).toBe(1);
   });
 
@@ -84,7 +84,7 @@ describe("the freshness rule", () => {
     const count = counter();
     const t0 = Date.now();
     count.at(t0);
-    expect(count.at(t0 + FRESH_FOR_MS)).toEqual({ value: 2, readAt: t0 + FRESH_FOR_MS });
+    expect(count.at(t0 + FRESH_FOR_MS)).toEqual({ value: 2, readAt: t0 + FRESH_FOR_MS, dataTag: expect.any(String) });
     expect(count.at(t0 + 6 * 3_600_000)?.readAt).toBe(t0 + 6 * 3_600_000);
     expect(count.reads()).toBe(3);
   });
@@ -93,11 +93,14 @@ describe("the freshness rule", () => {
     const path = makeDatabase("witness.db", 2);
     const count = counter();
     const t0 = Date.now();
-    expect(count.at(t0)?.value).toBe(2);
+    const before = count.at(t0);
+    expect(before?.value).toBe(2);
     const worker = openDatabase(path);
     insertProbeResult(worker.db, sampleResult("2026-01-02T00:00:00.000Z"));
     worker.close();
-    expect(count.at(t0 + 1)).toEqual({ value: 3, readAt: t0 + 1 });
+    expect(count.at(t0 + 1)).toEqual({ value: 3, readAt: t0 + 1, dataTag: expect.any(String) });
+    // The tag the live view compares (lib/web/client/live.ts) names the data: a commit gives another.
+    expect(count.at(t0 + 1)?.dataTag).not.toBe(before?.dataTag);
   });
 
   it("never answers one database's read from another's copy", () => {
@@ -180,7 +183,7 @@ describe("the web context's database", () => {
     const after = getWebContext();
     expect(after.identity).not.toBe(before.identity);
     expect(before.store?.sqlite.open).toBe(false);
-    expect(count.at(t0 + 1)).toEqual({ value: 5, readAt: t0 + 1 });
+    expect(count.at(t0 + 1)).toEqual({ value: 5, readAt: t0 + 1, dataTag: expect.any(String) });
     expect(getWebContext()).toBe(after);
   });
 

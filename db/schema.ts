@@ -396,6 +396,8 @@ export const writerLeases = sqliteTable("writer_leases", {
   skippedTicks: integer("skipped_ticks").notNull().default(0),
   /** What the holder says is wrong with the database file (a WAL past its bound, checkpoints failing); null when nothing. */
   storageWarning: text("storage_warning"),
+  /** The loopback port where a hub's worker takes vantages' batches (lib/vantage/hub-server.ts); null: none. */
+  ingestPort: integer("ingest_port"),
 });
 
 export type WriterLeaseRow = typeof writerLeases.$inferSelect;

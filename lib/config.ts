@@ -16,6 +16,8 @@ const isCronFriendly = (s: number) => (s <= 60 && 60 % s === 0) || (s % 60 === 0
 const intervalSeconds = z
   .number()
   .int()
+  // 60 % -1 is 0 too: without a floor a negative interval passed the divisor rule.
+  .min(1)
   .refine(isCronFriendly, "must divide 60 (1–60) or be a whole number of minutes that divides 60 (120–3600)");
 const ms = z.number().int().min(100).max(600_000);
 
@@ -106,6 +108,41 @@ const incidentPolicySchema = z
   .strict()
   .prefault({});
 
+/** A vantage's id: it names the vantage in URLs, series keys and metrics. */
+const vantageIdSchema = z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z, 0-9 and -");
+
+/** This install as a vantage: `local` unless renamed; a hub with `probe: false` only collects. */
+const ownVantageSchema = z
+  .object({ id: vantageIdSchema.default("local"), name: z.string().min(1).max(80).nullable().default(null), probe: z.boolean().default(true) })
+  .strict()
+  .prefault({});
+
+/** The vantages a hub accepts results from; each one's secret comes from the environment (`${NAME}`). */
+const vantagesSchema = z
+  .array(
+    z
+      .object({
+        id: vantageIdSchema,
+        name: z.string().min(1).max(80),
+        secret: z.string().regex(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, "must be a whsec_ secret (whsec_ and at least 16 base64 characters)"),
+        group: vantageIdSchema.nullable().default(null),
+      })
+      .strict(),
+  )
+  .max(64)
+  .default([])
+  .refine((list) => new Set(list.map((v) => v.id)).size === list.length, "vantage ids must be unique");
+
+/** How the hub decides from many vantages (PRODUCT.md "Vantage points"). */
+const quorumSchema = z
+  .object({
+    freshIntervals: z.number().min(1).max(100).default(2.5),
+    maxClockSkewSeconds: z.number().int().min(1).max(3600).default(60),
+    resolveHoldIntervals: z.number().int().min(1).max(100).default(2),
+  })
+  .strict()
+  .prefault({});
+
 const fileSchema = z
   .object({
     // Model ids become series names and URLs: keep them to the characters model ids use.
@@ -173,8 +210,19 @@ const fileSchema = z
       .prefault({}),
     userAgent: z.string().min(1).max(200).default("witness/0.1 (independent Claude status monitor)"),
     alerts: alertsSchema,
+    vantage: ownVantageSchema,
+    vantages: vantagesSchema,
+    quorum: quorumSchema,
   })
-  .strict();
+  .strict()
+  .refine((c) => c.vantages.every((v) => v.id !== c.vantage.id && v.id !== "local"), { message: "a vantage's id must differ from this hub's own (vantage.id) and from local", path: ["vantages"] });
+
+/**
+ * The probe plan a hub hands its vantages (GET /api/v1/vantages/{id}/plan): what to probe, how often and how to check
+ * an answer, so series names and intervals cannot drift between places. Everything else stays each vantage's own.
+ */
+export const planSchema = z.object({ models: fileSchema.shape.models, probes: fileSchema.shape.probes, answer: answerSchema, maxTokens: fileSchema.shape.maxTokens }).strict();
+export type ProbePlan = z.infer<typeof planSchema>;
 
 export type FileConfig = z.infer<typeof fileSchema>;
 export type KindConfig = FileConfig["probes"][ProbeKind];
@@ -227,6 +275,10 @@ export function loadConfig(env: Env = process.env, opts: { withoutAlerts?: boole
     const holder = raw as { alerts: unknown };
     if (opts.withoutAlerts) delete (holder as { alerts?: unknown }).alerts;
     else holder.alerts = substituteEnv(holder.alerts, env, ["alerts"]);
+  }
+  if (raw && typeof raw === "object" && "vantages" in raw) {
+    const holder = raw as { vantages: unknown };
+    holder.vantages = substituteEnv(holder.vantages, env, ["vantages"]);
   }
   const parsed = fileSchema.safeParse(raw ?? {});
   if (!parsed.success) {
@@ -315,7 +367,7 @@ function keyPath(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
 }
 
-/** `${NAME}` in any string under alerts: replaced from the environment; an unset one names the key, never a value. */
+/** `${NAME}` in any string under alerts and vantages: replaced from the environment; an unset one names the key, never a value. */
 function substituteEnv(value: unknown, env: Env, path: (string | number)[]): unknown {
   if (typeof value === "string") {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
@@ -352,6 +404,11 @@ export function alertSecrets(config: Pick<FileConfig, "alerts">): string[] {
   }
   addUrl(config.alerts.heartbeatUrl);
   return [...out].filter((s) => s.length >= 6);
+}
+
+/** Every vantage's secret, with and without its whsec_ prefix, for the log redactor. */
+export function vantageSecrets(config: Pick<FileConfig, "vantages">): string[] {
+  return config.vantages.flatMap((v) => [v.secret, v.secret.replace(/^whsec_/, "")]);
 }
 
 function isValidRegex(source: string): boolean {

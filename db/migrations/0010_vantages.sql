@@ -48,4 +48,5 @@ INSERT INTO `__new_detector_states`("vantage", "series", "state", "updated_at") 
 DROP TABLE `detector_states`;--> statement-breakpoint
 ALTER TABLE `__new_detector_states` RENAME TO `detector_states`;--> statement-breakpoint
 PRAGMA foreign_keys=ON;--> statement-breakpoint
-ALTER TABLE `measured_incidents` ADD `vantage` text DEFAULT 'local' NOT NULL;
+ALTER TABLE `measured_incidents` ADD `vantage` text DEFAULT 'local' NOT NULL;--> statement-breakpoint
+ALTER TABLE `writer_leases` ADD `ingest_port` integer;

@@ -57,10 +57,11 @@ export function insertProbeResult(db: Inserter, result: ProbeResult): number {
 }
 
 /**
- * A vantage's result as the hub stores it: once per (vantage, series, startedAt). Returns the new row id, or null when
- * that result was stored before (a retried batch, a repeated row): then nothing changed.
+ * A result as it is stored, this install's own (`receivedAt` null) or a vantage's at the hub: once per (vantage,
+ * series, startedAt). Returns the new row id, or null when that result was stored before (a retried batch, a repeated
+ * row): then nothing changed.
  */
-export function insertVantageResult(db: Inserter, vantage: string, result: ProbeResult, receivedAt: Date): number | null {
+export function insertVantageResult(db: Inserter, vantage: string, result: ProbeResult, receivedAt: Date | null): number | null {
   const inserted = db
     .insert(probeResults)
     .values({ ...probeResultToRow(result), vantage, receivedAt })

@@ -13,8 +13,8 @@ export function getWriterLease(db: Tx): WriterLeaseRow | undefined {
 }
 
 /** Write `lease` as the holder, replacing whoever held it (and the previous holder's counts and warning). */
-export function putWriterLease(db: Tx, lease: Omit<WriterLeaseRow, "id" | "skippedTicks" | "storageWarning"> & { skippedTicks?: number }): void {
-  const row = { id: LEASE_ROW_ID, skippedTicks: 0, storageWarning: null, ...lease };
+export function putWriterLease(db: Tx, lease: Omit<WriterLeaseRow, "id" | "skippedTicks" | "storageWarning" | "ingestPort"> & { skippedTicks?: number }): void {
+  const row = { id: LEASE_ROW_ID, skippedTicks: 0, storageWarning: null, ingestPort: null, ...lease };
   db.insert(writerLeases).values(row).onConflictDoUpdate({ target: writerLeases.id, set: row }).run();
 }
 
@@ -22,6 +22,11 @@ export function putWriterLease(db: Tx, lease: Omit<WriterLeaseRow, "id" | "skipp
 export function touchWriterLease(db: Tx, token: string, at: Date, report: { skippedTicks?: number; storageWarning?: string | null } = {}): boolean {
   const set = { heartbeatAt: at, ...(report.skippedTicks === undefined ? {} : { skippedTicks: report.skippedTicks }), ...(report.storageWarning === undefined ? {} : { storageWarning: report.storageWarning }) };
   return db.update(writerLeases).set(set).where(and(eq(writerLeases.id, LEASE_ROW_ID), eq(writerLeases.token, token))).run().changes === 1;
+}
+
+/** Where the holder under `token` takes vantages' batches (lib/vantage/hub-server.ts); false when the lease is not ours. */
+export function setIngestPort(db: Tx, token: string, port: number | null): boolean {
+  return db.update(writerLeases).set({ ingestPort: port }).where(and(eq(writerLeases.id, LEASE_ROW_ID), eq(writerLeases.token, token))).run().changes === 1;
 }
 
 export function deleteWriterLease(db: Tx, token: string): void {

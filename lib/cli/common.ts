@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildChannels } from "@/lib/alerts/channels";
 import type { Channel } from "@/lib/alerts/types";
-import { alertSecrets, ConfigError, loadConfig, type Config } from "@/lib/config";
+import { alertSecrets, vantageSecrets, ConfigError, loadConfig, type Config } from "@/lib/config";
 import { createLogger, type Logger } from "@/lib/log";
 import { findWriteProblem } from "@/lib/keep/database-file";
 import { openDatabase, type OpenedDatabase } from "@/db/client";
@@ -32,7 +32,7 @@ export function loadConfigOrExit(opts: { withoutAlerts?: boolean } = {}): Config
 export function createCliLogger(config: Config, quiet = false): Logger {
   keepRunningWithoutOutput();
   // Channel URLs carry their tokens (Slack, Discord, Teams), so every one of them is a secret to the log.
-  return createLogger({ secrets: [...(config.apiKey ? [config.apiKey] : []), ...alertSecrets(config)], quiet });
+  return createLogger({ secrets: [...(config.apiKey ? [config.apiKey] : []), ...alertSecrets(config), ...vantageSecrets(config)], quiet });
 }
 
 /**

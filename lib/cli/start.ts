@@ -8,6 +8,20 @@ import { Worker } from "@/lib/measure/worker";
 import { describeWriteError, detectFileChange, isOwnWal, type FileChange } from "@/lib/keep/database-file";
 import { WalKeeper } from "@/lib/keep/wal";
 import { acquireWriterLease, describeHolder, holdWriterLease, LEASE_STALE_MS } from "@/lib/keep/writer-lease";
+import { hubLinkFromEnv } from "@/lib/vantage/env";
+import { startHubServer } from "@/lib/vantage/hub-server";
+import { Ingest } from "@/lib/vantage/ingest";
+import { applyPlan, PLAN_CHANGED_EXIT, samePlan } from "@/lib/vantage/plan";
+import { fetchPlan, obtainPlan, type HubLink } from "@/lib/vantage/plan-client";
+import { SqliteShipStore } from "@/lib/vantage/ship-store";
+import { Shipper } from "@/lib/vantage/shipper";
+import { VantageWatch } from "@/lib/vantage/watch";
+import { setIngestPort } from "@/db/queries/writer-leases";
+
+/** How often a hub looks for vantages gone silent or back. */
+const VANTAGE_WATCH_MS = 10_000;
+/** How often a vantage asks its hub for the plan again. */
+const PLAN_REFRESH_MS = 10 * 60_000;
 
 exitWithHelpIfAsked(`
 usage: npm run worker
@@ -47,26 +61,92 @@ const held = holdWriterLease(store.db, lease.token, log, {
   fileChange: () => (opened ? detectFileChange(config.databasePath, opened.main) : null),
   storageWarning: () => wal.beat(),
 });
-const plan = planProbes(config);
+// A vantage (`npm run vantage`) probes the hub's plan and ships every result there; a hub takes its vantages' batches.
+const role = await roleOf();
+const plan = planProbes(role.config);
+// A hub with `vantage.probe: false` only collects: of its own probes it keeps the official page's, which is the hub's.
+if (!config.vantage.probe) plan.probes = plan.probes.filter((p) => p.kind === "status");
 if (plan.skippedForKey.length > 0) log.warn(`ANTHROPIC_API_KEY is not set: skipping ${plan.skippedForKey.join(", ")} (the keyless probes still run)`);
 if (plan.skippedForBrowser) log.warn(plan.skippedForBrowser);
-log.info(describeStartup(config, plan.probes));
+log.info(describeStartup(role.config, plan.probes));
 if (ownNetworkOf(config).origins.length < 2) {
   log.warn("every target is on one host: Witness cannot tell its own network failing from Claude's; set connectivityCheck.url to another host");
 }
-const worker = new Worker(config, store.db, log, undefined, channels);
+const leaseToken = lease.token;
+const worker = new Worker(role.config, store.db, log, () => role.shipper?.nudge(), channels);
+const hub = config.vantages.length > 0 ? await startHubOrExit() : null;
+/** A hub's loopback listener for its vantages, its port in the lease row where the web process finds it. */
+async function startHubOrExit() {
+  try {
+    const server = await startHubServer({ config, ingest: new Ingest(config, store.db, log), log });
+    setIngestPort(store.db, leaseToken, server.port);
+    log.info(`hub: taking results from ${config.vantages.map((v) => `${v.name} (${v.id})`).join(", ")}`);
+    // vantage.silent and vantage.back: the watch writes them to the outbox, the dispatcher delivers them.
+    const watch = new VantageWatch(config, store.db, log);
+    const timer = setInterval(() => {
+      try {
+        watch.tick(Date.now());
+        worker.dispatcher.nudge();
+      } catch (err) {
+        log.error(`hub: vantage watch: ${describeWriteError(err, config.databasePath)}`);
+      }
+    }, VANTAGE_WATCH_MS);
+    return {
+      close: async () => {
+        clearInterval(timer);
+        await server.close();
+      },
+    };
+  } catch (err) {
+    log.error(`hub: cannot take vantages' results: ${(err as Error).message}`);
+    return null;
+  }
+}
+/** This process's role: a vantage runs the hub's plan (kept, so it probes on while the hub is away) and ships; else as configured. */
+async function roleOf(): Promise<{ config: typeof config; shipper: Shipper | null; link: HubLink | null; shipStore: SqliteShipStore | null }> {
+  if (!process.argv.includes("--vantage")) return { config, shipper: null, link: null, shipStore: null };
+  const link = hubLinkFromEnv(process.env);
+  if ("problem" in link) exitWithUsageError(link.problem);
+  const shipStore = new SqliteShipStore(store.db);
+  // Until the first plan, SIGINT/SIGTERM stop the process as they do by default: nothing is being written.
+  const planned = (await obtainPlan(link, shipStore, log))!;
+  try {
+    const ran = applyPlan(config, planned);
+    return { config: ran, shipper: new Shipper({ hubUrl: link.hubUrl, vantageId: link.vantageId, secret: link.secret, store: shipStore, log }), link, shipStore };
+  } catch (err) {
+    exitWithUsageError(`vantage ${link.vantageId}: ${(err as Error).message}`);
+  }
+}
 function skippedTicks(): number {
   return Object.values(worker.getStats().skippedTicks).reduce((a, b) => a + b, 0);
 }
 if (channels.length > 0) log.info(`alerts: ${channels.map((c) => `${c.name} (${c.type})`).join(", ")}`);
 worker.start(plan.probes);
+role.shipper?.start();
+const planCheck = role.link ? setInterval(() => void checkPlan(), PLAN_REFRESH_MS) : null;
+/** Every 10 minutes a vantage asks for the plan again: a changed one is kept, and the worker restarts to run it (exit 75). */
+async function checkPlan(): Promise<void> {
+  if (!role.link || !role.shipStore || stopping) return;
+  try {
+    const fresh = await fetchPlan(role.link);
+    if (samePlan(fresh, role.shipStore.savedPlan())) return;
+    role.shipStore.savePlan(fresh, new Date());
+    log.info(`vantage ${role.link.vantageId}: the hub's plan changed: restarting to run it`);
+    void shutdown("plan changed", PLAN_CHANGED_EXIT);
+  } catch (err) {
+    log.warn(`vantage ${role.link.vantageId}: ${(err as Error).message}; probing on with the plan kept`);
+  }
+}
 
 let stopping = false;
 async function shutdown(signal: string, code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info(`${signal}: stopping`);
+  if (planCheck) clearInterval(planCheck);
   await worker.stop();
+  await role.shipper?.stop();
+  await hub?.close();
   held.release();
   store.close();
   const { skippedTicks, stored } = worker.getStats();

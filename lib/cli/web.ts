@@ -17,6 +17,7 @@ import { createFront } from "@/lib/web/front";
 import { isNextThread, runNextThread, startNextThread } from "@/lib/web/next-thread";
 import { createRenderer } from "@/lib/web/renderer";
 import { buildHomeScript } from "@/lib/web/static-home";
+import { readIngestPort } from "@/lib/web/vantage-forward";
 
 /** Renders make short-lived garbage, not a working set: a smaller young generation is a smaller resident process. */
 const NEXT_YOUNG_GENERATION_MB = 8;
@@ -67,6 +68,7 @@ npm start runs it beside the worker; run it alone behind a reverse proxy, or in 
     auth: getDashboardAuth(config.dashboardPassword),
     linksFollowHost: linksFollowHost(config),
     staticDir: join(PROJECT_ROOT, ".next", "static"),
+    ingestPort: config.vantages.length > 0 ? () => readIngestPort(getWebContext().store?.sqlite ?? null) : undefined,
   });
 
   let stopping = false;

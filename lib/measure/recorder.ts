@@ -16,7 +16,7 @@ import type { Db } from "@/db/client";
 import { LOCAL_VANTAGE } from "@/db/schema";
 import { getDetectorStates, insertMeasuredIncident, saveDetectorState, updateMeasuredIncident } from "@/db/queries/measured-incidents";
 import { insertBrowserScreenshot } from "@/db/queries/browser-screenshots";
-import { insertProbeResult } from "@/db/queries/probe-results";
+import { insertVantageResult } from "@/db/queries/probe-results";
 import type { ProbeKind, ProbeResult } from "@/probes/types";
 
 /** The detector policy of one kind: the config's rule, with the gap measured in that kind's intervals. */
@@ -70,7 +70,8 @@ export class Recorder {
     const next = this.db.transaction((tx) => {
       // A transaction is a Db for every query helper; drizzle only types it apart.
       const db = tx as unknown as Db;
-      insertProbeResult(db, result);
+      // The one way in, as for a vantage's results at a hub (lib/vantage/ingest.ts): a result is stored once.
+      if (insertVantageResult(db, LOCAL_VANTAGE, result, null) === null) return null;
       if (run.screenshot) insertBrowserScreenshot(db, { series: result.probe, takenAt: new Date(result.startedAt), errorClass: result.errorClass, jpeg: run.screenshot });
       updateRollupsForResult(db, result, { gapMs: gapMs(this.config, [result.kind]) });
       const offline = this.alerts.monitorResult(db, result);
@@ -90,6 +91,10 @@ export class Recorder {
       if (!offline && this.alerts.isActive) this.checkDisagreement(db, result, next, pooled);
       return { next, pooled, officialChanged };
     });
+    if (next === null) {
+      this.log.warn(`${result.probe}: a result started at ${result.startedAt} is stored already: not recorded twice`);
+      return;
+    }
     // Only once committed: a rolled-back write must not leave the detector believing it happened.
     if (next.next) this.states.set(result.probe, next.next);
     if (next.pooled) this.elevated.set(next.pooled.key, next.pooled.state);

@@ -23,6 +23,8 @@ import { createStaticFiles } from "@/lib/web/static-files";
 import { withoutReactRuntime, type ClientScript } from "@/lib/web/static-home";
 import { isMalformedTarget, pathOf } from "@/lib/web/target";
 import { watchVersion } from "@/lib/web/version-watch";
+import { VANTAGE_ROUTE } from "@/lib/vantage/hub-server";
+import { forwardVantage } from "@/lib/web/vantage-forward";
 
 export type { RequestHandler } from "@/lib/web/renderer";
 
@@ -44,6 +46,8 @@ export interface FrontOptions {
   linksFollowHost?: boolean;
   /** The build's static directory (.next/static): only its files are served under /_next/static/. */
   staticDir?: string;
+  /** Where the worker takes vantages' batches now (its loopback port), or null; absent: this server forwards none. */
+  ingestPort?: () => number | null;
   /** Without `renderer`: the server Next was given as its own (next({ httpServer })); renders arrive there, and so does Next's `upgrade` listener. */
   internal?: Server;
 }
@@ -184,6 +188,8 @@ export function createFront(options: FrontOptions): Front {
   const server = createServer((req, res) => {
     const target = req.url ?? "/";
     if (isMalformedTarget(target)) return plain(res, 400, "bad request: malformed URL");
+    // A vantage's signed batch or plan request: the worker answers it (lib/web/vantage-forward.ts), POST included.
+    if (options.ingestPort && VANTAGE_ROUTE.test(pathOf(target))) return forwardVantage(req, res, options.ingestPort());
     if (!(ALLOWED_METHODS as readonly string[]).includes(req.method ?? "")) return plain(res, 405, `method not allowed: ${ALLOW} only`, { Allow: ALLOW });
     const path = pathOf(target);
     if (req.method === "OPTIONS") return options204(res, path);

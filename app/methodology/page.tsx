@@ -11,8 +11,11 @@ import type { Config } from "@/lib/config";
 import { describeGradeScale } from "@/lib/judge/grade";
 import { formatDuration, formatPercent, plural } from "@/lib/dashboard/format";
 import { getWebContext } from "@/lib/web/context";
+import { readData } from "@/app/_components/data";
 import { DataReadAt } from "@/app/_components/data-read-at";
 import { ReadToken } from "@/app/_components/read-token";
+import { VantagesTable } from "@/app/_components/vantages-table";
+import { listVantages, readVantageListing } from "@/lib/vantage/listing";
 import { CODE_MAX_TOKENS, CODE_TOOLS, PROBE_FILE } from "@/probes/code-request";
 import { PROBE_KINDS, type ProbeKind } from "@/probes/types";
 
@@ -147,6 +150,11 @@ export default function MethodologyPage() {
           <li>
             <a href="#alerts">Alerts</a>
           </li>
+          {config.vantages.length > 0 ? (
+            <li>
+              <a href="#vantages">Vantages</a>
+            </li>
+          ) : null}
         </ul>
       </nav>
       <ReadToken password={config.dashboardPassword} />
@@ -157,6 +165,7 @@ export default function MethodologyPage() {
       <Comparison config={config} />
       <Grade />
       <Alerts config={config} />
+      {config.vantages.length > 0 ? <Vantages /> : null}
     </div>
   );
 }
@@ -458,6 +467,29 @@ function Alerts({ config }: { config: Config }) {
         </>
       )}
       <p>{hasHeartbeat ? "A heartbeat URL is pinged every minute while the worker is healthy, so an outside monitor notices if Witness stops." : "No heartbeat URL is configured."}</p>
+    </section>
+  );
+}
+
+/** Only on a hub: the vantages its config lists, as GET /api/v1/vantages reports them. */
+function Vantages() {
+  const loaded = readData("api:vantages", readVantageListing);
+  // No database yet: every configured vantage, never heard from.
+  const vantages = loaded.status === "ok" ? loaded.data.vantages : listVantages(loaded.config, [], loaded.now);
+  return (
+    <section id="vantages" aria-labelledby="vantages-title" className="section">
+      <h2 id="vantages-title">Vantages</h2>
+      <p>
+        A vantage is another machine running Witness (<code>npm run vantage</code>) that probes Claude from where it
+        stands, with this hub&rsquo;s probe plan, and ships every result here, so a failure can be told apart from one
+        place&rsquo;s network. Each batch is signed with that vantage&rsquo;s own secret (Standard Webhooks,
+        HMAC-SHA256): the hub stores only results whose signature verifies, each once, and never shows the secret.
+      </p>
+      {loaded.status === "error" ? (
+        <p>The vantages&rsquo; state cannot be read right now.</p>
+      ) : (
+        <VantagesTable vantages={vantages} now={loaded.now} />
+      )}
     </section>
   );
 }

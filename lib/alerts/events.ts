@@ -284,6 +284,46 @@ export function monitorOnlineEvent(since: number, at: number, links?: Links): Al
   }, links);
 }
 
+/** A vantage as its events name it: the config's id and name, and its last batch before the silence (null: never). */
+export interface VantageFact {
+  id: string;
+  name: string;
+  lastBatchAt: number | null;
+}
+
+/** "Frankfurt (fra)". */
+const vantageWords = (v: VantageFact) => `${v.name} (${v.id})`;
+/** Its silent spell: one per last batch, so a replay or a restart builds the same id for "silent" and its "back". */
+const spell = (v: VantageFact) => `${v.id}:${v.lastBatchAt ?? "never"}`;
+const vantageData = (v: VantageFact) => ({ id: v.id, name: v.name, since: v.lastBatchAt === null ? null : iso(v.lastBatchAt) });
+const vantagesUrl = (links: Links) => (links.publicUrl ? `${links.publicUrl}/methodology#vantages` : null);
+
+/** The hub has had no batch from a vantage for its silence window (lib/vantage/state.ts): one place stopped measuring, not Claude. */
+export function vantageSilentEvent(v: VantageFact, at: number, links: Links): AlertEvent {
+  const since = v.lastBatchAt === null ? "the hub has never received results from it" : `no results since ${clock(v.lastBatchAt, at)}`;
+  return event("vantage.silent", spell(v), {
+    occurredAt: at,
+    surface: null,
+    severity: "warning",
+    summary: `Vantage ${vantageWords(v)} is silent: ${since} (its own host or network, not Claude)`,
+    url: vantagesUrl(links),
+    data: { vantage: vantageData(v) },
+  }, links);
+}
+
+/** A silent vantage's batches arrive again (`backAt`: the first batch after the silence). The same spell as its "silent". */
+export function vantageBackEvent(v: VantageFact, backAt: number, links: Links): AlertEvent {
+  const after = v.lastBatchAt === null ? "" : ` (none for ${minutes(backAt - v.lastBatchAt)})`;
+  return event("vantage.back", spell(v), {
+    occurredAt: backAt,
+    surface: null,
+    severity: "resolved",
+    summary: `Vantage ${vantageWords(v)} is back: results again since ${clock(backAt)}${after}`,
+    url: vantagesUrl(links),
+    data: { vantage: vantageData(v), endedAt: iso(backAt), durationMs: v.lastBatchAt === null ? null : backAt - v.lastBatchAt },
+  }, links);
+}
+
 /** The one event `npm run alerts -- --test` sends: of its own type `test`, marked as a test in its id, summary and `test`. */
 export function testEvent(at: number, links: Links): AlertEvent {
   return {

@@ -86,6 +86,11 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/** "Frankfurt (fra)": names from the config, still flattened to one line. */
+function vantageName(data: AlertData): string {
+  return data.vantage ? `${oneLine(data.vantage.name, 80)} (${oneLine(data.vantage.id, 40)})` : "unknown";
+}
+
 function surfaceName(event: AlertEvent): string {
   return oneLine(event.surfaceName ?? event.surface ?? "Claude", 80);
 }
@@ -125,6 +130,10 @@ function describeTitle(event: AlertEvent): string {
       return "Witness lost its own internet connection (not a Claude outage)";
     case "monitor.online":
       return "Witness is back online (its own connection had failed, not Claude)";
+    case "vantage.silent":
+      return `Vantage ${vantageName(data)} is silent (not a Claude outage)`;
+    case "vantage.back":
+      return `Vantage ${vantageName(data)} is back`;
     case "test":
       return "a test alert from Witness, nothing is wrong";
   }
@@ -179,6 +188,11 @@ function describeFacts(event: AlertEvent): MessageFact[] {
     facts.push({ label: "What happened", value: `${oneLine(data.monitor.detail, 300)} (Witness's own network, not Claude)` });
     facts.push({ label: "Since", value: formatSince(data.monitor.since) });
   }
+  if (data.vantage) {
+    facts.push({ label: "Vantage", value: vantageName(data) });
+    facts.push({ label: "Last results before the silence", value: data.vantage.since ? formatSince(data.vantage.since) : "never received" });
+    if (event.type === "vantage.back" && data.endedAt) facts.push({ label: "Results again since", value: formatSince(data.endedAt) });
+  }
   facts.push(...officialFacts(data));
   if (event.type === "incident.resolved" && "acknowledgementDelayMs" in data) {
     facts.push({ label: "Official acknowledgement", value: capitalise(describeAcknowledgement(data.acknowledgementDelayMs)) });
@@ -193,7 +207,7 @@ export function buildMessage(event: AlertEvent): AlertMessage {
   const summary = oneLine(event.summary, MAX_SUMMARY);
   const links: MessageLink[] = [];
   const own = safeUrl(event.url);
-  if (own) links.push({ label: "Incident on Witness", url: own });
+  if (own) links.push({ label: event.type.startsWith("vantage.") ? "Vantages on Witness" : "Incident on Witness", url: own });
   const official = safeUrl(event.data.official?.incident?.url);
   if (official) links.push({ label: "Official incident", url: official });
   const footer = `Witness · ${event.type} · ${oneLine(event.id, 120)}${event.test ? " · TEST" : ""}`;

@@ -6,11 +6,11 @@ import type { AlertEvent, ChannelConfig } from "@/lib/alerts/types";
 import type { Db } from "@/db/client";
 import { insertOutboxRows } from "@/db/queries/alerts";
 
-/** Does this channel take this event? `surfaces` filters every event that has surfaces; monitor.* events have none. */
+/** Does this channel take this event? `surfaces` filters every event that has surfaces; monitor.* and vantage.* events have none. */
 export function channelWants(channel: Pick<ChannelConfig, "events" | "surfaces">, event: Pick<AlertEvent, "type">, surfaces: readonly string[]): boolean {
   // A test event goes to each channel directly (lib/cli/alerts.ts), never through the outbox and its filters.
   if (event.type === "test" || !channel.events.includes(event.type)) return false;
-  if (event.type.startsWith("monitor.") || channel.surfaces === null) return true;
+  if (event.type.startsWith("monitor.") || event.type.startsWith("vantage.") || channel.surfaces === null) return true;
   return surfaces.some((s) => channel.surfaces!.includes(s));
 }
 

@@ -17,6 +17,8 @@ export const ALERT_EVENT_TYPES = [
   "disagreement.ended",
   "monitor.offline",
   "monitor.online",
+  "vantage.silent",
+  "vantage.back",
 ] as const;
 export type AlertEventType = (typeof ALERT_EVENT_TYPES)[number];
 /** `npm run alerts -- --test` sends an event of its own type, never one a receiver could take for an outage. */
@@ -47,7 +49,7 @@ export interface AlertEvent {
   type: SentEventType;
   /** When the fact happened (ISO 8601, UTC): the incident's start for "opened", its end for "resolved". */
   occurredAt: string;
-  /** The surface id ("api"), or null for monitor.* events. */
+  /** The surface id ("api"), or null for monitor.* and vantage.* events. */
   surface: string | null;
   /** The surface's display name ("Claude API"), or null. */
   surfaceName: string | null;
@@ -89,6 +91,8 @@ export interface AlertData {
   flapped?: { reopenings: number; firstStartedAt: string } | null;
   /** official.resolved: true when the page stopped listing the incident unresolved (endedAt is when it was last seen). */
   vanished?: boolean;
+  /** vantage.* events: which vantage, and when the hub last got a batch from it before the silence (null: never). */
+  vantage?: { id: string; name: string; since: string | null };
 }
 
 /** What a channel's send answers; the dispatcher decides what happens next. Messages never carry a secret. */
@@ -113,7 +117,7 @@ const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })
 const common = {
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "must be a short name like ops"),
   events: eventsList,
-  /** Surface ids; default every surface. monitor.* events ignore it. */
+  /** Surface ids; default every surface. monitor.* and vantage.* events ignore it. */
   surfaces: z.array(z.string().min(1)).min(1).nullable().default(null),
   minIncidentMinutes: z.number().int().min(0).max(1440).default(0),
   timeoutMs: z.number().int().min(100).max(60_000).default(10_000),

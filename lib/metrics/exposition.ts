@@ -2,7 +2,7 @@
  * MetricsData (lib/metrics/read.ts) as Prometheus text exposition, built with prom-client on a fresh Registry per
  * scrape: the global default registry would keep series of a surface or model that is no longer configured, and the
  * web process's own Node metrics are not what a status monitor's dashboard is about. Every name starts `witness_`;
- * label values are only our own identifiers (series, kind, model, surface id, outcome, error class, state), never
+ * label values are only our own identifiers (series, kind, model, surface id, vantage id, outcome, error class, state), never
  * a secret or the official page's text.
  */
 import { Counter, Gauge, Registry } from "prom-client";
@@ -10,6 +10,7 @@ import type { MeasuredState, OfficialState } from "@/lib/dashboard/types";
 import { bucketValue, type Histogram } from "@/lib/keep/histogram";
 import type { MetricsData } from "@/lib/metrics/read";
 import { LEASE_STALE_MS } from "@/lib/keep/writer-lease";
+import { VANTAGE_STATES, type VantageView } from "@/lib/vantage/state";
 import { ERROR_CLASSES, OUTCOMES } from "@/probes/types";
 
 /** Upper bounds (seconds) of the exported histograms: from a fast edge 401 to a stream near its 60 s deadline. */
@@ -89,7 +90,30 @@ export async function renderMetrics(data: MetricsData): Promise<string> {
     gauge("witness_database_storage_warning", "1 while /api/health's storage.reason warns: a WAL past its bound behind a long reader, checkpoints failing, or not writable.").set(state === "ok" ? 0 : 1);
     if (walBytes !== null) gauge("witness_database_wal_bytes", "Size of the database's -wal file: it grows without bound while a reader holds an old snapshot.").set(walBytes);
   }
+  if (data.vantages && data.vantages.length > 0) vantageMetrics(data.vantages, data.now, registers);
   return registry.metrics();
+}
+
+/** Per configured vantage (a hub's), labelled by its id only: its name is the operator's free text. */
+function vantageMetrics(vantages: readonly VantageView[], now: number, registers: Registry[]): void {
+  const gauge = (name: string, help: string, labelNames: readonly string[] = ["vantage"]) => new Gauge({ name, help, labelNames, registers });
+  const up = gauge("witness_vantage_up", "1 for the vantage's state now (live, late, silent, auth_failing), 0 for the others.", ["vantage", "state"]);
+  const batchAge = gauge("witness_vantage_last_batch_age_seconds", "Seconds since the hub last accepted a batch from the vantage (absent: never).");
+  const resultAge = gauge("witness_vantage_newest_result_age_seconds", "Seconds since the newest result the vantage shipped started (absent: none yet).");
+  const backlog = gauge("witness_vantage_backlog", "Results the vantage said it still had to send, with its last batch.");
+  const skew = gauge("witness_vantage_clock_skew_seconds", "The vantage's clock minus the hub's, from its last batch's signed timestamp (positive: ahead).");
+  const results = new Counter({ name: "witness_vantage_results_total", help: "Results the vantage shipped, by what the hub did with them: accepted (stored), duplicate (already stored), rejected.", labelNames: ["vantage", "disposition"], registers });
+  for (const v of vantages) {
+    const vantage = v.id;
+    for (const state of VANTAGE_STATES) up.set({ vantage, state }, v.state === state ? 1 : 0);
+    if (v.lastBatchAt !== null) batchAge.set({ vantage }, Math.max(0, (now - v.lastBatchAt) / 1000));
+    if (v.newestResultAt !== null) resultAge.set({ vantage }, Math.max(0, (now - v.newestResultAt) / 1000));
+    backlog.set({ vantage }, v.backlog);
+    if (v.clockSkewMs !== null) skew.set({ vantage }, v.clockSkewMs / 1000);
+    results.inc({ vantage, disposition: "accepted" }, v.accepted);
+    results.inc({ vantage, disposition: "duplicate" }, v.duplicates);
+    results.inc({ vantage, disposition: "rejected" }, v.rejected);
+  }
 }
 
 /**

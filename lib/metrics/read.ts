@@ -10,16 +10,19 @@
  * - last outcome, measured and official state: the same StatusNow the JSON API serves (lib/dashboard/now.ts);
  * - alert deliveries: the alert_outbox table;
  * - ticks skipped for overlap: the writer lease row, where the worker puts its count with every heartbeat (5 s);
- * - the database file (writable, WAL size, warnings): lib/keep/storage-health.ts, at each scrape.
+ * - the database file (writable, WAL size, warnings): lib/keep/storage-health.ts, at each scrape;
+ * - each configured vantage (a hub's): the `vantages` table the ingest keeps, its state by lib/vantage/state.ts.
  */
 import type { Config } from "@/lib/config";
 import { getStatusNow } from "@/lib/dashboard/now";
 import type { StatusNow } from "@/lib/dashboard/types";
 import { addToHistogram, type Histogram } from "@/lib/keep/histogram";
 import type { StorageHealth } from "@/lib/keep/storage-health";
+import { vantageViews, type VantageView } from "@/lib/vantage/state";
 import type { Db, OpenedDatabase } from "@/db/client";
 import { LOCAL_VANTAGE } from "@/db/schema";
 import { getRollupsRange } from "@/db/queries/rollups";
+import { getVantageRows } from "@/db/queries/vantages";
 import { getWriterLease } from "@/db/queries/writer-leases";
 import { ERROR_CLASSES, OUTCOMES, type Outcome } from "@/probes/types";
 
@@ -47,6 +50,8 @@ export interface MetricsData {
   worker: { skippedTicks: number; heartbeatAt: number } | null;
   /** The database file: writable, its WAL, warnings (read at each scrape, outside the cache). */
   storage?: StorageHealth;
+  /** Each configured vantage as the hub sees it, in config order; absent or empty when none is configured. */
+  vantages?: VantageView[];
 }
 
 const EVER = { from: new Date(0), to: new Date(8.64e15) };
@@ -111,7 +116,12 @@ export function readOutbox(store: OpenedDatabase): { pending: number; failed: nu
 
 /** Everything one scrape reports. */
 export function readMetrics(store: OpenedDatabase, config: Config, now: number, status: StatusNow = getStatusNow(store.db, config, now)): MetricsData {
-  return { now, status, totals: readTotals(store.db), ttfbMs: readTtfb(store, now), outbox: readOutbox(store), worker: readWorker(store.db) };
+  return { now, status, totals: readTotals(store.db), ttfbMs: readTtfb(store, now), outbox: readOutbox(store), worker: readWorker(store.db), vantages: readVantages(store.db, config, now) };
+}
+
+/** Every configured vantage now; nothing read when none is configured. */
+export function readVantages(db: Db, config: Config, now: number): VantageView[] {
+  return config.vantages.length === 0 ? [] : vantageViews(config, getVantageRows(db), now);
 }
 
 function readWorker(db: Db): MetricsData["worker"] {

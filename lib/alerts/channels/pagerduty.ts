@@ -20,10 +20,12 @@ const ACTION: Record<SentEventType, "trigger" | "resolve"> = {
   "disagreement.ended": "resolve",
   "monitor.offline": "trigger",
   "monitor.online": "resolve",
+  "vantage.silent": "trigger",
+  "vantage.back": "resolve",
   test: "trigger",
 };
 
-/** The key shared by an event's trigger and its resolve: one per incident, disagreement or offline spell. */
+/** The key shared by an event's trigger and its resolve: one per incident, disagreement, offline or silent spell. */
 export function dedupKey(event: AlertEvent): string {
   const data = event.data;
   const prefix = event.test ? "witness-test" : "witness";
@@ -32,6 +34,7 @@ export function dedupKey(event: AlertEvent): string {
     if (event.type.startsWith("official.") && data.official?.incident) return `official-${data.official.incident.id}`;
     if (data.disagreement) return `disagreement-${event.surface ?? "all"}-${data.disagreement.since}`;
     if (data.monitor) return `monitor-${data.monitor.since}`;
+    if (data.vantage) return `vantage-${data.vantage.id}-${data.vantage.since ?? "never"}`;
     return event.id;
   })();
   // Two installs on one routing key must not close each other's alerts: the instance id in the event id goes in too.

@@ -17,12 +17,12 @@ import { sampleResult } from "@/tests/unit/support";
 
 const hasSystemdAnalyze = spawnSync("systemd-analyze", ["--version"]).status === 0;
 
-describe("deploy/witness.service", () => {
+describe.each(["witness.service", "witness-vantage.service"])("deploy/%s", (unit) => {
   it.skipIf(!hasSystemdAnalyze)("passes systemd-analyze verify (skipped when systemd-analyze is not installed)", () => {
-    const run = spawnSync("systemd-analyze", ["verify", "deploy/witness.service"], { encoding: "utf8" });
+    const run = spawnSync("systemd-analyze", ["verify", `deploy/${unit}`], { encoding: "utf8" });
     // verify prints problems on stderr even when it exits 0 for some of them: there must be none about this unit.
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stderr.split("\n").filter((l) => l.includes("witness.service"))).toEqual([]);
+    expect(run.stderr.split("\n").filter((l) => l.includes(unit))).toEqual([]);
   });
 });
 

@@ -34,6 +34,8 @@ function skew(ms: number | null): string {
   return `${ms < 0 ? "−" : "+"}${(Math.abs(ms) / 1000).toFixed(1)}\u00a0s`;
 }
 
+const NUMERIC_COLUMNS = ["Last batch", "Newest result", "Backlog", "Clock skew", "Rejected"];
+
 export function VantagesTable({ vantages, now }: { vantages: readonly VantageListing[]; now: number }) {
   return (
     <div className="table-wrap">
@@ -44,21 +46,11 @@ export function VantagesTable({ vantages, now }: { vantages: readonly VantageLis
             <th scope="col">Vantage</th>
             <th scope="col">Group</th>
             <th scope="col">State</th>
-            <th scope="col" className="num">
-              Last batch
-            </th>
-            <th scope="col" className="num">
-              Newest result
-            </th>
-            <th scope="col" className="num">
-              Backlog
-            </th>
-            <th scope="col" className="num">
-              Clock skew
-            </th>
-            <th scope="col" className="num">
-              Rejected
-            </th>
+            {NUMERIC_COLUMNS.map((name) => (
+              <th key={name} scope="col" className="num">
+                {name}
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>

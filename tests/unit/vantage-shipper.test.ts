@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Shipper, type ShipStore, type ShipperOptions } from "@/lib/vantage/shipper";
 import { MAX_BATCH_BYTES, MAX_BATCH_RESULTS, parseBatch, verifySigned, type ParsedBatch } from "@/lib/vantage/wire";
 import type { ProbeResult } from "@/probes/types";
+import { sampleResult } from "./support";
 
 const VANTAGE = "fra";
 const DAY_MS = 24 * 3_600_000;
@@ -42,28 +43,8 @@ class MemoryStore implements ShipStore {
 }
 
 function row(id: number, startedAtMs: number, overrides: Partial<ProbeResult>): ProbeResult {
-  return {
-    probe: `messages:model-${id % 3}`,
-    kind: "messages",
-    model: `model-${id % 3}`,
-    startedAt: new Date(startedAtMs + id).toISOString(),
-    outcome: "up",
-    errorClass: null,
-    httpStatus: 200,
-    dnsMs: null,
-    connectMs: null,
-    tlsMs: null,
-    ttfbMs: 120,
-    ttftMs: null,
-    totalMs: 800,
-    outputTokens: 5,
-    tokensPerSecond: null,
-    // Each row names its queue id, so the hub's record can say which rows arrived.
-    requestId: `row-${id}`,
-    message: null,
-    details: null,
-    ...overrides,
-  };
+  // Each row names its queue id, so the hub's record can say which rows arrived.
+  return sampleResult(new Date(startedAtMs + id).toISOString(), { probe: `messages:model-${id % 3}`, kind: "messages", model: `model-${id % 3}`, requestId: `row-${id}`, ...overrides });
 }
 
 interface Request {

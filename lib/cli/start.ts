@@ -178,6 +178,8 @@ async function abandon(change: FileChange): Promise<void> {
   store.close();
   process.exit(1);
 }
+// A vantage's worker runs under `npm run vantage` with an IPC channel: when that supervisor is gone, so is its worker.
+if (role.link && process.connected) process.on("disconnect", () => void shutdown("supervisor gone"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 // The worker must outlive any bug in a single run: log it and keep probing.

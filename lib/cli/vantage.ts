@@ -30,7 +30,8 @@ log.info(`vantage ${link.vantageId}: shipping to ${link.hubUrl}`);
 let child: ReturnType<typeof spawn> | null = null;
 let stopping = false;
 const run = () => {
-  child = spawn(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "lib", "cli", "start.ts"), "--vantage"], { cwd: PROJECT_ROOT, env: process.env, stdio: "inherit" });
+  // An IPC channel beside the output: if this process dies, even by SIGKILL, the worker sees it close and stops.
+  child = spawn(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "lib", "cli", "start.ts"), "--vantage"], { cwd: PROJECT_ROOT, env: process.env, stdio: ["inherit", "inherit", "inherit", "ipc"] });
   child.on("exit", (code, signal) => {
     child = null;
     if (!stopping && code === PLAN_CHANGED_EXIT) return run();

@@ -10,7 +10,7 @@ import { detectorPolicy, incidentColumns } from "@/lib/measure/recorder";
 import { gapMs, type Config } from "@/lib/config";
 import { initialSeriesState, nextIncidentState, type SeriesState } from "@/lib/judge/detector";
 import { surfaceOfSeries } from "@/lib/judge/surfaces";
-import { updateRollupsForResult } from "@/lib/keep/rollup-writer";
+import { updateRollupsForResults } from "@/lib/keep/rollup-writer";
 import type { Logger } from "@/lib/log";
 import { parseBatch, verifySigned, type VerifyError } from "@/lib/vantage/wire";
 import type { Db } from "@/db/client";
@@ -68,12 +68,17 @@ export class Ingest {
     try {
       this.db.transaction((tx) => {
         const db = tx as unknown as Db;
+        const stored: ProbeResult[] = [];
         for (const { result } of batch.results) {
           if (insertVantageResult(db, id, result, receivedAt) === null) continue;
-          accepted += 1;
+          stored.push(result);
           newest = Math.max(newest, Date.parse(result.startedAt));
-          this.detectors.observe(db, id, result);
         }
+        accepted = stored.length;
+        // Each bucket the batch touched is recomputed once, then the detector folds the rows in order.
+        updateRollupsForResults(db, stored, (r) => gapMs(this.config, [r.kind]), id);
+        for (const result of stored) this.detectors.observe(db, id, result);
+        this.detectors.save(db);
         recordBatch(db, id, { at: receivedAt, newestResultAt: newest > 0 ? new Date(newest) : null, backlog: batch.backlog, clockSkewMs: auth.skewMs, accepted, duplicates: batch.results.length - accepted, rejected: batch.rejected.length });
       });
     } catch (err) {
@@ -123,9 +128,8 @@ class VantageDetectors {
     }
   }
 
-  /** Rollups, coverage and the detector for one newly stored result of `vantage`, inside the batch's transaction. */
+  /** The detector for one newly stored result of `vantage`, inside the batch's transaction (its state is saved by save()). */
   observe(db: Db, vantage: string, result: ProbeResult): void {
-    updateRollupsForResult(db, result, { gapMs: gapMs(this.config, [result.kind]) }, vantage);
     const surface = surfaceOfSeries(this.config.surfaces, result.probe);
     if (!surface) return;
     const k = key(vantage, result.probe);
@@ -140,8 +144,15 @@ class VantageDetectors {
       const endedAt = transition.type === "resolved" ? new Date(transition.endedAt) : null;
       updateMeasuredIncident(db, transition.incident.id, { ...incidentColumns(transition.incident), endedAt });
     }
-    saveDetectorState(db, result.probe, state, new Date(at), vantage);
     this.pending.set(k, state);
+  }
+
+  /** The states the batch moved, written once each (a state holds its window: one write per row was most of a batch's time). */
+  save(db: Db): void {
+    for (const [k, state] of this.pending) {
+      const [vantage, series] = k.split("\u0000") as [string, string];
+      saveDetectorState(db, series, state, new Date(state.lastAt ?? Date.now()), vantage);
+    }
   }
 
   commit(): void {

@@ -13,7 +13,7 @@ import { migrateDatabase, MIGRATIONS_FOLDER } from "@/db/migrate";
 import { getDetectorStates, saveDetectorState } from "@/db/queries/measured-incidents";
 import { getLatestResults, getResultsBySeriesSince, insertProbeResult, insertVantageResult } from "@/db/queries/probe-results";
 import { getRollupsBySeriesRange, getSeriesCoverageWithCarry } from "@/db/queries/rollups";
-import { updateRollupsForResult } from "@/lib/keep/rollup-writer";
+import { updateRollupsForResult, updateRollupsForResults } from "@/lib/keep/rollup-writer";
 import type { ProbeResult } from "@/probes/types";
 
 let dir: string;
@@ -118,5 +118,27 @@ describe("a vantage's results", () => {
         ["fra", { open: { startedAt: 1 } }],
       ]),
     );
+  });
+});
+
+describe("a batch's rollups", () => {
+  it("are the rows one update per result would have written, each bucket recomputed once", () => {
+    const perResult = open(join(dir, "a.db"));
+    const batched = open(join(dir, "b.db"));
+    migrateDatabase(perResult.db);
+    migrateDatabase(batched.db);
+    const from = Date.parse("2026-12-01T22:50:00Z");
+    const results = Array.from({ length: 180 }, (_, i) => result(new Date(from + i * 20_000).toISOString(), i % 7 === 0 ? "down" : "up", i % 2 ? "edge" : "messages:claude-haiku-4-5"));
+    for (const r of results) {
+      insertVantageResult(perResult.db, "fra", r, null);
+      updateRollupsForResult(perResult.db, r, { gapMs: 150_000 }, "fra");
+      insertVantageResult(batched.db, "fra", r, null);
+    }
+    updateRollupsForResults(batched.db, results, () => 150_000, "fra");
+    for (const table of ["rollups_minute", "rollups_hour", "rollups_day", "coverage_hours"]) {
+      const rows = (store: OpenedDatabase) => store.sqlite.prepare(`SELECT * FROM ${table} ORDER BY vantage, series, bucket_start`).all();
+      expect(rows(batched), table).toEqual(rows(perResult));
+      expect(rows(batched).length, table).toBeGreaterThan(0);
+    }
   });
 });

@@ -7,10 +7,11 @@ import { benchIncidents } from "@/tests/bench/incidents";
 import { benchMetrics } from "@/tests/bench/metrics";
 import { benchSurfaces } from "@/tests/bench/surfaces";
 import { benchTiming } from "@/tests/bench/timing";
+import { benchVantages } from "@/tests/bench/vantages";
 import { benchWeb } from "@/tests/bench/web";
 
 const only = process.argv[2];
-const SECTIONS = ["timing", "incidents", "web", "eventloop", "crowd", "metrics", "alerts", "code", "surfaces"];
+const SECTIONS = ["timing", "incidents", "web", "eventloop", "crowd", "metrics", "alerts", "code", "surfaces", "vantages"];
 if (only && !SECTIONS.includes(only)) {
   console.error(`npm run bench -- [${SECTIONS.join("|")}]: unknown section ${JSON.stringify(only)}`);
   process.exit(2);
@@ -26,3 +27,5 @@ if (!only || only === "alerts") await benchAlerts();
 // Issue 16's two sections, each its own tables: the code probe's timing, and the browser probe's cost and neighbours.
 if (!only || only === "code") await benchCode();
 if (!only || only === "surfaces") await benchSurfaces();
+// Issue 17: a hub's ingest, a vantage's delay to the hub, and a backlog's drain.
+if (!only || only === "vantages") await benchVantages();

@@ -37,9 +37,12 @@ const dir = mkdtempSync(join(tmpdir(), "witness-vantages-e2e-"));
 const REAL = ["ams", "fra", "sfo"] as const;
 const SECRETS: Record<string, string> = Object.fromEntries(["ams", "fra", "sfo", "lab", "ahead"].map((id) => [id, newSecret()]));
 const ENV_NAME = (id: string) => `WITNESS_VANTAGE_${id.toUpperCase()}_SECRET`;
-/** How long the hub stays down in the outage case: the issue says 3 minutes; 60 s keeps this file near 5 minutes
- * while still taking every vantage's backoff to its 60 s ceiling and queueing ~18 rows each. */
-const HUB_DOWN_MS = 60_000;
+/**
+ * How long the hub stays down in the outage case. In `npm test` 60 s, which keeps this file near 5 minutes (and CI
+ * under 20) while still taking every vantage's backoff to its 60 s ceiling and queueing ~18 rows each; the issue's
+ * 3 minutes by hand: `WITNESS_TEST_HUB_DOWN_S=180 npx vitest run tests/unit/vantages-e2e.test.ts`.
+ */
+const HUB_DOWN_MS = Number(process.env.WITNESS_TEST_HUB_DOWN_S ?? 60) * 1000;
 const BIG_WAIT_MS = 120_000;
 
 const sims: Record<string, Simulator> = {};
@@ -147,7 +150,7 @@ describe("a hub and three vantages, real processes on 127.0.0.1", () => {
     await expectAllShippedOnce("sfo");
   });
 
-  it("the hub down for a minute while vantages probe: the backlog drains, nothing lost or twice, no alert or feed item", { timeout: 600_000 }, async () => {
+  it(`the hub down for ${HUB_DOWN_MS / 1000} s while vantages probe: the backlog drains, nothing lost or twice, no alert or feed item`, { timeout: 600_000 }, async () => {
     const shipped = Object.fromEntries(REAL.map((id) => [id, readRows(hubDb, id).length]));
     const feedBefore = query<{ n: number }>(hubDb, "SELECT count(*) AS n FROM feed_items")[0]!.n;
     await hub.stop();

@@ -419,6 +419,8 @@ export const vantages = sqliteTable("vantages", {
   accepted: integer("accepted").notNull().default(0),
   duplicates: integer("duplicates").notNull().default(0),
   rejected: integer("rejected").notNull().default(0),
+  /** Results the vantage says it dropped unsent after 7 days, over its life. */
+  dropped: integer("dropped").notNull().default(0),
   lastAuthFailureAt: integer("last_auth_failure_at", { mode: "timestamp_ms" }),
   lastAuthFailure: text("last_auth_failure"),
 });

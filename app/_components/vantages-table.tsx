@@ -34,7 +34,7 @@ function skew(ms: number | null): string {
   return `${ms < 0 ? "−" : "+"}${(Math.abs(ms) / 1000).toFixed(1)}\u00a0s`;
 }
 
-const NUMERIC_COLUMNS = ["Last batch", "Newest result", "Backlog", "Clock skew", "Rejected"];
+const NUMERIC_COLUMNS = ["Last batch", "Newest result", "Backlog", "Clock skew", "Rejected", "Dropped unsent"];
 
 export function VantagesTable({ vantages, now }: { vantages: readonly VantageListing[]; now: number }) {
   return (
@@ -70,6 +70,7 @@ export function VantagesTable({ vantages, now }: { vantages: readonly VantageLis
               <td className="num">{v.backlog}</td>
               <td className="num">{skew(v.clockSkewMs)}</td>
               <td className="num">{v.rejected}</td>
+              <td className="num">{v.dropped}</td>
             </tr>
           ))}
         </tbody>

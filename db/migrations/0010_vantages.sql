@@ -15,6 +15,7 @@ CREATE TABLE `vantages` (
 	`accepted` integer DEFAULT 0 NOT NULL,
 	`duplicates` integer DEFAULT 0 NOT NULL,
 	`rejected` integer DEFAULT 0 NOT NULL,
+	`dropped` integer DEFAULT 0 NOT NULL,
 	`last_auth_failure_at` integer,
 	`last_auth_failure` text
 );

@@ -6,9 +6,9 @@ import { vantages } from "@/db/schema";
 type Writer = Pick<Db, "insert">;
 
 /** A batch of `id` was accepted: its times, what it said of its backlog and clock, and the counts added. */
-export function recordBatch(db: Writer, id: string, batch: { at: Date; newestResultAt: Date | null; backlog: number; clockSkewMs: number; accepted: number; duplicates: number; rejected: number }): void {
+export function recordBatch(db: Writer, id: string, batch: { at: Date; newestResultAt: Date | null; backlog: number; clockSkewMs: number; accepted: number; duplicates: number; rejected: number; dropped: number }): void {
   db.insert(vantages)
-    .values({ id, lastBatchAt: batch.at, newestResultAt: batch.newestResultAt, backlog: batch.backlog, clockSkewMs: Math.round(batch.clockSkewMs), accepted: batch.accepted, duplicates: batch.duplicates, rejected: batch.rejected })
+    .values({ id, lastBatchAt: batch.at, newestResultAt: batch.newestResultAt, backlog: batch.backlog, clockSkewMs: Math.round(batch.clockSkewMs), accepted: batch.accepted, duplicates: batch.duplicates, rejected: batch.rejected, dropped: batch.dropped })
     .onConflictDoUpdate({
       target: vantages.id,
       set: {
@@ -20,6 +20,8 @@ export function recordBatch(db: Writer, id: string, batch: { at: Date; newestRes
         accepted: sql`${vantages.accepted} + ${batch.accepted}`,
         duplicates: sql`${vantages.duplicates} + ${batch.duplicates}`,
         rejected: sql`${vantages.rejected} + ${batch.rejected}`,
+        // The vantage's own running count: a late or repeated batch never takes it back.
+        dropped: sql`max(${vantages.dropped}, ${batch.dropped})`,
       },
     })
     .run();

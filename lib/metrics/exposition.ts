@@ -103,6 +103,7 @@ function vantageMetrics(vantages: readonly VantageView[], now: number, registers
   const backlog = gauge("witness_vantage_backlog", "Results the vantage said it still had to send, with its last batch.");
   const skew = gauge("witness_vantage_clock_skew_seconds", "The vantage's clock minus the hub's, from its last batch's signed timestamp (positive: ahead).");
   const results = new Counter({ name: "witness_vantage_results_total", help: "Results the vantage shipped, by what the hub did with them: accepted (stored), duplicate (already stored), rejected.", labelNames: ["vantage", "disposition"], registers });
+  const dropped = new Counter({ name: "witness_vantage_dropped_total", help: "Results the vantage dropped unsent after 7 days (the hub never had them), as it reports with each batch.", labelNames: ["vantage"], registers });
   for (const v of vantages) {
     const vantage = v.id;
     for (const state of VANTAGE_STATES) up.set({ vantage, state }, v.state === state ? 1 : 0);
@@ -113,6 +114,7 @@ function vantageMetrics(vantages: readonly VantageView[], now: number, registers
     results.inc({ vantage, disposition: "accepted" }, v.accepted);
     results.inc({ vantage, disposition: "duplicate" }, v.duplicates);
     results.inc({ vantage, disposition: "rejected" }, v.rejected);
+    dropped.inc({ vantage }, v.dropped);
   }
 }
 

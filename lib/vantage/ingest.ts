@@ -79,7 +79,7 @@ export class Ingest {
         updateRollupsForResults(db, stored, (r) => gapMs(this.config, [r.kind]), id);
         for (const result of stored) this.detectors.observe(db, id, result);
         this.detectors.save(db);
-        recordBatch(db, id, { at: receivedAt, newestResultAt: newest > 0 ? new Date(newest) : null, backlog: batch.backlog, clockSkewMs: auth.skewMs, accepted, duplicates: batch.results.length - accepted, rejected: batch.rejected.length });
+        recordBatch(db, id, { at: receivedAt, newestResultAt: newest > 0 ? new Date(newest) : null, backlog: batch.backlog, clockSkewMs: auth.skewMs, accepted, duplicates: batch.results.length - accepted, rejected: batch.rejected.length, dropped: batch.dropped });
       });
     } catch (err) {
       // Nothing of the batch was stored: the vantage keeps its rows and sends them again.

@@ -20,6 +20,8 @@ export interface VantageListing {
   backlog: number;
   clockSkewMs: number | null;
   rejected: number;
+  /** Results it dropped unsent after 7 days (the hub never had them), as it last said. */
+  dropped: number;
   accepted: number;
   duplicates: number;
   /** Why its last refused request was refused ("bad_signature"), while it is refused (`auth_failing`); else null. */
@@ -49,6 +51,7 @@ export function listVantages(config: Pick<Config, "probes" | "quorum" | "vantage
     backlog: v.backlog,
     clockSkewMs: v.clockSkewMs,
     rejected: v.rejected,
+    dropped: v.dropped,
     accepted: v.accepted,
     duplicates: v.duplicates,
     refusedFor: v.state === "auth_failing" ? refusalCode(v.lastAuthFailure) : null,

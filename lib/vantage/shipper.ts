@@ -17,6 +17,8 @@ export interface ShipStore {
   backlog(afterId: number): number;
   /** Delete rows after `afterId` that started before `cutoffMs`; returns how many. */
   dropOlderThan(cutoffMs: number, afterId: number): number;
+  /** Rows dropped over the queue's life, told to the hub with every batch (its witness_vantage_dropped_total). */
+  dropped?(): number;
 }
 
 /** Where the shipper's one-line reports go (lib/log.ts's Logger fits). */
@@ -227,7 +229,8 @@ export class Shipper {
     if (!first || !last) return null;
     const batchId = batchIdFor(first.id, last.id);
     const backlog = store.backlog(last.id);
-    const body = `{"batchId":${JSON.stringify(batchId)},"backlog":${backlog},"results":[${pieces.join(",")}]}`;
+    const dropped = store.dropped?.() ?? this.counts.dropped;
+    const body = `{"batchId":${JSON.stringify(batchId)},"backlog":${backlog},"dropped":${dropped},"results":[${pieces.join(",")}]}`;
     return { batchId, lastId: last.id, rows: pieces.length, body };
   }
 

@@ -32,6 +32,8 @@ export interface VantageView {
   accepted: number;
   duplicates: number;
   rejected: number;
+  /** Results it dropped unsent after 7 days, as it last said. */
+  dropped: number;
   lastAuthFailureAt: number | null;
   lastAuthFailure: string | null;
 }
@@ -76,6 +78,7 @@ export function vantageViews(config: Pick<Config, "probes" | "quorum" | "vantage
       accepted: row?.accepted ?? 0,
       duplicates: row?.duplicates ?? 0,
       rejected: row?.rejected ?? 0,
+      dropped: row?.dropped ?? 0,
       lastAuthFailureAt: row?.lastAuthFailureAt?.getTime() ?? null,
       lastAuthFailure: row?.lastAuthFailure ?? null,
     };

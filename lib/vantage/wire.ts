@@ -61,6 +61,8 @@ export const probeResultSchema = z.object({
 export interface ParsedBatch {
   batchId: string;
   backlog: number;
+  /** Results the vantage dropped unsent after 7 days, over its life (optional in a batch; 0 when absent). */
+  dropped: number;
   results: { index: number; result: ProbeResult }[];
   rejected: { index: number; reason: string }[];
 }
@@ -76,12 +78,13 @@ export function parseBatch(body: string): ParsedBatch | BatchError {
   if (Buffer.byteLength(body) > MAX_BATCH_BYTES) return { error: `body over ${MAX_BATCH_BYTES} bytes`, status: 413 };
   const envelope = parseJsonObject(body);
   if (!envelope) return { error: "body is not a JSON object", status: 400 };
-  const { batchId, backlog, results } = envelope;
+  const { batchId, backlog, results, dropped = 0 } = envelope;
   if (typeof batchId !== "string" || !BATCH_ID.test(batchId)) return { error: "batchId must be 1-100 characters of A-Z a-z 0-9 . _ : -", status: 400 };
   if (!Number.isSafeInteger(backlog) || (backlog as number) < 0) return { error: "backlog must be an integer >= 0", status: 400 };
+  if (!Number.isSafeInteger(dropped) || (dropped as number) < 0) return { error: "dropped must be an integer >= 0", status: 400 };
   if (!Array.isArray(results)) return { error: "results must be an array", status: 400 };
   if (results.length > MAX_BATCH_RESULTS) return { error: `more than ${MAX_BATCH_RESULTS} results`, status: 413 };
-  const parsed: ParsedBatch = { batchId, backlog: backlog as number, results: [], rejected: [] };
+  const parsed: ParsedBatch = { batchId, backlog: backlog as number, dropped: dropped as number, results: [], rejected: [] };
   results.forEach((row: unknown, index) => {
     const checked = probeResultSchema.safeParse(row);
     if (checked.success) parsed.results.push({ index, result: checked.data });

@@ -106,6 +106,15 @@ describe("a hub's ingest", () => {
     expect(lines.some((l) => l.includes("unknown_vantage"))).toBe(true);
   });
 
+  it("keeps what the vantage says it dropped unsent, never lowering it", () => {
+    const hub = ingest();
+    const withDropped = (n: number, id: string) => JSON.stringify({ batchId: id, backlog: 0, dropped: n, results: [] });
+    send(hub, withDropped(12, "b-1-1"));
+    send(hub, withDropped(3, "b-2-2"));
+    expect(getVantageRows(store.db).find((r) => r.id === "fra")!.dropped).toBe(12);
+    expect(send(hub, withDropped(-1, "b-3-3")).status).toBe(400);
+  });
+
   it("records the vantage's clock skew from its signed timestamp", () => {
     const hub = ingest();
     const now = Date.parse("2026-12-01T10:05:00Z");

@@ -130,6 +130,7 @@ describe("parseBatch", () => {
     expect(parseBatch(envelope(rows, { backlog: 7 }))).toEqual({
       batchId: "b-1-2",
       backlog: 7,
+      dropped: 0,
       results: rows.map((row, index) => ({ index, result: row })),
       rejected: [],
     });

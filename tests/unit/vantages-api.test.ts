@@ -99,6 +99,7 @@ describe("GET /api/v1/vantages", () => {
       backlog: 0,
       clockSkewMs: 1_500,
       rejected: 2,
+      dropped: 0,
       accepted: 120,
       duplicates: 7,
       refusedFor: null,

@@ -54,6 +54,12 @@ export interface ProbeResult {
   details: Record<string, unknown> | null;
 }
 
+/** A result as the JSON contract gives it (PRODUCT.md "One result"): with the place that measured it, before `details`. */
+export function withVantage(result: ProbeResult, vantage: string): Omit<ProbeResult, "details"> & { vantage: string; details: ProbeResult["details"] } {
+  const { details, ...rest } = result;
+  return { ...rest, vantage, details };
+}
+
 /** How an answer is checked: the prompt asks for a known word, the reply must contain (or equal, or match) it. */
 export interface AnswerCheck {
   prompt: string;

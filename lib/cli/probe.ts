@@ -4,7 +4,7 @@ import { createCliLogger, exitWithHelpIfAsked, exitWithUsageError, loadConfigOrE
 import { acquireWriterLease, describeHolder, holdWriterLease } from "@/lib/keep/writer-lease";
 import { planProbes } from "@/lib/measure/targets";
 import { Worker } from "@/lib/measure/worker";
-import { PROBE_KINDS, type ProbeKind, type ProbeResult } from "@/probes/types";
+import { PROBE_KINDS, withVantage, type ProbeKind, type ProbeResult } from "@/probes/types";
 
 interface Args {
   json: boolean;
@@ -88,7 +88,8 @@ async function main(): Promise<void> {
     held.release();
     store.close();
   }
-  process.stdout.write(args.json ? `${JSON.stringify(results, null, 2)}\n` : formatTable(results));
+  // Each result names the place that measured it (PRODUCT.md "One result"): this install, as `vantage.id` calls it.
+  process.stdout.write(args.json ? `${JSON.stringify(results.map((r) => withVantage(r, config.vantage.id)), null, 2)}\n` : formatTable(results));
 }
 
 await main();

@@ -15,7 +15,7 @@ import { buildReport, WINDOWS, type Report, type WindowName, type SurfaceReport 
 import type { Db } from "@/db/client";
 import { getLatestResults, rowToProbeResult } from "@/db/queries/probe-results";
 import { LOCAL_VANTAGE, probeResults } from "@/db/schema";
-import { PROBE_KINDS, type ProbeResult } from "@/probes/types";
+import { PROBE_KINDS, withVantage, type ProbeResult } from "@/probes/types";
 
 const DAY = 86_400_000;
 const UNITS = { m: 60_000, h: 3_600_000, d: DAY } as const;
@@ -103,7 +103,8 @@ export function pathSegment(value: string): string {
 export const INCIDENT_SLUG = /^(?:m-\d{1,15}|o-[A-Za-z0-9_-]{1,64})$/;
 
 export interface ResultsPage {
-  results: ProbeResult[];
+  /** Each with `vantage`, the place that measured it (PRODUCT.md "One result"): this install's own id. */
+  results: ReturnType<typeof withVantage>[];
   next: string | null;
 }
 
@@ -112,7 +113,7 @@ export interface ResultsPage {
  * the previous page's last row. Keyset paging on (started_at, id) is served by the (series, started_at) index and
  * stays correct while the worker inserts new rows at the top.
  */
-export function getResultsPage(db: Db, params: { series: string; since: number; before?: { at: number; id: number }; limit: number }): ResultsPage {
+export function getResultsPage(db: Db, params: { series: string; since: number; before?: { at: number; id: number }; limit: number; vantageId?: string }): ResultsPage {
   const { before } = params;
   const rows = db
     .select()
@@ -130,7 +131,8 @@ export function getResultsPage(db: Db, params: { series: string; since: number; 
     .all();
   const page = rows.slice(0, params.limit);
   const last = page.at(-1);
-  return { results: page.map(rowToProbeResult), next: rows.length > params.limit && last ? `${last.startedAt.getTime()}-${last.id}` : null };
+  const vantage = params.vantageId ?? LOCAL_VANTAGE;
+  return { results: page.map((row) => withVantage(rowToProbeResult(row), vantage)), next: rows.length > params.limit && last ? `${last.startedAt.getTime()}-${last.id}` : null };
 }
 
 /** What getStatusNow answers before the worker has created the database: every surface, nothing known. */

@@ -231,8 +231,9 @@ describe("GET /api/v1/series/<id>/results", () => {
     expect(Date.parse(first.since)).toBeGreaterThan(Date.now() - 61 * MIN);
     expect(first.results).toHaveLength(25);
     const result = first.results[0];
-    expect(Object.keys(result).sort()).toEqual(["connectMs", "details", "dnsMs", "errorClass", "httpStatus", "kind", "message", "model", "outcome", "outputTokens", "probe", "requestId", "startedAt", "tlsMs", "tokensPerSecond", "totalMs", "ttfbMs", "ttftMs"]);
-    expect(result).toMatchObject({ probe: "edge", kind: "edge", model: null });
+    expect(Object.keys(result).sort()).toEqual(["connectMs", "details", "dnsMs", "errorClass", "httpStatus", "kind", "message", "model", "outcome", "outputTokens", "probe", "requestId", "startedAt", "tlsMs", "tokensPerSecond", "totalMs", "ttfbMs", "ttftMs", "vantage"]);
+    // The place that measured it (PRODUCT.md "One result"): a single install is `local`.
+    expect(result).toMatchObject({ probe: "edge", kind: "edge", model: null, vantage: "local" });
     expect(typeof first.next).toBe("string");
     const second = await body(await call(resultsGET, `/api/v1/series/edge/results?since=1h&limit=25&before=${first.next}`, { id: "edge" }));
     const second2 = await body(await call(resultsGET, `/api/v1/series/edge/results?since=1h&limit=25&before=${second.next}`, { id: "edge" }));

@@ -29,7 +29,7 @@ const envFor = (db: string, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-const FIELDS = ["probe", "kind", "model", "startedAt", "outcome", "errorClass", "httpStatus", "dnsMs", "connectMs", "tlsMs", "ttfbMs", "ttftMs", "totalMs", "outputTokens", "tokensPerSecond", "requestId", "message", "details"];
+const FIELDS = ["probe", "kind", "model", "startedAt", "outcome", "errorClass", "httpStatus", "dnsMs", "connectMs", "tlsMs", "ttfbMs", "ttftMs", "totalMs", "outputTokens", "tokensPerSecond", "requestId", "message", "vantage", "details"];
 
 describe("npm run probe -- --once --json", () => {
   it("prints only a JSON array with one correct object per probe, and stores them", async () => {

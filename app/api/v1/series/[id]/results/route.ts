@@ -13,14 +13,14 @@ export const runtime = "nodejs";
 export function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   return guarded(async () => {
     const series = pathSegment((await params).id);
-    const { store } = getWebContext();
+    const { store, config } = getWebContext();
     // Rollups are kept for good, so a series whose raw results were pruned is still known (with an empty page).
     if (!SERIES_NAME.test(series) || !store || !getSeriesNames(store.db).includes(series)) return apiError(404, "id: no such series (GET /api/v1/status lists them)");
     const now = Date.now();
     const query = parseQuery(request.url, { since: sinceParam(now, "24h"), limit: wholeNumber(1, 1000, 100), before: cursorParam });
     if (!query.ok) return apiError(400, query.error);
     const { since, limit, before } = query.value;
-    return json({ series, since: new Date(since).toISOString(), ...getResultsPage(store.db, { series, since, before, limit }) });
+    return json({ series, since: new Date(since).toISOString(), ...getResultsPage(store.db, { series, since, before, limit, vantageId: config.vantage.id }) });
   });
 }
 

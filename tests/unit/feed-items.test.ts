@@ -113,6 +113,12 @@ const incidentB = () => measured().find((i) => i.startedAt >= at(50) && i.starte
 const itemsOf = (slug: string) => readFeedEvents(store.db, end()).filter((e) => e.slug === slug);
 const guidEnd = (e: FeedEvent) => e.guid.split(":").slice(3).join(":");
 
+/**
+ * A time in the words: a time on another day than the one the sentence is about names its day ("23:26 UTC on 6 Dec").
+ * The incidents here are dated relative to now, so near midnight UTC their times cross into the day before.
+ */
+const TIME = "\\d\\d:\\d\\d UTC(?: on \\d{1,2} [A-Z][a-z]{2})?";
+
 describe("feed items are published once", () => {
   it("the scenario happened: A acknowledged by an incident that then vanished, B acknowledged only by the late, backdated one", () => {
     const a = incidentA();
@@ -135,7 +141,7 @@ describe("feed items are published once", () => {
     expect(opened(14)).toBeUndefined();
     expect(opened(16)).toBeDefined();
     expect(opened(16)!.title).toBe("Opened: Claude API: 100% of requests failing");
-    expect(opened(16)!.summary).toMatch(/^Witness measured the first failure at \d\d:\d\d UTC and confirmed the incident at \d\d:\d\d UTC; over its first 5 min: 100% of requests failing\.$/);
+    expect(opened(16)!.summary).toMatch(new RegExp(`^Witness measured the first failure at ${TIME} and confirmed the incident at ${TIME}; over its first 5 min: 100% of requests failing\\.$`));
     expect(opened(MINUTES - 1)).toEqual(opened(16));
   });
 
@@ -147,7 +153,7 @@ describe("feed items are published once", () => {
     expect(ack.at).toBe(incidentA().startedAt + incidentA().ackDelayMs!);
     const resolved = items.find((e) => e.event === "resolved")!;
     expect(resolved.title).toBe("Resolved after 15 min: Claude API outage");
-    expect(resolved.summary).toMatch(/^Recovered at \d\d:\d\d UTC, failing since \d\d:\d\d UTC\. \d+% of requests failing: \d+ overloaded \(HTTP 529\)\. Official page: acknowledged after 4 min\.$/);
+    expect(resolved.summary).toMatch(new RegExp(`^Recovered at ${TIME}, failing since ${TIME}\\. \\d+% of requests failing: \\d+ overloaded \\(HTTP 529\\)\\. Official page: acknowledged after 4 min\\.$`));
   });
 
   it("B: the backdated incident brings a new acknowledged item and a correction of 'never acknowledged', under new GUIDs", () => {
@@ -159,9 +165,7 @@ describe("feed items are published once", () => {
     expect(resolved.summary).toMatch(/Official page: never acknowledged\.$/);
     const ack = items.find((e) => e.event === "acknowledged")!;
     expect(ack.title).toBe(`Acknowledged by the official page after 29 min: ${LATE.name}`);
-    // A time on another day than the sentence's first names its day ("23:26 UTC on 6 Dec"): the test may run near midnight.
-    const time = "\\d\\d:\\d\\d UTC(?: on \\d{1,2} [A-Z][a-z]{2})?";
-    expect(ack.summary).toMatch(new RegExp(`^The official status page acknowledged it at ${time} with "${LATE.name}" \\(dated ${time}\\); Witness measured Claude API failing from ${time}\\.$`));
+    expect(ack.summary).toMatch(new RegExp(`^The official status page acknowledged it at ${TIME} with "${LATE.name}" \\(dated ${TIME}\\); Witness measured Claude API failing from ${TIME}\\.$`));
     const correction = items.find((e) => e.event === "correction")!;
     expect(correction.guid).toBe(`${resolved.guid}:c2`);
     expect(correction.title).toBe(`Correction: ${resolved.title}`);

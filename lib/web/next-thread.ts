@@ -50,6 +50,8 @@ const PROXY_TIMEOUT_MS = 60_000;
 /** How long a request that failed waits to learn whether the thread died (its `exit` may come after the refusal). */
 const RETRY_WAIT_MS = 1_000;
 // Hop-by-hop: per connection, never passed through.
+/** Connection errors before any answer: the request never reached Next's handler, or its answer never began. */
+const RESET_BEFORE_ANSWER = new Set(["ECONNRESET", "EPIPE", "ECONNREFUSED"]);
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", RENDER_ID_HEADER]);
 const SECURITY = Object.fromEntries(securityHeaders().map((h) => [h.key, h.value]));
 
@@ -174,10 +176,12 @@ export function startNextThread(options: NextThreadOptions, log: (line: string) 
     out.on("error", async (err) => {
       if (res.headersSent || res.destroyed) return void res.destroy();
       // A GET or HEAD is sent once more when the kept connection it went on had just been closed by Next's side (the
-      // race every keep-alive client has with the server's idle timeout), or when the thread died under it (then to
-      // the thread started next).
+      // race every keep-alive client has with the server's idle timeout), when the connection was reset or refused
+      // before any answer (CI saw a 502 for a static chunk from a reset on a new socket: nothing was answered, so asking
+      // again is safe), or when the thread died under it (then to the thread started next).
       const idempotent = req.method === "GET" || req.method === "HEAD";
-      if (mayRetry && idempotent && !closing && (isStaleKeepAlive(out, err) || (await Promise.race([died.then(() => true), sleep(RETRY_WAIT_MS).then(() => false)])))) {
+      const reset = RESET_BEFORE_ANSWER.has((err as NodeJS.ErrnoException).code ?? "");
+      if (mayRetry && idempotent && !closing && (isStaleKeepAlive(out, err) || (await Promise.race([died.then(() => true), sleep(RETRY_WAIT_MS).then(() => false)])) || reset)) {
         return void send(req, res, false);
       }
       const body = Buffer.from(`bad gateway: ${err.message}\n`);

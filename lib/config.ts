@@ -7,6 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { alertsSchema, CHANNEL_TYPES } from "@/lib/alerts/types";
 import { PROBE_KINDS, type AnswerCheck, type ProbeKind } from "@/probes/types";
+import { VANTAGE_ID, VANTAGE_SECRET } from "@/lib/vantage/ids";
 
 /** Thrown for anything wrong in the file or the environment; the message names the key path. */
 export class ConfigError extends Error {}
@@ -109,7 +110,7 @@ const incidentPolicySchema = z
   .prefault({});
 
 /** A vantage's id: it names the vantage in URLs, series keys and metrics. */
-const vantageIdSchema = z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z, 0-9 and -");
+const vantageIdSchema = z.string().regex(VANTAGE_ID, "must be 1-32 of a-z, 0-9 and -");
 
 /** This install as a vantage: `local` unless renamed; a hub with `probe: false` only collects. */
 const ownVantageSchema = z
@@ -124,7 +125,7 @@ const vantagesSchema = z
       .object({
         id: vantageIdSchema,
         name: z.string().min(1).max(80),
-        secret: z.string().regex(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, "must be a whsec_ secret (whsec_ and at least 16 base64 characters)"),
+        secret: z.string().regex(VANTAGE_SECRET, "must be a whsec_ secret (whsec_ and at least 16 base64 characters)"),
         group: vantageIdSchema.nullable().default(null),
       })
       .strict(),

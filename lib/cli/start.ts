@@ -74,9 +74,9 @@ if (ownNetworkOf(config).origins.length < 2) {
 }
 const leaseToken = lease.token;
 const worker = new Worker(role.config, store.db, log, () => role.shipper?.nudge(), channels);
-const hub = config.vantages.length > 0 ? await startHubOrExit() : null;
+const hub = config.vantages.length > 0 ? await startHub() : null;
 /** A hub's loopback listener for its vantages, its port in the lease row where the web process finds it. */
-async function startHubOrExit() {
+async function startHub() {
   try {
     const server = await startHubServer({ config, ingest: new Ingest(config, store.db, log), log });
     setIngestPort(store.db, leaseToken, server.port);
@@ -109,11 +109,11 @@ async function roleOf(): Promise<{ config: typeof config; shipper: Shipper | nul
   if ("problem" in link) exitWithUsageError(link.problem);
   const shipStore = new SqliteShipStore(store.db);
   // Until the first plan, SIGINT/SIGTERM stop the process as they do by default: nothing is being written.
-  const planned = (await obtainPlan(link, shipStore, log))!;
   try {
-    const ran = applyPlan(config, planned);
+    const ran = await obtainPlan(link, shipStore, log, (plan) => applyPlan(config, plan));
     return { config: ran, shipper: new Shipper({ hubUrl: link.hubUrl, vantageId: link.vantageId, secret: link.secret, store: shipStore, log }), link, shipStore };
   } catch (err) {
+    // Only a kept plan this vantage cannot run gets here (a fresh one it cannot run is passed over for the kept one).
     exitWithUsageError(`vantage ${link.vantageId}: ${(err as Error).message}`);
   }
 }
@@ -130,6 +130,8 @@ async function checkPlan(): Promise<void> {
   try {
     const fresh = await fetchPlan(role.link);
     if (samePlan(fresh, role.shipStore.savedPlan())) return;
+    // Kept only if this vantage can run it: one it cannot (a newer hub's) is said, and the plan kept goes on.
+    applyPlan(config, fresh);
     role.shipStore.savePlan(fresh, new Date());
     log.info(`vantage ${role.link.vantageId}: the hub's plan changed: restarting to run it`);
     void shutdown("plan changed", PLAN_CHANGED_EXIT);

@@ -1,8 +1,6 @@
 /** What `npm run vantage` needs from its environment, checked before anything starts (a wrong one: exit 2). */
 import type { HubLink } from "@/lib/vantage/plan-client";
-import { VANTAGE_ID } from "@/lib/vantage/wire";
-
-const SECRET = /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/;
+import { VANTAGE_ID, VANTAGE_SECRET } from "@/lib/vantage/ids";
 
 /** The hub link, or the one-line reason naming the variable that is missing or wrong (never its value if secret). */
 export function hubLinkFromEnv(env: Record<string, string | undefined>): HubLink | { problem: string } {
@@ -15,6 +13,6 @@ export function hubLinkFromEnv(env: Record<string, string | undefined>): HubLink
     return { problem: `WITNESS_HUB_URL=${JSON.stringify(hubUrl.slice(0, 200))}: must be the hub's http(s) address, like https://witness.example.org (no credentials)` };
   }
   if (!VANTAGE_ID.test(vantageId)) return { problem: `WITNESS_VANTAGE_ID=${JSON.stringify(vantageId.slice(0, 64))}: must be 1-32 of a-z, 0-9 and -, as the hub lists it` };
-  if (!SECRET.test(secret)) return { problem: "WITNESS_VANTAGE_SECRET: must be a whsec_ secret (whsec_ and at least 16 base64 characters), the one the hub holds for this vantage" };
+  if (!VANTAGE_SECRET.test(secret)) return { problem: "WITNESS_VANTAGE_SECRET: must be a whsec_ secret (whsec_ and at least 16 base64 characters), the one the hub holds for this vantage" };
   return { hubUrl: new URL(hubUrl).origin + new URL(hubUrl).pathname.replace(/\/+$/, ""), vantageId, secret };
 }

@@ -94,7 +94,9 @@ export class Ingest {
   }
 
   private refused(id: string, error: VerifyError, now: number): void {
-    if (this.secrets.has(id)) {
+    // Only a refusal the vantage's own secret signed is the vantage's (its clock is off): anyone can send a bad
+    // signature under its id, and must not be able to make a silent vantage look as if it were trying.
+    if (error === "timestamp_out_of_tolerance") {
       try {
         recordAuthFailure(this.db, id, new Date(now), error);
       } catch (err) {

@@ -5,8 +5,8 @@
  * (retry 5xx, 429 and the network; honour Retry-After), and nothing but the 7-day retention ever drops a row.
  */
 import { z } from "zod";
-import { retryAfterMs } from "@/lib/alerts/channels/http";
-import { MAX_BATCH_BYTES, MAX_BATCH_RESULTS, VANTAGE_ID, batchIdFor, signedHeaders } from "@/lib/vantage/wire";
+import { describeNetworkError as describeError, readCapped, retryAfterMs } from "@/lib/alerts/channels/http";
+import { MAX_BATCH_BYTES, MAX_BATCH_RESULTS, VANTAGE_ID, batchIdFor, hubErrorCode, parseJson, signedHeaders } from "@/lib/vantage/wire";
 import type { ProbeResult } from "@/probes/types";
 
 /** The vantage's local queue: rows by ascending id, and a cursor naming the last one the hub took. */
@@ -71,6 +71,8 @@ interface Batch {
   batchId: string;
   lastId: number;
   rows: number;
+  /** Rows after this batch when it was made: what the loop does once it is taken. */
+  backlog: number;
   body: string;
 }
 
@@ -87,6 +89,8 @@ const AUTH_LOG_EVERY_MS = 60_000;
 // The envelope around the rows: braces, keys, a batch id of two integers and the backlog.
 const ENVELOPE_RESERVE_BYTES = 256;
 const MAX_QUOTE = 200;
+// A receipt names every rejected row with a reason of at most 200 characters: 500 of them stay well under this.
+const MAX_RECEIPT_BYTES = 1024 * 1024;
 
 const receiptSchema = z.object({
   accepted: z.number().int().min(0),
@@ -231,7 +235,7 @@ export class Shipper {
     const backlog = store.backlog(last.id);
     const dropped = store.dropped?.() ?? this.counts.dropped;
     const body = `{"batchId":${JSON.stringify(batchId)},"backlog":${backlog},"dropped":${dropped},"results":[${pieces.join(",")}]}`;
-    return { batchId, lastId: last.id, rows: pieces.length, body };
+    return { batchId, lastId: last.id, rows: pieces.length, backlog, body };
   }
 
   private async post(batch: Batch): Promise<ShipOutcome> {
@@ -243,7 +247,7 @@ export class Shipper {
     try {
       // Redirects are not followed: a signed body must not be carried to another address.
       const response = await fetch(this.url, { method: "POST", headers, body: batch.body, signal: AbortSignal.any([abort.signal, timeout]), redirect: "manual" });
-      const text = await response.text();
+      const text = await readCapped(response, MAX_RECEIPT_BYTES);
       return this.judge(batch, response.status, response.headers.get("retry-after"), text);
     } catch (error) {
       if (abort.signal.aborted) return { kind: "failed", batchId: batch.batchId, error: "stopped", waitMs: 0 };
@@ -277,8 +281,7 @@ export class Shipper {
     this.lastError = null;
     const [first] = rejected;
     if (first) this.options.log.warn(`shipper: the hub rejected ${rejected.length} of ${batch.rows} results in ${batch.batchId} (first: #${first.index} ${first.reason.slice(0, MAX_QUOTE)})`);
-    const backlog = this.options.store.backlog(batch.lastId);
-    return { kind: "sent", batchId: batch.batchId, rows: batch.rows, accepted, duplicates, rejected: rejected.length, backlog };
+    return { kind: "sent", batchId: batch.batchId, rows: batch.rows, accepted, duplicates, rejected: rejected.length, backlog: batch.backlog };
   }
 
   private shrink(batch: Batch): ShipOutcome {
@@ -296,7 +299,7 @@ export class Shipper {
   }
 
   private unauthorized(batch: Batch, text: string): ShipOutcome {
-    const reason = hubErrorOf(text);
+    const reason = hubErrorCode(text) ?? "unauthorized";
     this.counts.consecutiveFailures += 1;
     this.lastError = `HTTP 401 ${reason}`;
     const now = this.now();
@@ -317,24 +320,4 @@ export class Shipper {
     this.options.log.warn(`shipper: shipping ${what} failed: ${error}; retrying in ${(waitMs / 1000).toFixed(1)} s`);
     return { kind: "failed", batchId: batch?.batchId ?? null, error, waitMs };
   }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
-// Only the hub's short error code is quoted: anything else in the answer is not ours to print.
-function hubErrorOf(text: string): string {
-  const error = (parseJson(text) as { error?: unknown } | null)?.error;
-  return typeof error === "string" && /^[a-z_]{1,40}$/.test(error) ? error : "unauthorized";
-}
-
-function describeError(error: unknown): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const code = (cause as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : cause instanceof Error ? cause.message : String(cause);
 }

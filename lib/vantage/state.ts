@@ -2,8 +2,9 @@
  * What the hub knows of each configured vantage, and the one word for its health. Read from the `vantages` table the
  * ingest keeps (lib/vantage/ingest.ts); the secret stays in the config, never here.
  *
- * - `auth_failing`: its last request failed the signature check (bad secret, clock off by more than 5 min) after its
- *   last accepted batch: it is trying, and the hub refuses it.
+ * - `auth_failing`: after its last accepted batch it sent a request its own secret signed with a clock more than 5 min
+ *   off (lib/vantage/ingest.ts records no other refusal: a bad signature could come from anyone): it is trying, and
+ *   the hub refuses it.
  * - `silent`: no batch for SILENT_INTERVALS of the plan's shortest interval (at least a minute), or never.
  * - `late`: batches arrive, but its newest result is older than `quorum.freshIntervals` intervals, or it says it has
  *   rows left to send: it is catching up.

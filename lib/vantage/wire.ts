@@ -14,8 +14,7 @@ export const MAX_BATCH_RESULTS = 500;
 export const MAX_BATCH_BYTES = 1024 * 1024;
 /** A signature's timestamp may be this far from the hub's clock either way (the Standard Webhooks default). */
 export const SIGNATURE_TOLERANCE_MS = 5 * 60_000;
-/** What a vantage id may look like: it names series keys, URLs and metric labels. */
-export const VANTAGE_ID = /^[a-z0-9-]{1,32}$/;
+export { VANTAGE_ID } from "@/lib/vantage/ids";
 
 const BATCH_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 // Probes cap their messages at a few hundred characters (probes/sanitize.ts); these caps only bound a hostile row.
@@ -126,8 +125,10 @@ export type Verified = { ok: true; id: string; timestampMs: number; skewMs: numb
 
 /**
  * Check a request's Standard Webhooks signature against the sender's secret (undefined: no such vantage) at `now`.
- * The timestamp is checked here against the caller's clock (the library reads Date.now()), then the signature: any
- * one of the space-separated `v1,` signatures may match, so a secret can rotate.
+ * The signature first (over the timestamp the request claims; any one of the space-separated `v1,` signatures may
+ * match, so a secret can rotate), then the timestamp against the caller's clock (the library would read Date.now()).
+ * So `timestamp_out_of_tolerance` is only ever said to a request the vantage's secret signed: the one refusal that
+ * proves who sent it, and the only one the hub may take as the vantage's own (its clock is off).
  */
 export function verifySigned(secret: string | undefined, headers: Record<string, string | string[] | undefined>, body: string, now: number): Verified {
   if (secret === undefined) return { ok: false, error: "unknown_vantage" };
@@ -136,13 +137,13 @@ export function verifySigned(secret: string | undefined, headers: Record<string,
   const signatures = header(headers, "webhook-signature");
   if (!id || !timestamp || !/^\d{1,15}$/.test(timestamp) || signatures === undefined) return { ok: false, error: "bad_signature" };
   const timestampMs = Number(timestamp) * 1000;
-  if (Math.abs(timestampMs - now) > SIGNATURE_TOLERANCE_MS) return { ok: false, error: "timestamp_out_of_tolerance" };
   const signer = signerOrNull(secret);
   if (!signer) return { ok: false, error: "bad_signature" };
   const expected = Buffer.from(signer.sign(id, new Date(timestampMs), body));
   const offered = [signatures].flat().join(" ").split(" ");
-  const matches = offered.some((candidate) => isSameBytes(Buffer.from(candidate), expected));
-  return matches ? { ok: true, id, timestampMs, skewMs: timestampMs - now } : { ok: false, error: "bad_signature" };
+  if (!offered.some((candidate) => isSameBytes(Buffer.from(candidate), expected))) return { ok: false, error: "bad_signature" };
+  if (Math.abs(timestampMs - now) > SIGNATURE_TOLERANCE_MS) return { ok: false, error: "timestamp_out_of_tolerance" };
+  return { ok: true, id, timestampMs, skewMs: timestampMs - now };
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | string[] | undefined {
@@ -173,6 +174,21 @@ function signerFor(secret: string): Webhook {
   // The library's message could quote the secret's decoding trouble; this one names only what is expected.
   if (!signer) throw new Error("a vantage secret must be whsec_ followed by base64");
   return signer;
+}
+
+/** Text as JSON, or null when it is not JSON (a proxy's page, a cut answer). */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** The hub's short error code from an answer (`bad_signature`), or null: nothing else of an answer is ours to print. */
+export function hubErrorCode(text: string): string | null {
+  const error = (parseJson(text) as { error?: unknown } | null)?.error;
+  return typeof error === "string" && /^[a-z_]{1,40}$/.test(error) ? error : null;
 }
 
 /** The batch id (and webhook-id) of rows firstId..lastId: the same rows always carry the same id, so retries dedupe. */

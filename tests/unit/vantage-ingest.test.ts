@@ -16,6 +16,9 @@ import { Ingest } from "@/lib/vantage/ingest";
 import { applyPlan, planOf, samePlan } from "@/lib/vantage/plan";
 import { SqliteShipStore } from "@/lib/vantage/ship-store";
 import { signedHeaders } from "@/lib/vantage/wire";
+import { obtainPlan } from "@/lib/vantage/plan-client";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { insertProbeResult } from "@/db/queries/probe-results";
 import type { ProbeResult } from "@/probes/types";
 import { openMigratedMemory } from "./support";
@@ -113,6 +116,16 @@ describe("a hub's ingest", () => {
     send(hub, withDropped(3, "b-2-2"));
     expect(getVantageRows(store.db).find((r) => r.id === "fra")!.dropped).toBe(12);
     expect(send(hub, withDropped(-1, "b-3-3")).status).toBe(400);
+  });
+
+  it("a bad signature under a vantage's id changes nothing about that vantage: anyone can send one", () => {
+    const hub = ingest();
+    const now = Date.parse("2026-12-01T10:05:00Z");
+    // A stale timestamp signed with another secret: the signature is checked first, so it is only a bad signature.
+    expect(send(hub, batch([result(starts(1)[0]!)]), { secret: OTHER, at: now - 6 * 60_000, now })).toEqual({ status: 401, body: { error: "bad_signature" } });
+    expect(send(hub, batch([result(starts(1)[0]!)]), { secret: OTHER, now })).toEqual({ status: 401, body: { error: "bad_signature" } });
+    expect(getVantageRows(store.db)).toEqual([]);
+    expect(lines.some((l) => l.includes('vantage "fra": request refused (bad_signature)'))).toBe(true);
   });
 
   it("records the vantage's clock skew from its signed timestamp", () => {
@@ -217,5 +230,32 @@ describe("a vantage's shipping queue", () => {
     expect(queue.pending(queue.cursor(), 10).map((r) => r.result.startedAt)).toEqual([times[5]]);
     // The vantage keeps its own history: nothing was deleted.
     expect(store.sqlite.prepare("SELECT count(*) AS n FROM probe_results").get()).toEqual({ n: 6 });
+  });
+});
+
+describe("a vantage's plan from its hub", () => {
+  it("a plan it cannot run, or a page that is no plan, is passed over for the plan kept; a good one is kept", async () => {
+    const queue = new SqliteShipStore(store.db);
+    const local = loadConfig({ DATABASE_PATH: ":memory:" });
+    const good = JSON.parse(JSON.stringify(planOf(hubConfig("probes:\n  edge: { intervalSeconds: 15 }\n"))));
+    const answers = [JSON.stringify({ plan: good }), JSON.stringify({ plan: { ...good, probes: { teleport: {} } } }), "<html>portal</html>"];
+    const hub = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(answers.shift());
+    });
+    await new Promise<void>((r) => hub.listen(0, "127.0.0.1", () => r()));
+    try {
+      const link = { hubUrl: `http://127.0.0.1:${(hub.address() as AddressInfo).port}`, vantageId: "fra", secret: SECRET };
+      const log = createLogger({ secrets: [SECRET], write: (line) => lines.push(line) });
+      const run = (plan: unknown) => applyPlan(local, plan);
+      expect((await obtainPlan(link, queue, log, run)).probes.edge.intervalSeconds).toBe(15);
+      expect((await obtainPlan(link, queue, log, run)).probes.edge.intervalSeconds).toBe(15);
+      expect((await obtainPlan(link, queue, log, run)).probes.edge.intervalSeconds).toBe(15);
+      expect(samePlan(queue.savedPlan(), good)).toBe(true);
+      expect(lines.filter((l) => l.includes("probing with the last plan the hub sent"))).toHaveLength(2);
+      expect(lines.join("\n")).not.toContain("portal");
+    } finally {
+      hub.close();
+    }
   });
 });

@@ -180,6 +180,13 @@ describe("shipping", () => {
     expect(hub.requests.map((r) => r.webhookId)).toEqual(["b-1-1", "b-2-111"]);
   });
 
+  it("a whole batch rejected is a receipt of many kilobytes, read whole: the queue moves on", async () => {
+    const { store, shipper } = await setup();
+    store.add(500, { overrides: { kind: "nonsense" as ProbeResult["kind"] } });
+    expect(await shipper.shipOnce()).toMatchObject({ kind: "sent", rows: 500, accepted: 0, rejected: 500 });
+    expect(shipper.stats()).toMatchObject({ cursor: 500, rejected: 500 });
+  });
+
   it("a row the hub rejects is counted and logged once, and never blocks the queue", async () => {
     const { hub, store, shipper, lines } = await setup();
     store.add(2);

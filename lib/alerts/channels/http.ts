@@ -108,19 +108,21 @@ function fromBody(text: string, read: PostOptions["bodyRetryAfter"]): number | n
   }
 }
 
-function describeNetworkError(error: unknown): string {
+/** A fetch failure in a word: the code of its cause (ECONNREFUSED), else its message. */
+export function describeNetworkError(error: unknown): string {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   const code = (cause as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : cause instanceof Error ? cause.message : String(cause);
 }
 
-async function readCapped(response: Response): Promise<string> {
+/** The first `max` bytes of an answer's body as text: a receiver's answer is read, never held whole. */
+export async function readCapped(response: Response, max: number = MAX_BODY_BYTES): Promise<string> {
   if (!response.body) return "";
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
-    while (size < MAX_BODY_BYTES) {
+    while (size < max) {
       const { done, value } = await reader.read();
       if (done) break;
       chunks.push(value);
@@ -131,7 +133,7 @@ async function readCapped(response: Response): Promise<string> {
   } finally {
     reader.cancel().catch(() => {});
   }
-  return Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString("utf8");
+  return Buffer.concat(chunks).subarray(0, max).toString("utf8");
 }
 
 /** `body[key]` (or `body[a][b]` for "a.b") when it is a number: reading retry hints from JSON error bodies. */

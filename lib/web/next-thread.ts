@@ -12,12 +12,12 @@
  * crowd bench showed no gain from it. If it dies after start-up, the front keeps serving its snapshots, logs one line, and starts a new one (1 s, doubling
  * to 30 s); requests passed on meanwhile wait for it.
  */
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
+import { createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { parentPort, Worker, workerData } from "node:worker_threads";
-import { isStaleKeepAlive, listenLoopback, RENDER_ID_HEADER, ScopeReports, serveRenders, type RenderTarget, type RequestHandler } from "@/lib/web/renderer";
+import { isStaleKeepAlive, listenLoopback, loopbackAgent, RENDER_ID_HEADER, ScopeReports, serveRenders, type RenderTarget, type RequestHandler } from "@/lib/web/renderer";
 import { securityHeaders } from "@/lib/web/security-headers";
 
 export interface NextThreadOptions {
@@ -110,7 +110,7 @@ export interface NextThread {
 /** Start Next in its thread (see the file's comment). */
 export function startNextThread(options: NextThreadOptions, log: (line: string) => void = (line) => console.error(line)): NextThread {
   const reports = new ScopeReports();
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const agent = loopbackAgent(64);
   let closing = false;
   let started = false;
   let worker: Worker;
@@ -165,7 +165,9 @@ export function startNextThread(options: NextThreadOptions, log: (line: string) 
     const died = stopped;
     const headers: OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name)) headers[name] = value;
-    const out = httpRequest({ host: "127.0.0.1", port: to, method: req.method, path: req.url, headers, agent, timeout: PROXY_TIMEOUT_MS }, (answer) => {
+    // The one retry goes on a connection of its own: the pool's other idle ones may have been closed in the same moment
+    // (CI's 502 "socket hang up" for a static chunk came from a retry that took a second stale socket).
+    const out = httpRequest({ host: "127.0.0.1", port: to, method: req.method, path: req.url, headers, agent: mayRetry ? agent : false, timeout: PROXY_TIMEOUT_MS }, (answer) => {
       const back: OutgoingHttpHeaders = {};
       for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) back[name] = value;
       res.writeHead(answer.statusCode ?? 502, back);

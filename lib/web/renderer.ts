@@ -73,8 +73,23 @@ export function isStaleKeepAlive(out: ClientRequest, err: Error): boolean {
   return out.reusedSocket && (code === "ECONNRESET" || code === "EPIPE");
 }
 
-/** Listen on a free loopback port; resolves with it. */
+/**
+ * Kept connections between the front and Next's listener: the front's side lets an idle one go after
+ * LOOPBACK_IDLE_MS, the listener only after LOOPBACK_KEEP_ALIVE_MS, so the client always closes first and never sends
+ * on a connection the server has just closed (the race every keep-alive client has with a server's idle timeout,
+ * which CI met as "socket hang up" 502s for static chunks).
+ */
+const LOOPBACK_IDLE_MS = 30_000;
+const LOOPBACK_KEEP_ALIVE_MS = 10 * 60_000;
+
+/** The front's pool of kept connections to a loopback listener (see LOOPBACK_IDLE_MS). */
+export function loopbackAgent(maxSockets: number): Agent {
+  return new Agent({ keepAlive: true, maxSockets, timeout: LOOPBACK_IDLE_MS });
+}
+
+/** Listen on a free loopback port (keeping idle connections longer than loopbackAgent does); resolves with it. */
 export function listenLoopback(server: Server): Promise<number> {
+  server.keepAliveTimeout = LOOPBACK_KEEP_ALIVE_MS;
   return new Promise<number>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
@@ -116,7 +131,7 @@ export function inThreadTarget(handle: RequestHandler, internal: Server = create
 /** The front's side: renders sent to `target` over loopback HTTP. */
 export function createRenderer(target: RenderTarget): Renderer {
   let renders = 0;
-  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  const agent = loopbackAgent(8);
 
   const render = async (url: string, host: string, scope: RenderScope): Promise<Rendered> => {
     const port = await target.port();
@@ -125,7 +140,8 @@ export function createRenderer(target: RenderTarget): Renderer {
     reported.catch(() => undefined);
     const send = (mayRetry: boolean): Promise<Rendered> => new Promise<Rendered>((resolve, reject) => {
       const headers = { "accept-encoding": "identity", [RENDER_ID_HEADER]: id, host };
-      const out = httpRequest({ host: "127.0.0.1", port, path: url, method: "GET", headers, agent, timeout: RENDER_TIMEOUT_MS }, (answer) => {
+      // The retry on a connection of its own, never another idle one from the pool (it may have been closed too).
+      const out = httpRequest({ host: "127.0.0.1", port, path: url, method: "GET", headers, agent: mayRetry ? agent : false, timeout: RENDER_TIMEOUT_MS }, (answer) => {
         const chunks: Buffer[] = [];
         answer.on("data", (c: Buffer) => chunks.push(c));
         answer.on("error", reject);

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFront, type Front } from "@/lib/web/front";
 import { startNextThread, type NextThread } from "@/lib/web/next-thread";
-import { createRenderer, RENDER_ID_HEADER } from "@/lib/web/renderer";
+import { createServer, request } from "node:http";
+import { createRenderer, listenLoopback, loopbackAgent, RENDER_ID_HEADER } from "@/lib/web/renderer";
 
 const STAND_IN = join(import.meta.dirname, "fixtures", "stand-in-next-thread.mjs");
 
@@ -75,5 +76,29 @@ describe("Next in its own thread", () => {
     thread = startNextThread({ file: STAND_IN, dir: "fail", port: 3000 }, (line) => lines.push(line));
     await expect(thread.ready).rejects.toThrow(/Next could not start: no production build in fail/);
     expect(lines).toEqual([]);
+  });
+});
+
+describe("kept connections to a loopback listener", () => {
+  it("the front lets an idle one go long before the listener would close it, so none is used after the server closed it", async () => {
+    const server = createServer((_req, res) => res.end("ok"));
+    const port = await listenLoopback(server);
+    const agent = loopbackAgent(1);
+    try {
+      const socketTimeout = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port, agent }, (res) => {
+          res.resume();
+          // Back in the pool, the idle socket carries the agent's timeout.
+          res.on("end", () => setImmediate(() => resolve(((agent.freeSockets[`127.0.0.1:${port}:`] ?? [])[0] as { timeout?: number } | undefined)?.timeout ?? -1)));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      expect(socketTimeout).toBeGreaterThan(0);
+      expect(server.keepAliveTimeout).toBeGreaterThan(2 * socketTimeout);
+    } finally {
+      agent.destroy();
+      server.close();
+    }
   });
 });

@@ -19,6 +19,7 @@ import { BarsLegend } from "@/app/_components/bars-legend";
 import { LocalTime } from "@/app/_components/local-time";
 import { LiveStatus } from "@/app/_components/live-status";
 import { DataReadAt } from "@/app/_components/data-read-at";
+import { shortestIntervalMs } from "@/lib/config";
 
 // Rendered per request from data lib/web/cache.ts keeps fresh; never a copy on disk from another server or database.
 export const dynamic = "force-dynamic";
@@ -41,8 +42,7 @@ const STALE_AFTER_MS = 5 * 60_000;
 export default function Home() {
   const loaded = readHome();
   // Every probe interval: the live view asks for new data as often as there can be any.
-  const intervalMs = Math.min(...Object.values(loaded.config.probes).filter((p) => p.enabled).map((p) => p.intervalSeconds)) * 1000;
-  const everyMs = Number.isFinite(intervalMs) ? intervalMs : 60_000;
+  const everyMs = shortestIntervalMs(loaded.config);
   return (
     <div className="page" data-generated-at={loaded.now} data-tag={loaded.status === "ok" ? loaded.dataTag : undefined}>
       <header className="page-head">

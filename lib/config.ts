@@ -260,6 +260,12 @@ export function gapMs(config: FileConfig, kinds: readonly ProbeKind[]): number {
   return config.incidents.gapIntervals * Math.max(...kinds.map((k) => config.probes[k].intervalSeconds)) * 1000;
 }
 
+/** The shortest interval of the enabled probes (ms), how often there can be new data; a minute when none is enabled. */
+export function shortestIntervalMs(config: Pick<FileConfig, "probes">): number {
+  const seconds = Object.values(config.probes).filter((p) => p.enabled).map((p) => p.intervalSeconds);
+  return seconds.length > 0 ? Math.min(...seconds) * 1000 : 60_000;
+}
+
 /** An official reading holds until two heartbeats and a status tick have gone by without a row: then we stopped seeing it. */
 export function officialStaleMs(config: FileConfig): number {
   return 2 * config.official.heartbeatMinutes * 60_000 + config.probes.status.intervalSeconds * 1000;

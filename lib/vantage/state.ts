@@ -10,7 +10,7 @@
  *   rows left to send: it is catching up.
  * - `live`: otherwise.
  */
-import type { Config } from "@/lib/config";
+import { shortestIntervalMs, type Config } from "@/lib/config";
 import type { VantageRow } from "@/db/schema";
 
 export const VANTAGE_STATES = ["live", "late", "silent", "auth_failing"] as const;
@@ -37,12 +37,6 @@ export interface VantageView {
   dropped: number;
   lastAuthFailureAt: number | null;
   lastAuthFailure: string | null;
-}
-
-/** The shortest interval of the plan's enabled probes (ms); a minute when none is enabled. */
-export function shortestIntervalMs(config: Pick<Config, "probes">): number {
-  const seconds = Object.values(config.probes).filter((p) => p.enabled).map((p) => p.intervalSeconds);
-  return seconds.length > 0 ? Math.min(...seconds) * 1000 : 60_000;
 }
 
 /** How long without a batch a vantage may go before it is silent. */

@@ -22,6 +22,7 @@ import { startSimulator, type Simulator } from "@/lib/simulator";
 import { signedHeaders } from "@/lib/vantage/wire";
 import type { ProbeKind, ProbeResult } from "@/probes/types";
 import { fmt, median, printTable, quantile } from "@/tests/bench/stats";
+import { sampleResult } from "@/tests/unit/support";
 import { baseEnv, newSecret, query, sleep, startHub, until, vantageProcess, writeVantageConfig, type VantageProcess } from "@/tests/unit/vantages-support";
 
 const BATCHES = Number(process.env.BENCH_VANTAGES_BATCHES ?? 40);
@@ -46,26 +47,20 @@ const SERIES: { probe: string; kind: ProbeKind; model: string | null }[] = [
 ];
 
 function result(series: (typeof SERIES)[number], startedAt: number, isDown: boolean): ProbeResult {
-  return {
-    probe: series.probe,
-    kind: series.kind,
-    model: series.model,
-    startedAt: new Date(startedAt).toISOString(),
-    outcome: isDown ? "down" : "up",
-    errorClass: isDown ? "overloaded" : null,
-    httpStatus: isDown ? 529 : 200,
+  const keyed = series.model !== null;
+  return sampleResult(new Date(startedAt).toISOString(), {
+    ...series,
+    ...(isDown ? { outcome: "down", errorClass: "overloaded", httpStatus: 529, message: "Overloaded" } : {}),
     dnsMs: 1,
     connectMs: 2,
     tlsMs: 8,
     ttfbMs: 210,
-    ttftMs: series.model ? 380 : null,
+    ttftMs: keyed ? 380 : null,
     totalMs: 640,
-    outputTokens: series.model ? 12 : null,
-    tokensPerSecond: series.model ? 48 : null,
-    requestId: series.model ? `req_bench${startedAt}` : null,
-    message: isDown ? "Overloaded" : null,
-    details: null,
-  };
+    outputTokens: keyed ? 12 : null,
+    tokensPerSecond: keyed ? 48 : null,
+    requestId: keyed ? `req_bench${startedAt}` : null,
+  });
 }
 
 export async function benchVantages(): Promise<void> {

@@ -190,6 +190,22 @@ export const browserScreenshots = sqliteTable(
 
 export const SEVERITIES = ["degraded", "down"] as const;
 
+/**
+ * How widely a published incident failed (PRODUCT.md "Vantage points"): `global` is the quorum of vantages (or a
+ * single install's own detector), `regional` fewer than the quorum, `unconfirmed` the only eligible vantage of several.
+ */
+export const SCOPES = ["global", "regional", "unconfirmed"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** The pseudo-vantage of a hub's verdict rows: measured incidents decided across vantages. */
+export const VERDICT_VANTAGE = "*";
+
+/** A vantage that saw a verdict incident, and when its own first failure was. */
+export interface VantageWitness {
+  id: string;
+  firstFailureAt: number;
+}
+
 export const measuredIncidents = sqliteTable(
   "measured_incidents",
   {
@@ -211,6 +227,17 @@ export const measuredIncidents = sqliteTable(
     failedResults: integer("failed_results").notNull(),
     totalResults: integer("total_results").notNull(),
     lastResultAt: integer("last_result_at", { mode: "timestamp_ms" }).notNull(),
+    /**
+     * What is published: `global` | `regional` | `unconfirmed`; null for a vantage's own incident at a hub, which is
+     * evidence for the verdict and never published by itself. A single install's incidents are `global`.
+     */
+    scope: text("scope", { enum: SCOPES }).default("global"),
+    /** A verdict row: the vantages that saw it, each with its first failure; null for a vantage's own. */
+    vantages: text("vantages", { mode: "json" }).$type<VantageWitness[]>(),
+    /** Published `unconfirmed`, then made `global` by a vantage's late evidence: never paged. */
+    confirmedLate: integer("confirmed_late", { mode: "boolean" }).notNull().default(false),
+    /** When the hub decided its scope (a verdict row), null otherwise. */
+    decidedAt: integer("decided_at", { mode: "timestamp_ms" }),
   },
   (t) => [
     // Serves "incidents of a surface in a time window" (report, feeds, dashboard lists).
@@ -219,6 +246,26 @@ export const measuredIncidents = sqliteTable(
     index("measured_incidents_ended_idx").on(t.endedAt),
   ],
 );
+
+/**
+ * What a vantage reported late (after the freshness window) about a published incident: append-only notes, never an
+ * edit of the incident's start, end or severity ("Frankfurt also failed 14:02–14:31, reported at 15:05").
+ */
+export const lateEvidence = sqliteTable(
+  "late_evidence",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    incidentId: integer("incident_id").notNull(),
+    vantage: text("vantage").notNull(),
+    /** The vantage's own incident behind the note: one note per (incident, evidence). */
+    evidenceId: integer("evidence_id").notNull(),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+    endedAt: integer("ended_at", { mode: "timestamp_ms" }),
+    reportedAt: integer("reported_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("late_evidence_incident_evidence_uq").on(t.incidentId, t.evidenceId)],
+);
+export type LateEvidenceRow = typeof lateEvidence.$inferSelect;
 
 /** Each series' detector state, so a restart neither duplicates an open incident nor alerts again. */
 export const detectorStates = sqliteTable(

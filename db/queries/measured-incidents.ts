@@ -1,10 +1,16 @@
 /**
- * Reads and writes of measured incidents and the detector state behind them. Reads are of this install's own
- * (LOCAL_VANTAGE) incidents: a vantage's are its own evidence, which the hub's verdict reads apart.
+ * Reads and writes of measured incidents and the detector state behind them. Reads are of published incidents (those
+ * with a scope): a single install's own, or a hub's verdict rows. A vantage's own incidents at a hub (no scope) are
+ * evidence, which the verdict reads apart (lib/vantage/verdict.ts).
  */
-import { and, asc, eq, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { detectorStates, LOCAL_VANTAGE, measuredIncidents, rollupsMinute, type MeasuredIncidentRow, type NewMeasuredIncidentRow } from "@/db/schema";
+import { detectorStates, LOCAL_VANTAGE, measuredIncidents, rollupsMinute, type MeasuredIncidentRow, type NewMeasuredIncidentRow, type Scope } from "@/db/schema";
+
+/** The published incidents of these scopes; null: every scope. Accountability, grade, feeds and badges read `global`. */
+function published(scopes: readonly Scope[] | null) {
+  return scopes === null ? isNotNull(measuredIncidents.scope) : inArray(measuredIncidents.scope, [...scopes]);
+}
 
 type Writer = Pick<Db, "insert" | "update">;
 
@@ -18,13 +24,13 @@ export function updateMeasuredIncident(db: Writer, id: number, row: Partial<NewM
 }
 
 /** Incidents of the given surfaces overlapping [from, to): started before `to`, and open or ended after `from`. */
-export function getMeasuredIncidentsRange(db: Db, params: { surfaces?: string[]; from: Date; to: Date }): MeasuredIncidentRow[] {
+export function getMeasuredIncidentsRange(db: Db, params: { surfaces?: string[]; from: Date; to: Date; scopes?: readonly Scope[] | null }): MeasuredIncidentRow[] {
   return db
     .select()
     .from(measuredIncidents)
     .where(
       and(
-        eq(measuredIncidents.vantage, LOCAL_VANTAGE),
+        published(params.scopes === undefined ? ["global"] : params.scopes),
         params.surfaces ? inArray(measuredIncidents.surface, params.surfaces) : undefined,
         lt(measuredIncidents.startedAt, params.to),
         or(isNull(measuredIncidents.endedAt), gte(measuredIncidents.endedAt, params.from)),
@@ -34,12 +40,13 @@ export function getMeasuredIncidentsRange(db: Db, params: { surfaces?: string[];
     .all();
 }
 
-export function getOpenMeasuredIncidents(db: Db): MeasuredIncidentRow[] {
-  return db.select().from(measuredIncidents).where(and(eq(measuredIncidents.vantage, LOCAL_VANTAGE), isNull(measuredIncidents.endedAt))).all();
+export function getOpenMeasuredIncidents(db: Db, scopes: readonly Scope[] | null = ["global"]): MeasuredIncidentRow[] {
+  return db.select().from(measuredIncidents).where(and(published(scopes), isNull(measuredIncidents.endedAt))).all();
 }
 
+/** A published incident of any scope. */
 export function getMeasuredIncidentById(db: Db, id: number): MeasuredIncidentRow | undefined {
-  return db.select().from(measuredIncidents).where(and(eq(measuredIncidents.vantage, LOCAL_VANTAGE), eq(measuredIncidents.id, id))).get();
+  return db.select().from(measuredIncidents).where(and(published(null), eq(measuredIncidents.id, id))).get();
 }
 
 /** Every vantage's detector states (the recorder keeps one per vantage and series). */

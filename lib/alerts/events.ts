@@ -7,7 +7,7 @@
 import type { AlertData, AlertEvent, AlertSeverity, OfficialAtTheTime, SentEventType } from "@/lib/alerts/types";
 import { formatMinutes } from "@/lib/judge/acknowledgement";
 import { clock } from "@/lib/judge/words";
-import type { FailureShare } from "@/lib/judge/share";
+import { failureShare, type FailureShare } from "@/lib/judge/share";
 
 /** A measured incident as the events need it (one row of measured_incidents, or the first of a thread). */
 export interface MeasuredFact {
@@ -19,6 +19,17 @@ export interface MeasuredFact {
   startedAt: number;
   peakFailureRatio: number;
   errorClassCounts: Record<string, number>;
+  /** A hub's verdict: how widely, and who saw it (absent: a single install's own incident, `global`). */
+  reach?: Reach;
+}
+
+/** Where a hub's verdict incident was seen: "from 2 of 3 vantages (London, Frankfurt)". */
+export interface Reach {
+  scope: "global" | "regional" | "unconfirmed";
+  vantages: { id: string; name: string; firstFailureAt: number }[];
+  eligible: number;
+  /** The sentence after the surface's name: "is failing from 2 of 3 vantages (London, Frankfurt)". */
+  words: string;
 }
 
 export interface Links {
@@ -87,6 +98,7 @@ function measuredData(i: MeasuredFact, official: OfficialAtTheTime, share: Failu
     failureWords: share.share === null ? null : share.words,
     errorMix: errorMix(i.errorClassCounts),
     official,
+    ...(i.reach ? { scope: i.reach.scope, vantages: i.reach.vantages.map((v) => ({ id: v.id, name: v.name, firstFailureAt: iso(v.firstFailureAt) })), eligibleVantages: i.reach.eligible } : { scope: "global" as const }),
   };
 }
 
@@ -109,12 +121,33 @@ export function incidentOpenedEvent(i: MeasuredFact, official: OfficialAtTheTime
       occurredAt: i.startedAt,
       surface: i.surface,
       severity: i.severity === "down" ? "critical" : "warning",
-      summary: `${i.surface.name} ${measuredVerb(i)} since ${clock(i.startedAt)}: ${words}${mixInWords(i.errorClassCounts)}; ${officialInWords(official)}`,
+      summary: `${i.surface.name} ${i.reach?.words ?? measuredVerb(i)} since ${clock(i.startedAt)}: ${words}${mixInWords(i.errorClassCounts)}; ${officialInWords(official)}`,
       url: incidentUrl(links, `m-${i.id}`),
       data: { ...measuredData(i, official, share), endedAt: null, durationMs: null },
     },
     links,
   );
+}
+
+/**
+ * A hub's incident below the quorum (regional or unconfirmed), for the channels that list its scope: a warning, never
+ * a page. Its id is its own, so the same incident made global later is news to the channels that heard this one.
+ */
+export function regionalOpenedEvent(i: MeasuredFact, official: OfficialAtTheTime, links: Links): AlertEvent {
+  const e = incidentOpenedEvent(i, official, failureShare([], []), links);
+  return { ...e, id: `${e.id}.${i.reach?.scope ?? "regional"}`, severity: "warning" };
+}
+
+/** The end of a regional or unconfirmed incident that never became global. */
+export function regionalResolvedEvent(i: MeasuredFact, endedAt: number, official: OfficialAtTheTime, links: Links): AlertEvent {
+  const e = incidentResolvedEvent(
+    { last: i, rootId: i.id, runStartedAt: i.startedAt, endedAt, reopenings: 0, threadStartedAt: i.startedAt, acknowledgementDelayMs: null },
+    official,
+    failureShare([], []),
+    "not one for the official page to acknowledge (below the quorum)",
+    links,
+  );
+  return { ...e, id: `${e.id}.${i.reach?.scope ?? "regional"}` };
 }
 
 export interface ResolutionFact {

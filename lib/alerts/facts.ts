@@ -28,6 +28,7 @@ import {
   type DisagreementKind,
   type Links,
   type MeasuredFact,
+  type Reach,
 } from "@/lib/alerts/events";
 import { enqueueEvent } from "@/lib/alerts/outbox";
 import type { AlertEvent, ChannelConfig, OfficialAtTheTime } from "@/lib/alerts/types";
@@ -45,6 +46,7 @@ import { ensureInstanceId } from "@/db/queries/instance";
 import { getMeasuredIncidentById } from "@/db/queries/measured-incidents";
 import { getLatestComponentStatus, getOfficialIncidentById, getOfficialIncidentsRange } from "@/db/queries/official";
 import { getSeriesNames } from "@/db/queries/rollups";
+import type { MeasuredIncidentRow } from "@/db/schema";
 import type { ProbeResult } from "@/probes/types";
 
 /**
@@ -85,6 +87,14 @@ export class AlertRules {
 
   get isActive(): boolean {
     return this.channels.length > 0;
+  }
+
+  /** A hub's: how widely a stored incident failed, for its "opened" (lib/vantage/verdict.ts); absent on a single install. */
+  reachOf: ((row: MeasuredIncidentRow) => Reach | undefined) | null = null;
+
+  /** The links every event carries (an event built outside these rules: a hub's regional ones). */
+  linksOf(db: Db): Links {
+    return this.links(db);
   }
 
   /** Event ids carry this database's instance id (db/queries/instance.ts), made once by the writer. */
@@ -260,7 +270,7 @@ export class AlertRules {
     if (due.every((c) => have.has(c.name))) return;
     const root = getMeasuredIncidentById(db, st.rootId);
     if (!root) return;
-    const fact: MeasuredFact = { id: root.id, surface, series: root.series, model: root.model, severity: root.severity, startedAt: root.startedAt.getTime(), peakFailureRatio: root.peakFailureRatio, errorClassCounts: root.errorClassCounts };
+    const fact: MeasuredFact = { id: root.id, surface, series: root.series, model: root.model, severity: root.severity, startedAt: root.startedAt.getTime(), peakFailureRatio: root.peakFailureRatio, errorClassCounts: root.errorClassCounts, reach: this.reachOf?.(root) };
     const configured = this.surface(surface.id);
     // The share the page shows at this moment: every request of the surface from the start to now.
     const share = configured ? readFailureShare(db, this.config, configured, getSeriesNames(db), { from: fact.startedAt, to: at }, at) : failureShare([], []);
@@ -283,7 +293,7 @@ export class AlertRules {
   }
 
   /** What the official page said about the surface at `at`: its state, component status and the incident it listed. */
-  private officialAt(db: Db, surface: Pick<Surface, "id">, at: number): OfficialAtTheTime {
+  officialAt(db: Db, surface: Pick<Surface, "id">, at: number): OfficialAtTheTime {
     const official = this.officialNow(db, surface, at);
     const newest = official.incidents[0];
     const row = newest ? getOfficialIncidentById(db, newest.id) : null;

@@ -1,5 +1,5 @@
 /**
- * Writing events into the outbox: one row per (event, channel) the channel's `events` and `surfaces` filters let
+ * Writing events into the outbox: one row per (event, channel) the channel's `events`, `surfaces` and `scopes` filters let
  * through, inside the caller's transaction. A channel is stored by name, never by URL or token.
  */
 import type { AlertEvent, ChannelConfig } from "@/lib/alerts/types";
@@ -7,9 +7,11 @@ import type { Db } from "@/db/client";
 import { insertOutboxRows } from "@/db/queries/alerts";
 
 /** Does this channel take this event? `surfaces` filters every event that has surfaces; monitor.* and vantage.* events have none. */
-export function channelWants(channel: Pick<ChannelConfig, "events" | "surfaces">, event: Pick<AlertEvent, "type">, surfaces: readonly string[]): boolean {
+export function channelWants(channel: Pick<ChannelConfig, "events" | "surfaces"> & Partial<Pick<ChannelConfig, "scopes">>, event: Pick<AlertEvent, "type"> & { data?: Pick<AlertEvent["data"], "scope"> }, surfaces: readonly string[]): boolean {
   // A test event goes to each channel directly (lib/cli/alerts.ts), never through the outbox and its filters.
   if (event.type === "test" || !channel.events.includes(event.type)) return false;
+  // A measured incident of one region reaches only the channels that list its scope (global by default).
+  if (event.type.startsWith("incident.") && !(channel.scopes ?? ["global"]).includes(event.data?.scope ?? "global")) return false;
   if (event.type.startsWith("monitor.") || event.type.startsWith("vantage.") || channel.surfaces === null) return true;
   return surfaces.some((s) => channel.surfaces!.includes(s));
 }

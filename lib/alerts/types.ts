@@ -93,6 +93,11 @@ export interface AlertData {
   vanished?: boolean;
   /** vantage.* events: which vantage, and when the hub last got a batch from it before the silence (null: never). */
   vantage?: { id: string; name: string; since: string | null };
+  /** incident.* events: how widely it fails (absent in events written before vantages: `global`). */
+  scope?: "global" | "regional" | "unconfirmed";
+  /** incident.* events of a hub: the vantages that saw it, each with its first failure, and how many were eligible. */
+  vantages?: { id: string; name: string; firstFailureAt: string }[];
+  eligibleVantages?: number;
 }
 
 /** What a channel's send answers; the dispatcher decides what happens next. Messages never carry a secret. */
@@ -119,6 +124,8 @@ const common = {
   events: eventsList,
   /** Surface ids; default every surface. monitor.* and vantage.* events ignore it. */
   surfaces: z.array(z.string().min(1)).min(1).nullable().default(null),
+  /** Which scopes of measured incidents it gets (PRODUCT.md "Vantage points"): global only unless it lists more. */
+  scopes: z.array(z.enum(["global", "regional", "unconfirmed"])).min(1).default(["global"]),
   minIncidentMinutes: z.number().int().min(0).max(1440).default(0),
   timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
 };

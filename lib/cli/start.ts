@@ -15,6 +15,7 @@ import { applyPlan, PLAN_CHANGED_EXIT, samePlan } from "@/lib/vantage/plan";
 import { fetchPlan, obtainPlan, type HubLink } from "@/lib/vantage/plan-client";
 import { SqliteShipStore } from "@/lib/vantage/ship-store";
 import { Shipper } from "@/lib/vantage/shipper";
+import { Verdicts } from "@/lib/vantage/verdict";
 import { VantageWatch } from "@/lib/vantage/watch";
 import { setIngestPort } from "@/db/queries/writer-leases";
 
@@ -73,12 +74,24 @@ if (ownNetworkOf(config).origins.length < 2) {
   log.warn("every target is on one host: Witness cannot tell its own network failing from Claude's; set connectivityCheck.url to another host");
 }
 const leaseToken = lease.token;
-const worker = new Worker(role.config, store.db, log, () => role.shipper?.nudge(), channels);
+// A hub decides across its vantages (its own results are one vantage's evidence); a single install decides alone.
+const verdicts = config.vantages.length > 0 ? new Verdicts(config, store.db, log) : null;
+const worker = new Worker(role.config, store.db, log, () => (role.shipper?.nudge(), decide()), channels);
+/** The hub's verdict now: after each result of its own, each batch and every VANTAGE_WATCH_MS. */
+function decide(): void {
+  if (!verdicts) return;
+  try {
+    verdicts.evaluate(Date.now());
+    worker.dispatcher.nudge();
+  } catch (err) {
+    log.error(`hub: verdict not decided: ${describeWriteError(err, config.databasePath)}`);
+  }
+}
 const hub = config.vantages.length > 0 ? await startHub() : null;
 /** A hub's loopback listener for its vantages, its port in the lease row where the web process finds it. */
 async function startHub() {
   try {
-    const server = await startHubServer({ config, ingest: new Ingest(config, store.db, log), log });
+    const server = await startHubServer({ config, ingest: new Ingest(config, store.db, log, verdicts), log });
     setIngestPort(store.db, leaseToken, server.port);
     log.info(`hub: taking results from ${config.vantages.map((v) => `${v.name} (${v.id})`).join(", ")}`);
     // vantage.silent and vantage.back: the watch writes them to the outbox, the dispatcher delivers them.
@@ -87,6 +100,7 @@ async function startHub() {
       try {
         watch.tick(Date.now());
         worker.dispatcher.nudge();
+        decide();
       } catch (err) {
         log.error(`hub: vantage watch: ${describeWriteError(err, config.databasePath)}`);
       }

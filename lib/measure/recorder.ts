@@ -47,6 +47,11 @@ export class Recorder {
   /** The alert rules; their outbox rows are written in the same transaction as the facts they report. */
   readonly alerts: AlertRules;
   private readonly feed: FeedPublisher;
+  /**
+   * A single install publishes its own incidents (global: one vantage decides). A hub's own are evidence for its
+   * verdict across vantages (lib/vantage/verdict.ts), which publishes and alerts instead.
+   */
+  private readonly publishes: boolean;
 
   constructor(
     private readonly config: Config,
@@ -55,6 +60,7 @@ export class Recorder {
   ) {
     this.alerts = new AlertRules(config);
     this.feed = new FeedPublisher(config, log);
+    this.publishes = config.vantages.length === 0;
     // Restored so a restart neither opens a second incident for an outage in progress nor alerts again.
     for (const { vantage, series, state } of getDetectorStates(db)) {
       if (vantage !== LOCAL_VANTAGE) continue;
@@ -75,6 +81,7 @@ export class Recorder {
       if (run.screenshot) insertBrowserScreenshot(db, { series: result.probe, takenAt: new Date(result.startedAt), errorClass: result.errorClass, jpeg: run.screenshot });
       updateRollupsForResult(db, result, { gapMs: gapMs(this.config, [result.kind]) });
       const offline = this.alerts.monitorResult(db, result);
+      const alerts = this.publishes ? this.alerts : null;
       let officialChanged = false;
       if (run.status) {
         const at = new Date(result.startedAt);
@@ -88,7 +95,7 @@ export class Recorder {
       const surface = surfaceOfSeries(this.config.surfaces, result.probe);
       if (surface) this.alerts.tick(db, surface, Date.parse(result.startedAt));
       // While the monitor is offline nothing is measured, so nothing can disagree with the official page.
-      if (!offline && this.alerts.isActive) this.checkDisagreement(db, result, next, pooled);
+      if (!offline && alerts?.isActive) this.checkDisagreement(db, result, next, pooled);
       return { next, pooled, officialChanged };
     });
     if (next === null) {
@@ -102,6 +109,11 @@ export class Recorder {
     // opened or closed or the official page changed, else at most once a minute (lib/publish/feed-items.ts).
     const changed = next.officialChanged || this.openState(result.probe) !== wasOpen;
     this.feed.afterResult(this.db, Date.parse(result.startedAt), changed);
+  }
+
+  /** What the recorder's incidents are: published (global) on a single install, a hub's own evidence otherwise. */
+  private get scope(): "global" | null {
+    return this.publishes ? "global" : null;
   }
 
   /** Which of the series' incident and its surface's pooled one are open (as committed): "10", "01"… */
@@ -130,16 +142,16 @@ export class Recorder {
       transition = null;
     }
     if (transition?.type === "opened") {
-      const id = insertMeasuredIncident(db, { ...elevatedColumns(transition.incident), surface: surface.id, series: key, model: null });
+      const id = insertMeasuredIncident(db, { ...elevatedColumns(transition.incident), surface: surface.id, series: key, model: null, scope: this.scope });
       state = { ...state, open: { ...transition.incident, id } };
-      this.alerts.incidentOpened(db, { id, surface: { id: surface.id, name: surface.name }, series: key, model: null, severity: "degraded", startedAt: transition.incident.startedAt, peakFailureRatio: transition.incident.peakFailureRatio, errorClassCounts: transition.incident.errorClassCounts }, at);
+      if (this.publishes) this.alerts.incidentOpened(db, { id, surface: { id: surface.id, name: surface.name }, series: key, model: null, severity: "degraded", startedAt: transition.incident.startedAt, peakFailureRatio: transition.incident.peakFailureRatio, errorClassCounts: transition.incident.errorClassCounts }, at);
       this.log.warn(`incident opened: ${surface.name} elevated errors since ${new Date(transition.incident.startedAt).toISOString()}`);
     } else if (transition && transition.incident.id !== null) {
       const endedAt = transition.type === "resolved" ? new Date(transition.endedAt) : null;
       updateMeasuredIncident(db, transition.incident.id, { ...elevatedColumns(transition.incident), endedAt });
       const fact = { id: transition.incident.id, surface: { id: surface.id, name: surface.name }, series: key, model: null, severity: "degraded" as const, startedAt: transition.incident.startedAt, peakFailureRatio: transition.incident.peakFailureRatio, errorClassCounts: transition.incident.errorClassCounts };
       if (endedAt) {
-        this.alerts.incidentResolved(db, fact, endedAt.getTime(), at);
+        if (this.publishes) this.alerts.incidentResolved(db, fact, endedAt.getTime(), at);
         this.log.info(`incident resolved: ${surface.name} elevated errors at ${endedAt.toISOString()}`);
       }
     }
@@ -173,15 +185,15 @@ export class Recorder {
     const observation = { at: Date.parse(result.startedAt), outcome: result.outcome, errorClass: result.errorClass, requestId: result.requestId };
     const { state, transition } = nextIncidentState(prev, observation, detectorPolicy(this.config, result.kind));
     if (transition?.type === "opened") {
-      const id = insertMeasuredIncident(db, { ...incidentColumns(transition.incident), surface: surface.id, series: result.probe, model: result.model });
+      const id = insertMeasuredIncident(db, { ...incidentColumns(transition.incident), surface: surface.id, series: result.probe, model: result.model, scope: this.scope });
       state.open = { ...transition.incident, id };
-      this.alerts.incidentOpened(db, measuredFact(surface, result, { ...transition.incident, id }), observation.at);
+      if (this.publishes) this.alerts.incidentOpened(db, measuredFact(surface, result, { ...transition.incident, id }), observation.at);
       this.log.warn(`incident opened: ${surface.name} ${result.probe} ${transition.incident.severity} since ${new Date(transition.incident.startedAt).toISOString()}`);
     } else if (transition && transition.incident.id !== null) {
       const endedAt = transition.type === "resolved" ? new Date(transition.endedAt) : null;
       updateMeasuredIncident(db, transition.incident.id, { ...incidentColumns(transition.incident), endedAt });
       if (endedAt) {
-        this.alerts.incidentResolved(db, measuredFact(surface, result, transition.incident), endedAt.getTime(), observation.at);
+        if (this.publishes) this.alerts.incidentResolved(db, measuredFact(surface, result, transition.incident), endedAt.getTime(), observation.at);
         this.log.info(`incident resolved: ${surface.name} ${result.probe} at ${endedAt.toISOString()}`);
       }
     }

@@ -19,6 +19,7 @@ import { getDetectorStates, insertMeasuredIncident, saveDetectorState, updateMea
 import { insertVantageResult } from "@/db/queries/probe-results";
 import { recordAuthFailure, recordBatch } from "@/db/queries/vantage-writes";
 import type { ProbeResult } from "@/probes/types";
+import { quorumPolicy, type Verdicts } from "@/lib/vantage/verdict";
 
 /** What the hub answers; `body` is JSON. */
 export interface IngestAnswer {
@@ -43,9 +44,11 @@ export class Ingest {
     private readonly config: Config,
     private readonly db: Db,
     private readonly log: Logger,
+    /** The hub's verdict, decided again after each stored batch (absent: evidence is stored, nothing decided). */
+    private readonly verdicts: Verdicts | null = null,
   ) {
     this.secrets = new Map(config.vantages.map((v) => [v.id, v.secret]));
-    this.detectors = new VantageDetectors(config, db, log);
+    this.detectors = new VantageDetectors(config, db, log, verdicts);
   }
 
   /** Checks a signed request of vantage `id` (a batch, or the plan's empty body): the vantage, or the 401 to answer. */
@@ -77,7 +80,7 @@ export class Ingest {
         accepted = stored.length;
         // Each bucket the batch touched is recomputed once, then the detector folds the rows in order.
         updateRollupsForResults(db, stored, (r) => gapMs(this.config, [r.kind]), id);
-        for (const result of stored) this.detectors.observe(db, id, result);
+        for (const result of stored) this.detectors.observe(db, id, result, now);
         this.detectors.save(db);
         recordBatch(db, id, { at: receivedAt, newestResultAt: newest > 0 ? new Date(newest) : null, backlog: batch.backlog, clockSkewMs: auth.skewMs, accepted, duplicates: batch.results.length - accepted, rejected: batch.rejected.length, dropped: batch.dropped });
       });
@@ -89,8 +92,18 @@ export class Ingest {
     }
     // Only once committed: a rolled-back batch must not leave the detectors believing it happened.
     this.detectors.commit();
+    if (accepted > 0 && this.verdicts) this.decide(now);
     if (batch.rejected.length > 0) this.log.warn(`vantage ${id}: ${batch.rejected.length} result(s) of batch ${batch.batchId} rejected (first: #${batch.rejected[0]!.index} ${batch.rejected[0]!.reason})`);
     return { status: 200, body: { accepted, duplicates: batch.results.length - accepted, rejected: batch.rejected } };
+  }
+
+  /** The verdict at `now` with the batch's evidence; a failure is logged, and the 10 s tick decides again. */
+  private decide(now: number): void {
+    try {
+      this.verdicts!.evaluate(now);
+    } catch (err) {
+      this.log.error(`hub: verdict not decided: ${(err as Error).message}`);
+    }
   }
 
   private refused(id: string, error: VerifyError, now: number): void {
@@ -124,6 +137,7 @@ class VantageDetectors {
     private readonly config: Config,
     db: Db,
     private readonly log: Logger,
+    private readonly verdicts: Verdicts | null,
   ) {
     for (const { vantage, series, state } of getDetectorStates(db)) {
       if (vantage !== LOCAL_VANTAGE && !series.startsWith("elevated:")) this.states.set(key(vantage, series), state as SeriesState);
@@ -131,7 +145,7 @@ class VantageDetectors {
   }
 
   /** The detector for one newly stored result of `vantage`, inside the batch's transaction (its state is saved by save()). */
-  observe(db: Db, vantage: string, result: ProbeResult): void {
+  observe(db: Db, vantage: string, result: ProbeResult, now: number): void {
     const surface = surfaceOfSeries(this.config.surfaces, result.probe);
     if (!surface) return;
     const k = key(vantage, result.probe);
@@ -139,12 +153,19 @@ class VantageDetectors {
     const at = Date.parse(result.startedAt);
     const { state, transition } = nextIncidentState(prev, { at, outcome: result.outcome, errorClass: result.errorClass, requestId: result.requestId }, detectorPolicy(this.config, result.kind));
     if (transition?.type === "opened") {
-      const id = insertMeasuredIncident(db, { ...incidentColumns(transition.incident), vantage, surface: surface.id, series: result.probe, model: result.model });
+      const id = insertMeasuredIncident(db, { ...incidentColumns(transition.incident), vantage, surface: surface.id, series: result.probe, model: result.model, scope: null });
       state.open = { ...transition.incident, id };
       this.log.info(`vantage ${vantage}: ${surface.name} ${result.probe} failing since ${new Date(transition.incident.startedAt).toISOString()}`);
     } else if (transition && transition.incident.id !== null) {
       const endedAt = transition.type === "resolved" ? new Date(transition.endedAt) : null;
       updateMeasuredIncident(db, transition.incident.id, { ...incidentColumns(transition.incident), endedAt });
+    }
+    // A row from after the freshness window never decides anything (the live verdict cannot see it): what its
+    // vantage saw is noted on the published incidents it overlaps, once the vantage's own incident ended.
+    const late = now - at > quorumPolicy(this.config, result.kind).freshMs;
+    const ended = transition?.type === "resolved" ? transition : null;
+    if (late && ended && ended.incident.id !== null && this.verdicts) {
+      this.verdicts.lateEvidence(db, vantage, result.probe, { id: ended.incident.id, startedAt: ended.incident.startedAt, endedAt: ended.endedAt }, now);
     }
     this.pending.set(k, state);
   }

@@ -1,0 +1,313 @@
+/**
+ * The hub's verdict (PRODUCT.md "Vantage points"): per series, each vantage's own detector state is its evidence, and
+ * the quorum rule (lib/vantage/quorum.ts) says whether Claude is failing for everyone (`global`), on some paths
+ * (`regional`) or cannot be told (`unconfirmed`). The published incidents of a hub are these verdict rows
+ * (measured_incidents with vantage VERDICT_VANTAGE and a scope); a vantage's own incidents are evidence only.
+ *
+ * The live path: evaluated at `now` on every ingested batch, every recorded result of the hub's own and every 10 s.
+ * Only it opens, escalates and resolves incidents and writes alerts. A vantage's late rows reach it only as stale
+ * evidence (not eligible), so they never open or resolve anything; they add notes instead (`lateEvidence`).
+ *
+ * Runs in the worker, the database's one writer. A single install (no vantages configured) never builds one.
+ */
+import { AlertRules } from "@/lib/alerts/facts";
+import { enqueueEvent } from "@/lib/alerts/outbox";
+import { regionalOpenedEvent, regionalResolvedEvent, type MeasuredFact, type Reach } from "@/lib/alerts/events";
+import type { Config, Surface } from "@/lib/config";
+import type { OpenIncident, SeriesState } from "@/lib/judge/detector";
+import { surfaceOfSeries } from "@/lib/judge/surfaces";
+import type { Logger } from "@/lib/log";
+import { isMonitorOffline } from "@/lib/measure/connectivity";
+import { FeedPublisher } from "@/lib/publish/feed-items";
+import { initialVerdictState, nextVerdict, type QuorumPolicy, type VantageEvidence, type Verdict, type VerdictState } from "@/lib/vantage/quorum";
+import type { Db } from "@/db/client";
+import { getDetectorStates, insertMeasuredIncident, saveDetectorState, updateMeasuredIncident } from "@/db/queries/measured-incidents";
+import { insertLateEvidence, getVerdictIncidentsOverlapping } from "@/db/queries/verdict";
+import { getLatestResultBySeries } from "@/db/queries/probe-results";
+import { getVantageRows } from "@/db/queries/vantages";
+import { LOCAL_VANTAGE, VERDICT_VANTAGE, type Scope, type VantageWitness } from "@/db/schema";
+import type { ProbeKind } from "@/probes/types";
+
+/** What detector_states keeps of a series' verdict (vantage VERDICT_VANTAGE). */
+export interface SeriesVerdict {
+  verdict: VerdictState;
+  /** The open global incident's row. */
+  globalId: number | null;
+  /** The open regional or unconfirmed incident's row (none while a global one is open). */
+  localId: number | null;
+  localScope: Scope | null;
+  /** Who saw the open row, with their first failures. */
+  witnesses: VantageWitness[];
+}
+
+const initialSeriesVerdict = (): SeriesVerdict => ({ verdict: initialVerdictState(), globalId: null, localId: null, localScope: null, witnesses: [] });
+
+/** One configured vantage: the hub's own (when it probes) and each listed one. */
+export interface Member {
+  id: string;
+  name: string;
+  group: string | null;
+}
+
+/** The vantages that count: this hub's own (as `local`, named by vantage.name) when it probes, then the listed ones. */
+export function members(config: Pick<Config, "vantage" | "vantages">): Member[] {
+  const own: Member[] = config.vantage.probe ? [{ id: LOCAL_VANTAGE, name: config.vantage.name ?? "Hub", group: null }] : [];
+  return [...own, ...config.vantages.map((v) => ({ id: v.id, name: v.name, group: v.group }))];
+}
+
+/** The rule's policy for one series: its kind's interval times the config's factors. */
+export function quorumPolicy(config: Pick<Config, "probes" | "quorum" | "vantage" | "vantages">, kind: ProbeKind): QuorumPolicy {
+  const intervalMs = config.probes[kind].intervalSeconds * 1000;
+  return {
+    freshMs: config.quorum.freshIntervals * intervalMs,
+    maxClockSkewMs: config.quorum.maxClockSkewSeconds * 1000,
+    resolveHoldMs: config.quorum.resolveHoldIntervals * intervalMs,
+    configured: members(config).length,
+  };
+}
+
+/** "2 of 3 vantages (London, Frankfurt)", "London only; Frankfurt and Virginia succeed". */
+export function reachWords(scope: Scope, down: readonly string[], eligible: readonly string[]): string {
+  const list = (names: readonly string[]) => (names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`);
+  if (scope === "global") return `is failing from ${down.length} of ${eligible.length} vantages (${down.join(", ")})`;
+  if (scope === "unconfirmed") return `is failing from ${list(down)}, the only vantage reporting (unconfirmed)`;
+  const up = eligible.filter((n) => !down.includes(n));
+  return `is failing from ${list(down)} only; ${list(up)} ${up.length === 1 ? "succeeds" : "succeed"}: likely a network path, not Claude`;
+}
+
+export class Verdicts {
+  private readonly alerts: AlertRules;
+  private readonly feed: FeedPublisher;
+  private readonly members: Member[];
+  private readonly names: Map<string, string>;
+
+  constructor(
+    private readonly config: Config,
+    private readonly db: Db,
+    private readonly log: Logger,
+  ) {
+    this.alerts = new AlertRules(config);
+    this.feed = new FeedPublisher(config, log);
+    this.members = members(config);
+    this.names = new Map(this.members.map((m) => [m.id, m.name]));
+    // An "opened" written later (a channel's minIncidentMinutes) says the reach as decided, or as the row keeps it.
+    this.alerts.reachOf = (row) => this.decided.get(row.id) ?? (row.scope && row.vantages ? this.reach(row.scope, row.vantages, row.vantages.map((w) => w.id), row.vantages.map((w) => w.id)) : undefined);
+  }
+
+  /** The reach of each incident as last decided in this process (the eligible count is not kept on the row). */
+  private readonly decided = new Map<number, Reach>();
+
+  /** Decide every series at `now`, in one transaction: what changed is written with its alerts, or nothing is. */
+  evaluate(now: number): void {
+    const changed = this.db.transaction((tx) => {
+      const db = tx as unknown as Db;
+      const states = getDetectorStates(db);
+      const evidence = new Map<string, Map<string, SeriesState>>();
+      const kept = new Map<string, SeriesVerdict>();
+      for (const { vantage, series, state } of states) {
+        if (series.startsWith("elevated:")) continue;
+        if (vantage === VERDICT_VANTAGE) kept.set(series, state as SeriesVerdict);
+        else if (this.names.has(vantage)) {
+          if (!evidence.has(series)) evidence.set(series, new Map());
+          evidence.get(series)!.set(vantage, state as SeriesState);
+        }
+      }
+      const skew = new Map(getVantageRows(db).map((r) => [r.id, r.clockSkewMs]));
+      let any = false;
+      const surfacesDown = new Map<string, boolean>();
+      for (const series of new Set([...evidence.keys(), ...kept.keys()])) {
+        const surface = surfaceOfSeries(this.config.surfaces, series);
+        if (!surface) continue;
+        const kind = series.split(":")[0] as ProbeKind;
+        if (!(kind in this.config.probes)) continue;
+        const prev = kept.get(series) ?? initialSeriesVerdict();
+        const gathered = this.gather(db, series, evidence.get(series) ?? new Map(), skew);
+        const verdict = nextVerdict(prev.verdict, gathered, quorumPolicy(this.config, kind), now);
+        const next = this.apply(db, surface, series, prev, verdict, evidence.get(series) ?? new Map(), now);
+        if (next.changed) any = true;
+        if (JSON.stringify(next.state) !== JSON.stringify(prev)) saveDetectorState(db, series, next.state, new Date(now), VERDICT_VANTAGE);
+        if (next.state.globalId !== null) surfacesDown.set(surface.id, true);
+        else if (!surfacesDown.has(surface.id)) surfacesDown.set(surface.id, false);
+      }
+      // Disagreement with the official page reads global incidents only; held announcements and resolutions come due.
+      for (const surface of this.config.surfaces) {
+        this.alerts.tick(db, surface, now);
+        if (surfacesDown.has(surface.id)) this.alerts.surfaceState(db, surface, surfacesDown.get(surface.id)!, now);
+      }
+      return any;
+    });
+    this.feed.afterResult(this.db, now, changed);
+  }
+
+  /** Each configured vantage's evidence for the series now. */
+  private gather(db: Db, series: string, states: Map<string, SeriesState>, skew: Map<string, number | null>): VantageEvidence[] {
+    return this.members.map((m) => {
+      const state = states.get(m.id);
+      const newest = state ? getLatestResultBySeries(db, series, m.id) : undefined;
+      return {
+        id: m.id,
+        group: m.group,
+        down: state?.open != null,
+        firstFailureAt: state?.open?.startedAt ?? null,
+        newestConclusiveAt: state?.lastAt ?? null,
+        offline: newest !== undefined && newest.outcome === "inconclusive" && isMonitorOffline(newest),
+        clockSkewMs: m.id === LOCAL_VANTAGE ? 0 : (skew.get(m.id) ?? null),
+      };
+    });
+  }
+
+  /** Write what the verdict changed: open, escalate, widen or close the series' published row, with its alerts. */
+  private apply(db: Db, surface: Surface, series: string, prev: SeriesVerdict, v: Verdict, states: Map<string, SeriesState>, now: number): { state: SeriesVerdict; changed: boolean } {
+    const eligible = this.eligibleVantages(v, states);
+    const downNow = eligible.filter((id) => states.get(id)?.open != null);
+    const witnessesNow: VantageWitness[] = downNow.map((id) => ({ id, firstFailureAt: states.get(id)!.open!.startedAt }));
+    const merged = mergeWitnesses(prev.witnesses, witnessesNow);
+    const columns = this.columns(downNow.map((id) => states.get(id)!.open!), merged);
+    const model = series.includes(":") ? series.slice(series.indexOf(":") + 1) : null;
+    const fact = (id: number, scope: Scope, startedAt: number, witnesses: VantageWitness[], downIds: string[]): MeasuredFact => ({
+      id,
+      surface: { id: surface.id, name: surface.name },
+      series,
+      model,
+      severity: columns?.severity ?? "down",
+      startedAt,
+      peakFailureRatio: columns?.peakFailureRatio ?? 1,
+      errorClassCounts: columns?.errorClassCounts ?? {},
+      reach: this.reach(scope, witnesses, downIds, eligible),
+    });
+
+    if (v.transition?.type === "opened") {
+      const startedAt = v.transition.startedAt;
+      const witnesses = merged.filter((w) => downNow.includes(w.id));
+      const row = { scope: "global" as const, vantages: witnesses, decidedAt: new Date(now), startedAt: new Date(startedAt), confirmedAt: new Date(now), endedAt: null };
+      let id: number;
+      if (prev.localId !== null) {
+        // The regional (or unconfirmed) incident of these paths is now the quorum's: one incident, one thread.
+        id = prev.localId;
+        updateMeasuredIncident(db, id, { ...(columns ?? {}), ...row });
+      } else {
+        id = insertMeasuredIncident(db, { ...(columns ?? emptyColumns(now)), ...row, vantage: VERDICT_VANTAGE, surface: surface.id, series, model });
+      }
+      const opened = fact(id, "global", startedAt, witnesses, downNow);
+      this.decided.set(id, opened.reach!);
+      this.alerts.incidentOpened(db, opened, now);
+      this.log.warn(`incident opened: ${surface.name} ${series} ${opened.reach!.words} since ${new Date(startedAt).toISOString()}`);
+      return { state: { verdict: v.state, globalId: id, localId: null, localScope: null, witnesses }, changed: true };
+    }
+    if (v.transition?.type === "resolved" && prev.globalId !== null) {
+      const endedAt = v.transition.at;
+      updateMeasuredIncident(db, prev.globalId, { ...(columns ?? {}), vantages: prev.witnesses, endedAt: new Date(endedAt) });
+      const startedAt = v.state.open?.startedAt ?? prev.verdict.open?.startedAt ?? endedAt;
+      this.alerts.incidentResolved(db, fact(prev.globalId, "global", startedAt, prev.witnesses, downNow), endedAt, now);
+      this.log.info(`incident resolved: ${surface.name} ${series} at ${new Date(endedAt).toISOString()}`);
+      // Any vantage still down is a regional record of its own.
+      const after = this.local(db, surface, series, { ...initialSeriesVerdict(), verdict: v.state }, v, witnessesNow, columns, eligible, downNow, fact, now);
+      return { state: after.state, changed: true };
+    }
+    if (v.state.open !== null && prev.globalId !== null) {
+      // Open and holding (a vantage that went silent leaves it held, not resolved): who saw it, and its figures.
+      if (columns) updateMeasuredIncident(db, prev.globalId, { ...columns, vantages: merged });
+      return { state: { ...prev, verdict: v.state, witnesses: merged }, changed: false };
+    }
+    return this.local(db, surface, series, { ...prev, verdict: v.state }, v, witnessesNow, columns, eligible, downNow, fact, now);
+  }
+
+  /** Without a global incident: open, widen, re-scope or close the regional or unconfirmed row. */
+  private local(
+    db: Db,
+    surface: Surface,
+    series: string,
+    prev: SeriesVerdict,
+    v: Verdict,
+    witnessesNow: VantageWitness[],
+    columns: ReturnType<Verdicts["columns"]>,
+    eligible: string[],
+    downNow: string[],
+    fact: (id: number, scope: Scope, startedAt: number, witnesses: VantageWitness[], downIds: string[]) => MeasuredFact,
+    now: number,
+  ): { state: SeriesVerdict; changed: boolean } {
+    const scope = v.scope === "global" ? null : v.scope;
+    if (scope !== null && witnessesNow.length > 0) {
+      const witnesses = mergeWitnesses(prev.localId !== null ? prev.witnesses : [], witnessesNow);
+      const startedAt = Math.min(...witnesses.map((w) => w.firstFailureAt));
+      if (prev.localId === null) {
+        const id = insertMeasuredIncident(db, { ...(columns ?? emptyColumns(now)), scope, vantages: witnesses, decidedAt: new Date(now), startedAt: new Date(startedAt), confirmedAt: new Date(now), vantage: VERDICT_VANTAGE, surface: surface.id, series, model: fact(0, scope, startedAt, witnesses, downNow).model });
+        const opened = fact(id, scope, startedAt, witnesses, downNow);
+        enqueueEvent(db, this.config.alerts.channels, regionalOpenedEvent(opened, this.alerts.officialAt(db, surface, now), this.alerts.linksOf(db)), new Date(now));
+        this.log.info(`${scope} incident: ${surface.name} ${series} ${opened.reach!.words} since ${new Date(startedAt).toISOString()}`);
+        return { state: { ...prev, localId: id, localScope: scope, witnesses }, changed: true };
+      }
+      if (columns) updateMeasuredIncident(db, prev.localId, { ...columns, scope, vantages: witnesses });
+      return { state: { ...prev, localScope: scope, witnesses }, changed: scope !== prev.localScope };
+    }
+    if (prev.localId === null) return { state: prev, changed: false };
+    // Nothing eligible is down any more: the regional row ends now.
+    updateMeasuredIncident(db, prev.localId, { endedAt: new Date(now) });
+    const startedAt = Math.min(...prev.witnesses.map((w) => w.firstFailureAt), now);
+    const closed = fact(prev.localId, prev.localScope ?? "regional", startedAt, prev.witnesses, prev.witnesses.map((w) => w.id));
+    enqueueEvent(db, this.config.alerts.channels, regionalResolvedEvent(closed, now, this.alerts.officialAt(db, surface, now), this.alerts.linksOf(db)), new Date(now));
+    return { state: { ...prev, localId: null, localScope: null, witnesses: [] }, changed: true };
+  }
+
+  /** The eligible vantages' ids (a group's members each named), in config order. */
+  private eligibleVantages(v: Verdict, states: Map<string, SeriesState>): string[] {
+    const units = new Set(v.count.eligible.map((u) => u.id));
+    return this.members.filter((m) => units.has(m.group === null ? `vantage:${m.id}` : `group:${m.group}`) && states.has(m.id)).map((m) => m.id);
+  }
+
+  private reach(scope: Scope, witnesses: readonly VantageWitness[], downIds: readonly string[], eligible: readonly string[]): Reach {
+    const name = (id: string) => this.names.get(id) ?? id;
+    const down = (downIds.length > 0 ? downIds : witnesses.map((w) => w.id)).map(name);
+    return {
+      scope,
+      vantages: witnesses.map((w) => ({ id: w.id, name: name(w.id), firstFailureAt: w.firstFailureAt })),
+      eligible: eligible.length,
+      words: reachWords(scope, down, eligible.map(name)),
+    };
+  }
+
+  /** The verdict row's figures from the down vantages' own incidents: the worst severity, their failures summed. */
+  private columns(open: readonly OpenIncident[], witnesses: readonly VantageWitness[]) {
+    if (open.length === 0) return null;
+    const counts: Record<string, number> = {};
+    for (const i of open) for (const [k, n] of Object.entries(i.errorClassCounts)) counts[k] = (counts[k] ?? 0) + n;
+    return {
+      severity: open.some((i) => i.severity === "down") ? ("down" as const) : ("degraded" as const),
+      peakFailureRatio: Math.max(...open.map((i) => i.peakFailureRatio)),
+      errorClassCounts: counts,
+      sampleRequestIds: open.flatMap((i) => i.sampleRequestIds).slice(0, 5),
+      failedResults: open.reduce((a, i) => a + i.failedResults, 0),
+      totalResults: open.reduce((a, i) => a + i.totalResults, 0),
+      lastResultAt: new Date(Math.max(...open.map((i) => i.lastResultAt))),
+      vantages: [...witnesses],
+    };
+  }
+
+  /**
+   * A vantage's own incident that came in late (its rows arrived after the freshness window): notes on the published
+   * incidents of the series it overlaps, never an edit of their start, end or severity. An `unconfirmed` one it
+   * overlaps becomes `global`, marked confirmed late, and pages no one.
+   */
+  lateEvidence(db: Db, vantage: string, series: string, evidence: { id: number; startedAt: number; endedAt: number | null }, reportedAt: number): void {
+    for (const published of getVerdictIncidentsOverlapping(db, series, evidence.startedAt, evidence.endedAt ?? reportedAt)) {
+      if ((published.vantages ?? []).some((w) => w.id === vantage)) continue;
+      insertLateEvidence(db, { incidentId: published.id, vantage, evidenceId: evidence.id, startedAt: new Date(evidence.startedAt), endedAt: evidence.endedAt === null ? null : new Date(evidence.endedAt), reportedAt: new Date(reportedAt) });
+      if (published.scope === "unconfirmed" && quorumPolicyConfigured(this.members) >= 2) {
+        updateMeasuredIncident(db, published.id, { scope: "global", confirmedLate: true });
+        this.log.info(`incident m-${published.id} confirmed late by ${vantage}: global, not paged`);
+      }
+    }
+  }
+}
+
+const quorumPolicyConfigured = (list: readonly Member[]) => list.length;
+
+function mergeWitnesses(kept: readonly VantageWitness[], now: readonly VantageWitness[]): VantageWitness[] {
+  const out = new Map(kept.map((w) => [w.id, w]));
+  for (const w of now) if (!out.has(w.id)) out.set(w.id, w);
+  return [...out.values()];
+}
+
+function emptyColumns(now: number) {
+  return { severity: "down" as const, peakFailureRatio: 1, errorClassCounts: {}, sampleRequestIds: [], failedResults: 0, totalResults: 0, lastResultAt: new Date(now) };
+}

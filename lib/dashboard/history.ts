@@ -72,7 +72,7 @@ export interface HistoryMonth {
 /** The page of one month of the span (the caller has checked it with isHistoryMonth). */
 export function getHistoryMonth(db: Db, config: Config, span: HistorySpan, month: string, now: number): HistoryMonth {
   const { from, to } = monthRange(month)!;
-  const incidents = listIncidentsBetween(db, config, from, Math.min(to, now + 1), now).filter((i) => i.startedAt >= from && i.startedAt < to);
+  const incidents = listIncidentsBetween(db, config, from, Math.min(to, now + 1), now, "global").filter((i) => i.startedAt >= from && i.startedAt < to);
   const emptyWords = incidents.length ? "" : readNoIncidentsWords(db, config, { from, to: Math.min(to, now + 1) }, now, "in this month");
   const prev = shiftMonth(month, -1);
   const next = shiftMonth(month, 1);

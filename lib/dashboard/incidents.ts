@@ -16,18 +16,24 @@ import type { Db } from "@/db/client";
 import { getMeasuredIncidentById, getMeasuredIncidentsRange } from "@/db/queries/measured-incidents";
 import { getOfficialIncidentById, getOfficialIncidentsRange, type OfficialIncidentWithUpdates } from "@/db/queries/official";
 import { getSeriesNames } from "@/db/queries/rollups";
+import { getLateEvidence } from "@/db/queries/verdict";
 
 const DAY = 86_400_000;
 
 interface Facts {
   matches: { surface: Surface; match: IncidentMatch; share: FailureShare }[];
+  /** A hub's regional and unconfirmed incidents (when asked for): never matched, graded or held against the page. */
+  local: { surface: Surface; group: SurfaceIncident; share: FailureShare }[];
   officialAlone: OfficialIncidentWithUpdates[];
   official: OfficialIncidentWithUpdates[];
   views: Map<string, OfficialIncidentView>;
 }
 
+/** Which published scopes a reader lists: every one (the list, the API, an incident page) or `global` (feeds, history's grades). */
+export type ScopeChoice = "all" | "global";
+
 /** Measured incidents of every surface in [from, to), matched; official incidents no surface matched. */
-function readFacts(db: Db, config: Config, from: number, to: number, now: number): Facts {
+function readFacts(db: Db, config: Config, from: number, to: number, now: number, scopes: ScopeChoice = "global"): Facts {
   const reading = readPageReading(db, config);
   // A vanished incident's end is decided on the view: one that vanished before `from` is not in the window.
   const views = new Map<string, OfficialIncidentView>();
@@ -37,7 +43,8 @@ function readFacts(db: Db, config: Config, from: number, to: number, now: number
     views.set(row.id, view);
     return true;
   });
-  const groups = groupSurfaceIncidents(getMeasuredIncidentsRange(db, { from: new Date(from), to: new Date(to) }).map(toSeriesIncident), now);
+  const all = groupSurfaceIncidents(getMeasuredIncidentsRange(db, { from: new Date(from), to: new Date(to), scopes: scopes === "all" ? null : ["global"] }).map(toSeriesIncident), now);
+  const groups = all.filter((g) => scopeOfGroup(g) === "global");
   const allSeries = getSeriesNames(db);
   const matched = new Set<string>();
   const matches: Facts["matches"] = [];
@@ -50,7 +57,68 @@ function readFacts(db: Db, config: Config, from: number, to: number, now: number
       for (const o of match.official) matched.add(o.id);
     }
   }
-  return { matches, officialAlone: official.filter((o) => !matched.has(o.id)), official, views };
+  const local = all.flatMap((group) => {
+    const surface = config.surfaces.find((x) => x.id === group.surface);
+    if (!surface || scopeOfGroup(group) === "global") return [];
+    return [{ surface, group, share: readFailureShare(db, config, surface, allSeries, { from: group.startedAt, to: group.endedAt ?? now }, now) }];
+  });
+  return { matches, local, officialAlone: official.filter((o) => !matched.has(o.id)), official, views };
+}
+
+function scopeOfGroup(g: SurfaceIncident): "global" | "regional" | "unconfirmed" {
+  return g.parts[0]?.scope ?? "global";
+}
+
+/** The vantages that saw a group, each once with its earliest first failure, named as the config names them. */
+function witnessesOf(config: Config, g: SurfaceIncident): IncidentSummary["vantages"] {
+  const first = new Map<string, number>();
+  for (const p of g.parts) for (const w of p.vantages ?? []) first.set(w.id, Math.min(first.get(w.id) ?? Infinity, w.firstFailureAt));
+  const names = new Map([[config.vantage.id, config.vantage.name ?? "Hub"], ["local", config.vantage.name ?? "Hub"], ...config.vantages.map((v) => [v.id, v.name] as [string, string])]);
+  return [...first].sort((a, b) => a[1] - b[1]).map(([id, at]) => ({ id, name: names.get(id) ?? id, firstFailureAt: at }));
+}
+
+/** "Frankfurt also failed 14:02–14:31 UTC, reported at 15:05 UTC": what vantages said late about a group. */
+function lateNotesOf(db: Db, config: Config, g: SurfaceIncident): string[] {
+  const names = new Map(config.vantages.map((v) => [v.id, v.name]));
+  return getLateEvidence(
+    db,
+    g.parts.map((p) => p.id),
+  ).map((n) => `${names.get(n.vantage) ?? n.vantage} also failed ${clock(n.startedAt.getTime())}–${n.endedAt ? clock(n.endedAt.getTime(), n.startedAt.getTime()) : "on"}, reported at ${clock(n.reportedAt.getTime(), n.startedAt.getTime())}`);
+}
+
+/** A regional or unconfirmed incident as the list shows it: no official match, no grade, said for what it is. */
+function localSummary(db: Db, config: Config, surface: Surface, g: SurfaceIncident, share: FailureShare): IncidentSummary {
+  const scope = scopeOfGroup(g);
+  const vantages = witnessesOf(config, g);
+  const where = vantages.map((v) => v.name).join(", ") || "one vantage";
+  return {
+    slug: measuredSlug(g),
+    kind: "measured",
+    surface: surface.id,
+    surfaceName: surface.name,
+    title: scope === "regional" ? `Regional: ${surface.name} failing from ${where} only` : `Unconfirmed: ${surface.name} failing from ${where}, the only vantage reporting`,
+    startedAt: g.startedAt,
+    endedAt: g.endedAt,
+    severity: g.severity,
+    series: g.series,
+    models: g.models,
+    peakFailureRatio: g.peakFailureRatio,
+    failureShare: share.share,
+    failureWords: share.share === null ? null : share.words,
+    errorMix: describeErrorMix(g.errorClassCounts),
+    acknowledged: null,
+    ackDelayMs: null,
+    ackWords: scope === "regional" ? "not graded: below the quorum (likely a network path, not Claude)" : "not graded: only one vantage was reporting",
+    accountable: false,
+    official: [],
+    measuredImpact: null,
+    minutes: null,
+    measuredMinutes: null,
+    scope,
+    vantages,
+    confirmedLate: false,
+    lateNotes: lateNotesOf(db, config, g),
+  };
 }
 
 /** An official incident as the pages and the API list it, with when the page first showed it. */
@@ -72,7 +140,7 @@ function measuredWhat(g: SurfaceIncident): string {
   return g.severity === "down" ? "outage" : g.series.every((s) => s.startsWith("elevated:")) ? "elevated errors" : "degraded";
 }
 
-function measuredSummary(surface: Surface, { measured: g, ...m }: IncidentMatch, share: FailureShare): IncidentSummary {
+function measuredSummary(db: Db, config: Config, surface: Surface, { measured: g, ...m }: IncidentMatch, share: FailureShare): IncidentSummary {
   const mix = describeErrorMix(g.errorClassCounts);
   const what = measuredWhat(g);
   return {
@@ -98,6 +166,10 @@ function measuredSummary(surface: Surface, { measured: g, ...m }: IncidentMatch,
     measuredImpact: null,
     minutes: null,
     measuredMinutes: null,
+    scope: "global",
+    vantages: witnessesOf(config, g),
+    confirmedLate: g.parts.some((p) => p.confirmedLate === true),
+    lateNotes: lateNotesOf(db, config, g),
   };
 }
 
@@ -127,20 +199,28 @@ function officialSummary(config: Config, view: OfficialIncidentView, impact: Off
     measuredImpact: impact === "measured" ? "measured" : impact.measuredImpact,
     minutes: impact === "measured" ? null : impact.minutes,
     measuredMinutes: impact === "measured" ? null : impact.measuredMinutes,
+    scope: null,
+    vantages: [],
+    confirmedLate: false,
+    lateNotes: [],
   };
 }
 
-/** Every incident of the last `days` days, newest first: measured ones (with their match) and official ones alone. */
-export function listIncidents(db: Db, config: Config, now: number, days = 90): IncidentSummary[] {
-  return listIncidentsBetween(db, config, now - days * DAY, now + 1, now);
+/** Every incident of the last `days` days, newest first: measured ones (with their match, every scope) and official ones alone. */
+export function listIncidents(db: Db, config: Config, now: number, days = 90, scopes: ScopeChoice = "all"): IncidentSummary[] {
+  return listIncidentsBetween(db, config, now - days * DAY, now + 1, now, scopes);
 }
 
 /** Every incident overlapping [from, to), newest first, as `listIncidents` shows them (used by /history per month). */
-export function listIncidentsBetween(db: Db, config: Config, from: number, to: number, now: number): IncidentSummary[] {
-  const facts = readFacts(db, config, from, to, now);
+export function listIncidentsBetween(db: Db, config: Config, from: number, to: number, now: number, scopes: ScopeChoice = "all"): IncidentSummary[] {
+  const facts = readFacts(db, config, from, to, now, scopes);
   const alone = facts.officialAlone.map((o) => facts.views.get(o.id)!);
   const impacts = readOfficialImpacts(db, config, alone, now, getSeriesNames(db));
-  const list = [...facts.matches.map(({ surface, match, share }) => measuredSummary(surface, match, share)), ...alone.map((o) => officialSummary(config, o, impacts.get(o.id)!))];
+  const list = [
+    ...facts.matches.map(({ surface, match, share }) => measuredSummary(db, config, surface, match, share)),
+    ...facts.local.map(({ surface, group, share }) => localSummary(db, config, surface, group, share)),
+    ...alone.map((o) => officialSummary(config, o, impacts.get(o.id)!)),
+  ];
   return list.sort((a, b) => b.startedAt - a.startedAt);
 }
 
@@ -165,19 +245,33 @@ export function getIncident(db: Db, config: Config, slug: string, now: number): 
   if (!anchor) return null;
   const from = anchor.startedAt.getTime() - DAY;
   const to = (anchor.endedAt?.getTime() ?? now) + DAY;
-  const facts = readFacts(db, config, from, Math.min(to, now + 1), now);
+  const facts = readFacts(db, config, from, Math.min(to, now + 1), now, "all");
   const found = facts.matches.find(({ match }) => match.measured.parts.some((p) => p.id === Number(id)));
+  const local = found ? null : facts.local.find(({ group }) => group.parts.some((p) => p.id === Number(id)));
+  if (local) {
+    const summary = localSummary(db, config, local.surface, local.group, local.share);
+    return { ...summary, timeline: [...measuredEntries(local.group), ...vantageEntries(summary)].sort((a, b) => a.at - b.at), sampleRequestIds: local.group.sampleRequestIds, measuredSlugs: [], screenshot: null };
+  }
   if (!found) return null;
-  const summary = measuredSummary(found.surface, found.match, found.share);
+  const summary = measuredSummary(db, config, found.surface, found.match, found.share);
   const official = facts.official.filter((o) => found.match.official.some((m) => m.id === o.id));
-  const measured: TimelineEntry[] = found.match.measured.parts.flatMap((p) => [
+  const timeline = [...measuredEntries(found.match.measured), ...vantageEntries(summary), ...officialTimeline(official)].sort((a, b) => a.at - b.at);
+  const screenshot = summary.series.includes("browser") ? getScreenshotInSpan(db, { series: "browser", from: new Date(summary.startedAt), to: new Date((summary.endedAt ?? now) + 1) }) : null;
+  return { ...summary, timeline, sampleRequestIds: found.match.measured.sampleRequestIds, measuredSlugs: [], screenshot };
+}
+
+/** Each vantage's first failure, on a hub's incident page. */
+function vantageEntries(summary: IncidentSummary): TimelineEntry[] {
+  return summary.vantages.map((v) => ({ at: v.firstFailureAt, source: "measured" as const, label: `first failure from ${v.name}`, text: `vantage ${v.id}` }));
+}
+
+/** The measured entries of an incident's timeline: each series' first failure, confirmation and recovery. */
+function measuredEntries(g: SurfaceIncident): TimelineEntry[] {
+  return g.parts.flatMap((p) => [
     { at: p.startedAt, source: "measured" as const, label: "first failure", text: seriesLabel(p.series) },
     ...(p.confirmedAt !== undefined ? [{ at: p.confirmedAt, source: "measured" as const, label: "confirmed (incident opened)", text: seriesLabel(p.series) }] : []),
     ...(p.endedAt !== null ? [{ at: p.endedAt, source: "measured" as const, label: "recovered", text: seriesLabel(p.series) }] : []),
   ]);
-  const timeline = [...measured, ...officialTimeline(official)].sort((a, b) => a.at - b.at);
-  const screenshot = summary.series.includes("browser") ? getScreenshotInSpan(db, { series: "browser", from: new Date(summary.startedAt), to: new Date((summary.endedAt ?? now) + 1) }) : null;
-  return { ...summary, timeline, sampleRequestIds: found.match.measured.sampleRequestIds, measuredSlugs: [], screenshot };
 }
 
 function officialTimeline(incidents: readonly OfficialIncidentWithUpdates[]): TimelineEntry[] {

@@ -208,6 +208,17 @@ export interface IncidentSummary {
   /** For "none" and "no_data": the incident's minutes, and those in which Witness measured a surface it concerns. */
   minutes: number | null;
   measuredMinutes: number | null;
+  /**
+   * How widely a measured incident failed (PRODUCT.md "Vantage points"): `global` (a single install's own, or a hub's
+   * quorum), `regional` or `unconfirmed`; null for an official incident alone.
+   */
+  scope: "global" | "regional" | "unconfirmed" | null;
+  /** A hub's: the vantages that saw it, each with its first failure (empty on a single install). */
+  vantages: { id: string; name: string; firstFailureAt: number }[];
+  /** Published unconfirmed, made global by a vantage's late evidence (never paged). */
+  confirmedLate: boolean;
+  /** What vantages reported late about it: "Frankfurt also failed 14:02–14:31 UTC, reported at 15:05 UTC". */
+  lateNotes: string[];
 }
 
 export interface TimelineEntry {

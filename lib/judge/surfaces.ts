@@ -28,6 +28,11 @@ export interface SeriesIncident {
   peakFailureRatio: number;
   errorClassCounts: Record<string, number>;
   sampleRequestIds: string[];
+  /** Published scope (absent in replays: global). */
+  scope?: "global" | "regional" | "unconfirmed" | null;
+  /** A hub's verdict row: who saw it, each with its first failure. */
+  vantages?: { id: string; firstFailureAt: number }[] | null;
+  confirmedLate?: boolean;
 }
 
 /** A stored measured incident as the comparison reads it (times in epoch ms). */
@@ -49,14 +54,18 @@ export interface SurfaceIncident {
   parts: SeriesIncident[];
 }
 
-/** Merge series incidents of the same surface whose spans overlap (open ones reach `now`) into surface incidents. */
+/**
+ * Merge series incidents of the same surface (and scope) whose spans overlap (open ones reach `now`) into surface
+ * incidents: a regional incident never merges into a global one, nor the other way.
+ */
 export function groupSurfaceIncidents(incidents: readonly SeriesIncident[], now: number): SurfaceIncident[] {
-  const sorted = [...incidents].sort((a, b) => a.surface.localeCompare(b.surface) || a.startedAt - b.startedAt);
+  const scopeOf = (i: Pick<SeriesIncident, "scope">) => i.scope ?? "global";
+  const sorted = [...incidents].sort((a, b) => a.surface.localeCompare(b.surface) || scopeOf(a).localeCompare(scopeOf(b)) || a.startedAt - b.startedAt);
   const groups: SurfaceIncident[] = [];
   for (const part of sorted) {
     const last = groups.at(-1);
     const lastEnd = last ? (last.endedAt ?? now) : -Infinity;
-    if (last && last.surface === part.surface && part.startedAt <= lastEnd) {
+    if (last && last.surface === part.surface && scopeOf(last.parts[0]!) === scopeOf(part) && part.startedAt <= lastEnd) {
       absorb(last, part);
     } else {
       groups.push({ surface: part.surface, startedAt: part.startedAt, endedAt: part.endedAt, severity: part.severity, series: [], models: [], peakFailureRatio: 0, errorClassCounts: {}, sampleRequestIds: [], parts: [] });

@@ -19,7 +19,8 @@ import { getDetectorStates, insertMeasuredIncident, saveDetectorState, updateMea
 import { insertVantageResult } from "@/db/queries/probe-results";
 import { recordAuthFailure, recordBatch } from "@/db/queries/vantage-writes";
 import type { ProbeResult } from "@/probes/types";
-import { quorumPolicy, type Verdicts } from "@/lib/vantage/verdict";
+import { quorumPolicy } from "@/lib/vantage/evidence";
+import type { Verdicts } from "@/lib/vantage/verdict";
 
 /** What the hub answers; `body` is JSON. */
 export interface IngestAnswer {

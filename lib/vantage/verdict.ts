@@ -17,63 +17,16 @@ import type { Config, Surface } from "@/lib/config";
 import type { OpenIncident, SeriesState } from "@/lib/judge/detector";
 import { surfaceOfSeries } from "@/lib/judge/surfaces";
 import type { Logger } from "@/lib/log";
-import { isMonitorOffline } from "@/lib/measure/connectivity";
 import { FeedPublisher } from "@/lib/publish/feed-items";
-import { initialVerdictState, nextVerdict, type QuorumPolicy, type VantageEvidence, type Verdict, type VerdictState } from "@/lib/vantage/quorum";
+import { eligibleMembers, gatherEvidence, members, quorumPolicy, reachWords, readStoredEvidence, type Member, type SeriesVerdict } from "@/lib/vantage/evidence";
+import { initialVerdictState, nextVerdict, type Verdict } from "@/lib/vantage/quorum";
 import type { Db } from "@/db/client";
-import { getDetectorStates, insertMeasuredIncident, saveDetectorState, updateMeasuredIncident } from "@/db/queries/measured-incidents";
+import { insertMeasuredIncident, saveDetectorState, updateMeasuredIncident } from "@/db/queries/measured-incidents";
 import { insertLateEvidence, getVerdictIncidentsOverlapping } from "@/db/queries/verdict";
-import { getLatestResultBySeries } from "@/db/queries/probe-results";
-import { getVantageRows } from "@/db/queries/vantages";
-import { LOCAL_VANTAGE, VERDICT_VANTAGE, type Scope, type VantageWitness } from "@/db/schema";
+import { VERDICT_VANTAGE, type Scope, type VantageWitness } from "@/db/schema";
 import type { ProbeKind } from "@/probes/types";
 
-/** What detector_states keeps of a series' verdict (vantage VERDICT_VANTAGE). */
-export interface SeriesVerdict {
-  verdict: VerdictState;
-  /** The open global incident's row. */
-  globalId: number | null;
-  /** The open regional or unconfirmed incident's row (none while a global one is open). */
-  localId: number | null;
-  localScope: Scope | null;
-  /** Who saw the open row, with their first failures. */
-  witnesses: VantageWitness[];
-}
-
 const initialSeriesVerdict = (): SeriesVerdict => ({ verdict: initialVerdictState(), globalId: null, localId: null, localScope: null, witnesses: [] });
-
-/** One configured vantage: the hub's own (when it probes) and each listed one. */
-export interface Member {
-  id: string;
-  name: string;
-  group: string | null;
-}
-
-/** The vantages that count: this hub's own (as `local`, named by vantage.name) when it probes, then the listed ones. */
-export function members(config: Pick<Config, "vantage" | "vantages">): Member[] {
-  const own: Member[] = config.vantage.probe ? [{ id: LOCAL_VANTAGE, name: config.vantage.name ?? "Hub", group: null }] : [];
-  return [...own, ...config.vantages.map((v) => ({ id: v.id, name: v.name, group: v.group }))];
-}
-
-/** The rule's policy for one series: its kind's interval times the config's factors. */
-export function quorumPolicy(config: Pick<Config, "probes" | "quorum" | "vantage" | "vantages">, kind: ProbeKind): QuorumPolicy {
-  const intervalMs = config.probes[kind].intervalSeconds * 1000;
-  return {
-    freshMs: config.quorum.freshIntervals * intervalMs,
-    maxClockSkewMs: config.quorum.maxClockSkewSeconds * 1000,
-    resolveHoldMs: config.quorum.resolveHoldIntervals * intervalMs,
-    configured: members(config).length,
-  };
-}
-
-/** "2 of 3 vantages (London, Frankfurt)", "London only; Frankfurt and Virginia succeed". */
-export function reachWords(scope: Scope, down: readonly string[], eligible: readonly string[]): string {
-  const list = (names: readonly string[]) => (names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`);
-  if (scope === "global") return `is failing from ${down.length} of ${eligible.length} vantages (${down.join(", ")})`;
-  if (scope === "unconfirmed") return `is failing from ${list(down)}, the only vantage reporting (unconfirmed)`;
-  const up = eligible.filter((n) => !down.includes(n));
-  return `is failing from ${list(down)} only; ${list(up)} ${up.length === 1 ? "succeeds" : "succeed"}: likely a network path, not Claude`;
-}
 
 export class Verdicts {
   private readonly alerts: AlertRules;
@@ -101,18 +54,7 @@ export class Verdicts {
   evaluate(now: number): void {
     const changed = this.db.transaction((tx) => {
       const db = tx as unknown as Db;
-      const states = getDetectorStates(db);
-      const evidence = new Map<string, Map<string, SeriesState>>();
-      const kept = new Map<string, SeriesVerdict>();
-      for (const { vantage, series, state } of states) {
-        if (series.startsWith("elevated:")) continue;
-        if (vantage === VERDICT_VANTAGE) kept.set(series, state as SeriesVerdict);
-        else if (this.names.has(vantage)) {
-          if (!evidence.has(series)) evidence.set(series, new Map());
-          evidence.get(series)!.set(vantage, state as SeriesState);
-        }
-      }
-      const skew = new Map(getVantageRows(db).map((r) => [r.id, r.clockSkewMs]));
+      const { states: evidence, verdicts: kept, skew } = readStoredEvidence(db, this.config);
       let any = false;
       const surfacesDown = new Map<string, boolean>();
       for (const series of new Set([...evidence.keys(), ...kept.keys()])) {
@@ -121,7 +63,7 @@ export class Verdicts {
         const kind = series.split(":")[0] as ProbeKind;
         if (!(kind in this.config.probes)) continue;
         const prev = kept.get(series) ?? initialSeriesVerdict();
-        const gathered = this.gather(db, series, evidence.get(series) ?? new Map(), skew);
+        const gathered = gatherEvidence(db, this.members, series, evidence.get(series) ?? new Map(), skew);
         const verdict = nextVerdict(prev.verdict, gathered, quorumPolicy(this.config, kind), now);
         const next = this.apply(db, surface, series, prev, verdict, evidence.get(series) ?? new Map(), now);
         if (next.changed) any = true;
@@ -139,26 +81,9 @@ export class Verdicts {
     this.feed.afterResult(this.db, now, changed);
   }
 
-  /** Each configured vantage's evidence for the series now. */
-  private gather(db: Db, series: string, states: Map<string, SeriesState>, skew: Map<string, number | null>): VantageEvidence[] {
-    return this.members.map((m) => {
-      const state = states.get(m.id);
-      const newest = state ? getLatestResultBySeries(db, series, m.id) : undefined;
-      return {
-        id: m.id,
-        group: m.group,
-        down: state?.open != null,
-        firstFailureAt: state?.open?.startedAt ?? null,
-        newestConclusiveAt: state?.lastAt ?? null,
-        offline: newest !== undefined && newest.outcome === "inconclusive" && isMonitorOffline(newest),
-        clockSkewMs: m.id === LOCAL_VANTAGE ? 0 : (skew.get(m.id) ?? null),
-      };
-    });
-  }
-
   /** Write what the verdict changed: open, escalate, widen or close the series' published row, with its alerts. */
   private apply(db: Db, surface: Surface, series: string, prev: SeriesVerdict, v: Verdict, states: Map<string, SeriesState>, now: number): { state: SeriesVerdict; changed: boolean } {
-    const eligible = this.eligibleVantages(v, states);
+    const eligible = eligibleMembers(this.members, v.count.eligible, states);
     const downNow = eligible.filter((id) => states.get(id)?.open != null);
     const witnessesNow: VantageWitness[] = downNow.map((id) => ({ id, firstFailureAt: states.get(id)!.open!.startedAt }));
     const merged = mergeWitnesses(prev.witnesses, witnessesNow);
@@ -249,12 +174,6 @@ export class Verdicts {
     return { state: { ...prev, localId: null, localScope: null, witnesses: [] }, changed: true };
   }
 
-  /** The eligible vantages' ids (a group's members each named), in config order. */
-  private eligibleVantages(v: Verdict, states: Map<string, SeriesState>): string[] {
-    const units = new Set(v.count.eligible.map((u) => u.id));
-    return this.members.filter((m) => units.has(m.group === null ? `vantage:${m.id}` : `group:${m.group}`) && states.has(m.id)).map((m) => m.id);
-  }
-
   private reach(scope: Scope, witnesses: readonly VantageWitness[], downIds: readonly string[], eligible: readonly string[]): Reach {
     const name = (id: string) => this.names.get(id) ?? id;
     const down = (downIds.length > 0 ? downIds : witnesses.map((w) => w.id)).map(name);
@@ -292,15 +211,13 @@ export class Verdicts {
     for (const published of getVerdictIncidentsOverlapping(db, series, evidence.startedAt, evidence.endedAt ?? reportedAt)) {
       if ((published.vantages ?? []).some((w) => w.id === vantage)) continue;
       insertLateEvidence(db, { incidentId: published.id, vantage, evidenceId: evidence.id, startedAt: new Date(evidence.startedAt), endedAt: evidence.endedAt === null ? null : new Date(evidence.endedAt), reportedAt: new Date(reportedAt) });
-      if (published.scope === "unconfirmed" && quorumPolicyConfigured(this.members) >= 2) {
+      if (published.scope === "unconfirmed" && this.members.length >= 2) {
         updateMeasuredIncident(db, published.id, { scope: "global", confirmedLate: true });
         this.log.info(`incident m-${published.id} confirmed late by ${vantage}: global, not paged`);
       }
     }
   }
 }
-
-const quorumPolicyConfigured = (list: readonly Member[]) => list.length;
 
 function mergeWitnesses(kept: readonly VantageWitness[], now: readonly VantageWitness[]): VantageWitness[] {
   const out = new Map(kept.map((w) => [w.id, w]));

@@ -8,6 +8,7 @@ import { describeSeries, formatDuration, formatMs, formatPercent, formatPosted, 
 import { modelName } from "@/lib/dashboard/models";
 import { MeasuredBadge, OfficialBadge } from "@/app/_components/state";
 import { LocalTime } from "@/app/_components/local-time";
+import { VerdictTable } from "@/app/_components/verdict-table";
 
 /** `offline`: Witness's own network is down, so no data here means it cannot see, not that nothing ran. */
 export function SurfaceNowCard({ surface, now, offline = false }: { surface: SurfaceNow; now: number; offline?: boolean }) {
@@ -69,6 +70,13 @@ export function SurfaceNowCard({ surface, now, offline = false }: { surface: Sur
           ) : null}
         </div>
       </div>
+
+      {surface.verdict ? (
+        <>
+          <p className={`verdict verdict-${surface.verdict.scope ?? "none"}`}>{surface.verdict.headline}</p>
+          <VerdictTable name={surface.name} verdict={surface.verdict} now={now} />
+        </>
+      ) : null}
 
       {surface.disagreement ? (
         <p className="disagreement">

@@ -14,6 +14,7 @@ import { seriesName, unprobedReason } from "@/lib/measure/targets";
 import { KEYED_KINDS, PROBE_KINDS } from "@/probes/types";
 import type { Db } from "@/db/client";
 import { getOpenMeasuredIncidents } from "@/db/queries/measured-incidents";
+import { readSurfaceVerdicts, type SurfaceVerdict } from "@/lib/vantage/verdict-view";
 import { getOfficialIncidentsRange, type OfficialIncidentWithUpdates } from "@/db/queries/official";
 import { getLatestResultBySeries } from "@/db/queries/probe-results";
 import { getSeriesNames } from "@/db/queries/rollups";
@@ -34,6 +35,8 @@ export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
   const views = rows.map((row) => toOfficialView(row, reading));
   const allSeries = getSeriesNames(db);
   const planned = plannedSeries(config);
+  // A hub says what its vantages measured together (the quorum); a single install, what it measured itself.
+  const verdicts = readSurfaceVerdicts(db, config, now);
   let lastResultAt: number | null = null;
   const surfaces = config.surfaces.map((surface) => {
     const fresh = freshness(config, surface);
@@ -52,9 +55,35 @@ export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
     const starts = [...failing.map((s) => s.since!), ...(elevated ? [elevated.startedAt.getTime()] : [])];
     const since = starts.length ? Math.min(...starts) : null;
     const share = since === null ? null : readFailureShare(db, config, surface, allSeries, { from: since, to: now }, now);
-    return { ...surfaceNow(config, surface, series, elevated !== null, since, share, official.componentStatus, official.state, incidents, now), officialLatest: latestOfficialUpdate(claimingRows, config.statusPageUrl) };
+    const verdict = verdicts?.get(surface.id) ?? null;
+    const own = surfaceNow(config, surface, series, elevated !== null, since, share, official.componentStatus, official.state, incidents, now);
+    return { ...(verdict ? atHub(own, verdict, open, surface) : own), officialLatest: latestOfficialUpdate(claimingRows, config.statusPageUrl), verdict };
   });
   return { generatedAt: now, lastResultAt, monitor: readMonitorNetwork(db, monitorGapMs(config)), surfaces };
+}
+
+/** A hub's headline: each surface's verdict sentence, worst first; a regional or unconfirmed failure is not an outage. */
+function hubHeadline(surfaces: readonly SurfaceNow[], names: (list: readonly SurfaceNow[]) => string): Headline {
+  const ordered = [...surfaces].sort((a, b) => WORST_FIRST[a.measured] - WORST_FIRST[b.measured]);
+  const parts = ordered.map((s, i) => `${i ? " " : ""}${s.verdict!.headline}.`);
+  const down = surfaces.filter((s) => s.measured === "down");
+  const degraded = surfaces.filter((s) => s.measured === "degraded");
+  const local = surfaces.filter((s) => s.verdict!.scope === "regional" || s.verdict!.scope === "unconfirmed");
+  const worst = down.length ? "down" : degraded.length ? "degraded" : surfaces.every((s) => s.measured === "nodata") ? "nodata" : "up";
+  const title = down.length ? `✕ ${names(down)} failing` : degraded.length ? `! ${names(degraded)} degraded` : local.length ? `~ ${names(local)}: ${local[0]!.verdict!.scope}` : worst === "nodata" ? "? No vantage reporting" : "✓ Claude working";
+  return made(STATE_TONE[worst], parts, title);
+}
+
+/**
+ * A hub's surface: measured is the verdict's (a global incident open: its severity; else working while any vantage is
+ * eligible; else no data), whatever the hub's own probes say (a regional failure is not Claude's).
+ */
+function atHub(own: SurfaceNow, verdict: SurfaceVerdict, open: readonly MeasuredIncidentRow[], surface: Surface): SurfaceNow {
+  const global = open.filter((i) => i.surface === surface.id);
+  const measured: MeasuredState = global.length > 0 ? (global.some((i) => i.severity === "down") ? "down" : "degraded") : verdict.eligible > 0 ? "up" : "nodata";
+  if (measured === own.measured) return own;
+  const since = global.length > 0 ? Math.min(...global.map((i) => i.startedAt.getTime())) : null;
+  return { ...own, measured, since, failureRatio: since === null ? null : own.failureRatio, failureWords: since === null ? null : own.failureWords };
 }
 
 /** No result for this long means Witness was not running: 2.5 of its most frequent probe's intervals. */
@@ -221,6 +250,9 @@ export function headline(status: StatusNow): Headline {
   const known = probed.filter((s) => s.measured !== "nodata");
   if (known.length === 0) return made("state-nodata", ["No recent measurements: Witness cannot say whether Claude is up right now."], "? No recent measurements");
   const names = (list: readonly SurfaceNow[]) => list.map((s) => s.name).join(" and ");
+  // A hub leads with its verdict across vantages, with the count: "Claude API: failing from 2 of 3 vantages (…)".
+  const verdicts = probed.filter((s) => s.verdict);
+  if (verdicts.length > 0) return hubHeadline(verdicts, names);
   if (probed.every((s) => s.measured === "up" && s.official === "operational")) {
     return made("state-up", ["Claude is working: every surface measured up, and the official page agrees."], "✓ Claude working");
   }

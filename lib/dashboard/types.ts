@@ -1,3 +1,4 @@
+import type { SurfaceVerdict } from "@/lib/vantage/verdict-view";
 /**
  * What the dashboard, the feeds and the JSON API read: plain, serialisable data (numbers are epoch ms or ratios
  * 0–1; strings are ISO 8601 where they are times). Third-party text (official titles, bodies) is carried as-is and
@@ -69,6 +70,8 @@ export interface SurfaceNow {
   notMeasured: string | null;
   /** The newest update the official page posted to this surface's open incidents, or null (none open). */
   officialLatest?: OfficialLatest | null;
+  /** A hub's verdict across its vantages (lib/vantage/verdict-view.ts); null on a single install. */
+  verdict?: SurfaceVerdict | null;
 }
 
 export interface OfficialLatest {
@@ -81,6 +84,8 @@ export interface OfficialLatest {
   /** The incident on the official page. */
   url: string;
 }
+
+export type { SurfaceVerdict, VantageNow } from "@/lib/vantage/verdict-view";
 
 export interface StatusNow {
   generatedAt: number;

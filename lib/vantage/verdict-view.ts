@@ -1,0 +1,128 @@
+/**
+ * The hub's verdict as people read it (PRODUCT.md "Vantage points"): per surface, the headline with its count
+ * ("Claude API: failing from 2 of 3 vantages (London, Frankfurt)"; "Regional: failing from London only; Frankfurt and
+ * Virginia succeed: likely a network path, not Claude"; "Unconfirmed: only London is reporting") and a row per
+ * vantage (state, newest result age, 24 h uptime, time and TTFT p50/p95). Read-only: the web process reads what the
+ * worker decided (lib/vantage/verdict.ts) and counts eligibility now by the same rule.
+ */
+import type { Config, Surface } from "@/lib/config";
+import { surfaceOfSeries } from "@/lib/judge/surfaces";
+import { histogramQuantile, mergeAllHistograms } from "@/lib/keep/histogram";
+import { eligibleMembers, gatherEvidence, listWords, members, quorumPolicy, readStoredEvidence, type Member } from "@/lib/vantage/evidence";
+import { countQuorum } from "@/lib/vantage/quorum";
+import { vantageViews, type VantageState } from "@/lib/vantage/state";
+import type { Db } from "@/db/client";
+import { getLatestResultBySeries } from "@/db/queries/probe-results";
+import { getRollupsRange } from "@/db/queries/rollups";
+import { getVantageRows } from "@/db/queries/vantages";
+import { LOCAL_VANTAGE, type Scope } from "@/db/schema";
+import type { ProbeKind } from "@/probes/types";
+
+const DAY = 86_400_000;
+
+export interface VantageNow {
+  id: string;
+  name: string;
+  /** `live` | `late` | `silent` | `auth_failing`; the hub's own is `live` while it probes. */
+  state: VantageState;
+  /** Counted in the verdict now (fresh, own network working, clock within tolerance). */
+  eligible: boolean;
+  /** Its own detector has an incident of the surface open. */
+  failing: boolean;
+  newestResultAt: number | null;
+  /** Share of its conclusive results of the surface that worked over 24 h, or null: none. */
+  uptime24h: number | null;
+  timeP50: number | null;
+  timeP95: number | null;
+  ttftP50: number | null;
+  ttftP95: number | null;
+}
+
+export interface SurfaceVerdict {
+  /** The widest scope failing now, or null: nothing eligible is failing. */
+  scope: Scope | null;
+  /** The sentence the home page leads with. */
+  headline: string;
+  /** Names of the vantages failing now (of the widest scope). */
+  failing: string[];
+  eligible: number;
+  configured: number;
+  vantages: VantageNow[];
+}
+
+/** Per surface id, the verdict now; null on a single install (no vantages configured). */
+export function readSurfaceVerdicts(db: Db, config: Config, now: number): Map<string, SurfaceVerdict> | null {
+  if (config.vantages.length === 0) return null;
+  const list = members(config);
+  const stored = readStoredEvidence(db, config);
+  const views = new Map(vantageViews(config, getVantageRows(db), now).map((v) => [v.id, v]));
+  const out = new Map<string, SurfaceVerdict>();
+  for (const surface of config.surfaces) {
+    const seriesOf = [...stored.states.keys()].filter((s) => surfaceOfSeries(config.surfaces, s)?.id === surface.id && (s.split(":")[0] as ProbeKind) in config.probes);
+    const eligible = new Set<string>();
+    const failing = new Map<Scope, Set<string>>();
+    const own = new Set<string>();
+    for (const series of seriesOf) {
+      const states = stored.states.get(series)!;
+      const evidence = gatherEvidence(db, list, series, states, stored.skew);
+      const count = countQuorum(evidence, quorumPolicy(config, series.split(":")[0] as ProbeKind), now);
+      for (const id of eligibleMembers(list, count.eligible, states)) eligible.add(id);
+      for (const [id, state] of states) if (state.open) own.add(id);
+      const kept = stored.verdicts.get(series);
+      const scope: Scope | null = kept?.globalId != null ? "global" : (kept?.localScope ?? null);
+      if (scope && kept) for (const w of kept.witnesses) (failing.get(scope) ?? failing.set(scope, new Set()).get(scope)!).add(w.id);
+    }
+    const scope: Scope | null = failing.has("global") ? "global" : failing.has("regional") ? "regional" : failing.has("unconfirmed") ? "unconfirmed" : null;
+    const name = (id: string) => list.find((m) => m.id === id)?.name ?? id;
+    const failingNames = scope ? [...failing.get(scope)!].map(name) : [];
+    const eligibleNames = list.filter((m) => eligible.has(m.id)).map((m) => m.name);
+    out.set(surface.id, {
+      scope,
+      headline: headline(surface, scope, failingNames, eligibleNames, list.length),
+      failing: failingNames,
+      eligible: eligible.size,
+      configured: list.length,
+      vantages: list.map((m) => vantageNow(db, config, surface, m, views.get(m.id)?.state ?? "live", eligible.has(m.id), own.has(m.id), seriesOf, now)),
+    });
+  }
+  return out;
+}
+
+/** The home page's sentence for a surface at a hub. */
+export function headline(surface: Pick<Surface, "name">, scope: Scope | null, failing: readonly string[], eligible: readonly string[], configured: number): string {
+  if (scope === "global") return `${surface.name}: failing from ${failing.length} of ${eligible.length} vantages (${failing.join(", ")})`;
+  if (scope === "regional") {
+    const up = eligible.filter((n) => !failing.includes(n));
+    return `Regional: failing from ${listWords(failing)} only; ${listWords(up)} ${up.length === 1 ? "succeeds" : "succeed"}: likely a network path, not Claude`;
+  }
+  if (scope === "unconfirmed") return `Unconfirmed: only ${listWords(failing)} is reporting`;
+  if (eligible.length === 0) return `${surface.name}: no vantage reporting (0 of ${configured})`;
+  return `${surface.name}: working from ${eligible.length} of ${configured} vantages`;
+}
+
+function vantageNow(db: Db, config: Config, surface: Surface, m: Member, state: VantageState, eligible: boolean, failing: boolean, series: readonly string[], now: number): VantageNow {
+  const rows = getRollupsRange(db, "hour", { from: new Date(now - DAY), to: new Date(now + 1), series, vantage: m.id });
+  const up = rows.reduce((a, r) => a + r.up, 0);
+  const conclusive = rows.reduce((a, r) => a + r.up + r.degraded + r.down, 0);
+  const time = mergeAllHistograms(rows.map((r) => r.totalMsHistogram));
+  const ttft = mergeAllHistograms(rows.map((r) => r.ttftMsHistogram));
+  const newest = Math.max(...rows.map((r) => r.bucketStart.getTime()), -Infinity);
+  return {
+    id: m.id,
+    name: m.name,
+    state: m.id === LOCAL_VANTAGE ? (config.vantage.probe ? "live" : "silent") : state,
+    eligible,
+    failing,
+    newestResultAt: Number.isFinite(newest) ? newestResult(db, m.id, series) : null,
+    uptime24h: conclusive === 0 ? null : up / conclusive,
+    timeP50: histogramQuantile(time, 0.5),
+    timeP95: histogramQuantile(time, 0.95),
+    ttftP50: histogramQuantile(ttft, 0.5),
+    ttftP95: histogramQuantile(ttft, 0.95),
+  };
+}
+
+function newestResult(db: Db, vantage: string, series: readonly string[]): number | null {
+  const max = Math.max(...series.map((s) => getLatestResultBySeries(db, s, vantage)?.startedAt.getTime() ?? -Infinity));
+  return Number.isFinite(max) ? max : null;
+}

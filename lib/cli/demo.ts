@@ -6,7 +6,6 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { loadConfig } from "@/lib/config";
 import { createLogger } from "@/lib/log";
@@ -17,6 +16,7 @@ import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { generateHistory, SURFACE_SERIES } from "@/lib/simulator/history";
 import { startSimulator } from "@/lib/simulator";
+import { freePort, waitForDashboard } from "@/lib/cli/demo-wait";
 
 exitWithHelpIfAsked(`
 usage: npm run demo
@@ -32,9 +32,16 @@ The config it runs with (probes every 10 s; console, browser and code every 30 s
   DATABASE_PATH=./data/demo.db WITNESS_CONFIG=./data/demo.config.yaml npm run -s report -- --json
 SIMULATOR_PORT picks the simulator's port (default: any free one); PORT the dashboard's (0: any free one, printed).
 Ctrl-C stops it.
+
+npm run demo -- --vantages: a hub and two vantages instead (London and Frankfurt, each a process of its own with its
+own simulator; DATABASE_PATH default ./data/demo-vantages.db). One vantage's route fails (regional: likely a network
+path, not Claude; no page), then a real outage from all three (global, paged, the official page lags), then recovery.
+Every alert the hub sends is printed and kept in ./data/demo-vantages.alerts.jsonl.
 DEMO_ACT_SECONDS_SCALE=0.5 plays every act, and the probe intervals, at half their length (a number from 0.5 to 1);
 with it no history is generated: give it a fresh DATABASE_PATH.
 `);
+// The vantages' story runs on its own (lib/cli/demo-vantages.ts) and never returns.
+if (process.argv.includes("--vantages")) await (await import("@/lib/cli/demo-vantages")).runVantagesDemo();
 let scale: number;
 try {
   scale = actSecondsScale(process.env);
@@ -103,33 +110,7 @@ serve.on("exit", async (code) => {
 });
 
 // The acts start once the dashboard answers: a first build can take minutes, and an act played to nobody is lost.
-if (await waitForDashboard(dashboard, () => serveExited)) {
+if (await waitForDashboard(dashboard, () => serveExited, log)) {
   log.info("demo: the dashboard answers; starting the acts");
   nextAct();
-}
-
-/** Poll `base`/api/health until it answers at all (503 while the worker warms up counts); false if serve exits or 15 min pass. */
-async function waitForDashboard(base: string, hasExited: () => boolean, timeoutMs = 15 * 60_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !hasExited()) {
-    try {
-      await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(2_000) });
-      return true;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  }
-  if (!hasExited()) log.info("demo: the dashboard did not answer within 15 minutes; the acts do not start");
-  return false;
-}
-
-/** A port nothing listens on now (the kernel's pick for port 0, let go at once). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

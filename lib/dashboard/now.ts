@@ -57,7 +57,7 @@ export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
     const share = since === null ? null : readFailureShare(db, config, surface, allSeries, { from: since, to: now }, now);
     const verdict = verdicts?.get(surface.id) ?? null;
     const own = surfaceNow(config, surface, series, elevated !== null, since, share, official.componentStatus, official.state, incidents, now);
-    return { ...(verdict ? atHub(own, verdict, open, surface) : own), officialLatest: latestOfficialUpdate(claimingRows, config.statusPageUrl), verdict };
+    return { ...(verdict ? atHub(own, verdict, open, surface) : own), officialLatest: latestOfficialUpdate(claimingRows, config.statusPageUrl), ...(verdict ? { verdict } : {}) };
   });
   return { generatedAt: now, lastResultAt, monitor: readMonitorNetwork(db, monitorGapMs(config)), surfaces };
 }

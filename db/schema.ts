@@ -411,6 +411,8 @@ export const feedItems = sqliteTable(
     /** A correction's corrected statement (its subject's words now; empty when withdrawn), compared on the next publish. */
     stated: text("stated", { mode: "json" }).$type<{ title: string; summary: string }>(),
     publishedAt: integer("published_at", { mode: "timestamp_ms" }).notNull(),
+    /** Its incident's scope: the feeds show `global` unless asked (?scope=regional or all); a hub's only are other. */
+    scope: text("scope", { enum: SCOPES }).notNull().default("global"),
   },
   (t) => [
     uniqueIndex("feed_items_guid_uq").on(t.guid),

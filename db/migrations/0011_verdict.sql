@@ -9,6 +9,7 @@ CREATE TABLE `late_evidence` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `late_evidence_incident_evidence_uq` ON `late_evidence` (`incident_id`,`evidence_id`);--> statement-breakpoint
+ALTER TABLE `feed_items` ADD `scope` text DEFAULT 'global' NOT NULL;--> statement-breakpoint
 ALTER TABLE `measured_incidents` ADD `scope` text DEFAULT 'global';--> statement-breakpoint
 ALTER TABLE `measured_incidents` ADD `vantages` text;--> statement-breakpoint
 ALTER TABLE `measured_incidents` ADD `confirmed_late` integer DEFAULT false NOT NULL;--> statement-breakpoint

@@ -1,7 +1,7 @@
 /** Reads and writes of published feed items. Rows are only ever inserted: a published item never changes. */
-import { asc, desc, gte, inArray } from "drizzle-orm";
+import { and, asc, desc, gte, inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { feedItems, type FeedItemRow, type NewFeedItemRow } from "@/db/schema";
+import { feedItems, type FeedItemRow, type NewFeedItemRow, type Scope } from "@/db/schema";
 
 type Conn = Pick<Db, "insert" | "select">;
 
@@ -17,7 +17,12 @@ export function getFeedItemsBySlugs(db: Conn, slugs: readonly string[]): FeedIte
   return db.select().from(feedItems).where(inArray(feedItems.slug, [...slugs])).orderBy(asc(feedItems.id)).all();
 }
 
-/** The items the feed shows: those that happened since `since`, newest first. */
-export function getFeedItemsSince(db: Pick<Db, "select">, params: { since: Date }): FeedItemRow[] {
-  return db.select().from(feedItems).where(gte(feedItems.at, params.since)).orderBy(desc(feedItems.at), desc(feedItems.id)).all();
+/** The items the feed shows: those of these scopes (default global) that happened since `since`, newest first. */
+export function getFeedItemsSince(db: Pick<Db, "select">, params: { since: Date; scopes?: readonly Scope[] }): FeedItemRow[] {
+  return db
+    .select()
+    .from(feedItems)
+    .where(and(gte(feedItems.at, params.since), inArray(feedItems.scope, [...(params.scopes ?? ["global"])])))
+    .orderBy(desc(feedItems.at), desc(feedItems.id))
+    .all();
 }

@@ -28,7 +28,9 @@ import { BUCKETS } from "@/lib/keep/rollups";
 import { groupSurfaceIncidents, surfaceOfSeries, toSeriesIncident, type SeriesIncident, type SurfaceIncident } from "@/lib/judge/surfaces";
 import { alignToMinute, measuredTimeline, MINUTE, O, officialTimeline, slotCount, type OfficialClaim, type StatusPoint, type Window } from "@/lib/judge/timeline";
 import type { Db } from "@/db/client";
+import { LOCAL_VANTAGE } from "@/db/schema";
 import { getMeasuredIncidentsRange } from "@/db/queries/measured-incidents";
+import { coverageVantages } from "@/lib/vantage/evidence";
 import { getComponentStatusesRange, getLastReadingAt, getOfficialIncidentsRange, getOfficialReads, type OfficialIncidentWithUpdates } from "@/db/queries/official";
 import { getSeriesCoverageWithCarry, getSeriesNames } from "@/db/queries/rollups";
 
@@ -53,6 +55,8 @@ export interface SurfaceReport {
   incidents: ReportedIncident[];
   /** Official incidents no measured incident matched: "none" where Witness measured all their minutes, else "no_data". */
   officialWithoutImpact: (ReportedOfficial & { resolvedAt: string | null; measuredImpact: MeasuredImpact; minutes: number; measuredMinutes: number })[];
+  /** A hub's regional and unconfirmed incidents of the window (absent on a single install): listed, never graded. */
+  regional?: ReportedRegional[];
 }
 
 export interface ReportedOfficial {
@@ -85,6 +89,19 @@ export interface ReportedIncident {
   impactMatches: boolean | null;
   accountable: boolean;
   official: ReportedOfficial[];
+  /** Always `global`: only the quorum's incidents are held against the official page. */
+  scope: "global";
+  /** A hub's: the vantages that saw it (ids), each once; empty on a single install. */
+  vantages: string[];
+}
+
+/** A hub's incident below the quorum: listed, never graded or held against the official page. */
+export interface ReportedRegional {
+  scope: "regional" | "unconfirmed";
+  startedAt: string;
+  endedAt: string | null;
+  series: string[];
+  vantages: string[];
 }
 
 export interface Report {
@@ -156,11 +173,12 @@ export function readOfficialStates(db: Db, config: Config, surface: Surface, win
  * The minutes Witness measured any of `series` over the window, one slot a minute (1: measured), from the hours'
  * stored coverage and the newest hour before the window, whose last result may reach into it.
  */
-export function readCoverage(db: Db, series: readonly string[], window: Window): Uint8Array {
+export function readCoverage(db: Db, series: readonly string[], window: Window, vantages: readonly string[] = [LOCAL_VANTAGE]): Uint8Array {
   const covered = new Uint8Array(slotCount(window));
   if (series.length === 0 || covered.length === 0) return covered;
   const from = Math.floor(window.from / BUCKETS.hour) * BUCKETS.hour;
-  for (const s of series) paintSeriesCoverage(covered, window.from, getSeriesCoverageWithCarry(db, { series: s, from, to: window.to }));
+  // A hub measured a minute when any of its vantages did (the verdict's uptime); a single install, when it did.
+  for (const vantage of vantages) for (const s of series) paintSeriesCoverage(covered, window.from, getSeriesCoverageWithCarry(db, { series: s, from, to: window.to, vantage }));
   return covered;
 }
 
@@ -176,7 +194,7 @@ export function readSurfaceFacts(
   const series = seriesOfSurface(config, surface, context.allSeries);
   const parts: SeriesIncident[] = getMeasuredIncidentsRange(db, { surfaces: [surface.id], from: new Date(window.from), to: new Date(window.to) }).map(toSeriesIncident);
   const incidents = groupSurfaceIncidents(parts, now);
-  const measured = measuredTimeline(window, readCoverage(db, series, window), incidents, now);
+  const measured = measuredTimeline(window, readCoverage(db, series, window, coverageVantages(config)), incidents, now);
   const official = [...context.official];
   return { surface, series, incidents, official, measured, officialStates: readOfficialStates(db, config, surface, window, now, official) };
 }
@@ -193,7 +211,7 @@ export function readOfficialImpacts(db: Db, config: Config, official: readonly O
     const named = config.surfaces.filter((s) => o.componentIds.includes(s.componentId));
     const series = (named.length ? named : config.surfaces).flatMap((s) => seriesOfSurface(config, s, allSeries));
     // One coverage over every series of the surfaces it concerns: a minute any of them measured counts.
-    impacts.set(o.id, officialImpactOf(span, readCoverage(db, series, window), window.from));
+    impacts.set(o.id, officialImpactOf(span, readCoverage(db, series, window, coverageVantages(config)), window.from));
   }
   return impacts;
 }
@@ -207,8 +225,20 @@ export function buildReport(db: Db, config: Config, windowName: WindowName, now:
   const alone = [...new Map(matched.flatMap((m) => m.officialWithoutImpact.map((o) => [o.id, o] as const))).values()];
   const impacts = readOfficialImpacts(db, config, alone, now, context.allSeries);
   const shareOf = (surface: Surface, m: IncidentMatch) => readFailureShare(db, config, surface, context.allSeries, { from: m.measured.startedAt, to: m.measured.endedAt ?? now }, now);
-  const surfaces = facts.map((f, i) => summarise(f, matched[i]!, impacts, (m) => shareOf(f.surface, m)));
+  const surfaces = facts.map((f, i) => ({ ...summarise(f, matched[i]!, impacts, (m) => shareOf(f.surface, m)), ...(config.vantages.length > 0 ? { regional: readRegional(db, f.surface, window, now) } : {}) }));
   return { generatedAt: new Date(now).toISOString(), window: windowName, from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString(), surfaces };
+}
+
+/** A hub's incidents of a surface below the quorum over the window, oldest first. */
+function readRegional(db: Db, surface: Surface, window: Window, now: number): ReportedRegional[] {
+  const rows = getMeasuredIncidentsRange(db, { surfaces: [surface.id], from: new Date(window.from), to: new Date(window.to), scopes: ["regional", "unconfirmed"] });
+  return groupSurfaceIncidents(rows.map(toSeriesIncident), now).map((g) => ({
+    scope: g.parts[0]!.scope === "unconfirmed" ? "unconfirmed" : "regional",
+    startedAt: iso(g.startedAt),
+    endedAt: g.endedAt === null ? null : iso(g.endedAt),
+    series: g.series,
+    vantages: [...new Set(g.parts.flatMap((p) => (p.vantages ?? []).map((w) => w.id)))],
+  }));
 }
 
 function matchSurface(facts: SurfaceFacts, config: Config, now: number): ReturnType<typeof matchIncidents> & { now: number } {
@@ -256,6 +286,8 @@ function reportIncident(m: IncidentMatch, share: FailureShare, now: number): Rep
     impactMatches: m.impactMatches,
     accountable: m.accountable,
     official: m.official.map(reportOfficial),
+    scope: "global",
+    vantages: [...new Set(i.parts.flatMap((p) => (p.vantages ?? []).map((w) => w.id)))],
   };
 }
 

@@ -62,7 +62,15 @@ export async function renderMetrics(data: MetricsData): Promise<string> {
   const disagree = gauge("witness_surface_disagreement", "1 while the measured and official states disagree.", ["surface"]);
   const openOfficial = gauge("witness_surface_official_incidents_open", "Unresolved official incidents naming the surface's component.", ["surface"]);
   const failing = gauge("witness_surface_failure_ratio", "Share of the surface's requests that failed since its trouble began, as the page shows it (absent while it works).", ["surface"]);
+  // A hub's verdict: which scope is failing now (none, global, regional, unconfirmed) and how many vantages count.
+  const hub = data.status.surfaces.some((s) => s.verdict);
+  const scope = hub ? gauge("witness_surface_verdict_scope", "A hub's verdict now: 1 for the widest scope failing (none, global, regional, unconfirmed), 0 for the others.", ["surface", "scope"]) : null;
+  const eligible = hub ? gauge("witness_surface_vantages_counted", "Vantages the hub's verdict counts now for the surface (fresh, own network working, clock within tolerance).", ["surface"]) : null;
   for (const s of data.status.surfaces) {
+    if (s.verdict && scope && eligible) {
+      for (const sc of ["none", "global", "regional", "unconfirmed"]) scope.set({ surface: s.id, scope: sc }, (s.verdict.scope ?? "none") === sc ? 1 : 0);
+      eligible.set({ surface: s.id }, s.verdict.eligible);
+    }
     for (const st of MEASURED_STATES) measured.set({ surface: s.id, state: st }, s.measured === st ? 1 : 0);
     for (const st of OFFICIAL_STATES) official.set({ surface: s.id, state: st }, s.official === st ? 1 : 0);
     disagree.set({ surface: s.id }, s.disagreement === null ? 0 : 1);

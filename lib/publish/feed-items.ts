@@ -6,7 +6,8 @@
  * The web process, which opens the database read-only, serves the table (lib/web/feeds.ts) and computes nothing.
  */
 import type { Config } from "@/lib/config";
-import { feedIncidents, type FeedIncident } from "@/lib/dashboard/incidents";
+import { minutes } from "@/lib/alerts/events";
+import { feedIncidents, listIncidentsBetween, type FeedIncident } from "@/lib/dashboard/incidents";
 import type { FeedEvent } from "@/lib/dashboard/types";
 import { POST_HOC_MS } from "@/lib/judge/acknowledgement";
 import { clock } from "@/lib/judge/words";
@@ -85,7 +86,8 @@ export function publishFeedItems(db: Db, config: Config, now: number, opts: { da
   const incidents = feedIncidents(db, config, now, opts.days ?? FEED_DAYS, instance).filter((i) => i.startedAt >= from);
   return db.transaction((tx) => {
     const conn = tx as unknown as Db;
-    const said = saidSoFar(getFeedItemsBySlugs(conn, incidents.map((i) => i.slug)));
+    // A hub's regional item of the same incident (one later made global) is its own statement, never corrected here.
+    const said = saidSoFar(getFeedItemsBySlugs(conn, incidents.map((i) => i.slug)).filter((row) => row.scope === "global"));
     const rows: NewFeedItemRow[] = [];
     for (const incident of incidents) {
       const open = isUnsettled(incident, config, now);
@@ -103,14 +105,36 @@ export function publishFeedItems(db: Db, config: Config, now: number, opts: { da
         rows.push(correction(incident, subject, past, item, now));
       }
     }
+    if (config.vantages.length > 0) rows.push(...regionalItems(conn, config, from, now, instance));
     insertFeedItems(conn, rows);
     return { items: rows.filter((r) => r.event !== "correction").length, corrections: rows.filter((r) => r.event === "correction").length };
   });
 }
 
+/**
+ * A hub's incidents below the quorum, for the regional feed (?scope=regional): an opened item and a resolved one, each
+ * said once and never corrected, under GUIDs of their own (…:m-12:regional:opened), so the same incident made global
+ * later still gets its global items.
+ */
+function regionalItems(db: Db, config: Config, from: number, now: number, instance: string): NewFeedItemRow[] {
+  const minMs = config.feed.minIncidentMinutes * 60_000;
+  const rows: NewFeedItemRow[] = [];
+  for (const i of listIncidentsBetween(db, config, from, now + 1, now, "all")) {
+    if (i.kind !== "measured" || i.scope === null || i.scope === "global" || (i.endedAt ?? now) - i.startedAt < minMs) continue;
+    const guid = (event: string) => `witness:${instance}:${i.slug}:${i.scope}:${event}`;
+    const where = i.vantages.map((v) => v.name).join(", ") || "one vantage";
+    const why = i.scope === "regional" ? "the other vantages succeeded: likely a network path, not Claude" : "no other vantage was reporting, so it cannot be told from a local fault";
+    const item = (event: "opened" | "resolved", at: number, title: string, summary: string): NewFeedItemRow => ({ guid: guid(event), slug: i.slug, event, corrects: null, at: new Date(at), title, summary, stated: null, publishedAt: new Date(now), scope: i.scope! });
+    rows.push(item("opened", i.startedAt, i.title, `Witness measured ${i.surfaceName} failing from ${where} since ${clock(i.startedAt)}; ${why}. Not held against the official page.`));
+    if (i.endedAt !== null) rows.push(item("resolved", i.endedAt, `Resolved after ${minutes(i.endedAt - i.startedAt)}: ${i.title}`, `Recovered at ${clock(i.endedAt)} from ${where}, failing since ${clock(i.startedAt, i.endedAt)}.`));
+  }
+  return rows;
+}
+
 /** How far back the incidents not yet settled began (plus a day for group-mates that began earlier), or null: none. */
 function unsettledDays(db: Db, now: number): number | null {
-  const open = getMeasuredIncidentsRange(db, { from: new Date(now - SETTLED_AFTER_MS), to: new Date(now + 1) });
+  // Every published scope: a hub's regional items are due as its global ones are.
+  const open = getMeasuredIncidentsRange(db, { from: new Date(now - SETTLED_AFTER_MS), to: new Date(now + 1), scopes: null });
   if (open.length === 0) return null;
   const oldest = Math.min(...open.map((i) => i.startedAt.getTime()));
   return Math.min(FEED_DAYS, Math.ceil((now - oldest) / DAY) + 1);

@@ -40,6 +40,11 @@ export function members(config: Pick<Config, "vantage" | "vantages">): Member[] 
   return [...own, ...config.vantages.map((v) => ({ id: v.id, name: v.name, group: v.group }))];
 }
 
+/** Whose coverage counts as measured: every configured vantage's at a hub, this install's own otherwise. */
+export function coverageVantages(config: Pick<Config, "vantage" | "vantages">): string[] {
+  return config.vantages.length === 0 ? [LOCAL_VANTAGE] : members(config).map((m) => m.id);
+}
+
 /** The rule's policy for one series: its kind's interval times the config's factors. */
 export function quorumPolicy(config: Pick<Config, "probes" | "quorum" | "vantage" | "vantages">, kind: ProbeKind): QuorumPolicy {
   const intervalMs = config.probes[kind].intervalSeconds * 1000;

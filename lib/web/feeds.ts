@@ -16,6 +16,7 @@ import type { Config } from "@/lib/config";
 import type { FeedEvent } from "@/lib/dashboard/types";
 import { FEED_DAYS } from "@/lib/publish/feed-items";
 import type { Db } from "@/db/client";
+import type { Scope } from "@/db/schema";
 import { getFeedItemsSince } from "@/db/queries/feed-items";
 import { readThrough } from "@/lib/web/cache";
 import type { WebContext } from "@/lib/web/context";
@@ -153,16 +154,23 @@ function renderJson(events: readonly FeedEvent[], { title, base }: FeedOptions):
   return JSON.stringify(doc, null, 2);
 }
 
+/** Which items a feed shows (?scope=): global by default; a hub's regional and unconfirmed ones, or every one. */
+export const FEED_SCOPES = { global: ["global"], regional: ["regional", "unconfirmed"], all: ["global", "regional", "unconfirmed"] } as const satisfies Record<string, readonly Scope[]>;
+export type FeedScope = keyof typeof FEED_SCOPES;
+
 /** The published items of the last FEED_DAYS days, newest first. */
-export function readFeedEvents(db: Db, now: number): FeedEvent[] {
-  return getFeedItemsSince(db, { since: new Date(now - FEED_DAYS * 86_400_000) }).map((row) => ({ guid: row.guid, slug: row.slug, event: row.event, at: row.at.getTime(), title: row.title, summary: row.summary }));
+export function readFeedEvents(db: Db, now: number, scope: FeedScope = "global"): FeedEvent[] {
+  return getFeedItemsSince(db, { since: new Date(now - FEED_DAYS * 86_400_000), scopes: FEED_SCOPES[scope] }).map((row) => ({ guid: row.guid, slug: row.slug, event: row.event, at: row.at.getTime(), title: row.title, summary: row.summary }));
 }
 
 /** A feed response for the request: events from the store (none without one), 304 when the reader has this one. */
 export function serveFeed(request: Request, format: FeedFormat, context: WebContext, now: number = Date.now()): Promise<Response> {
   return guarded(() => {
     const { config } = context;
-    const snapshot = readThrough(context, "feed-events", (db, _cfg, at) => readFeedEvents(db, at), now);
+    const asked = new URL(request.url).searchParams.get("scope") ?? "global";
+    if (!Object.hasOwn(FEED_SCOPES, asked)) return new Response(`scope must be one of ${Object.keys(FEED_SCOPES).join(", ")}\n`, { status: 400, headers: { "content-type": "text/plain; charset=utf-8" } });
+    const scope = asked as FeedScope;
+    const snapshot = readThrough(context, `feed-events:${scope}`, (db, _cfg, at) => readFeedEvents(db, at, scope), now);
     const events = snapshot?.value ?? [];
     const { base, fromHost } = linkBase(config, request);
     const body = renderFeed(format, events, { title: config.feed.title, base, readAt: snapshot?.readAt ?? now });

@@ -26,7 +26,9 @@ const FEED_PATHS = ["/feed.xml", "/feed.atom", "/feed.json"];
 /** Pages and feeds that hand out absolute links (lib/web/page-base.ts, lib/web/feeds.ts). */
 const HOST_PATHS = new Set(["/", "/charts", ...FEED_PATHS]);
 /** Hot paths that read no query at all. */
-const PLAIN_PATHS = new Set(["/", "/api/v1/status", "/opengraph-image", ...FEED_PATHS]);
+const PLAIN_PATHS = new Set(["/", "/api/v1/status", "/opengraph-image"]);
+/** The feeds read one: `scope` (lib/web/feeds.ts FEED_SCOPES), global when absent. */
+const FEED_SCOPE_VALUES = ["global", "regional", "all"];
 const BADGE_PATH = /^\/api\/v1\/badges\/[A-Za-z0-9._-]{1,64}$/;
 const SERIES_PATH = /^\/api\/v1\/series\/[A-Za-z0-9.:%_-]{1,128}\/results$/;
 const SERIES_PARAMS = ["since", "limit", "before"] as const;
@@ -91,6 +93,13 @@ export function hotRequest(req: IncomingMessage, hosts: HostSlots | null, now: n
 /** The URL Next renders for a hot path: the path and the query values the route reads, in a fixed order. */
 function canonicalUrl(path: string, params: URLSearchParams | null): string | null {
   if (PLAIN_PATHS.has(path)) return path;
+  if (FEED_PATHS.includes(path)) {
+    const scopes = params?.getAll("scope") ?? [];
+    if (scopes.length === 0) return path;
+    // An unknown or repeated scope goes to Next for its 400; the default is the plain feed's one key.
+    if (scopes.length > 1 || !FEED_SCOPE_VALUES.includes(scopes[0]!)) return null;
+    return scopes[0] === "global" ? path : `${path}?scope=${scopes[0]}`;
+  }
   if (path === "/charts") {
     // A window the page does not know shows 24 hours (app/charts/page.tsx): the same page as plain /charts.
     const windows = params?.getAll("window") ?? [];

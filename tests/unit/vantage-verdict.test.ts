@@ -50,6 +50,7 @@ function hubConfig(ids: string[] = ["lon", "fra", "iad"]): Config {
     [
       "vantage: { probe: false }",
       "probes: { edge: { intervalSeconds: 10 } }",
+      "feed: { minIncidentMinutes: 1 }",
       "alerts:",
       "  channels:",
       '    - { name: pager, type: webhook, url: "http://127.0.0.1:9/p", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }',
@@ -138,16 +139,24 @@ describe("the hub's verdict", () => {
     expect(chat[0]!.event.summary).toContain("is failing from Frankfurt only; London and Virginia succeed: likely a network path, not Claude");
     // No grade, no acknowledgement: the published global incidents are none.
     expect(store.sqlite.prepare("SELECT count(*) n FROM measured_incidents WHERE scope = 'global'").get()).toEqual({ n: 0 });
+    // The regional feed has it (opened and resolved); the default feed has nothing.
+    const items = store.sqlite.prepare("SELECT guid, event, scope, title FROM feed_items ORDER BY id").all() as { guid: string; event: string; scope: string; title: string }[];
+    expect(items.map((i) => [i.event, i.scope])).toEqual([
+      ["opened", "regional"],
+      ["resolved", "regional"],
+    ]);
+    expect(items[0]!.guid).toMatch(/:m-\d+:regional:opened$/);
+    expect(items[0]!.title).toBe("Regional: Claude API failing from Frankfurt only");
   });
 
   it("two of three fail: one global incident, opened within 2 intervals of the second failure, started at the earliest, paged once", () => {
     const hub = new Hub();
-    hub.run(0, 40, (id, step) => ((id === "fra" && step >= 5 && step < 30) || (id === "lon" && step >= 9 && step < 30) ? "down" : "up"));
+    hub.run(0, 40, (id, step) => ((id === "fra" && step >= 5 && step < 30) || (id === "lon" && step >= 12 && step < 30) ? "down" : "up"));
     const rows = published();
     expect(rows).toHaveLength(1);
     const [row] = rows;
     expect(row).toMatchObject({ scope: "global", started_at: T0 + 5 * STEP, severity: "down" });
-    expect(row!.decided_at! - (T0 + 9 * STEP)).toBeLessThanOrEqual(2 * STEP);
+    expect(row!.decided_at! - (T0 + 12 * STEP)).toBeLessThanOrEqual(2 * STEP);
     expect(row!.ended_at).not.toBeNull();
     expect(JSON.parse(row!.vantages).map((w: { id: string }) => w.id).sort()).toEqual(["fra", "lon"]);
     const pager = incidentEvents("pager");
@@ -158,6 +167,10 @@ describe("the hub's verdict", () => {
     const chat = incidentEvents("chat").filter((e) => e.event.type === "incident.opened");
     expect(chat.map((e) => e.event.data.scope)).toEqual(["regional", "global"]);
     expect(new Set(chat.map((e) => e.event.data.threadId))).toEqual(new Set([`m-${row!.id}`]));
+    // The global feed tells the incident whole; its regional start stays in the regional feed, under its own GUID.
+    const items = store.sqlite.prepare("SELECT guid, event, scope FROM feed_items ORDER BY id").all() as { guid: string; event: string; scope: string }[];
+    expect(items.filter((i) => i.scope === "global").map((i) => i.event)).toEqual(["opened", "resolved"]);
+    expect(items.filter((i) => i.scope === "regional").map((i) => i.guid.replace(/^.*:m-\d+:/, ""))).toEqual(["regional:opened"]);
   });
 
   it("a vantage whose own network is down is excluded: no regional incident for it", () => {

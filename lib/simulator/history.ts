@@ -7,10 +7,11 @@
  * every official heartbeat, so the detector, coverage and the official reading see the past as they see the present.
  */
 import type { OpenedDatabase } from "@/db/client";
+import { LOCAL_VANTAGE, VERDICT_VANTAGE } from "@/db/schema";
 import { insertMeasuredIncident, saveDetectorState } from "@/db/queries/measured-incidents";
 import { insertComponentStatuses, markIncidentsListed, recordOfficialRead, upsertIncidentUpdates, upsertOfficialIncident } from "@/db/queries/official";
 import type { Config } from "@/lib/config";
-import { replayIncidents, type Observation } from "@/lib/judge/detector";
+import { replayIncidents, type Observation, type ReplayedIncident } from "@/lib/judge/detector";
 import { detectorPolicy, incidentColumns } from "@/lib/measure/recorder";
 import { coverageGapOf } from "@/lib/judge/coverage";
 import { rebuildRollups } from "@/lib/keep/rollup-writer";
@@ -59,7 +60,11 @@ export interface HistorySummary {
 }
 
 /** Fill an empty, migrated database with `days` of history ending at `now` (minute-aligned), then roll it up. */
-export function generateHistory(store: OpenedDatabase, config: Config, opts: { days: number; now: number; seed: number; hostileTitle?: string; series?: readonly string[] }): HistorySummary {
+/**
+ * `vantages`: a hub's database instead, each listed vantage measuring every series (its own draws of the same outages),
+ * its own incidents as evidence, and the hub's verdict rows (global, the first vantage's spans) naming who saw them.
+ */
+export function generateHistory(store: OpenedDatabase, config: Config, opts: { days: number; now: number; seed: number; hostileTitle?: string; series?: readonly string[]; vantages?: readonly string[] }): HistorySummary {
   const random = seeded(opts.seed);
   const all: readonly string[] = opts.series ?? HISTORY_SERIES;
   const to = Math.floor(opts.now / MIN) * MIN;
@@ -67,9 +72,10 @@ export function generateHistory(store: OpenedDatabase, config: Config, opts: { d
   const outages = planOutages(from, to, random, all);
   const gap = { from: from + Math.floor(opts.days / 2) * 1440 * MIN + 600 * MIN, to: from + Math.floor(opts.days / 2) * 1440 * MIN + 660 * MIN };
   const insert = store.sqlite.prepare(
-    "INSERT INTO probe_results (series, kind, model, started_at, outcome, error_class, http_status, connect_ms, ttfb_ms, ttft_ms, total_ms, output_tokens, tokens_per_second, request_id, message) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO probe_results (vantage, series, kind, model, started_at, outcome, error_class, http_status, connect_ms, ttfb_ms, ttft_ms, total_ms, output_tokens, tokens_per_second, request_id, message) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
   );
-  const observations = new Map<string, Observation[]>(all.map((s) => [s, []]));
+  const vantages = opts.vantages ?? [LOCAL_VANTAGE];
+  const observations = new Map<string, Observation[]>(vantages.flatMap((v) => all.map((s) => [observationKey(v, s), []] as [string, Observation[]])));
   const every = (series: string) => config.probes[series.split(":")[0] as ProbeKind].intervalSeconds * 1000;
   const step = Math.min(...all.map(every));
   // Background noise: rare isolated failures that must never open an incident, 0.2% a minute however often probed.
@@ -78,7 +84,7 @@ export function generateHistory(store: OpenedDatabase, config: Config, opts: { d
   const writeDay = store.sqlite.transaction((dayStart: number) => {
     for (let t = dayStart; t < Math.min(dayStart + 1440 * MIN, to); t += step) {
       if (t >= gap.from && t < gap.to) continue;
-      for (const series of all) {
+      for (const vantage of vantages) for (const series of all) {
         if ((t - from) % every(series) !== 0) continue;
         const [kind, model = null] = series.split(":") as [ProbeKind, string?];
         const outage = outages.find((o) => t >= o.start && t < o.end && o.series.includes(series));
@@ -93,15 +99,15 @@ export function generateHistory(store: OpenedDatabase, config: Config, opts: { d
         const ttft = (kind === "stream" || kind === "code") && !failed ? ttfb + 60 + random() * 120 : null;
         const tokens = kind === "messages" || kind === "stream" ? 5 : kind === "code" ? 40 : null;
         const requestId = page ? null : `req_gen${(results + 1).toString(36)}`;
-        insert.run(series, kind, model, at, failed ? "down" : "up", errorClass, failed ? (errorClass === "overloaded" ? 529 : 500) : kind === "edge" ? 401 : 200, 20 + random() * 10, ttfb, ttft, total, failed ? null : tokens, ttft && tokens ? tokens / ((total - ttft) / 1000) : null, requestId, failed ? `generated ${errorClass}` : null);
-        observations.get(series)!.push({ at, outcome: failed ? "down" : "up", errorClass, requestId });
+        insert.run(vantage, series, kind, model, at, failed ? "down" : "up", errorClass, failed ? (errorClass === "overloaded" ? 529 : 500) : kind === "edge" ? 401 : 200, 20 + random() * 10, ttfb, ttft, total, failed ? null : tokens, ttft && tokens ? tokens / ((total - ttft) / 1000) : null, requestId, failed ? `generated ${errorClass}` : null);
+        observations.get(observationKey(vantage, series))!.push({ at, outcome: failed ? "down" : "up", errorClass, requestId });
         results += 1;
       }
     }
   });
   for (let day = from; day < to; day += 1440 * MIN) writeDay(day);
   rebuildRollups(store.db, { gapMsOf: coverageGapOf(config) });
-  const measuredIncidents = writeMeasuredIncidents(store, config, observations);
+  const measuredIncidents = writeMeasuredIncidents(store, config, observations, opts.vantages ?? null);
   const components = [API, WEB, ...(all.includes("console") ? [CONSOLE] : []), ...(all.some(isCode) ? [CODE] : [])];
   const officialIncidents = writeOfficial(store, outages, { from, to, gap, random, hostileTitle: opts.hostileTitle, heartbeatMs: config.official.heartbeatMinutes * MIN, components });
   return { from, to, results, outages: outages.length, measuredIncidents, officialIncidents, gap };
@@ -135,26 +141,61 @@ function planOutages(from: number, to: number, random: () => number, series: rea
   return outages.sort((a, b) => a.start - b.start);
 }
 
-function writeMeasuredIncidents(store: OpenedDatabase, config: Config, observations: Map<string, Observation[]>): number {
+const observationKey = (vantage: string, series: string) => `${vantage}\u0000${series}`;
+
+/**
+ * Each (vantage, series)'s incidents by the detector. On a single install they are published (global); at a hub they
+ * are each vantage's evidence, and the verdict rows are the first vantage's spans, naming every vantage whose own
+ * incident overlaps one.
+ */
+function writeMeasuredIncidents(store: OpenedDatabase, config: Config, observations: Map<string, Observation[]>, hub: readonly string[] | null): number {
   let count = 0;
   store.db.transaction((tx) => {
-    for (const [series, list] of observations) {
+    const replayed = new Map<string, ReplayedIncident[]>();
+    for (const [key, list] of observations) {
+      const [vantage, series] = key.split("\u0000") as [string, string];
       const surface = surfaceOfSeries(config.surfaces, series);
       if (!surface) continue;
       const kind = series.split(":")[0] as ProbeKind;
       const { incidents, state } = replayIncidents(list, detectorPolicy(config, kind));
+      replayed.set(key, incidents);
       for (const i of incidents) {
         const id = insertMeasuredIncident(tx, {
           ...incidentColumns(i),
+          vantage,
           surface: surface.id,
           series,
           model: series.split(":")[1] ?? null,
           endedAt: i.endedAt === null ? null : new Date(i.endedAt),
+          scope: hub === null ? "global" : null,
         });
         if (state.open && i.endedAt === null) state.open.id = id;
         count += 1;
       }
-      saveDetectorState(tx, series, state, new Date(list.at(-1)?.at ?? 0));
+      saveDetectorState(tx, series, state, new Date(list.at(-1)?.at ?? 0), vantage);
+    }
+    if (hub === null || hub.length === 0) return;
+    for (const [key, incidents] of replayed) {
+      const [vantage, series] = key.split("\u0000") as [string, string];
+      if (vantage !== hub[0]) continue;
+      for (const i of incidents) {
+        const witnesses = hub.flatMap((v) => {
+          const own = replayed.get(observationKey(v, series))?.find((o) => o.startedAt <= (i.endedAt ?? Infinity) && (o.endedAt ?? Infinity) >= i.startedAt);
+          return own ? [{ id: v, firstFailureAt: own.startedAt }] : [];
+        });
+        insertMeasuredIncident(tx, {
+          ...incidentColumns(i),
+          vantage: VERDICT_VANTAGE,
+          surface: surfaceOfSeries(config.surfaces, series)!.id,
+          series,
+          model: series.split(":")[1] ?? null,
+          endedAt: i.endedAt === null ? null : new Date(i.endedAt),
+          scope: "global",
+          vantages: witnesses,
+          decidedAt: new Date(i.confirmedAt),
+        });
+        count += 1;
+      }
     }
   });
   return count;

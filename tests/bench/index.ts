@@ -8,10 +8,11 @@ import { benchMetrics } from "@/tests/bench/metrics";
 import { benchSurfaces } from "@/tests/bench/surfaces";
 import { benchTiming } from "@/tests/bench/timing";
 import { benchVantages } from "@/tests/bench/vantages";
+import { benchVerdict } from "@/tests/bench/verdict";
 import { benchWeb } from "@/tests/bench/web";
 
 const only = process.argv[2];
-const SECTIONS = ["timing", "incidents", "web", "eventloop", "crowd", "metrics", "alerts", "code", "surfaces", "vantages"];
+const SECTIONS = ["timing", "incidents", "web", "eventloop", "crowd", "metrics", "alerts", "code", "surfaces", "vantages", "verdict"];
 if (only && !SECTIONS.includes(only)) {
   console.error(`npm run bench -- [${SECTIONS.join("|")}]: unknown section ${JSON.stringify(only)}`);
   process.exit(2);
@@ -29,3 +30,5 @@ if (!only || only === "code") await benchCode();
 if (!only || only === "surfaces") await benchSurfaces();
 // Issue 17: a hub's ingest, a vantage's delay to the hub, and a backlog's drain.
 if (!only || only === "vantages") await benchVantages();
+// Issue 18: the verdict's speed (quorum-forming failure to incident and page) and a 5-vantage hub's render cost.
+if (!only || only === "vantages" || only === "verdict") await benchVerdict();

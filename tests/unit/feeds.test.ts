@@ -17,6 +17,7 @@ import { GET as rssGET } from "@/app/feed.xml/route";
 import { openDatabase, type OpenedDatabase } from "@/db/client";
 import { eq } from "drizzle-orm";
 import { migrateDatabase } from "@/db/migrate";
+import { insertFeedItems } from "@/db/queries/feed-items";
 import { insertMeasuredIncident } from "@/db/queries/measured-incidents";
 import { upsertIncidentUpdates, upsertOfficialIncident } from "@/db/queries/official";
 import { officialIncidents } from "@/db/schema";
@@ -418,6 +419,32 @@ describe("items as published", () => {
       expect(after[0]).toEqual(correction);
     } finally {
       writer.close();
+    }
+  });
+});
+
+describe("feed scopes (a hub's regional items)", () => {
+  it("the feeds are global by default; ?scope=regional shows a hub's regional and unconfirmed items, ?scope=all every one, another value is 400", async () => {
+    const path = join(dir, "scopes.db");
+    const writer = migrated(path);
+    const now = Date.now();
+    const item = (guid: string, scope: "global" | "regional" | "unconfirmed", at: number) => ({ guid, slug: "m-1", event: "opened" as const, corrects: null, at: new Date(at), title: `${scope} <item>`, summary: "s", stated: null, publishedAt: new Date(now), scope });
+    insertFeedItems(writer.db, [item("g:1", "global", now - 3 * MIN), item("r:1", "regional", now - 2 * MIN), item("u:1", "unconfirmed", now - MIN)]);
+    writer.close();
+    const scoped = openDatabase(path, { readonly: true });
+    try {
+      await withContext({}, async () => {
+        const guids = async (query: string) => (await feedParser.parseString(await (await get(rssGET, `/feed.xml${query}`)).text())).items.map((i) => i.guid);
+        expect(await guids("")).toEqual(["g:1"]);
+        expect(await guids("?scope=global")).toEqual(["g:1"]);
+        expect(await guids("?scope=regional")).toEqual(["u:1", "r:1"]);
+        expect(await guids("?scope=all")).toEqual(["u:1", "r:1", "g:1"]);
+        const bad = await get(jsonGET, "/feed.json?scope=%3Cscript%3E");
+        expect(bad.status).toBe(400);
+        expect(await bad.text()).toBe("scope must be one of global, regional, all\n");
+      }, scoped);
+    } finally {
+      scoped.close();
     }
   });
 });

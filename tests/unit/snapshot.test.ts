@@ -102,6 +102,10 @@ describe("the front's choices", () => {
     ["/?", "/"],
     ["/api/v1/status?nocache=1&x=2", "/api/v1/status"],
     ["/feed.xml?u=1", "/feed.xml"],
+    // The feeds read one value, scope: the default is the plain feed, each other scope one key of its own.
+    ["/feed.xml?scope=global&u=1", "/feed.xml"],
+    ["/feed.atom?scope=regional&u=2", "/feed.atom?scope=regional"],
+    ["/feed.json?scope=all", "/feed.json?scope=all"],
     ["/charts?window=30d&u=7", "/charts?window=30d"],
     ["/api/v1/badges/api.svg?x=1", "/api/v1/badges/api.svg"],
     ["/opengraph-image?6db5a1d5a572db78", "/opengraph-image"],
@@ -111,7 +115,7 @@ describe("the front's choices", () => {
     expect(hotRequest(get(url), null)).toMatchObject({ key: rendered, url: rendered, host: null });
   });
 
-  it.each(["/incidents/m-1", "/api/v1/badges/api.svg?metric=nope", "/api/v1/badges/api.svg?window=1y", "/api/v1/badges/api.svg?metric=state&window=7d", "/api/v1/badges/api.svg?metric=state&metric=uptime", "/api/v1/uptime", "/api/v1/series/edge/results?since=1d&since=2d"])(
+  it.each(["/incidents/m-1", "/api/v1/badges/api.svg?metric=nope", "/api/v1/badges/api.svg?window=1y", "/api/v1/badges/api.svg?metric=state&window=7d", "/api/v1/badges/api.svg?metric=state&metric=uptime", "/api/v1/uptime", "/api/v1/series/edge/results?since=1d&since=2d", "/feed.xml?scope=nope", "/feed.xml?scope=all&scope=global"])(
     "%s goes to Next",
     (url) => {
       expect(hotRequest(get(url), null)).toBeNull();

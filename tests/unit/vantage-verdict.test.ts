@@ -12,6 +12,7 @@ import type { OpenedDatabase } from "@/db/client";
 import { loadConfig, type Config } from "@/lib/config";
 import { createLogger } from "@/lib/log";
 import { MONITOR_OFFLINE_PREFIX } from "@/lib/measure/connectivity";
+import { listIncidents } from "@/lib/dashboard/incidents";
 import { Ingest } from "@/lib/vantage/ingest";
 import { reachWords } from "@/lib/vantage/evidence";
 import { Verdicts } from "@/lib/vantage/verdict";
@@ -147,6 +148,11 @@ describe("the hub's verdict", () => {
     ]);
     expect(items[0]!.guid).toMatch(/:m-\d+:regional:opened$/);
     expect(items[0]!.title).toBe("Regional: Claude API failing from Frankfurt only");
+    // The incidents list names it for what it is: never graded, never held against the official page.
+    const listed = listIncidents(store.db, hub.config, T0 + 30 * STEP).filter((i) => i.kind === "measured");
+    expect(listed).toMatchObject([{ scope: "regional", accountable: false, acknowledged: null, official: [], vantages: [{ id: "fra", name: "Frankfurt", firstFailureAt: T0 + 5 * STEP }] }]);
+    expect(listed[0]!.ackWords).toBe("not graded: below the quorum (likely a network path, not Claude)");
+    expect(listIncidents(store.db, hub.config, T0 + 30 * STEP, 90, "global").filter((i) => i.kind === "measured")).toEqual([]);
   });
 
   it("two of three fail: one global incident, opened within 2 intervals of the second failure, started at the earliest, paged once", () => {
@@ -227,6 +233,8 @@ describe("the hub's verdict", () => {
     expect(outbox("pager").length + outbox("chat").length).toBe(sentBefore);
     const notes = store.sqlite.prepare("SELECT incident_id, vantage, started_at, ended_at, reported_at FROM late_evidence").all();
     expect(notes).toEqual([{ incident_id: (before[0] as { id: number }).id, vantage: "iad", started_at: T0 + 12 * STEP, ended_at: T0 + 35 * STEP, reported_at: now }]);
+    const [listed] = listIncidents(store.db, hub.config, now).filter((i) => i.kind === "measured");
+    expect(listed!.lateNotes).toEqual([expect.stringMatching(/^Virginia also failed \d\d:\d\d UTC.*–\d\d:\d\d UTC.*, reported at /)]);
     // Its rows fill its charts: every one of them stored.
     expect(store.sqlite.prepare("SELECT count(*) n FROM probe_results WHERE vantage = 'iad'").get()).toEqual({ n: 60 });
   });

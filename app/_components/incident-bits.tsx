@@ -29,6 +29,8 @@ export function measuredImpactText(incident: Pick<IncidentSummary, "measuredImpa
 /** How the official page answered: a badge whose words carry the meaning (the colour only repeats it). */
 export function AckBadge({ incident }: { incident: IncidentSummary }) {
   if (incident.kind !== "measured") return <span className="ack ack-none">{measuredImpactText(incident)}</span>;
+  // A hub's incident below the quorum is not the official page's to acknowledge.
+  if (incident.scope === "regional" || incident.scope === "unconfirmed") return <span className="ack ack-none">{incident.scope === "regional" ? "Regional: not graded" : "Unconfirmed: not graded"}</span>;
   const text = formatAck(incident);
   // Within 15 minutes is what the grade scores full marks; an incident too short to grade is never an accusation.
   const tone = !incident.accountable

@@ -27,7 +27,8 @@ export function IncidentCard({ incident, now }: { incident: IncidentSummary; now
           {incident.models.length ? ` (${incident.models.join(", ")})` : ""}
           {incident.peakFailureRatio !== null ? `, peak ${formatPercent(incident.peakFailureRatio)} of requests failing` : ""}
           {incident.errorMix ? `. Errors: ${incident.errorMix}.` : "."}
-          {!incident.accountable ? " Too short to grade." : ""}
+          {!incident.accountable ? (incident.scope === "global" || incident.scope === null ? " Too short to grade." : ` Not graded: ${incident.scope}.`) : ""}
+          {incident.vantages.length > 0 ? ` Seen from ${incident.vantages.map((v) => v.name).join(", ")}.` : ""}
         </p>
       ) : (
         <p className="small">

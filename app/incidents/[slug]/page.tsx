@@ -58,6 +58,13 @@ export default async function IncidentPage({ params }: Props) {
   );
 }
 
+/** What a hub's scope means, said once on the incident page. */
+const SCOPE_WORDS: Record<"global" | "regional" | "unconfirmed", string> = {
+  global: "global: failing from a quorum of the hub's vantages",
+  regional: "regional: failing from fewer than the quorum while the others succeed; likely a network path, not Claude (not graded)",
+  unconfirmed: "unconfirmed: the only vantage reporting was failing (not graded)",
+};
+
 function Incident({ incident, now }: { incident: IncidentDetail; now: number }) {
   const measured = incident.kind === "measured";
   return (
@@ -124,6 +131,37 @@ function Incident({ incident, now }: { incident: IncidentDetail; now: number }) 
               </dd>
               <dt>Models</dt>
               <dd>{incident.models.length ? incident.models.join(", ") : "none (keyless series)"}</dd>
+              {incident.vantages.length > 0 ? (
+                <>
+                  <dt>Scope</dt>
+                  <dd>
+                    {SCOPE_WORDS[incident.scope ?? "global"]}
+                    {incident.confirmedLate ? " (confirmed late, by a vantage that caught up: not paged)" : ""}
+                  </dd>
+                  <dt>Seen from</dt>
+                  <dd>
+                    <ul className="plain">
+                      {incident.vantages.map((v) => (
+                        <li key={v.id}>
+                          {v.name} <code className="muted">{v.id}</code>: first failure <Time at={v.firstFailureAt}>{formatUtc(v.firstFailureAt, { seconds: true })}</Time>
+                        </li>
+                      ))}
+                    </ul>
+                  </dd>
+                </>
+              ) : null}
+              {incident.lateNotes.length > 0 ? (
+                <>
+                  <dt>Reported late</dt>
+                  <dd>
+                    <ul className="plain">
+                      {incident.lateNotes.map((note) => (
+                        <li key={note}>{note}</li>
+                      ))}
+                    </ul>
+                  </dd>
+                </>
+              ) : null}
               <dt>Sample request ids</dt>
               <dd>
                 {incident.sampleRequestIds.length ? (

@@ -114,6 +114,8 @@ export class Verdicts {
         id = insertMeasuredIncident(db, { ...(columns ?? emptyColumns(now)), ...row, vantage: VERDICT_VANTAGE, surface: surface.id, series, model });
       }
       const opened = fact(id, "global", startedAt, witnesses, downNow);
+      // A regional incident made global is one thread: its channels read "now failing from 2 of 3 vantages".
+      if (prev.localId !== null) opened.reach = { ...opened.reach!, words: opened.reach!.words.replace(/^is failing/, "is now failing") };
       this.decided.set(id, opened.reach!);
       this.alerts.incidentOpened(db, opened, now);
       this.log.warn(`incident opened: ${surface.name} ${series} ${opened.reach!.words} since ${new Date(startedAt).toISOString()}`);

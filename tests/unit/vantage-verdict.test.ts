@@ -167,12 +167,13 @@ describe("the hub's verdict", () => {
     expect(JSON.parse(row!.vantages).map((w: { id: string }) => w.id).sort()).toEqual(["fra", "lon"]);
     const pager = incidentEvents("pager");
     expect(pager.filter((e) => e.event.type === "incident.opened")).toHaveLength(1);
-    expect(pager[0]!.event.summary).toContain("is failing from 2 of 3 vantages (London, Frankfurt)");
+    expect(pager[0]!.event.summary).toContain("failing from 2 of 3 vantages (London, Frankfurt)");
     expect(pager[0]!.event.data).toMatchObject({ scope: "global", incidentId: `m-${row!.id}`, threadId: `m-${row!.id}` });
     // The chat channel heard the regional start, then the same incident made global: one thread.
     const chat = incidentEvents("chat").filter((e) => e.event.type === "incident.opened");
     expect(chat.map((e) => e.event.data.scope)).toEqual(["regional", "global"]);
     expect(new Set(chat.map((e) => e.event.data.threadId))).toEqual(new Set([`m-${row!.id}`]));
+    expect(chat[1]!.event.summary).toContain("is now failing from 2 of 3 vantages (London, Frankfurt)");
     // The global feed tells the incident whole; its regional start stays in the regional feed, under its own GUID.
     const items = store.sqlite.prepare("SELECT guid, event, scope FROM feed_items ORDER BY id").all() as { guid: string; event: string; scope: string }[];
     expect(items.filter((i) => i.scope === "global").map((i) => i.event)).toEqual(["opened", "resolved"]);

@@ -218,7 +218,7 @@ describe("a hub's verdict across four vantages, real processes on 127.0.0.1", ()
     const paged = received("pager");
     expect(paged.map((e) => e.type)).toEqual(["incident.opened"]);
     expect(paged[0]!.data.scope).toBe("global");
-    expect(paged[0]!.summary).toMatch(/is failing from 2 of 3 vantages \((London, Frankfurt|Frankfurt, London)\)/);
+    expect(paged[0]!.summary).toMatch(/failing from 2 of 3 vantages \((London, Frankfurt|Frankfurt, London)\)/);
     expect((await apiVerdict()).headline).toMatch(/^Claude API: failing from 2 of 3 vantages/);
   });
 

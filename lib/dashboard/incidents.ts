@@ -92,20 +92,8 @@ function localSummary(db: Db, config: Config, surface: Surface, g: SurfaceIncide
   const vantages = witnessesOf(config, g);
   const where = vantages.map((v) => v.name).join(", ") || "one vantage";
   return {
-    slug: measuredSlug(g),
-    kind: "measured",
-    surface: surface.id,
-    surfaceName: surface.name,
+    ...measuredFields(surface, g, share),
     title: scope === "regional" ? `Regional: ${surface.name} failing from ${where} only` : `Unconfirmed: ${surface.name} failing from ${where}, the only vantage reporting`,
-    startedAt: g.startedAt,
-    endedAt: g.endedAt,
-    severity: g.severity,
-    series: g.series,
-    models: g.models,
-    peakFailureRatio: g.peakFailureRatio,
-    failureShare: share.share,
-    failureWords: share.share === null ? null : share.words,
-    errorMix: describeErrorMix(g.errorClassCounts),
     acknowledged: null,
     ackDelayMs: null,
     ackWords: scope === "regional" ? "not graded: below the quorum (likely a network path, not Claude)" : "not graded: only one vantage was reporting",
@@ -140,15 +128,13 @@ function measuredWhat(g: SurfaceIncident): string {
   return g.severity === "down" ? "outage" : g.series.every((s) => s.startsWith("elevated:")) ? "elevated errors" : "degraded";
 }
 
-function measuredSummary(db: Db, config: Config, surface: Surface, { measured: g, ...m }: IncidentMatch, share: FailureShare): IncidentSummary {
-  const mix = describeErrorMix(g.errorClassCounts);
-  const what = measuredWhat(g);
+/** What every measured incident's summary says of its group, whatever its scope. */
+function measuredFields(surface: Surface, g: SurfaceIncident, share: FailureShare) {
   return {
     slug: measuredSlug(g),
-    kind: "measured",
+    kind: "measured" as const,
     surface: surface.id,
     surfaceName: surface.name,
-    title: `${surface.name} ${what}: ${share.share === null ? `${g.series.length} series failing` : share.words}`,
     startedAt: g.startedAt,
     endedAt: g.endedAt,
     severity: g.severity,
@@ -157,7 +143,15 @@ function measuredSummary(db: Db, config: Config, surface: Surface, { measured: g
     peakFailureRatio: g.peakFailureRatio,
     failureShare: share.share,
     failureWords: share.share === null ? null : share.words,
-    errorMix: mix,
+    errorMix: describeErrorMix(g.errorClassCounts),
+  };
+}
+
+function measuredSummary(db: Db, config: Config, surface: Surface, { measured: g, ...m }: IncidentMatch, share: FailureShare): IncidentSummary {
+  const what = measuredWhat(g);
+  return {
+    ...measuredFields(surface, g, share),
+    title: `${surface.name} ${what}: ${share.share === null ? `${g.series.length} series failing` : share.words}`,
     acknowledged: m.acknowledged,
     ackDelayMs: m.ackDelayMs,
     ackWords: describeAckDelay(m.ack),

@@ -39,10 +39,11 @@ export class Verdicts {
     private readonly db: Db,
     private readonly log: Logger,
   ) {
-    this.alerts = new AlertRules(config);
-    this.feed = new FeedPublisher(config, log);
     this.members = members(config);
     this.names = new Map(this.members.map((m) => [m.id, m.name]));
+    // Its own rules and publisher: the recorder's of a hub neither alert nor publish incidents.
+    this.alerts = new AlertRules(config);
+    this.feed = new FeedPublisher(config, log);
     // An "opened" written later (a channel's minIncidentMinutes) says the reach as decided, or as the row keeps it.
     this.alerts.reachOf = (row) => this.decided.get(row.id) ?? (row.scope && row.vantages ? this.reach(row.scope, row.vantages, row.vantages.map((w) => w.id), row.vantages.map((w) => w.id)) : undefined);
   }

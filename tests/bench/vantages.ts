@@ -8,7 +8,7 @@
  * WITNESS_BENCH_DB=/tmp/h90.db reuses a history made once (`npm run -s history -- --days 90 --out /tmp/h90.db`): it
  * is copied, never written. Without it a 90-day history is generated for the run.
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -23,7 +23,7 @@ import { signedHeaders } from "@/lib/vantage/wire";
 import type { ProbeKind, ProbeResult } from "@/probes/types";
 import { fmt, median, printTable, quantile } from "@/tests/bench/stats";
 import { sampleResult } from "@/tests/unit/support";
-import { baseEnv, newSecret, query, sleep, startHub, until, vantageProcess, writeVantageConfig, type VantageProcess } from "@/tests/unit/vantages-support";
+import { baseEnv, newSecret, query, secretEnv, sleep, startHub, until, vantageProcess, writeHubConfig, writeVantageConfig, type VantageProcess } from "@/tests/unit/vantages-support";
 
 const BATCHES = Number(process.env.BENCH_VANTAGES_BATCHES ?? 40);
 const BATCH_SIZE = 500;
@@ -67,21 +67,7 @@ export async function benchVantages(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "witness-vantages-bench-"));
   const dbPath = join(dir, "hub.db");
   const secrets = Object.fromEntries(IDS.map((id) => [id, newSecret()]));
-  const envName = (id: string) => `WITNESS_VANTAGE_${id.toUpperCase()}_SECRET`;
-  const configPath = join(dir, "hub.yaml");
-  writeFileSync(
-    configPath,
-    [
-      "vantage: { probe: false }",
-      "probes:",
-      ...["edge", "web", "status"].map((k) => `  ${k}: { intervalSeconds: 10, timeoutMs: 5000 }`),
-      ...["messages", "stream", "code", "console", "browser"].map((k) => `  ${k}: { enabled: false }`),
-      "connectivityCheck: { url: null }",
-      "vantages:",
-      ...IDS.map((id) => `  - { id: ${id}, name: ${id}, secret: "\${${envName(id)}}" }`),
-      "",
-    ].join("\n"),
-  );
+  const configPath = writeHubConfig(join(dir, "hub.yaml"), { ids: IDS, extra: ["connectivityCheck: { url: null }"] });
   const t0 = performance.now();
   const reuse = process.env.WITNESS_BENCH_DB;
   if (reuse) copyFileSync(reuse, dbPath);
@@ -95,7 +81,7 @@ export async function benchVantages(): Promise<void> {
 
   const hubSim = await startSimulator();
   const sims: Simulator[] = [hubSim];
-  const hubEnv = baseEnv(hubSim.url, { WITNESS_CONFIG: configPath, ...Object.fromEntries(IDS.map((id) => [envName(id), secrets[id]!])) });
+  const hubEnv = baseEnv(hubSim.url, { WITNESS_CONFIG: configPath, ...secretEnv(secrets) });
   const hub = await startHub({ env: hubEnv, dbPath, logPath: join(dir, "hub.log") });
   const running: VantageProcess[] = [];
   try {

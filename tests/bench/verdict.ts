@@ -25,7 +25,7 @@ import { generateHistory } from "@/lib/simulator/history";
 import { startSimulator, type Simulator } from "@/lib/simulator";
 import { fmt, median, printTable } from "@/tests/bench/stats";
 import { startReceiver } from "@/tests/unit/alert-support";
-import { baseEnv, newSecret, query, sleep, startHub, until, vantageProcess, type VantageProcess } from "@/tests/unit/vantages-support";
+import { baseEnv, newSecret, query, secretEnv, secretEnvName, sleep, startHub, until, vantageProcess, writeHubConfig, type VantageProcess } from "@/tests/unit/vantages-support";
 
 const TRIALS = Number(process.env.BENCH_VERDICT_TRIALS ?? 3);
 const RENDERS = Number(process.env.BENCH_VERDICT_RENDERS ?? 7);
@@ -45,24 +45,12 @@ async function quorumToIncident(): Promise<void> {
   const hubSim = await startSimulator();
   const sims: Record<string, Simulator> = {};
   for (const id of ids) sims[id] = await startSimulator();
-  const configPath = join(dir, "hub.yaml");
-  writeFileSync(
-    configPath,
-    [
-      "vantage: { probe: false }",
-      "probes:",
-      ...["edge", "web", "status"].map((k) => `  ${k}: { intervalSeconds: 10, timeoutMs: 5000 }`),
-      ...["messages", "stream", "code", "console", "browser"].map((k) => `  ${k}: { enabled: false }`),
-      "alerts:",
-      "  resolveHoldMinutes: 0.25",
-      `  channels: [{ name: pager, type: webhook, url: "${receiver.url}/pager", secret: "${HOOK_SECRET}" }]`,
-      "vantages:",
-      ...ids.map((id) => `  - { id: ${id}, name: ${id}, secret: "\${WITNESS_VANTAGE_${id.toUpperCase()}_SECRET}" }`),
-      "",
-    ].join("\n"),
-  );
+  const configPath = writeHubConfig(join(dir, "hub.yaml"), {
+    ids,
+    extra: ["alerts:", "  resolveHoldMinutes: 0.25", `  channels: [{ name: pager, type: webhook, url: "${receiver.url}/pager", secret: "${HOOK_SECRET}" }]`],
+  });
   const dbPath = join(dir, "hub.db");
-  const hub = await startHub({ env: baseEnv(hubSim.url, { WITNESS_CONFIG: configPath, ...Object.fromEntries(ids.map((id) => [`WITNESS_VANTAGE_${id.toUpperCase()}_SECRET`, secrets[id]!])) }), dbPath, logPath: join(dir, "hub.log") });
+  const hub = await startHub({ env: baseEnv(hubSim.url, { WITNESS_CONFIG: configPath, ...secretEnv(secrets) }), dbPath, logPath: join(dir, "hub.log") });
   const running: VantageProcess[] = [];
   const toIncident: number[] = [];
   const toReceiver: number[] = [];
@@ -136,8 +124,8 @@ async function renderAtScale(): Promise<void> {
   const ids = Array.from({ length: HUB_VANTAGES }, (_, i) => `v${i + 1}`);
   const secrets = Object.fromEntries(ids.map((id) => [id, newSecret()]));
   const hubYaml = join(dir, "hub.yaml");
-  writeFileSync(hubYaml, ["vantage: { probe: false }", "vantages:", ...ids.map((id) => `  - { id: ${id}, name: Vantage ${id}, secret: "\${WITNESS_VANTAGE_${id.toUpperCase()}_SECRET}" }`), ""].join("\n"));
-  const secretsEnv = Object.fromEntries(ids.map((id) => [`WITNESS_VANTAGE_${id.toUpperCase()}_SECRET`, secrets[id]!]));
+  writeFileSync(hubYaml, ["vantage: { probe: false }", "vantages:", ...ids.map((id) => `  - { id: ${id}, name: Vantage ${id}, secret: "\${${secretEnvName(id)}}" }`), ""].join("\n"));
+  const secretsEnv = secretEnv(secrets);
   try {
     const single = prepare(dir, "single.db", process.env.WITNESS_BENCH_DB, undefined);
     const hubDb = prepare(dir, "hub.db", process.env.WITNESS_BENCH_HUB_DB, ids);

@@ -167,6 +167,39 @@ export function vantageProcess(id: string, env: NodeJS.ProcessEnv, dbPath: strin
   };
 }
 
+/**
+ * A hub's config for these tests and benches: it only collects (and reads the official page), its plan is edge, web
+ * and status every `intervalSeconds`, `extra` lines go in as they are, and each id is a vantage named as given whose
+ * secret comes from WITNESS_VANTAGE_<ID>_SECRET (see secretEnv).
+ */
+export function writeHubConfig(path: string, opts: { ids: readonly string[]; names?: Record<string, string>; intervalSeconds?: number; statusSeconds?: number; extra?: readonly string[] }): string {
+  const every = opts.intervalSeconds ?? 10;
+  writeFileSync(
+    path,
+    [
+      "vantage: { probe: false }",
+      "probes:",
+      `  edge: { intervalSeconds: ${every}, timeoutMs: ${Math.min(5000, every * 600)} }`,
+      `  web: { intervalSeconds: ${every}, timeoutMs: ${Math.min(5000, every * 600)} }`,
+      `  status: { intervalSeconds: ${opts.statusSeconds ?? every}, timeoutMs: 5000 }`,
+      ...["messages", "stream", "code", "console", "browser"].map((k) => `  ${k}: { enabled: false }`),
+      ...(opts.extra ?? []),
+      "vantages:",
+      ...opts.ids.map((id) => `  - { id: ${id}, name: ${opts.names?.[id] ?? id}, secret: "\${${secretEnvName(id)}}" }`),
+      "",
+    ].join("\n"),
+  );
+  return path;
+}
+
+/** The environment variable a hub config made by writeHubConfig reads a vantage's secret from. */
+export const secretEnvName = (id: string) => `WITNESS_VANTAGE_${id.toUpperCase()}_SECRET`;
+
+/** Those variables for every vantage: `{ WITNESS_VANTAGE_FRA_SECRET: "whsec_…", … }`. */
+export function secretEnv(secrets: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(secrets).map(([id, secret]) => [secretEnvName(id), secret]));
+}
+
 /** A vantage's own config file: it holds only what is local (the plan comes from the hub). */
 export function writeVantageConfig(path: string): string {
   writeFileSync(path, "connectivityCheck: { url: null }\n");

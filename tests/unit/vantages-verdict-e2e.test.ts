@@ -18,7 +18,7 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "@/lib/simulator";
 import { startReceiver, type Receiver } from "@/tests/unit/alert-support";
-import { baseEnv, freePort, listing, newSecret, query, sleep, startHub, until, vantageProcess, type Hub, type VantageProcess } from "@/tests/unit/vantages-support";
+import { baseEnv, freePort, listing, newSecret, query, secretEnv, sleep, startHub, until, vantageProcess, writeHubConfig, type Hub, type VantageProcess } from "@/tests/unit/vantages-support";
 
 const dir = mkdtempSync(join(tmpdir(), "witness-verdict-e2e-"));
 const IDS = ["lon", "fra", "iad", "lab"] as const;
@@ -74,28 +74,20 @@ beforeAll(async () => {
   hubSim = await startSimulator();
   for (const id of ["lon", "fra", "iad"]) sims[id] = await startSimulator();
   receiver = await startReceiver();
-  const configPath = join(dir, "hub.yaml");
-  writeFileSync(
-    configPath,
-    [
-      "vantage: { probe: false }",
-      "probes:",
-      "  edge: { intervalSeconds: 5, timeoutMs: 3000 }",
-      "  web: { intervalSeconds: 5, timeoutMs: 3000 }",
-      "  status: { intervalSeconds: 10, timeoutMs: 5000 }",
-      ...["messages", "stream", "code", "console", "browser"].map((k) => `  ${k}: { enabled: false }`),
+  const configPath = writeHubConfig(join(dir, "hub.yaml"), {
+    ids: IDS,
+    names: NAMES,
+    intervalSeconds: 5,
+    statusSeconds: 10,
+    extra: [
       "alerts:",
       "  resolveHoldMinutes: 0.25",
       "  channels:",
       `    - { name: pager, type: webhook, url: "${receiver.url}/pager", secret: "${HOOK_SECRET}" }`,
       `    - { name: chat, type: webhook, url: "${receiver.url}/chat", secret: "${HOOK_SECRET}", scopes: [global, regional, unconfirmed] }`,
-      "vantages:",
-      ...IDS.map((id) => `  - { id: ${id}, name: ${NAMES[id]}, secret: "\${WITNESS_VANTAGE_${id.toUpperCase()}_SECRET}" }`),
-      "",
-    ].join("\n"),
-  );
-  const secretsEnv = Object.fromEntries(IDS.map((id) => [`WITNESS_VANTAGE_${id.toUpperCase()}_SECRET`, SECRETS[id]!]));
-  hub = await startHub({ env: baseEnv(hubSim.url, { WITNESS_CONFIG: configPath, ...secretsEnv }), dbPath: hubDb, logPath: join(dir, "hub.log") });
+    ],
+  });
+  hub = await startHub({ env: baseEnv(hubSim.url, { WITNESS_CONFIG: configPath, ...secretEnv(SECRETS) }), dbPath: hubDb, logPath: join(dir, "hub.log") });
   link = await cutLink(hub.port);
   const closed = await freePort();
   for (const id of IDS) {

@@ -28,8 +28,10 @@ export interface Reach {
   scope: "global" | "regional" | "unconfirmed";
   vantages: { id: string; name: string; firstFailureAt: number }[];
   eligible: number;
-  /** The sentence after the surface's name: "is failing from 2 of 3 vantages (London, Frankfurt)". */
+  /** The verb phrase after the surface's name: "is failing from 2 of 3 vantages (London, Frankfurt)". */
   words: string;
+  /** Said after the time: "Frankfurt and Virginia succeed: likely a network path, not Claude" (a regional one), or null. */
+  note: string | null;
 }
 
 export interface Links {
@@ -121,7 +123,7 @@ export function incidentOpenedEvent(i: MeasuredFact, official: OfficialAtTheTime
       occurredAt: i.startedAt,
       surface: i.surface,
       severity: i.severity === "down" ? "critical" : "warning",
-      summary: `${i.surface.name} ${i.reach?.words ?? measuredVerb(i)} since ${clock(i.startedAt)}: ${words}${mixInWords(i.errorClassCounts)}; ${officialInWords(official)}`,
+      summary: `${i.surface.name} ${i.reach?.words ?? measuredVerb(i)} since ${clock(i.startedAt)}${i.reach?.note ? `; ${i.reach.note}` : ""}: ${words}${mixInWords(i.errorClassCounts)}; ${officialInWords(official)}`,
       url: incidentUrl(links, `m-${i.id}`),
       data: { ...measuredData(i, official, share), endedAt: null, durationMs: null },
     },

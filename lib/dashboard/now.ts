@@ -64,6 +64,11 @@ export function getStatusNow(db: Db, config: Config, now: number): StatusNow {
 
 /** A hub's headline: each surface's verdict sentence, worst first; a regional or unconfirmed failure is not an outage. */
 function hubHeadline(surfaces: readonly SurfaceNow[], names: (list: readonly SurfaceNow[]) => string): Headline {
+  const counted = Math.max(...surfaces.map((s) => s.verdict!.eligible));
+  const configured = surfaces[0]!.verdict!.configured;
+  if (surfaces.every((s) => s.measured === "up" && s.verdict!.scope === null && s.official === "operational")) {
+    return made("state-up", [`Claude is working: every surface measured up from ${counted} of ${configured} vantages, and the official page agrees.`], "✓ Claude working");
+  }
   const ordered = [...surfaces].sort((a, b) => WORST_FIRST[a.measured] - WORST_FIRST[b.measured]);
   const parts = ordered.map((s, i) => `${i ? " " : ""}${s.verdict!.headline}.`);
   const down = surfaces.filter((s) => s.measured === "down");

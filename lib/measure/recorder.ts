@@ -145,7 +145,8 @@ export class Recorder {
       const id = insertMeasuredIncident(db, { ...elevatedColumns(transition.incident), surface: surface.id, series: key, model: null, scope: this.scope });
       state = { ...state, open: { ...transition.incident, id } };
       if (this.publishes) this.alerts.incidentOpened(db, { id, surface: { id: surface.id, name: surface.name }, series: key, model: null, severity: "degraded", startedAt: transition.incident.startedAt, peakFailureRatio: transition.incident.peakFailureRatio, errorClassCounts: transition.incident.errorClassCounts }, at);
-      this.log.warn(`incident opened: ${surface.name} elevated errors since ${new Date(transition.incident.startedAt).toISOString()}`);
+      if (this.publishes) this.log.warn(`incident opened: ${surface.name} elevated errors since ${new Date(transition.incident.startedAt).toISOString()}`);
+      else this.log.info(`own evidence: ${surface.name} elevated errors since ${new Date(transition.incident.startedAt).toISOString()} (the hub's verdict decides)`);
     } else if (transition && transition.incident.id !== null) {
       const endedAt = transition.type === "resolved" ? new Date(transition.endedAt) : null;
       updateMeasuredIncident(db, transition.incident.id, { ...elevatedColumns(transition.incident), endedAt });
@@ -188,7 +189,8 @@ export class Recorder {
       const id = insertMeasuredIncident(db, { ...incidentColumns(transition.incident), surface: surface.id, series: result.probe, model: result.model, scope: this.scope });
       state.open = { ...transition.incident, id };
       if (this.publishes) this.alerts.incidentOpened(db, measuredFact(surface, result, { ...transition.incident, id }), observation.at);
-      this.log.warn(`incident opened: ${surface.name} ${result.probe} ${transition.incident.severity} since ${new Date(transition.incident.startedAt).toISOString()}`);
+      if (this.publishes) this.log.warn(`incident opened: ${surface.name} ${result.probe} ${transition.incident.severity} since ${new Date(transition.incident.startedAt).toISOString()}`);
+      else this.log.info(`own evidence: ${surface.name} ${result.probe} ${transition.incident.severity} since ${new Date(transition.incident.startedAt).toISOString()} (the hub's verdict decides)`);
     } else if (transition && transition.incident.id !== null) {
       const endedAt = transition.type === "resolved" ? new Date(transition.endedAt) : null;
       updateMeasuredIncident(db, transition.incident.id, { ...incidentColumns(transition.incident), endedAt });

@@ -102,12 +102,18 @@ export function eligibleMembers(list: readonly Member[], eligibleUnits: readonly
   return list.filter((m) => units.has(m.group === null ? `vantage:${m.id}` : `group:${m.group}`) && states.has(m.id)).map((m) => m.id);
 }
 
-/** "2 of 3 vantages (London, Frankfurt)", "London only; Frankfurt and Virginia succeed". */
+/** "is failing from 2 of 3 vantages (London, Frankfurt)", "is failing from London only; Frankfurt and Virginia succeed: …". */
 export function reachWords(scope: Scope, down: readonly string[], eligible: readonly string[]): string {
-  if (scope === "global") return `is failing from ${down.length} of ${eligible.length} vantages (${down.join(", ")})`;
-  if (scope === "unconfirmed") return `is failing from ${listWords(down)}, the only vantage reporting (unconfirmed)`;
+  const { verb, note } = reachParts(scope, down, eligible);
+  return note ? `${verb}; ${note}` : verb;
+}
+
+/** The verb phrase ("is failing from London only") and what follows it ("Frankfurt and Virginia succeed: …"), if anything. */
+export function reachParts(scope: Scope, down: readonly string[], eligible: readonly string[]): { verb: string; note: string | null } {
+  if (scope === "global") return { verb: `is failing from ${down.length} of ${eligible.length} vantages (${down.join(", ")})`, note: null };
+  if (scope === "unconfirmed") return { verb: `is failing from ${listWords(down)}, the only vantage reporting (unconfirmed)`, note: null };
   const up = eligible.filter((n) => !down.includes(n));
-  return `is failing from ${listWords(down)} only; ${listWords(up)} ${up.length === 1 ? "succeeds" : "succeed"}: likely a network path, not Claude`;
+  return { verb: `is failing from ${listWords(down)} only`, note: `${listWords(up)} ${up.length === 1 ? "succeeds" : "succeed"}: likely a network path, not Claude` };
 }
 
 /** "London", "London and Paris", "London, Paris and Virginia". */

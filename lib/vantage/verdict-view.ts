@@ -72,6 +72,8 @@ export function readSurfaceVerdicts(db: Db, config: Config, now: number): Map<st
       const scope: Scope | null = kept?.globalId != null ? "global" : (kept?.localScope ?? null);
       if (scope && kept) for (const w of kept.witnesses) (failing.get(scope) ?? failing.set(scope, new Set()).get(scope)!).add(w.id);
     }
+    // A surface no vantage probes has no verdict: its card says why it is not measured.
+    if (seriesOf.length === 0) continue;
     const scope: Scope | null = failing.has("global") ? "global" : failing.has("regional") ? "regional" : failing.has("unconfirmed") ? "unconfirmed" : null;
     const name = (id: string) => list.find((m) => m.id === id)?.name ?? id;
     const failingNames = scope ? [...failing.get(scope)!].map(name) : [];

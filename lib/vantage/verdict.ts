@@ -18,13 +18,23 @@ import type { OpenIncident, SeriesState } from "@/lib/judge/detector";
 import { surfaceOfSeries } from "@/lib/judge/surfaces";
 import type { Logger } from "@/lib/log";
 import { FeedPublisher } from "@/lib/publish/feed-items";
-import { eligibleMembers, gatherEvidence, members, quorumPolicy, reachWords, readStoredEvidence, type Member, type SeriesVerdict } from "@/lib/vantage/evidence";
+import { eligibleMembers, gatherEvidence, members, quorumPolicy, reachParts, readStoredEvidence, type Member, type SeriesVerdict } from "@/lib/vantage/evidence";
 import { initialVerdictState, nextVerdict, type Verdict } from "@/lib/vantage/quorum";
 import type { Db } from "@/db/client";
 import { insertMeasuredIncident, saveDetectorState, updateMeasuredIncident } from "@/db/queries/measured-incidents";
 import { insertLateEvidence, getVerdictIncidentsOverlapping } from "@/db/queries/verdict";
+import { deleteAlertState, getAlertState, saveAlertState } from "@/db/queries/alerts";
 import { VERDICT_VANTAGE, type Scope, type VantageWitness } from "@/db/schema";
 import type { ProbeKind } from "@/probes/types";
+
+/** What alert_states keeps of a surface's regional thread (`regional:<surface id>`). */
+interface RegionalThread {
+  rootId: number;
+  rootStartedAt: number;
+  /** Its regional rows still open. */
+  open: number[];
+  [key: string]: unknown;
+}
 
 const initialSeriesVerdict = (): SeriesVerdict => ({ verdict: initialVerdictState(), globalId: null, localId: null, localScope: null, witnesses: [] });
 
@@ -110,6 +120,7 @@ export class Verdicts {
       if (prev.localId !== null) {
         // The regional (or unconfirmed) incident of these paths is now the quorum's: one incident, one thread.
         id = prev.localId;
+        this.regionalClosed(db, surface, fact(id, prev.localScope ?? "regional", startedAt, witnesses, downNow), now, true);
         updateMeasuredIncident(db, id, { ...(columns ?? {}), ...row });
       } else {
         id = insertMeasuredIncident(db, { ...(columns ?? emptyColumns(now)), ...row, vantage: VERDICT_VANTAGE, surface: surface.id, series, model });
@@ -161,7 +172,7 @@ export class Verdicts {
       if (prev.localId === null) {
         const id = insertMeasuredIncident(db, { ...(columns ?? emptyColumns(now)), scope, vantages: witnesses, decidedAt: new Date(now), startedAt: new Date(startedAt), confirmedAt: new Date(now), vantage: VERDICT_VANTAGE, surface: surface.id, series, model: fact(0, scope, startedAt, witnesses, downNow).model });
         const opened = fact(id, scope, startedAt, witnesses, downNow);
-        enqueueEvent(db, this.config.alerts.channels, regionalOpenedEvent(opened, this.alerts.officialAt(db, surface, now), this.alerts.linksOf(db)), new Date(now));
+        this.regionalOpened(db, surface, opened, now);
         this.log.info(`${scope} incident: ${surface.name} ${series} ${opened.reach!.words} since ${new Date(startedAt).toISOString()}`);
         return { state: { ...prev, localId: id, localScope: scope, witnesses }, changed: true };
       }
@@ -173,8 +184,39 @@ export class Verdicts {
     updateMeasuredIncident(db, prev.localId, { endedAt: new Date(now) });
     const startedAt = Math.min(...prev.witnesses.map((w) => w.firstFailureAt), now);
     const closed = fact(prev.localId, prev.localScope ?? "regional", startedAt, prev.witnesses, prev.witnesses.map((w) => w.id));
-    enqueueEvent(db, this.config.alerts.channels, regionalResolvedEvent(closed, now, this.alerts.officialAt(db, surface, now), this.alerts.linksOf(db)), new Date(now));
+    this.regionalClosed(db, surface, closed, now, false);
     return { state: { ...prev, localId: null, localScope: null, witnesses: [] }, changed: true };
+  }
+
+  /**
+   * One regional thread per surface, as global incidents have (lib/alerts/facts.ts): the first regional row of a
+   * surface sends "opened" to the channels that list its scope; others of the surface while it is open join it.
+   */
+  private regionalOpened(db: Db, surface: Surface, opened: MeasuredFact, now: number): void {
+    const key = `regional:${surface.id}`;
+    const st = getAlertState(db, key) as RegionalThread | undefined;
+    if (st && st.open.length > 0) {
+      saveAlertState(db, key, { ...st, open: [...st.open, opened.id] } satisfies RegionalThread, new Date(now));
+      return;
+    }
+    saveAlertState(db, key, { rootId: opened.id, rootStartedAt: opened.startedAt, open: [opened.id] } satisfies RegionalThread, new Date(now));
+    enqueueEvent(db, this.config.alerts.channels, regionalOpenedEvent(opened, this.alerts.officialAt(db, surface, now), this.alerts.linksOf(db)), new Date(now));
+  }
+
+  /** A regional row closed, or made global (`escalated`: the global thread tells the rest); the last one sends "resolved". */
+  private regionalClosed(db: Db, surface: Surface, closed: MeasuredFact, now: number, escalated: boolean): void {
+    const key = `regional:${surface.id}`;
+    const st = getAlertState(db, key) as RegionalThread | undefined;
+    if (!st || !st.open.includes(closed.id)) return;
+    const open = st.open.filter((id) => id !== closed.id);
+    if (open.length > 0) {
+      saveAlertState(db, key, { ...st, open } satisfies RegionalThread, new Date(now));
+      return;
+    }
+    deleteAlertState(db, key);
+    if (escalated) return;
+    const root = { ...closed, id: st.rootId, startedAt: st.rootStartedAt };
+    enqueueEvent(db, this.config.alerts.channels, regionalResolvedEvent(root, now, this.alerts.officialAt(db, surface, now), this.alerts.linksOf(db)), new Date(now));
   }
 
   private reach(scope: Scope, witnesses: readonly VantageWitness[], downIds: readonly string[], eligible: readonly string[]): Reach {
@@ -184,7 +226,7 @@ export class Verdicts {
       scope,
       vantages: witnesses.map((w) => ({ id: w.id, name: name(w.id), firstFailureAt: w.firstFailureAt })),
       eligible: eligible.length,
-      words: reachWords(scope, down, eligible.map(name)),
+      ...(({ verb, note }) => ({ words: verb, note }))(reachParts(scope, down, eligible.map(name))),
     };
   }
 

@@ -50,7 +50,7 @@ function hubConfig(ids: string[] = ["lon", "fra", "iad"]): Config {
     path,
     [
       "vantage: { probe: false }",
-      "probes: { edge: { intervalSeconds: 10 } }",
+      "probes: { edge: { intervalSeconds: 10 }, messages: { intervalSeconds: 10 } }",
       "feed: { minIncidentMinutes: 1 }",
       "alerts:",
       "  channels:",
@@ -66,10 +66,11 @@ function hubConfig(ids: string[] = ["lon", "fra", "iad"]): Config {
 
 type Reading = "up" | "down" | "offline" | null;
 
-function edge(at: number, reading: Exclude<Reading, null>): ProbeResult {
+function edge(at: number, reading: Exclude<Reading, null>, series: "edge" | "messages:claude-haiku-4-5" = "edge"): ProbeResult {
   const down = reading === "down";
+  const model = series === "edge" ? null : "claude-haiku-4-5";
   return {
-    probe: "edge", kind: "edge", model: null, startedAt: new Date(at).toISOString(),
+    probe: series, kind: series === "edge" ? "edge" : "messages", model, startedAt: new Date(at).toISOString(),
     outcome: reading === "offline" ? "inconclusive" : reading, errorClass: down ? "connection_error" : null, httpStatus: down ? null : 401,
     dnsMs: 1, connectMs: 2, tlsMs: 3, ttfbMs: 40, ttftMs: null, totalMs: 50, outputTokens: null, tokensPerSecond: null, requestId: null,
     message: reading === "offline" ? `${MONITOR_OFFLINE_PREFIX} connectivity check failed too` : down ? "connect ECONNREFUSED" : null, details: null,
@@ -137,7 +138,7 @@ describe("the hub's verdict", () => {
     const chat = incidentEvents("chat");
     expect(chat.map((e) => e.event.type)).toEqual(["incident.opened", "incident.resolved"]);
     expect(chat[0]!.event).toMatchObject({ severity: "warning", data: { scope: "regional" } });
-    expect(chat[0]!.event.summary).toContain("is failing from Frankfurt only; London and Virginia succeed: likely a network path, not Claude");
+    expect(chat[0]!.event.summary).toContain("is failing from Frankfurt only since 10:00 UTC; London and Virginia succeed: likely a network path, not Claude");
     // No grade, no acknowledgement: the published global incidents are none.
     expect(store.sqlite.prepare("SELECT count(*) n FROM measured_incidents WHERE scope = 'global'").get()).toEqual({ n: 0 });
     // The regional feed has it (opened and resolved); the default feed has nothing.
@@ -250,6 +251,23 @@ describe("the hub's verdict", () => {
     const [row] = published();
     expect(row).toMatchObject({ scope: "global", confirmed_late: 1, started_at: T0 + 5 * STEP });
     expect(incidentEvents("pager")).toEqual([]);
+  });
+
+  it("one vantage failing on two series of a surface is one regional thread: one opened, one resolved", () => {
+    const hub = new Hub();
+    for (let step = 0; step < 30; step++) {
+      const at = T0 + step * STEP;
+      for (const v of hub.config.vantages) {
+        const r = v.id === "fra" && step >= 5 && step < 20 ? "down" : "up";
+        hub.send(v.id, [edge(at, r), edge(at + 500, r, "messages:claude-haiku-4-5")], at + 1_000);
+      }
+      hub.verdicts.evaluate(at + 2_000);
+    }
+    expect(published().map((r) => r.scope)).toEqual(["regional", "regional"]);
+    const chat = incidentEvents("chat");
+    expect(chat.map((e) => e.event.type)).toEqual(["incident.opened", "incident.resolved"]);
+    expect(chat[0]!.event.data.threadId).toBe(chat[1]!.event.data.threadId);
+    expect(chat[0]!.event.summary).toMatch(/^Claude API is failing from Frankfurt only since \d\d:\d\d UTC; London and Virginia succeed: likely a network path, not Claude: /);
   });
 
   it("says the verdict in words people read", () => {

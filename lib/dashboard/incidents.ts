@@ -57,12 +57,22 @@ function readFacts(db: Db, config: Config, from: number, to: number, now: number
       for (const o of match.official) matched.add(o.id);
     }
   }
-  const local = all.flatMap((group) => {
+  return { matches, local: localFacts(db, config, all, allSeries, now), officialAlone: official.filter((o) => !matched.has(o.id)), official, views };
+}
+
+/** The groups below the quorum (regional, unconfirmed), each with its surface and the share of its span. */
+function localFacts(db: Db, config: Config, groups: readonly SurfaceIncident[], allSeries: readonly string[], now: number): Facts["local"] {
+  return groups.flatMap((group) => {
     const surface = config.surfaces.find((x) => x.id === group.surface);
     if (!surface || scopeOfGroup(group) === "global") return [];
     return [{ surface, group, share: readFailureShare(db, config, surface, allSeries, { from: group.startedAt, to: group.endedAt ?? now }, now) }];
   });
-  return { matches, local, officialAlone: official.filter((o) => !matched.has(o.id)), official, views };
+}
+
+/** A hub's regional and unconfirmed incidents overlapping [from, to), oldest first, as the list shows them (the regional feed's). */
+export function listBelowQuorum(db: Db, config: Config, from: number, to: number, now: number): IncidentSummary[] {
+  const groups = groupSurfaceIncidents(getMeasuredIncidentsRange(db, { from: new Date(from), to: new Date(to), scopes: ["regional", "unconfirmed"] }).map(toSeriesIncident), now);
+  return localFacts(db, config, groups, getSeriesNames(db), now).map(({ surface, group, share }) => localSummary(db, config, surface, group, share));
 }
 
 function scopeOfGroup(g: SurfaceIncident): "global" | "regional" | "unconfirmed" {

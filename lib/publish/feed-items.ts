@@ -7,7 +7,7 @@
  */
 import type { Config } from "@/lib/config";
 import { minutes } from "@/lib/alerts/events";
-import { feedIncidents, listIncidentsBetween, type FeedIncident } from "@/lib/dashboard/incidents";
+import { feedIncidents, listBelowQuorum, type FeedIncident } from "@/lib/dashboard/incidents";
 import type { FeedEvent } from "@/lib/dashboard/types";
 import { POST_HOC_MS } from "@/lib/judge/acknowledgement";
 import { clock } from "@/lib/judge/words";
@@ -84,6 +84,7 @@ export function publishFeedItems(db: Db, config: Config, now: number, opts: { da
   const instance = ensureInstanceId(db);
   // An incident that started before `from` may be missing parts that ended before it (its slug would then differ).
   const incidents = feedIncidents(db, config, now, opts.days ?? FEED_DAYS, instance).filter((i) => i.startedAt >= from);
+  const regional = config.vantages.length > 0 ? regionalItems(db, config, from, now, instance) : [];
   return db.transaction((tx) => {
     const conn = tx as unknown as Db;
     // A hub's regional item of the same incident (one later made global) is its own statement, never corrected here.
@@ -105,7 +106,7 @@ export function publishFeedItems(db: Db, config: Config, now: number, opts: { da
         rows.push(correction(incident, subject, past, item, now));
       }
     }
-    if (config.vantages.length > 0) rows.push(...regionalItems(conn, config, from, now, instance));
+    rows.push(...regional);
     insertFeedItems(conn, rows);
     return { items: rows.filter((r) => r.event !== "correction").length, corrections: rows.filter((r) => r.event === "correction").length };
   });
@@ -119,8 +120,8 @@ export function publishFeedItems(db: Db, config: Config, now: number, opts: { da
 function regionalItems(db: Db, config: Config, from: number, now: number, instance: string): NewFeedItemRow[] {
   const minMs = config.feed.minIncidentMinutes * 60_000;
   const rows: NewFeedItemRow[] = [];
-  for (const i of listIncidentsBetween(db, config, from, now + 1, now, "all")) {
-    if (i.kind !== "measured" || i.scope === null || i.scope === "global" || (i.endedAt ?? now) - i.startedAt < minMs) continue;
+  for (const i of listBelowQuorum(db, config, from, now + 1, now)) {
+    if (i.scope === null || i.scope === "global" || (i.endedAt ?? now) - i.startedAt < minMs) continue;
     const guid = (event: string) => `witness:${instance}:${i.slug}:${i.scope}:${event}`;
     const where = i.vantages.map((v) => v.name).join(", ") || "one vantage";
     const why = i.scope === "regional" ? "the other vantages succeeded: likely a network path, not Claude" : "no other vantage was reporting, so it cannot be told from a local fault";

@@ -12,6 +12,8 @@ import type { OpenedDatabase } from "@/db/client";
 import { loadConfig, type Config } from "@/lib/config";
 import { createLogger } from "@/lib/log";
 import { MONITOR_OFFLINE_PREFIX } from "@/lib/measure/connectivity";
+import { insertVantageResult } from "@/db/queries/probe-results";
+import { LOCAL_VANTAGE } from "@/db/schema";
 import { listIncidents } from "@/lib/dashboard/incidents";
 import { Ingest } from "@/lib/vantage/ingest";
 import { reachWords } from "@/lib/vantage/evidence";
@@ -129,6 +131,9 @@ describe("the hub's verdict", () => {
   it("one vantage's path fails while its connectivity check answers: one regional incident naming it, no global, no page", () => {
     const hub = new Hub();
     hub.run(0, 30, (id, step) => (id === "fra" && step >= 5 && step < 20 ? "down" : "up"));
+    // The hub's own results of the surface (a hub that probes too): the feed's figures read them from raw rows.
+    for (let step = 0; step < 30; step++) insertVantageResult(store.db, LOCAL_VANTAGE, edge(T0 + step * STEP + 3_000, "up"), null);
+    hub.verdicts.evaluate(T0 + 31 * STEP);
     const rows = published();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ scope: "regional", started_at: T0 + 5 * STEP });

@@ -173,6 +173,8 @@ describe("a hub's verdict across four vantages, real processes on 127.0.0.1", ()
     const verdict = await apiVerdict();
     expect(verdict.scope).toBe("regional");
     expect(verdict.headline).toBe("Regional: failing from Frankfurt only; London and Virginia succeed: likely a network path, not Claude");
+    // The home page leads with it.
+    await until("the home page to say it", async () => (await (await fetch(`${hub.url}/`, { headers: { "cache-control": "no-cache" } })).text()).includes("Regional: failing from Frankfurt only; London and Virginia succeed: likely a network path, not Claude"), WAIT_MS);
     const status = (await (await fetch(`${hub.url}/api/v1/status`, { headers: { "cache-control": "no-cache" } })).json()) as { surfaces: { id: string; measured: string }[] };
     expect(status.surfaces.find((s) => s.id === "api")!.measured).toBe("up");
     sims.fra!.setFault("api", "none");
@@ -182,6 +184,9 @@ describe("a hub's verdict across four vantages, real processes on 127.0.0.1", ()
     expect(regional!.startedAt).toBe(firstFailure("fra", since));
     expect(await incidents("global")).toEqual([]);
     await until("the chat channel to hear it opened and resolved", () => received("chat").length >= 2, WAIT_MS);
+    const page = await (await fetch(`${hub.url}/incidents/${regional!.slug}`)).text();
+    expect(page).toContain("Seen from");
+    expect(page).toContain("Regional: not graded");
     expect(received("chat").map((e) => [e.type, e.data.scope])).toEqual([
       ["incident.opened", "regional"],
       ["incident.resolved", "regional"],

@@ -44,8 +44,11 @@ export const probeResults = sqliteTable(
     // A result is stored once per (vantage, series, start): a repeated batch or row changes nothing. It also serves
     // "one series of one vantage over a time range" (getResultsBySeriesSince, charts, uptime windows).
     uniqueIndex("probe_results_vantage_series_started_uq").on(t.vantage, t.series, t.startedAt),
-    // Serves "latest results" across all series and pruning rows older than a cutoff.
+    // Serves pruning rows older than a cutoff and rebuilding rollups in time order, whoever measured them.
     index("probe_results_started_at_idx").on(t.startedAt),
+    // Serves "one vantage's latest results" across its series (the monitor's own network, the newest result): with
+    // only the two above, SQLite took the vantage's rows from the unique key and sorted all of them (385 ms at 1 M).
+    index("probe_results_vantage_started_idx").on(t.vantage, t.startedAt),
   ],
 );
 

@@ -33,7 +33,8 @@ const HUB_VANTAGES = 5;
 const HOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 export async function benchVerdict(): Promise<void> {
-  await quorumToIncident();
+  // BENCH_VERDICT_TRIALS=0 skips the live trials (about 90 s each) for the render figures alone.
+  if (TRIALS > 0) await quorumToIncident();
   await renderAtScale();
 }
 

@@ -1,7 +1,7 @@
 /**
  * The hub's verdict as people read it (PRODUCT.md "Vantage points"): per surface, the headline with its count
- * ("Claude API: failing from 2 of 3 vantages (London, Frankfurt)"; "Regional: failing from London only; Frankfurt and
- * Virginia succeed: likely a network path, not Claude"; "Unconfirmed: only London is reporting") and a row per
+ * ("Claude API: failing from 2 of 3 vantages (London, Frankfurt)"; "Regional: Claude API failing from London only; Frankfurt and
+ * Virginia succeed: likely a network path, not Claude"; "Unconfirmed: Claude API failing, and only London is reporting") and a row per
  * vantage (state, newest result age, 24 h uptime, time and TTFT p50/p95). Read-only: the web process reads what the
  * worker decided (lib/vantage/verdict.ts) and counts eligibility now by the same rule.
  */
@@ -95,9 +95,9 @@ export function headline(surface: Pick<Surface, "name">, scope: Scope | null, fa
   if (scope === "global") return `${surface.name}: failing from ${failing.length} of ${eligible.length} vantages (${failing.join(", ")})`;
   if (scope === "regional") {
     const up = eligible.filter((n) => !failing.includes(n));
-    return `Regional: failing from ${listWords(failing)} only; ${listWords(up)} ${up.length === 1 ? "succeeds" : "succeed"}: likely a network path, not Claude`;
+    return `Regional: ${surface.name} failing from ${listWords(failing)} only; ${listWords(up)} ${up.length === 1 ? "succeeds" : "succeed"}: likely a network path, not Claude`;
   }
-  if (scope === "unconfirmed") return `Unconfirmed: only ${listWords(failing)} is reporting`;
+  if (scope === "unconfirmed") return `Unconfirmed: ${surface.name} failing, and only ${listWords(failing)} is reporting`;
   if (eligible.length === 0) return `${surface.name}: no vantage reporting (0 of ${configured})`;
   return `${surface.name}: working from ${eligible.length} of ${configured} vantages`;
 }

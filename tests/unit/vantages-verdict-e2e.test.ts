@@ -172,9 +172,9 @@ describe("a hub's verdict across four vantages, real processes on 127.0.0.1", ()
     await until("a regional incident naming Frankfurt", async () => (await incidents("regional")).some((i) => i.vantages.some((v) => v.id === "fra")), WAIT_MS);
     const verdict = await apiVerdict();
     expect(verdict.scope).toBe("regional");
-    expect(verdict.headline).toBe("Regional: failing from Frankfurt only; London and Virginia succeed: likely a network path, not Claude");
+    expect(verdict.headline).toBe("Regional: Claude API failing from Frankfurt only; London and Virginia succeed: likely a network path, not Claude");
     // The home page leads with it.
-    await until("the home page to say it", async () => (await (await fetch(`${hub.url}/`, { headers: { "cache-control": "no-cache" } })).text()).includes("Regional: failing from Frankfurt only; London and Virginia succeed: likely a network path, not Claude"), WAIT_MS);
+    await until("the home page to say it", async () => (await (await fetch(`${hub.url}/`, { headers: { "cache-control": "no-cache" } })).text()).includes("Regional: Claude API failing from Frankfurt only; London and Virginia succeed: likely a network path, not Claude"), WAIT_MS);
     const status = (await (await fetch(`${hub.url}/api/v1/status`, { headers: { "cache-control": "no-cache" } })).json()) as { surfaces: { id: string; measured: string }[] };
     expect(status.surfaces.find((s) => s.id === "api")!.measured).toBe("up");
     sims.fra!.setFault("api", "none");

@@ -33,6 +33,8 @@ interface RegionalThread {
   rootStartedAt: number;
   /** Its regional rows still open. */
   open: number[];
+  /** Its "opened" was sent (false: it began inside a global thread of the surface; absent in older states: true). */
+  announced?: boolean;
   [key: string]: unknown;
 }
 
@@ -68,14 +70,17 @@ export class Verdicts {
       const { states: evidence, verdicts: kept, skew } = readStoredEvidence(db, this.config);
       let any = false;
       const surfacesDown = new Map<string, boolean>();
-      for (const series of new Set([...evidence.keys(), ...kept.keys()])) {
+      const decisions = [...new Set([...evidence.keys(), ...kept.keys()])].flatMap((series) => {
         const surface = surfaceOfSeries(this.config.surfaces, series);
-        if (!surface) continue;
         const kind = series.split(":")[0] as ProbeKind;
-        if (!(kind in this.config.probes)) continue;
+        if (!surface || !(kind in this.config.probes)) return [];
         const prev = kept.get(series) ?? initialSeriesVerdict();
         const gathered = gatherEvidence(db, this.members, series, evidence.get(series) ?? new Map(), skew);
-        const verdict = nextVerdict(prev.verdict, gathered, quorumPolicy(this.config, kind), now);
+        return [{ series, surface, prev, verdict: nextVerdict(prev.verdict, gathered, quorumPolicy(this.config, kind), now) }];
+      });
+      // Global decisions first: a series failing from fewer places at the same moment is then told as part of them.
+      decisions.sort((a, b) => Number(b.verdict.state.open !== null) - Number(a.verdict.state.open !== null));
+      for (const { series, surface, prev, verdict } of decisions) {
         const next = this.apply(db, surface, series, prev, verdict, evidence.get(series) ?? new Map(), now);
         if (next.changed) any = true;
         if (JSON.stringify(next.state) !== JSON.stringify(prev)) saveDetectorState(db, series, next.state, new Date(now), VERDICT_VANTAGE);
@@ -199,7 +204,12 @@ export class Verdicts {
       saveAlertState(db, key, { ...st, open: [...st.open, opened.id] } satisfies RegionalThread, new Date(now));
       return;
     }
-    saveAlertState(db, key, { rootId: opened.id, rootStartedAt: opened.startedAt, open: [opened.id] } satisfies RegionalThread, new Date(now));
+    // While the surface's global thread is on (open, or its resolution held), a series failing from fewer places is
+    // part of that story, not news: it is kept, and neither its opening nor its end is sent.
+    const global = getAlertState(db, `thread:${surface.id}`) as { resolved?: boolean } | undefined;
+    const announced = global === undefined || global.resolved === true;
+    saveAlertState(db, key, { rootId: opened.id, rootStartedAt: opened.startedAt, open: [opened.id], announced } satisfies RegionalThread, new Date(now));
+    if (!announced) return;
     enqueueEvent(db, this.config.alerts.channels, regionalOpenedEvent(opened, this.alerts.officialAt(db, surface, now), this.alerts.linksOf(db)), new Date(now));
   }
 
@@ -210,11 +220,12 @@ export class Verdicts {
     if (!st || !st.open.includes(closed.id)) return;
     const open = st.open.filter((id) => id !== closed.id);
     if (open.length > 0) {
-      saveAlertState(db, key, { ...st, open } satisfies RegionalThread, new Date(now));
+      // The rest of a thread whose incident went global is the global thread's story: its end is not sent apart.
+      saveAlertState(db, key, { ...st, open, announced: escalated ? false : st.announced } satisfies RegionalThread, new Date(now));
       return;
     }
     deleteAlertState(db, key);
-    if (escalated) return;
+    if (escalated || st.announced === false) return;
     const root = { ...closed, id: st.rootId, startedAt: st.rootStartedAt };
     enqueueEvent(db, this.config.alerts.channels, regionalResolvedEvent(root, now, this.alerts.officialAt(db, surface, now), this.alerts.linksOf(db)), new Date(now));
   }

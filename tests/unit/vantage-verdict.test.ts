@@ -276,6 +276,29 @@ describe("the hub's verdict", () => {
     expect(chat[0]!.event.summary).toMatch(/^Claude API is failing from Frankfurt only since \d\d:\d\d UTC; London and Virginia succeed: likely a network path, not Claude: /);
   });
 
+  it("a series failing from one vantage beside a global incident of its surface folds into the global thread", () => {
+    const hub = new Hub();
+    for (let step = 0; step < 80; step++) {
+      const at = T0 + step * STEP;
+      for (const v of hub.config.vantages) {
+        const outage = step >= 5 && step < 30;
+        const edgeDown = outage && v.id !== "iad";
+        const messagesDown = outage && v.id === "fra";
+        hub.send(v.id, [edge(at, edgeDown ? "down" : "up"), edge(at + 500, messagesDown ? "down" : "up", "messages:claude-haiku-4-5")], at + 1_000);
+      }
+      hub.verdicts.evaluate(at + 2_000);
+    }
+    expect(published().map((r) => r.scope).sort()).toEqual(["global", "regional"]);
+    const chat = incidentEvents("chat");
+    // Frankfurt's batch comes first: for a moment it fails alone (regional); London's makes it global. The messages
+    // series, failing from Frankfurt only all along, says nothing of its own: no second start, no regional end.
+    expect(chat.map((e) => [e.event.type, e.event.data.scope])).toEqual([
+      ["incident.opened", "regional"],
+      ["incident.opened", "global"],
+      ["incident.resolved", "global"],
+    ]);
+  });
+
   it("says the verdict in words people read", () => {
     expect(reachWords("global", ["London", "Frankfurt"], ["London", "Frankfurt", "Virginia"])).toBe("is failing from 2 of 3 vantages (London, Frankfurt)");
     expect(reachWords("regional", ["London"], ["London", "Frankfurt", "Virginia"])).toBe("is failing from London only; Frankfurt and Virginia succeed: likely a network path, not Claude");

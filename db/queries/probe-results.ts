@@ -4,9 +4,36 @@
  * (LOCAL_VANTAGE) unless another is named: a hub's pages keep a single install's meaning.
  */
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import type Database from "better-sqlite3";
 import type { Db } from "@/db/client";
+import { rawHandle } from "@/db/queries/rollups";
 import { LOCAL_VANTAGE, probeResults, type NewProbeResultRow, type ProbeResultRow } from "@/db/schema";
 import type { ProbeResult } from "@/probes/types";
+
+/** A vantage's newest result of a series, as the hub's verdict reads it many times a render: its start and outcome. */
+export interface NewestResult {
+  startedAt: number;
+  outcome: ProbeResultRow["outcome"];
+  message: string | null;
+}
+
+const newestStatements = new WeakMap<Database.Database, Database.Statement>();
+
+/**
+ * The newest result of (vantage, series), or undefined: one prepared statement on the raw handle (drizzle's query
+ * building was most of a hub's status render, 40 of these per surface). `db` must be the one from openDatabase(); a
+ * caller inside a transaction passes that database, which reads the same connection.
+ */
+export function getNewestResult(db: Db, vantage: string, series: string): NewestResult | undefined {
+  const sqlite = rawHandle(db);
+  let statement = newestStatements.get(sqlite);
+  if (statement === undefined) {
+    statement = sqlite.prepare("SELECT started_at, outcome, message FROM probe_results WHERE vantage = ? AND series = ? ORDER BY started_at DESC LIMIT 1").raw();
+    newestStatements.set(sqlite, statement);
+  }
+  const row = statement.get(vantage, series) as [number, ProbeResultRow["outcome"], string | null] | undefined;
+  return row === undefined ? undefined : { startedAt: row[0], outcome: row[1], message: row[2] };
+}
 
 /** Db or a transaction on it; both insert the same way. */
 type Inserter = Pick<Db, "insert">;

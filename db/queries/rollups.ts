@@ -203,7 +203,35 @@ export function prepareRollupBulkStatements(db: Db): RollupBulkStatements {
  * drizzle() sets `$client` on every database it creates, but db/client.ts's `Db` type leaves it out;
  * reading it here keeps callers on the one `Db` handle instead of threading the raw one through.
  */
-function rawHandle(db: Db): Database.Database {
+/** One series' hour rollups of one vantage since `from`, as a hub's per-vantage table adds them up. */
+export interface HourCounts {
+  up: number;
+  conclusive: number;
+  totalMs: Record<string, number>[];
+  ttftMs: Record<string, number>[];
+}
+
+const hourStatements = new WeakMap<Database.Database, Database.Statement>();
+
+/** Read positionally on one prepared statement: a hub's status reads this per vantage and series on every render. */
+export function getHourCounts(db: Db, params: { vantage: string; series: string; from: Date }): HourCounts {
+  const sqlite = rawHandle(db);
+  let statement = hourStatements.get(sqlite);
+  if (statement === undefined) {
+    statement = sqlite.prepare("SELECT up, degraded, down, total_ms_histogram, ttft_ms_histogram FROM rollups_hour WHERE vantage = ? AND series = ? AND bucket_start >= ?").raw();
+    hourStatements.set(sqlite, statement);
+  }
+  const out: HourCounts = { up: 0, conclusive: 0, totalMs: [], ttftMs: [] };
+  for (const [up, degraded, down, total, ttft] of statement.all(params.vantage, params.series, params.from.getTime()) as [number, number, number, string, string][]) {
+    out.up += up;
+    out.conclusive += up + degraded + down;
+    if (total !== "{}") out.totalMs.push(JSON.parse(total) as Record<string, number>);
+    if (ttft !== "{}") out.ttftMs.push(JSON.parse(ttft) as Record<string, number>);
+  }
+  return out;
+}
+
+export function rawHandle(db: Db): Database.Database {
   const client = (db as Db & { $client?: Database.Database }).$client;
   if (client === undefined) {
     throw new Error("This Db has no better-sqlite3 handle ($client), e.g. a transaction; pass the Db from openDatabase()");

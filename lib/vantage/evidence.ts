@@ -10,7 +10,7 @@ import { isMonitorOffline } from "@/lib/measure/connectivity";
 import type { QuorumPolicy, VantageEvidence, VerdictState } from "@/lib/vantage/quorum";
 import type { Db } from "@/db/client";
 import { getDetectorStates } from "@/db/queries/measured-incidents";
-import { getLatestResultBySeries } from "@/db/queries/probe-results";
+import { getNewestResult } from "@/db/queries/probe-results";
 import { getVantageRows } from "@/db/queries/vantages";
 import { LOCAL_VANTAGE, VERDICT_VANTAGE, type Scope, type VantageWitness } from "@/db/schema";
 import type { ProbeKind } from "@/probes/types";
@@ -79,11 +79,11 @@ export function readStoredEvidence(db: Db, config: Pick<Config, "vantage" | "van
   return { states, verdicts, skew: new Map(getVantageRows(db).map((r) => [r.id, r.clockSkewMs])) };
 }
 
-/** Each configured vantage's evidence for one series now. */
-export function gatherEvidence(db: Db, list: readonly Member[], series: string, states: ReadonlyMap<string, SeriesState>, skew: ReadonlyMap<string, number | null>): VantageEvidence[] {
+/** Each configured vantage's evidence for one series now (`db`: the one from openDatabase, even inside a transaction). */
+export function gatherEvidence(db: Db, list: readonly Member[], series: string, states: ReadonlyMap<string, SeriesState>, skew: ReadonlyMap<string, number | null>): (VantageEvidence & { newestAt: number | null })[] {
   return list.map((m) => {
     const state = states.get(m.id);
-    const newest = state ? getLatestResultBySeries(db, series, m.id) : undefined;
+    const newest = state ? getNewestResult(db, m.id, series) : undefined;
     return {
       id: m.id,
       group: m.group,
@@ -92,6 +92,8 @@ export function gatherEvidence(db: Db, list: readonly Member[], series: string, 
       newestConclusiveAt: state?.lastAt ?? null,
       offline: newest !== undefined && newest.outcome === "inconclusive" && isMonitorOffline(newest),
       clockSkewMs: m.id === LOCAL_VANTAGE ? 0 : (skew.get(m.id) ?? null),
+      // Its newest result of any outcome (the pages' "newest result"), read with the rest.
+      newestAt: newest?.startedAt ?? null,
     };
   });
 }

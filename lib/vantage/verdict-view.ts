@@ -12,8 +12,8 @@ import { eligibleMembers, gatherEvidence, listWords, members, quorumPolicy, read
 import { countQuorum } from "@/lib/vantage/quorum";
 import { vantageViews, type VantageState } from "@/lib/vantage/state";
 import type { Db } from "@/db/client";
-import { getLatestResultBySeries } from "@/db/queries/probe-results";
-import { getRollupsRange } from "@/db/queries/rollups";
+import { getNewestResult } from "@/db/queries/probe-results";
+import { getHourCounts } from "@/db/queries/rollups";
 import { getVantageRows } from "@/db/queries/vantages";
 import { LOCAL_VANTAGE, type Scope } from "@/db/schema";
 import type { ProbeKind } from "@/probes/types";
@@ -62,9 +62,11 @@ export function readSurfaceVerdicts(db: Db, config: Config, now: number): Map<st
     const eligible = new Set<string>();
     const failing = new Map<Scope, Set<string>>();
     const own = new Set<string>();
+    const newest = new Map<string, number>();
     for (const series of seriesOf) {
       const states = stored.states.get(series)!;
       const evidence = gatherEvidence(db, list, series, states, stored.skew);
+      for (const e of evidence) if (e.newestAt !== null) newest.set(e.id, Math.max(newest.get(e.id) ?? -Infinity, e.newestAt));
       const count = countQuorum(evidence, quorumPolicy(config, series.split(":")[0] as ProbeKind), now);
       for (const id of eligibleMembers(list, count.eligible, states)) eligible.add(id);
       for (const [id, state] of states) if (state.open) own.add(id);
@@ -84,7 +86,7 @@ export function readSurfaceVerdicts(db: Db, config: Config, now: number): Map<st
       failing: failingNames,
       eligible: eligible.size,
       configured: list.length,
-      vantages: list.map((m) => vantageNow(db, config, surface, m, views.get(m.id)?.state ?? "live", eligible.has(m.id), own.has(m.id), seriesOf, now)),
+      vantages: list.map((m) => vantageNow(db, config, m, views.get(m.id)?.state ?? "live", { eligible: eligible.has(m.id), failing: own.has(m.id), newestAt: newest.get(m.id) ?? null }, seriesOf, now)),
     });
   }
   return out;
@@ -102,29 +104,24 @@ export function headline(surface: Pick<Surface, "name">, scope: Scope | null, fa
   return `${surface.name}: working from ${eligible.length} of ${configured} vantages`;
 }
 
-function vantageNow(db: Db, config: Config, surface: Surface, m: Member, state: VantageState, eligible: boolean, failing: boolean, series: readonly string[], now: number): VantageNow {
-  const rows = getRollupsRange(db, "hour", { from: new Date(now - DAY), to: new Date(now + 1), series, vantage: m.id });
-  const up = rows.reduce((a, r) => a + r.up, 0);
-  const conclusive = rows.reduce((a, r) => a + r.up + r.degraded + r.down, 0);
-  const time = mergeAllHistograms(rows.map((r) => r.totalMsHistogram));
-  const ttft = mergeAllHistograms(rows.map((r) => r.ttftMsHistogram));
-  const newest = Math.max(...rows.map((r) => r.bucketStart.getTime()), -Infinity);
+function vantageNow(db: Db, config: Config, m: Member, state: VantageState, seen: { eligible: boolean; failing: boolean; newestAt: number | null }, series: readonly string[], now: number): VantageNow {
+  const { eligible, failing, newestAt } = seen;
+  const counts = series.map((s) => getHourCounts(db, { vantage: m.id, series: s, from: new Date(now - DAY) }));
+  const up = counts.reduce((a, c) => a + c.up, 0);
+  const conclusive = counts.reduce((a, c) => a + c.conclusive, 0);
+  const time = mergeAllHistograms(counts.flatMap((c) => c.totalMs));
+  const ttft = mergeAllHistograms(counts.flatMap((c) => c.ttftMs));
   return {
     id: m.id,
     name: m.name,
     state: m.id === LOCAL_VANTAGE ? (config.vantage.probe ? "live" : "silent") : state,
     eligible,
     failing,
-    newestResultAt: Number.isFinite(newest) ? newestResult(db, m.id, series) : null,
+    newestResultAt: newestAt,
     uptime24h: conclusive === 0 ? null : up / conclusive,
     timeP50: histogramQuantile(time, 0.5),
     timeP95: histogramQuantile(time, 0.95),
     ttftP50: histogramQuantile(ttft, 0.5),
     ttftP95: histogramQuantile(ttft, 0.95),
   };
-}
-
-function newestResult(db: Db, vantage: string, series: readonly string[]): number | null {
-  const max = Math.max(...series.map((s) => getLatestResultBySeries(db, s, vantage)?.startedAt.getTime() ?? -Infinity));
-  return Number.isFinite(max) ? max : null;
 }

@@ -75,7 +75,8 @@ export class Verdicts {
         const kind = series.split(":")[0] as ProbeKind;
         if (!surface || !(kind in this.config.probes)) return [];
         const prev = kept.get(series) ?? initialSeriesVerdict();
-        const gathered = gatherEvidence(db, this.members, series, evidence.get(series) ?? new Map(), skew);
+        // Read through the database's own handle: the same connection as the transaction, with prepared statements.
+        const gathered = gatherEvidence(this.db, this.members, series, evidence.get(series) ?? new Map(), skew);
         return [{ series, surface, prev, verdict: nextVerdict(prev.verdict, gathered, quorumPolicy(this.config, kind), now) }];
       });
       // Global decisions first: a series failing from fewer places at the same moment is then told as part of them.

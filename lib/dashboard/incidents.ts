@@ -266,7 +266,7 @@ export function getIncident(db: Db, config: Config, slug: string, now: number): 
 
 /** Each vantage's first failure, on a hub's incident page. */
 function vantageEntries(summary: IncidentSummary): TimelineEntry[] {
-  return summary.vantages.map((v) => ({ at: v.firstFailureAt, source: "measured" as const, label: `first failure from ${v.name}`, text: `vantage ${v.id}` }));
+  return summary.vantages.map((v) => ({ at: v.firstFailureAt, source: "measured" as const, label: `first failure from ${v.name} (${v.id})`, text: "" }));
 }
 
 /** The measured entries of an incident's timeline: each series' first failure, confirmation and recovery. */

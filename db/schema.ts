@@ -296,6 +296,8 @@ const rollupColumns = () => ({
   /** Log-bucketed histograms (lib/keep/histogram.ts), so percentiles stay correct when buckets merge. */
   totalMsHistogram: text("total_ms_histogram", { mode: "json" }).$type<Record<string, number>>().notNull(),
   ttftMsHistogram: text("ttft_ms_histogram", { mode: "json" }).$type<Record<string, number>>().notNull(),
+  /** Time to first byte (a hub's per-vantage table); empty in rollups written before it was kept. */
+  ttfbMsHistogram: text("ttfb_ms_histogram", { mode: "json" }).$type<Record<string, number>>().notNull().default({}),
   tokensPerSecondSum: real("tokens_per_second_sum").notNull(),
   tokensPerSecondCount: integer("tokens_per_second_count").notNull(),
 });

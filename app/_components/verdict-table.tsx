@@ -1,5 +1,5 @@
 /**
- * A hub's surface, vantage by vantage: its state, newest result, 24 h uptime and time/TTFT p50 and p95, and whether the
+ * A hub's surface, vantage by vantage: its state, newest result, 24 h uptime and TTFB/TTFT p50 and p95, and whether the
  * verdict counts it now (lib/vantage/verdict-view.ts). Names come from the config: React renders them as text.
  */
 import type { SurfaceVerdict } from "@/lib/dashboard/types";
@@ -20,7 +20,7 @@ export function VerdictTable({ name, verdict, now }: { name: string; verdict: Su
             <th scope="col">Now</th>
             <th scope="col" className="num">Newest result</th>
             <th scope="col" className="num">Uptime 24 h</th>
-            <th scope="col" className="num">Time p50 / p95</th>
+            <th scope="col" className="num">TTFB p50 / p95</th>
             <th scope="col" className="num">TTFT p50 / p95</th>
           </tr>
         </thead>
@@ -35,7 +35,7 @@ export function VerdictTable({ name, verdict, now }: { name: string; verdict: Su
               <td className="num">{v.newestResultAt === null ? "none" : `${formatDuration(Math.max(0, now - v.newestResultAt))} ago`}</td>
               <td className="num">{v.uptime24h === null ? "–" : formatPercent(v.uptime24h)}</td>
               <td className="num">
-                {formatMs(v.timeP50)} / {formatMs(v.timeP95)}
+                {v.ttfbP50 === null ? "–" : `${formatMs(v.ttfbP50)} / ${formatMs(v.ttfbP95)}`}
               </td>
               <td className="num">
                 {v.ttftP50 === null ? "–" : `${formatMs(v.ttftP50)} / ${formatMs(v.ttftP95)}`}

@@ -118,6 +118,7 @@ export type RawResultForRollup = readonly [
   totalMs: number | null,
   ttftMs: number | null,
   tokensPerSecond: number | null,
+  ttfbMs: number | null,
 ];
 
 export interface RollupBulkStatements {
@@ -145,7 +146,7 @@ export function prepareRollupBulkStatements(db: Db): RollupBulkStatements {
   // Time order walks the started_at index in step with the table (rows are inserted as they happen), so the
   // table reads are nearly sequential; per series, it is the same (started_at, id) order updates fold in.
   const page = sqlite.prepare(
-    `SELECT vantage, series, id, started_at, outcome, error_class, total_ms, ttft_ms, tokens_per_second
+    `SELECT vantage, series, id, started_at, outcome, error_class, total_ms, ttft_ms, tokens_per_second, ttfb_ms
      FROM probe_results
      WHERE (started_at, id) > (?, ?) AND started_at < ?
      ORDER BY started_at, id LIMIT ?`,
@@ -153,13 +154,13 @@ export function prepareRollupBulkStatements(db: Db): RollupBulkStatements {
   const upserts = mapTables((name) =>
     sqlite.prepare(
       `INSERT INTO ${name} (vantage, series, bucket_start, up, degraded, down, inconclusive, error_class_counts,
-         total_ms_histogram, ttft_ms_histogram, tokens_per_second_sum, tokens_per_second_count)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         total_ms_histogram, ttft_ms_histogram, tokens_per_second_sum, tokens_per_second_count, ttfb_ms_histogram)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (vantage, series, bucket_start) DO UPDATE SET up = excluded.up, degraded = excluded.degraded,
          down = excluded.down, inconclusive = excluded.inconclusive, error_class_counts = excluded.error_class_counts,
          total_ms_histogram = excluded.total_ms_histogram, ttft_ms_histogram = excluded.ttft_ms_histogram,
          tokens_per_second_sum = excluded.tokens_per_second_sum,
-         tokens_per_second_count = excluded.tokens_per_second_count`,
+         tokens_per_second_count = excluded.tokens_per_second_count, ttfb_ms_histogram = excluded.ttfb_ms_histogram`,
     ),
   );
   const coverage = sqlite.prepare(
@@ -190,6 +191,7 @@ export function prepareRollupBulkStatements(db: Db): RollupBulkStatements {
         JSON.stringify(r.ttftMsHistogram),
         r.tokensPerSecondSum,
         r.tokensPerSecondCount,
+        JSON.stringify(r.ttfbMsHistogram),
       );
     },
     countRollups: (granularity, p) => counts[granularity].get(p.vantage ?? LOCAL_VANTAGE, p.series, p.from, p.to) as number,
@@ -207,7 +209,7 @@ export function prepareRollupBulkStatements(db: Db): RollupBulkStatements {
 export interface HourCounts {
   up: number;
   conclusive: number;
-  totalMs: Record<string, number>[];
+  ttfbMs: Record<string, number>[];
   ttftMs: Record<string, number>[];
 }
 
@@ -218,14 +220,14 @@ export function getHourCounts(db: Db, params: { vantage: string; series: string;
   const sqlite = rawHandle(db);
   let statement = hourStatements.get(sqlite);
   if (statement === undefined) {
-    statement = sqlite.prepare("SELECT up, degraded, down, total_ms_histogram, ttft_ms_histogram FROM rollups_hour WHERE vantage = ? AND series = ? AND bucket_start >= ?").raw();
+    statement = sqlite.prepare("SELECT up, degraded, down, ttfb_ms_histogram, ttft_ms_histogram FROM rollups_hour WHERE vantage = ? AND series = ? AND bucket_start >= ?").raw();
     hourStatements.set(sqlite, statement);
   }
-  const out: HourCounts = { up: 0, conclusive: 0, totalMs: [], ttftMs: [] };
-  for (const [up, degraded, down, total, ttft] of statement.all(params.vantage, params.series, params.from.getTime()) as [number, number, number, string, string][]) {
+  const out: HourCounts = { up: 0, conclusive: 0, ttfbMs: [], ttftMs: [] };
+  for (const [up, degraded, down, ttfb, ttft] of statement.all(params.vantage, params.series, params.from.getTime()) as [number, number, number, string, string][]) {
     out.up += up;
     out.conclusive += up + degraded + down;
-    if (total !== "{}") out.totalMs.push(JSON.parse(total) as Record<string, number>);
+    if (ttfb !== "{}") out.ttfbMs.push(JSON.parse(ttfb) as Record<string, number>);
     if (ttft !== "{}") out.ttftMs.push(JSON.parse(ttft) as Record<string, number>);
   }
   return out;

@@ -145,7 +145,7 @@ export function rebuildRollups(db: Db, range: { from?: Date; to?: Date; gapMsOf:
   const to = range.to === undefined ? Number.MAX_SAFE_INTEGER : -floorTo(-range.to.getTime(), minute);
   const counts: RebuildCounts = { results: 0, minutes: 0, hours: 0, days: 0 };
   const cascades = new Map<string, SeriesCascade>();
-  const input: RollupInput = { outcome: "up", errorClass: null, totalMs: null, ttftMs: null, tokensPerSecond: null };
+  const input: RollupInput = { outcome: "up", errorClass: null, totalMs: null, ttftMs: null, ttfbMs: null, tokensPerSecond: null };
 
   let afterStartedAt = from;
   let afterId = -1;
@@ -154,7 +154,7 @@ export function rebuildRollups(db: Db, range: { from?: Date; to?: Date; gapMsOf:
     // Only reads inside this loop: better-sqlite3 refuses every other statement while an iterator is open,
     // so the scan goes page by page and each page's writes wait for the page to end.
     const page = bulk.iterateResultsPage({ afterStartedAt, afterId, before: to, limit: PAGE_SIZE });
-    for (const [vantage, series, id, startedAt, outcome, errorClass, totalMs, ttftMs, tokensPerSecond] of page) {
+    for (const [vantage, series, id, startedAt, outcome, errorClass, totalMs, ttftMs, tokensPerSecond, ttfbMs] of page) {
       read += 1;
       const key = `${vantage}\u0000${series}`;
       let cascade = cascades.get(key);
@@ -167,6 +167,7 @@ export function rebuildRollups(db: Db, range: { from?: Date; to?: Date; gapMsOf:
       input.errorClass = errorClass;
       input.totalMs = totalMs;
       input.ttftMs = ttftMs;
+      input.ttfbMs = ttfbMs;
       input.tokensPerSecond = tokensPerSecond;
       cascade.add(startedAt, input);
       afterStartedAt = startedAt;

@@ -24,7 +24,7 @@ export const BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as c
 export type Granularity = keyof typeof BUCKETS;
 
 /** The fields of a result a rollup reads; both ProbeResult and a stored row have them. */
-export type RollupInput = Pick<ProbeResult, "outcome" | "errorClass" | "totalMs" | "ttftMs" | "tokensPerSecond">;
+export type RollupInput = Pick<ProbeResult, "outcome" | "errorClass" | "totalMs" | "ttftMs" | "ttfbMs" | "tokensPerSecond">;
 
 export interface RollupStats {
   /** Every result, inconclusive included. */
@@ -59,6 +59,7 @@ export function emptyRollup(series: string, bucketStart: Date): Rollup {
     errorClassCounts: {},
     totalMsHistogram: emptyHistogram(),
     ttftMsHistogram: emptyHistogram(),
+    ttfbMsHistogram: emptyHistogram(),
     tokensPerSecondSum: 0,
     tokensPerSecondCount: 0,
   };
@@ -73,6 +74,7 @@ export function addResultToRollup(r: Rollup, result: RollupInput): Rollup {
   if (result.outcome !== "inconclusive") {
     if (result.totalMs !== null) addToHistogram(r.totalMsHistogram, result.totalMs);
     if (result.ttftMs !== null) addToHistogram(r.ttftMsHistogram, result.ttftMs);
+    if (result.ttfbMs !== null) addToHistogram(r.ttfbMsHistogram, result.ttfbMs);
   }
   if (result.tokensPerSecond !== null) {
     r.tokensPerSecondSum += result.tokensPerSecond;
@@ -107,6 +109,8 @@ export function mergeRollups(series: string, bucketStart: Date, rollups: readonl
   for (const key of [...classes.keys()].sort()) r.errorClassCounts[key] = classes.get(key) ?? 0;
   r.totalMsHistogram = mergeAllHistograms(rollups.map((part) => part.totalMsHistogram));
   r.ttftMsHistogram = mergeAllHistograms(rollups.map((part) => part.ttftMsHistogram));
+  // Rows written before TTFB was kept read it as absent.
+  r.ttfbMsHistogram = mergeAllHistograms(rollups.map((part) => part.ttfbMsHistogram ?? {}));
   return r;
 }
 
@@ -124,6 +128,7 @@ export function canonical(r: Rollup): Rollup {
   }
   r.totalMsHistogram = sortedHistogram(r.totalMsHistogram);
   r.ttftMsHistogram = sortedHistogram(r.ttftMsHistogram);
+  r.ttfbMsHistogram = sortedHistogram(r.ttfbMsHistogram);
   return r;
 }
 

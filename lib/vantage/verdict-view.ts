@@ -2,7 +2,7 @@
  * The hub's verdict as people read it (PRODUCT.md "Vantage points"): per surface, the headline with its count
  * ("Claude API: failing from 2 of 3 vantages (London, Frankfurt)"; "Regional: Claude API failing from London only; Frankfurt and
  * Virginia succeed: likely a network path, not Claude"; "Unconfirmed: Claude API failing, and only London is reporting") and a row per
- * vantage (state, newest result age, 24 h uptime, time and TTFT p50/p95). Read-only: the web process reads what the
+ * vantage (state, newest result age, 24 h uptime, TTFB and TTFT p50/p95). Read-only: the web process reads what the
  * worker decided (lib/vantage/verdict.ts) and counts eligibility now by the same rule.
  */
 import type { Config, Surface } from "@/lib/config";
@@ -32,8 +32,8 @@ export interface VantageNow {
   newestResultAt: number | null;
   /** Share of its conclusive results of the surface that worked over 24 h, or null: none. */
   uptime24h: number | null;
-  timeP50: number | null;
-  timeP95: number | null;
+  ttfbP50: number | null;
+  ttfbP95: number | null;
   ttftP50: number | null;
   ttftP95: number | null;
 }
@@ -109,7 +109,7 @@ function vantageNow(db: Db, config: Config, m: Member, state: VantageState, seen
   const counts = series.map((s) => getHourCounts(db, { vantage: m.id, series: s, from: new Date(now - DAY) }));
   const up = counts.reduce((a, c) => a + c.up, 0);
   const conclusive = counts.reduce((a, c) => a + c.conclusive, 0);
-  const time = mergeAllHistograms(counts.flatMap((c) => c.totalMs));
+  const ttfb = mergeAllHistograms(counts.flatMap((c) => c.ttfbMs));
   const ttft = mergeAllHistograms(counts.flatMap((c) => c.ttftMs));
   return {
     id: m.id,
@@ -119,8 +119,8 @@ function vantageNow(db: Db, config: Config, m: Member, state: VantageState, seen
     failing,
     newestResultAt: newestAt,
     uptime24h: conclusive === 0 ? null : up / conclusive,
-    timeP50: histogramQuantile(time, 0.5),
-    timeP95: histogramQuantile(time, 0.95),
+    ttfbP50: histogramQuantile(ttfb, 0.5),
+    ttfbP95: histogramQuantile(ttfb, 0.95),
     ttftP50: histogramQuantile(ttft, 0.5),
     ttftP95: histogramQuantile(ttft, 0.95),
   };

@@ -240,13 +240,13 @@ describe("rollup writers", () => {
 describe("what a rollup counts as latency", () => {
   it("an inconclusive result (a DNS failure of our own network) adds no latency and no failure", () => {
     const r = rollupResults("edge", new Date(0), [
-      { outcome: "inconclusive", errorClass: "dns_error", totalMs: 5, ttftMs: null, tokensPerSecond: null },
-      { outcome: "up", errorClass: null, totalMs: 900, ttftMs: null, tokensPerSecond: null },
+      { outcome: "inconclusive", errorClass: "dns_error", totalMs: 5, ttftMs: null, ttfbMs: null, tokensPerSecond: null },
+      { outcome: "up", errorClass: null, totalMs: 900, ttftMs: null, ttfbMs: null, tokensPerSecond: null },
     ]);
     const stats = rollupStats(r);
     expect(stats.failureRatio).toBe(0);
     expect(stats.p50Ms! / 900).toBeCloseTo(1, 1);
-    const none = rollupStats(rollupResults("edge", new Date(0), [{ outcome: "inconclusive", errorClass: "dns_error", totalMs: 5, ttftMs: null, tokensPerSecond: null }]));
+    const none = rollupStats(rollupResults("edge", new Date(0), [{ outcome: "inconclusive", errorClass: "dns_error", totalMs: 5, ttftMs: null, ttfbMs: null, tokensPerSecond: null }]));
     expect([none.failureRatio, none.p50Ms]).toEqual([null, null]);
   });
 });

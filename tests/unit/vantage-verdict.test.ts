@@ -18,7 +18,7 @@ import { listIncidents } from "@/lib/dashboard/incidents";
 import { Ingest } from "@/lib/vantage/ingest";
 import { reachWords } from "@/lib/vantage/evidence";
 import { Verdicts } from "@/lib/vantage/verdict";
-import { headline } from "@/lib/vantage/verdict-view";
+import { headline, readSurfaceVerdicts } from "@/lib/vantage/verdict-view";
 import { signedHeaders } from "@/lib/vantage/wire";
 import type { ProbeResult } from "@/probes/types";
 import { openMigratedMemory } from "./support";
@@ -125,6 +125,13 @@ describe("the hub's verdict", () => {
     const hub = new Hub();
     hub.run(0, 30, () => "up");
     expect(published()).toEqual([]);
+    // What the home page shows per vantage: counted, working, 24 h uptime, and TTFB from the hour rollups.
+    const api = readSurfaceVerdicts(store.db, hub.config, T0 + 30 * STEP)!.get("api")!;
+    expect(api).toMatchObject({ scope: null, eligible: 3, configured: 3, headline: "Claude API: working from 3 of 3 vantages" });
+    for (const v of api.vantages) {
+      expect(v).toMatchObject({ eligible: true, failing: false, uptime24h: 1, newestResultAt: T0 + 29 * STEP, ttftP50: null });
+      expect(Math.abs(v.ttfbP50! - 40) / 40).toBeLessThan(0.05);
+    }
     expect(outbox("pager")).toEqual([]);
     expect(outbox("chat")).toEqual([]);
   });

@@ -79,13 +79,8 @@ const verdicts = config.vantages.length > 0 ? new Verdicts(config, store.db, log
 const worker = new Worker(role.config, store.db, log, () => (role.shipper?.nudge(), decide()), channels);
 /** The hub's verdict now: after each result of its own, each batch and every VANTAGE_WATCH_MS. */
 function decide(): void {
-  if (!verdicts) return;
-  try {
-    verdicts.evaluate(Date.now());
-    worker.dispatcher.nudge();
-  } catch (err) {
-    log.error(`hub: verdict not decided: ${describeWriteError(err, config.databasePath)}`);
-  }
+  // It never throws: a refused write is logged at most once a minute and decided again at the next call.
+  if (verdicts?.evaluate(Date.now())) worker.dispatcher.nudge();
 }
 const hub = config.vantages.length > 0 ? await startHub() : null;
 /** A hub's loopback listener for its vantages, its port in the lease row where the web process finds it. */

@@ -93,18 +93,10 @@ export class Ingest {
     }
     // Only once committed: a rolled-back batch must not leave the detectors believing it happened.
     this.detectors.commit();
-    if (accepted > 0 && this.verdicts) this.decide(now);
+    // Never throws; a refused write is logged once a minute, and the 10 s tick decides again.
+    if (accepted > 0) this.verdicts?.evaluate(now);
     if (batch.rejected.length > 0) this.log.warn(`vantage ${id}: ${batch.rejected.length} result(s) of batch ${batch.batchId} rejected (first: #${batch.rejected[0]!.index} ${batch.rejected[0]!.reason})`);
     return { status: 200, body: { accepted, duplicates: batch.results.length - accepted, rejected: batch.rejected } };
-  }
-
-  /** The verdict at `now` with the batch's evidence; a failure is logged, and the 10 s tick decides again. */
-  private decide(now: number): void {
-    try {
-      this.verdicts!.evaluate(now);
-    } catch (err) {
-      this.log.error(`hub: verdict not decided: ${(err as Error).message}`);
-    }
   }
 
   private refused(id: string, error: VerifyError, now: number): void {

@@ -11,6 +11,8 @@
  * Runs in the worker, the database's one writer. A single install (no vantages configured) never builds one.
  */
 import { AlertRules } from "@/lib/alerts/facts";
+import { limitErrors, type LimitedError } from "@/lib/alerts/log-limit";
+import { describeWriteError } from "@/lib/keep/database-file";
 import { enqueueEvent } from "@/lib/alerts/outbox";
 import { regionalOpenedEvent, regionalResolvedEvent, type MeasuredFact, type Reach } from "@/lib/alerts/events";
 import type { Config, Surface } from "@/lib/config";
@@ -45,6 +47,7 @@ export class Verdicts {
   private readonly feed: FeedPublisher;
   private readonly members: Member[];
   private readonly names: Map<string, string>;
+  private readonly errors: LimitedError;
 
   constructor(
     private readonly config: Config,
@@ -57,14 +60,29 @@ export class Verdicts {
     this.alerts = new AlertRules(config);
     this.feed = new FeedPublisher(config, log);
     // An "opened" written later (a channel's minIncidentMinutes) says the reach as decided, or as the row keeps it.
+    this.errors = limitErrors(log);
     this.alerts.reachOf = (row) => this.decided.get(row.id) ?? (row.scope && row.vantages ? this.reach(row.scope, row.vantages, row.vantages.map((w) => w.id), row.vantages.map((w) => w.id)) : undefined);
   }
 
   /** The reach of each incident as last decided in this process (the eligible count is not kept on the row). */
   private readonly decided = new Map<number, Reach>();
 
-  /** Decide every series at `now`, in one transaction: what changed is written with its alerts, or nothing is. */
-  evaluate(now: number): void {
+  /**
+   * Decide every series at `now`, in one transaction: what changed is written with its alerts, or nothing is. Never
+   * throws: a write the disk refuses is logged (one line a minute, however often it is asked) and decided again next
+   * time; false then.
+   */
+  evaluate(now: number): boolean {
+    try {
+      this.decide(now);
+      return true;
+    } catch (err) {
+      this.errors("verdict", `hub: verdict not decided: ${describeWriteError(err, this.config.databasePath)}`);
+      return false;
+    }
+  }
+
+  private decide(now: number): void {
     const changed = this.db.transaction((tx) => {
       const db = tx as unknown as Db;
       const { states: evidence, verdicts: kept, skew } = readStoredEvidence(db, this.config);

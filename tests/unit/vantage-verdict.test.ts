@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { OpenedDatabase } from "@/db/client";
+import { openDatabase, type OpenedDatabase } from "@/db/client";
+import { migrateDatabase } from "@/db/migrate";
 import { loadConfig, type Config } from "@/lib/config";
 import { createLogger } from "@/lib/log";
 import { MONITOR_OFFLINE_PREFIX } from "@/lib/measure/connectivity";
@@ -304,6 +305,34 @@ describe("the hub's verdict", () => {
       ["incident.opened", "global"],
       ["incident.resolved", "global"],
     ]);
+  });
+
+  it("a database that refuses the verdict's writes: never a throw, one log line a minute, decided once it takes writes", () => {
+    const path = join(dir, "hub.db");
+    const writer = openDatabase(path);
+    migrateDatabase(writer.db);
+    const config = hubConfig();
+    const log = createLogger({ secrets: Object.values(SECRETS), write: (line) => lines.push(line) });
+    // Evidence for a global incident, stored through the real ingest with no verdict to decide it.
+    const ingest = new Ingest(config, writer.db, log);
+    for (let step = 0; step < 10; step++) {
+      for (const id of ["lon", "fra", "iad"]) {
+        const body = JSON.stringify({ batchId: `b-${id}-${step}`, backlog: 0, results: [edge(T0 + step * STEP, id === "iad" || step < 3 ? "up" : "down")] });
+        expect(ingest.receive(id, signedHeaders(SECRETS[id]!, `b-${id}-${step}`, body, new Date(T0 + step * STEP + 1_000)), body, T0 + step * STEP + 1_000).status).toBe(200);
+      }
+    }
+    const readonly = openDatabase(path, { readonly: true });
+    try {
+      const refused = new Verdicts(config, readonly.db, log);
+      lines.length = 0;
+      for (let i = 0; i < 50; i++) expect(refused.evaluate(T0 + 10 * STEP + i)).toBe(false);
+      expect(lines.filter((l) => l.includes("verdict not decided"))).toHaveLength(1);
+      expect(new Verdicts(config, writer.db, log).evaluate(T0 + 10 * STEP + 100)).toBe(true);
+      expect(writer.sqlite.prepare("SELECT scope FROM measured_incidents WHERE vantage = '*'").all()).toEqual([{ scope: "global" }]);
+    } finally {
+      readonly.close();
+      writer.close();
+    }
   });
 
   it("says the verdict in words people read", () => {

@@ -93,7 +93,8 @@ export class Recorder {
       const pooled = this.detectElevated(db, result, next);
       // Late announcements (minIncidentMinutes) and held resolutions come due with the surface's results.
       const surface = surfaceOfSeries(this.config.surfaces, result.probe);
-      if (surface) this.alerts.tick(db, surface, Date.parse(result.startedAt));
+      // At a hub the verdict's rules own the threads and tick them (lib/vantage/verdict.ts): not twice.
+      if (surface && this.publishes) this.alerts.tick(db, surface, Date.parse(result.startedAt));
       // While the monitor is offline nothing is measured, so nothing can disagree with the official page.
       if (!offline && alerts?.isActive) this.checkDisagreement(db, result, next, pooled);
       return { next, pooled, officialChanged };

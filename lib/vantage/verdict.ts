@@ -23,7 +23,7 @@ import { FeedPublisher } from "@/lib/publish/feed-items";
 import { eligibleMembers, gatherEvidence, members, quorumPolicy, reachParts, readStoredEvidence, type Member, type SeriesVerdict } from "@/lib/vantage/evidence";
 import { initialVerdictState, nextVerdict, type Verdict } from "@/lib/vantage/quorum";
 import type { Db } from "@/db/client";
-import { insertMeasuredIncident, saveDetectorState, updateMeasuredIncident } from "@/db/queries/measured-incidents";
+import { getMeasuredIncidentById, insertMeasuredIncident, saveDetectorState, updateMeasuredIncident } from "@/db/queries/measured-incidents";
 import { insertLateEvidence, getVerdictIncidentsOverlapping } from "@/db/queries/verdict";
 import { deleteAlertState, getAlertState, saveAlertState } from "@/db/queries/alerts";
 import { VERDICT_VANTAGE, type Scope, type VantageWitness } from "@/db/schema";
@@ -122,7 +122,7 @@ export class Verdicts {
     const downNow = eligible.filter((id) => states.get(id)?.open != null);
     const witnessesNow: VantageWitness[] = downNow.map((id) => ({ id, firstFailureAt: states.get(id)!.open!.startedAt }));
     const merged = mergeWitnesses(prev.witnesses, witnessesNow);
-    const columns = this.columns(downNow.map((id) => states.get(id)!.open!), merged);
+    const columns = this.columns(downNow.map((id) => states.get(id)!.open!));
     const model = series.includes(":") ? series.slice(series.indexOf(":") + 1) : null;
     const fact = (id: number, scope: Scope, startedAt: number, witnesses: VantageWitness[], downIds: string[]): MeasuredFact => ({
       id,
@@ -169,7 +169,12 @@ export class Verdicts {
     }
     if (v.state.open !== null && prev.globalId !== null) {
       // Open and holding (a vantage that went silent leaves it held, not resolved): who saw it, and its figures.
-      if (columns) updateMeasuredIncident(db, prev.globalId, { ...columns, vantages: merged });
+      // Written only when the evidence moved (a newer failing result, another vantage): the 10 s tick and every batch
+      // of an unrelated series decide again, and a write each time would only grow the WAL.
+      const row = columns ? getMeasuredIncidentById(db, prev.globalId) : undefined;
+      if (columns && (row?.lastResultAt.getTime() !== columns.lastResultAt.getTime() || (row.vantages ?? []).length !== merged.length)) {
+        updateMeasuredIncident(db, prev.globalId, { ...columns, vantages: merged });
+      }
       return { state: { ...prev, verdict: v.state, witnesses: merged }, changed: false };
     }
     return this.local(db, surface, series, { ...prev, verdict: v.state }, v, witnessesNow, columns, eligible, downNow, fact, now);
@@ -261,7 +266,7 @@ export class Verdicts {
   }
 
   /** The verdict row's figures from the down vantages' own incidents: the worst severity, their failures summed. */
-  private columns(open: readonly OpenIncident[], witnesses: readonly VantageWitness[]) {
+  private columns(open: readonly OpenIncident[]) {
     if (open.length === 0) return null;
     const counts: Record<string, number> = {};
     for (const i of open) for (const [k, n] of Object.entries(i.errorClassCounts)) counts[k] = (counts[k] ?? 0) + n;
@@ -273,7 +278,6 @@ export class Verdicts {
       failedResults: open.reduce((a, i) => a + i.failedResults, 0),
       totalResults: open.reduce((a, i) => a + i.totalResults, 0),
       lastResultAt: new Date(Math.max(...open.map((i) => i.lastResultAt))),
-      vantages: [...witnesses],
     };
   }
 

@@ -10,7 +10,7 @@
  *   resolves once U >= Q has held for the hold time; otherwise (a unit went stale and E shrank) it holds.
  * - Without a global incident: 1 <= D < Q is regional, naming its units; E = 1 of two or more configured is unconfirmed.
  *
- * Not yet wired into the hub's pages or alerts (issue 18): this is the rule they will read.
+ * The hub's verdict (lib/vantage/verdict.ts) and the pages that say it (lib/vantage/verdict-view.ts) read it.
  */
 
 /** What the hub knows of one vantage for one series at the moment of the verdict. */

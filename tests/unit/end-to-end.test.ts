@@ -22,9 +22,12 @@ const lines: string[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const count = (query: string) => (store.sqlite.prepare(query).get() as { n: number }).n;
 
-/** Wait until `done` holds (checked every 100 ms), failing after 30 s with what was awaited. */
+/**
+ * Wait until `done` holds (checked every 100 ms), failing after 120 s with what was awaited. 30 s was too short with
+ * both cores busy beside the suite: the status probe's next reading once came later than that.
+ */
 async function until(what: string, done: () => boolean): Promise<void> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 120_000;
   while (!done()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
@@ -83,7 +86,7 @@ describe("a short real run against the simulator", () => {
     // The history sync runs on minute ticks; read it once more now, as the worker would at its next tick.
     await worker.syncOfficialHistory(status);
     await worker.stop(2_000);
-  }, 120_000);
+  }, 600_000);
   afterAll(async () => {
     store.close();
     await sim.close();
